@@ -1,0 +1,7 @@
+export * from './enums.js';
+export * from './hresult.js';
+export * from './bits-error.js';
+export * from './types.js';
+export * from './limits.js';
+export * from './operations.js';
+export { HRESULT_TABLE } from './hresult-table.js';

@@ -1,0 +1,445 @@
+// THE one API description (DESIGN §4 "One source of truth"). Every operation of spec §3 and §4 is
+// described once, as data: its BITS name, the Backend/Node method, the CLI command and flags, the
+// PowerShell cmdlet and parameter names, types, limits, defaults, return codes and help. The CLI
+// builders are derived from it; the PowerShell generator, help and contract defaults read it too.
+import { DEFAULTS, LIMITS } from './limits.js';
+
+export type ParamType =
+  | 'jobId'
+  | 'string'
+  | 'int'
+  | 'bool'
+  | 'path'
+  | 'url'
+  | 'flags'
+  | 'secret'
+  | { enum: 'JobType' | 'JobPriority' | 'ProxyUsage' | 'AuthTarget' | 'AuthScheme' | 'JobState' };
+
+export interface ParamSpec {
+  /** Name in TypeScript (Backend and Node API argument). */
+  name: string;
+  /** CLI: positional `<name>` or flag `--name`. */
+  cli: { positional: string } | { flag: string; alias?: string };
+  /** PowerShell parameter name. */
+  ps: string;
+  type: ParamType;
+  required: boolean;
+  /** Accepts null (BITS NULL) — the CLI spells it `--no-<flag>` or an empty value where noted. */
+  nullable?: boolean;
+  default?: string | number | boolean | null;
+  min?: number;
+  max?: number;
+  maxLength?: number;
+  /** PowerShell: bind from the pipeline by property name (JobId). */
+  pipelineByPropertyName?: boolean;
+  help: string;
+}
+
+export interface OperationSpec {
+  /** Backend + Node method name (camelCase of the BITS method). */
+  name: string;
+  /** The BITS interface and method this operation reproduces. */
+  bits: { interface: 'IBackgroundCopyManager' | 'IBackgroundCopyJob' | 'IBackgroundCopyJob2' | 'IBackgroundCopyError' | 'IBackgroundCopyFile'; method: string };
+  /** CLI command (undefined: reachable through another command, named in `via`). */
+  cli?: string;
+  via?: string;
+  /** PowerShell cmdlet (undefined: covered by another cmdlet, named in `via`). */
+  cmdlet?: { verb: string; noun: string; shouldProcess?: boolean };
+  params: ParamSpec[];
+  returns: string;
+  /** HRESULT names this operation may return (spec §3/§4), successes included. */
+  codes: string[];
+  synopsis: string;
+  description: string;
+  examples: { cli?: string; ps?: string; node?: string; text: string }[];
+  /** Issue that implements it in the portable engine (2 = foundation). */
+  issue: number;
+}
+
+const jobIdParam: ParamSpec = {
+  name: 'jobId',
+  cli: { positional: 'job' },
+  ps: 'JobId',
+  type: 'jobId',
+  required: true,
+  pipelineByPropertyName: true,
+  help: 'Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI.',
+};
+
+const FINAL = 'BG_E_INVALID_STATE';
+
+export const OPERATIONS: OperationSpec[] = [
+  // ── IBackgroundCopyManager ────────────────────────────────────────────────────────────────────
+  {
+    name: 'createJob',
+    bits: { interface: 'IBackgroundCopyManager', method: 'CreateJob' },
+    cli: 'create',
+    cmdlet: { verb: 'New', noun: 'BitsJob2', shouldProcess: true },
+    params: [
+      { name: 'displayName', cli: { positional: 'name' }, ps: 'DisplayName', type: 'string', required: true, maxLength: LIMITS.displayNameMax, help: `Display name, 1..${LIMITS.displayNameMax} characters; several jobs may share one.` },
+      { name: 'type', cli: { flag: 'type', alias: 't' }, ps: 'TransferType', type: { enum: 'JobType' }, required: false, default: 'DOWNLOAD', help: 'DOWNLOAD, UPLOAD or UPLOAD_REPLY.' },
+    ],
+    returns: 'job id (GUID string); the job starts SUSPENDED',
+    codes: ['S_OK', 'E_INVALIDARG', 'BG_E_TOO_MANY_JOBS_PER_USER', 'BG_E_TOO_MANY_JOBS_PER_MACHINE'],
+    synopsis: 'Creates a job (SUSPENDED) and prints its id.',
+    description: `Creates a BITS job owned by the current user. The job starts SUSPENDED: add files, set properties, then resume it. At most ${LIMITS.jobsPerUser} jobs per user and ${LIMITS.jobsPerMachine} per machine.`,
+    examples: [
+      { cli: 'bits-job2 create "Nightly report"', text: 'Create a download job.' },
+      { cli: 'bits-job2 create inventory --type UPLOAD_REPLY', text: 'Create an upload-reply job.' },
+      { ps: "New-BitsJob2 -DisplayName 'Nightly report'", text: 'Create a download job.' },
+      { node: "const job = await manager.createJob('Nightly report')", text: 'Create a download job.' },
+    ],
+    issue: 2,
+  },
+  {
+    name: 'getJob',
+    bits: { interface: 'IBackgroundCopyManager', method: 'GetJob' },
+    cli: 'info',
+    cmdlet: { verb: 'Get', noun: 'BitsJob2' },
+    params: [jobIdParam],
+    returns: 'job snapshot: every property, progress, times, error',
+    codes: ['S_OK', 'BG_E_NOT_FOUND', 'E_ACCESSDENIED'],
+    synopsis: 'Shows every property of a job: state, progress, times, error, files.',
+    description: 'Looks a job up by id. Jobs that reached ACKNOWLEDGED or CANCELLED have left the queue; `info` still shows them while the engine remembers them.',
+    examples: [
+      { cli: 'bits-job2 info 3f2c9a10', text: 'Show a job by id prefix.' },
+      { cli: 'bits-job2 info 3f2c9a10 --json', text: 'Machine-readable snapshot.' },
+      { ps: 'Get-BitsJob2 -JobId $id', text: 'Get one job.' },
+    ],
+    issue: 2,
+  },
+  {
+    name: 'listJobs',
+    bits: { interface: 'IBackgroundCopyManager', method: 'EnumJobs' },
+    cli: 'list',
+    cmdlet: { verb: 'Get', noun: 'BitsJob2' },
+    params: [
+      { name: 'allUsers', cli: { flag: 'all-users' }, ps: 'AllUsers', type: 'bool', required: false, default: false, help: 'Every user\'s jobs (BG_JOB_ENUM_ALL_USERS; administrators only).' },
+    ],
+    returns: 'job snapshots of the queue (final-state jobs are never listed)',
+    codes: ['S_OK', 'E_ACCESSDENIED'],
+    synopsis: 'Lists your jobs in the queue.',
+    description: 'Enumerates the caller\'s jobs. Jobs in ACKNOWLEDGED or CANCELLED have left the queue and are not listed.',
+    examples: [
+      { cli: 'bits-job2 list', text: 'A table of your jobs.' },
+      { cli: 'bits-job2 list --json', text: 'The same as JSON.' },
+      { ps: 'Get-BitsJob2', text: 'All your jobs.' },
+    ],
+    issue: 2,
+  },
+  {
+    name: 'getErrorDescription',
+    bits: { interface: 'IBackgroundCopyManager', method: 'GetErrorDescription' },
+    cli: 'explain',
+    params: [
+      { name: 'hresult', cli: { positional: 'hresult' }, ps: 'HResult', type: 'string', required: true, help: 'HRESULT in hex (0x80200001), decimal, or its name (BG_E_NOT_FOUND).' },
+    ],
+    returns: 'text',
+    codes: ['S_OK'],
+    synopsis: 'Explains an HRESULT: its name and meaning.',
+    description: 'Prints the name and the meaning of a BITS or HTTP HRESULT.',
+    examples: [{ cli: 'bits-job2 explain 0x80190194', text: 'What does BG_E_HTTP_ERROR_404 mean?' }],
+    issue: 2,
+  },
+
+  // ── IBackgroundCopyJob ────────────────────────────────────────────────────────────────────────
+  {
+    name: 'addFiles',
+    bits: { interface: 'IBackgroundCopyJob', method: 'AddFileSet' },
+    cli: 'add-file',
+    cmdlet: { verb: 'Add', noun: 'BitsJob2File', shouldProcess: true },
+    params: [
+      jobIdParam,
+      { name: 'remoteName', cli: { positional: 'remote' }, ps: 'RemoteName', type: 'url', required: true, maxLength: LIMITS.remoteUrlMax, help: `http:// or https:// URL, ≤ ${LIMITS.remoteUrlMax} characters, no wildcards.` },
+      { name: 'localName', cli: { positional: 'local' }, ps: 'LocalName', type: 'path', required: true, maxLength: LIMITS.MAX_PATH, help: `Absolute local path ≤ ${LIMITS.MAX_PATH} characters; its directory must exist and be writable.` },
+    ],
+    returns: 'nothing',
+    codes: ['S_OK', 'E_INVALIDARG', 'BG_E_TOO_MANY_FILES', 'BG_E_TOO_MANY_FILES_IN_JOB', 'E_ACCESSDENIED', FINAL],
+    synopsis: 'Adds a file (remote URL and local path) to a job.',
+    description: `Adds a file to the job. Download jobs hold up to ${LIMITS.filesPerJob} files, transferred one after another; upload jobs hold exactly one. Files may be added to a TRANSFERRED download job, which then needs Resume.`,
+    examples: [
+      { cli: 'bits-job2 add-file 3f2c9a10 https://example.com/a.iso /data/a.iso', text: 'Add one file.' },
+      { ps: "Add-BitsJob2File -JobId $id -RemoteName https://example.com/a.iso -LocalName C:\\data\\a.iso", text: 'Add one file.' },
+    ],
+    issue: 2,
+  },
+  {
+    name: 'listFiles',
+    bits: { interface: 'IBackgroundCopyJob', method: 'EnumFiles' },
+    via: 'info',
+    params: [jobIdParam],
+    returns: 'files with remote name, local name and BG_FILE_PROGRESS',
+    codes: ['S_OK'],
+    synopsis: 'Lists the files of a job with their progress.',
+    description: 'A snapshot of the job\'s files in transfer order.',
+    examples: [{ cli: 'bits-job2 info 3f2c9a10', text: 'Files are part of `info`.' }],
+    issue: 2,
+  },
+  {
+    name: 'resume',
+    bits: { interface: 'IBackgroundCopyJob', method: 'Resume' },
+    cli: 'resume',
+    cmdlet: { verb: 'Resume', noun: 'BitsJob2', shouldProcess: true },
+    params: [jobIdParam],
+    returns: 'nothing',
+    codes: ['S_OK', 'BG_E_EMPTY', FINAL],
+    synopsis: 'Queues a job for transfer (SUSPENDED, ERROR or TRANSIENT_ERROR → QUEUED).',
+    description: 'Activates the job. The transfer goes on in the background service after this command exits. A job without files stays SUSPENDED (BG_E_EMPTY). Resuming during TRANSIENT_ERROR retries at once.',
+    examples: [
+      { cli: 'bits-job2 resume 3f2c9a10', text: 'Start or retry a job.' },
+      { ps: 'Get-BitsJob2 | Resume-BitsJob2', text: 'Resume every job.' },
+    ],
+    issue: 2,
+  },
+  {
+    name: 'suspend',
+    bits: { interface: 'IBackgroundCopyJob', method: 'Suspend' },
+    cli: 'suspend',
+    cmdlet: { verb: 'Suspend', noun: 'BitsJob2', shouldProcess: true },
+    params: [jobIdParam],
+    returns: 'nothing',
+    codes: ['S_OK', FINAL],
+    synopsis: 'Pauses a job (→ SUSPENDED).',
+    description: 'Stops all activity of the job until Resume, Complete or Cancel. Suspending a suspended job succeeds.',
+    examples: [{ cli: 'bits-job2 suspend 3f2c9a10', text: 'Pause a job.' }],
+    issue: 2,
+  },
+  {
+    name: 'complete',
+    bits: { interface: 'IBackgroundCopyJob', method: 'Complete' },
+    cli: 'complete',
+    cmdlet: { verb: 'Complete', noun: 'BitsJob2', shouldProcess: true },
+    params: [jobIdParam],
+    returns: 'S_OK, BG_S_PARTIAL_COMPLETE or BG_S_UNABLE_TO_DELETE_FILES',
+    codes: ['S_OK', 'BG_S_PARTIAL_COMPLETE', 'BG_S_UNABLE_TO_DELETE_FILES', FINAL],
+    synopsis: 'Publishes the transferred files and ends the job (→ ACKNOWLEDGED).',
+    description: 'Download jobs: renames every fully transferred temporary file to its final name and deletes the rest (BG_S_PARTIAL_COMPLETE when some were unfinished). Upload jobs: only in TRANSFERRED; makes the reply file available. A second Complete fails with BG_E_INVALID_STATE.',
+    examples: [
+      { cli: 'bits-job2 complete 3f2c9a10', text: 'Publish the files.' },
+      { ps: 'Get-BitsJob2 | Where-Object JobState -eq Transferred | Complete-BitsJob2', text: 'Complete every finished job.' },
+    ],
+    issue: 2,
+  },
+  {
+    name: 'cancel',
+    bits: { interface: 'IBackgroundCopyJob', method: 'Cancel' },
+    cli: 'cancel',
+    cmdlet: { verb: 'Remove', noun: 'BitsJob2', shouldProcess: true },
+    params: [jobIdParam],
+    returns: 'S_OK or BG_S_UNABLE_TO_DELETE_FILES',
+    codes: ['S_OK', 'BG_S_UNABLE_TO_DELETE_FILES', FINAL],
+    synopsis: 'Cancels a job (→ CANCELLED) and deletes its temporary files.',
+    description: 'Irreversible. Deletes temporary and uncommitted download files and the reply file; an unfinished upload session is cancelled on the server.',
+    examples: [
+      { cli: 'bits-job2 cancel 3f2c9a10', text: 'Cancel a job.' },
+      { ps: 'Remove-BitsJob2 -JobId $id -WhatIf', text: 'Show what would be cancelled.' },
+    ],
+    issue: 2,
+  },
+  {
+    name: 'getError',
+    bits: { interface: 'IBackgroundCopyJob', method: 'GetError' },
+    via: 'info',
+    params: [jobIdParam],
+    returns: 'IBackgroundCopyError: HRESULT, context, descriptions, protocol, file',
+    codes: ['S_OK', 'BG_E_ERROR_INFORMATION_UNAVAILABLE'],
+    synopsis: 'The error of a job in ERROR or TRANSIENT_ERROR.',
+    description: 'Only available while the job is in ERROR or TRANSIENT_ERROR.',
+    examples: [{ cli: 'bits-job2 info 3f2c9a10', text: 'The error is part of `info`.' }],
+    issue: 2,
+  },
+  {
+    name: 'setProperties',
+    bits: { interface: 'IBackgroundCopyJob', method: 'SetDisplayName/SetDescription/SetPriority/SetNotifyFlags/SetMinimumRetryDelay/SetNoProgressTimeout' },
+    cli: 'set',
+    cmdlet: { verb: 'Set', noun: 'BitsJob2', shouldProcess: true },
+    params: [
+      jobIdParam,
+      { name: 'displayName', cli: { flag: 'display-name' }, ps: 'DisplayName', type: 'string', required: false, maxLength: LIMITS.displayNameMax, help: `New display name (≤ ${LIMITS.displayNameMax}; BG_E_STRING_TOO_LONG beyond).` },
+      { name: 'description', cli: { flag: 'description' }, ps: 'Description', type: 'string', required: false, maxLength: LIMITS.descriptionMax, default: DEFAULTS.description, help: `Description (≤ ${LIMITS.descriptionMax}).` },
+      { name: 'priority', cli: { flag: 'priority' }, ps: 'Priority', type: { enum: 'JobPriority' }, required: false, default: 'NORMAL', help: 'FOREGROUND (runs now, all concurrently), HIGH, NORMAL or LOW (one background job at a time).' },
+      { name: 'minimumRetryDelay', cli: { flag: 'retry-delay' }, ps: 'RetryInterval', type: 'int', required: false, default: DEFAULTS.minimumRetryDelay, min: 0, help: `Seconds to wait after a transient error before retrying; values below ${LIMITS.minimumRetryDelayFloor} become ${LIMITS.minimumRetryDelayFloor}.` },
+      { name: 'noProgressTimeout', cli: { flag: 'no-progress-timeout' }, ps: 'RetryTimeout', type: 'int', required: false, default: DEFAULTS.noProgressTimeout, min: 0, help: 'Seconds of transient errors without progress before the job goes to ERROR; 0 makes every error fatal.' },
+      { name: 'notifyFlags', cli: { flag: 'notify-flags' }, ps: 'NotifyFlags', type: 'flags', required: false, default: DEFAULTS.notifyFlags, min: 0, max: 0x3f, help: 'Bit mask: 1 TRANSFERRED, 2 ERROR, 4 DISABLE, 8 MODIFICATION, 0x10 FILE_TRANSFERRED, 0x20 FILE_RANGES_TRANSFERRED.' },
+    ],
+    returns: 'nothing',
+    codes: ['S_OK', 'E_INVALIDARG', 'BG_E_STRING_TOO_LONG', 'E_NOTIMPL', FINAL],
+    synopsis: 'Changes job properties: name, description, priority, retry delay, no-progress timeout, notify flags.',
+    description: 'Each given property is set in turn through its BITS setter; the first failure stops the command and names the property.',
+    examples: [
+      { cli: 'bits-job2 set 3f2c9a10 --priority FOREGROUND --retry-delay 30', text: 'Run now and retry quickly.' },
+      { ps: 'Set-BitsJob2 -JobId $id -Priority High', text: 'Raise the priority.' },
+    ],
+    issue: 2,
+  },
+  {
+    name: 'setProxySettings',
+    bits: { interface: 'IBackgroundCopyJob', method: 'SetProxySettings' },
+    cli: 'set-proxy',
+    cmdlet: { verb: 'Set', noun: 'BitsJob2Proxy', shouldProcess: true },
+    params: [
+      jobIdParam,
+      { name: 'usage', cli: { flag: 'usage' }, ps: 'ProxyUsage', type: { enum: 'ProxyUsage' }, required: true, help: 'PRECONFIG (environment), NO_PROXY, OVERRIDE (use --list), AUTODETECT.' },
+      { name: 'proxyList', cli: { flag: 'list' }, ps: 'ProxyList', type: 'string', required: false, nullable: true, maxLength: LIMITS.proxyListMax, help: 'OVERRIDE only: space-separated `[scheme=][scheme://]host[:port]` entries.' },
+      { name: 'bypassList', cli: { flag: 'bypass' }, ps: 'ProxyBypass', type: 'string', required: false, nullable: true, maxLength: LIMITS.proxyListMax, help: 'OVERRIDE only: hosts that skip the proxy (`*` wildcards, `<local>`).' },
+    ],
+    returns: 'nothing',
+    codes: ['S_OK', 'E_NOTIMPL', 'E_INVALIDARG', 'BG_E_PROXY_LIST_TOO_LARGE', 'BG_E_PROXY_BYPASS_LIST_TOO_LARGE', FINAL],
+    synopsis: 'Sets how the job uses a proxy.',
+    description: 'Lists must be absent unless OVERRIDE; OVERRIDE needs a list. Entries are validated at transfer time (BG_E_INVALID_PROXY_INFO).',
+    examples: [{ cli: "bits-job2 set-proxy 3f2c9a10 --usage OVERRIDE --list 'http://proxy:3128' --bypass '<local>'", text: 'Use a fixed proxy.' }],
+    issue: 4,
+  },
+  {
+    name: 'takeOwnership',
+    bits: { interface: 'IBackgroundCopyJob', method: 'TakeOwnership' },
+    cli: 'take-ownership',
+    params: [jobIdParam],
+    returns: 'nothing',
+    codes: ['S_OK', 'E_ACCESSDENIED', 'BG_E_NEW_OWNER_NO_FILE_ACCESS', 'BG_E_NEW_OWNER_DIFF_MAPPING', FINAL],
+    synopsis: 'Makes the caller the owner of a job (administrators only).',
+    description: 'Native only; the portable engine runs one service per user and has no administrator role, so it returns E_ACCESSDENIED.',
+    examples: [{ cli: 'bits-job2 take-ownership 3f2c9a10', text: 'Take over a job.' }],
+    issue: 5,
+  },
+
+  // ── IBackgroundCopyJob2 ───────────────────────────────────────────────────────────────────────
+  {
+    name: 'setNotifyCmdLine',
+    bits: { interface: 'IBackgroundCopyJob2', method: 'SetNotifyCmdLine' },
+    cli: 'set-notify-cmdline',
+    cmdlet: { verb: 'Set', noun: 'BitsJob2NotifyCmdLine', shouldProcess: true },
+    params: [
+      jobIdParam,
+      { name: 'program', cli: { flag: 'program' }, ps: 'Program', type: 'path', required: false, nullable: true, maxLength: LIMITS.notifyProgramMax, help: `Absolute path of the program (≤ ${LIMITS.notifyProgramMax}); no search path, no %VAR% expansion.` },
+      { name: 'parameters', cli: { flag: 'parameters' }, ps: 'Parameters', type: 'string', required: false, nullable: true, maxLength: LIMITS.notifyParametersMax, help: `Full command line (≤ ${LIMITS.notifyParametersMax}) whose first token is the program itself.` },
+    ],
+    returns: 'nothing',
+    codes: ['S_OK', 'BG_E_STRING_TOO_LONG', 'E_INVALIDARG', FINAL],
+    synopsis: 'Sets the program BITS runs when the job is TRANSFERRED or in ERROR.',
+    description: 'The program runs without a shell when the job enters TRANSFERRED or ERROR (per notify flags), and again after the retry delay if it exits non-zero while the job is neither completed nor cancelled. Both omitted removes it.',
+    examples: [{ cli: "bits-job2 set-notify-cmdline 3f2c9a10 --program /usr/bin/node --parameters '/usr/bin/node /opt/done.js 3f2c9a10'", text: 'Run a script when done.' }],
+    issue: 4,
+  },
+  {
+    name: 'getNotifyCmdLine',
+    bits: { interface: 'IBackgroundCopyJob2', method: 'GetNotifyCmdLine' },
+    cli: 'get-notify-cmdline',
+    cmdlet: { verb: 'Get', noun: 'BitsJob2NotifyCmdLine' },
+    params: [jobIdParam],
+    returns: '{ program, parameters } ("" when unset)',
+    codes: ['S_OK'],
+    synopsis: 'Shows the notify command line of a job.',
+    description: 'Both strings are empty when none is set.',
+    examples: [{ cli: 'bits-job2 get-notify-cmdline 3f2c9a10', text: 'Show the notify program.' }],
+    issue: 4,
+  },
+  {
+    name: 'getReplyProgress',
+    bits: { interface: 'IBackgroundCopyJob2', method: 'GetReplyProgress' },
+    cli: 'get-reply-progress',
+    cmdlet: { verb: 'Get', noun: 'BitsJob2ReplyProgress' },
+    params: [jobIdParam],
+    returns: 'BG_JOB_REPLY_PROGRESS (bytesTotal null until the reply download begins)',
+    codes: ['S_OK', 'E_NOTIMPL'],
+    synopsis: 'Progress of the reply download of an upload-reply job.',
+    description: 'E_NOTIMPL for download and upload jobs.',
+    examples: [{ cli: 'bits-job2 get-reply-progress 3f2c9a10', text: 'How much of the reply arrived.' }],
+    issue: 3,
+  },
+  {
+    name: 'getReplyData',
+    bits: { interface: 'IBackgroundCopyJob2', method: 'GetReplyData' },
+    cli: 'get-reply-data',
+    cmdlet: { verb: 'Get', noun: 'BitsJob2ReplyData' },
+    params: [jobIdParam],
+    returns: 'reply bytes (≤ 1 MiB; empty when the server sent none)',
+    codes: ['S_OK', 'E_NOTIMPL', 'BG_E_TOO_LARGE', FINAL],
+    synopsis: 'The reply of an upload-reply job as bytes.',
+    description: `Only for UPLOAD_REPLY jobs in TRANSFERRED (or ACKNOWLEDGED). Replies over ${LIMITS.replyDataMax} bytes fail with BG_E_TOO_LARGE carrying the size: read the reply file instead.`,
+    examples: [{ cli: 'bits-job2 get-reply-data 3f2c9a10 --out reply.bin', text: 'Save the reply.' }],
+    issue: 3,
+  },
+  {
+    name: 'setReplyFileName',
+    bits: { interface: 'IBackgroundCopyJob2', method: 'SetReplyFileName' },
+    cli: 'set-reply-file',
+    cmdlet: { verb: 'Set', noun: 'BitsJob2ReplyFileName', shouldProcess: true },
+    params: [
+      jobIdParam,
+      { name: 'replyFileName', cli: { positional: 'path' }, ps: 'Path', type: 'path', required: false, nullable: true, maxLength: LIMITS.MAX_PATH, help: 'Absolute path for the reply; omit (or "") to let the engine generate one.' },
+    ],
+    returns: 'nothing',
+    codes: ['S_OK', 'E_INVALIDARG', 'E_ACCESSDENIED', 'E_NOTIMPL', FINAL],
+    synopsis: 'Chooses where the reply of an upload-reply job is stored.',
+    description: 'Set it before the first Resume; refused once the reply download has begun.',
+    examples: [{ cli: 'bits-job2 set-reply-file 3f2c9a10 /data/reply.xml', text: 'Store the reply here.' }],
+    issue: 3,
+  },
+  {
+    name: 'getReplyFileName',
+    bits: { interface: 'IBackgroundCopyJob2', method: 'GetReplyFileName' },
+    cli: 'get-reply-file',
+    cmdlet: { verb: 'Get', noun: 'BitsJob2ReplyFileName' },
+    params: [jobIdParam],
+    returns: 'path or null',
+    codes: ['S_OK', 'E_NOTIMPL'],
+    synopsis: 'Where the reply of an upload-reply job is (or will be) stored.',
+    description: 'The explicit or generated name; null when neither a name nor a file was set. Open it only after Complete.',
+    examples: [{ cli: 'bits-job2 get-reply-file 3f2c9a10', text: 'Print the reply path.' }],
+    issue: 3,
+  },
+  {
+    name: 'setCredentials',
+    bits: { interface: 'IBackgroundCopyJob2', method: 'SetCredentials' },
+    cli: 'set-credentials',
+    cmdlet: { verb: 'Set', noun: 'BitsJob2Credential', shouldProcess: true },
+    params: [
+      jobIdParam,
+      { name: 'target', cli: { flag: 'target' }, ps: 'Target', type: { enum: 'AuthTarget' }, required: true, help: 'SERVER or PROXY.' },
+      { name: 'scheme', cli: { flag: 'scheme' }, ps: 'Scheme', type: { enum: 'AuthScheme' }, required: true, help: 'BASIC, DIGEST, NTLM, NEGOTIATE or PASSPORT.' },
+      { name: 'userName', cli: { flag: 'user' }, ps: 'UserName', type: 'string', required: false, nullable: true, maxLength: LIMITS.userNameMax, help: `User name (≤ ${LIMITS.userNameMax}); omit for implicit credentials (NTLM/NEGOTIATE).` },
+      { name: 'password', cli: { flag: 'password-stdin' }, ps: 'Credential', type: 'secret', required: false, nullable: true, maxLength: LIMITS.passwordMax, help: 'Read from standard input (or BITS_JOB2_PASSWORD); never from the command line.' },
+    ],
+    returns: 'nothing',
+    codes: ['S_OK', 'BG_E_INVALID_AUTH_TARGET', 'BG_E_INVALID_AUTH_SCHEME', 'BG_E_USERNAME_TOO_LARGE', 'BG_E_PASSWORD_TOO_LARGE', 'E_INVALIDARG', FINAL],
+    synopsis: 'Sets server or proxy credentials for one authentication scheme.',
+    description: 'One credential per (target, scheme); setting it again replaces it. There is no getter: the password is never returned, printed or stored in plain text.',
+    examples: [{ cli: 'printf %s "$PW" | bits-job2 set-credentials 3f2c9a10 --target SERVER --scheme BASIC --user alice --password-stdin', text: 'Basic credentials from stdin.' }],
+    issue: 4,
+  },
+  {
+    name: 'removeCredentials',
+    bits: { interface: 'IBackgroundCopyJob2', method: 'RemoveCredentials' },
+    cli: 'remove-credentials',
+    cmdlet: { verb: 'Remove', noun: 'BitsJob2Credential', shouldProcess: true },
+    params: [
+      jobIdParam,
+      { name: 'target', cli: { flag: 'target' }, ps: 'Target', type: { enum: 'AuthTarget' }, required: true, help: 'SERVER or PROXY.' },
+      { name: 'scheme', cli: { flag: 'scheme' }, ps: 'Scheme', type: { enum: 'AuthScheme' }, required: true, help: 'BASIC, DIGEST, NTLM, NEGOTIATE or PASSPORT.' },
+    ],
+    returns: 'S_OK (removed) or S_FALSE (none was set)',
+    codes: ['S_OK', 'S_FALSE', 'BG_E_INVALID_AUTH_TARGET', 'BG_E_INVALID_AUTH_SCHEME', FINAL],
+    synopsis: 'Removes the credentials of one target and scheme.',
+    description: 'Returns S_FALSE (exit code 0, "nothing to remove") when none were set.',
+    examples: [{ cli: 'bits-job2 remove-credentials 3f2c9a10 --target SERVER --scheme BASIC', text: 'Forget server credentials.' }],
+    issue: 4,
+  },
+];
+
+/** Settable job properties and their defaults, the data behind `set` and the contract defaults. */
+export const JOB_PROPERTIES = [
+  { name: 'displayName', bits: 'DisplayName', default: undefined, maxLength: LIMITS.displayNameMax },
+  { name: 'description', bits: 'Description', default: DEFAULTS.description, maxLength: LIMITS.descriptionMax },
+  { name: 'priority', bits: 'Priority', default: DEFAULTS.priority },
+  { name: 'minimumRetryDelay', bits: 'MinimumRetryDelay', default: DEFAULTS.minimumRetryDelay, floor: LIMITS.minimumRetryDelayFloor },
+  { name: 'noProgressTimeout', bits: 'NoProgressTimeout', default: DEFAULTS.noProgressTimeout },
+  { name: 'notifyFlags', bits: 'NotifyFlags', default: DEFAULTS.notifyFlags, mask: 0x3f },
+] as const;
+export type JobPropertyName = (typeof JOB_PROPERTIES)[number]['name'];
+
+export function operation(name: string): OperationSpec {
+  const op = OPERATIONS.find((o) => o.name === name);
+  if (!op) throw new Error(`no operation ${name} in module/api`);
+  return op;
+}

@@ -1,0 +1,15 @@
+// `create <name> [--type]`: CreateJob. Prints the new job's id (the snapshot with --json).
+import { opCommand, readParams } from '../from-api.js';
+import { printJson, println, run } from '../context.js';
+import { jobJson } from '../output.js';
+
+export default opCommand('createJob', {
+  handler: (argv, op) =>
+    run(argv, async (ctx) => {
+      const a = readParams(op, argv, true);
+      const m = await ctx.manager();
+      const job = await m.createJob(a.displayName as string, { type: a.type as number });
+      if (ctx.json) printJson(jobJson(await job.getInfo()));
+      else println(job.id);
+    }),
+});

@@ -1,0 +1,44 @@
+// `explain <hresult>`: name and meaning of an HRESULT, from module/api's table (no backend needed;
+// with --backend native the text comes from BITS itself, localized).
+import { HR, hex, hresultMessage, hresultName, isFailure } from '../../api/hresult.js';
+import { opCommand, readParams } from '../from-api.js';
+import { printJson, println, run } from '../context.js';
+import { UsageError } from '../errors.js';
+import { exitCodeForHResult } from '../exit-codes.js';
+
+/** 0x80200001, 2149580801, -2145386495, BG_E_NOT_FOUND (case-insensitive), HTTP 404 as BG_E_HTTP_ERROR_404. */
+export function parseHResult(text: string): number {
+  const s = text.trim();
+  if (/^0x[0-9a-f]{1,8}$/i.test(s)) return Number(s) >>> 0;
+  if (/^-?\d+$/.test(s)) {
+    const n = Number(s);
+    if (n >= -0x80000000 && n <= 0xffffffff) return n >>> 0;
+  }
+  const name = s.toUpperCase();
+  const v = HR[name] ?? HR[`BG_E_${name}`] ?? HR[`BG_S_${name}`];
+  if (v !== undefined) return v;
+  throw new UsageError(`'${text}' is not an HRESULT: give hex (0x80200001), decimal, or a name (BG_E_NOT_FOUND).`);
+}
+
+export default opCommand('getErrorDescription', {
+  handler: (argv, op) =>
+    run(argv, async (ctx) => {
+      const hr = parseHResult(String(readParams(op, argv).hresult));
+      const message = ctx.backendName === 'native' ? await (await ctx.manager()).getErrorDescription(hr) : hresultMessage(hr);
+      const result = {
+        hresult: hr,
+        hresultHex: hex(hr),
+        name: hresultName(hr),
+        message,
+        severity: isFailure(hr) ? 'failure' : 'success',
+        facility: (hr >>> 16) & 0x1fff,
+        code: hr & 0xffff,
+        exitCode: exitCodeForHResult(hr),
+      };
+      if (ctx.json) printJson(result);
+      else {
+        println(`${result.name} (${result.hresultHex}): ${message}`);
+        println(`${result.severity}; facility ${result.facility}, code ${result.code}; CLI exit code ${result.exitCode}`);
+      }
+    }),
+});

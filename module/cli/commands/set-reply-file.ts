@@ -1,0 +1,15 @@
+// `set-reply-file <job> [path]`: SetReplyFileName (omitted: NULL; "" works too — the engine generates a name).
+import { opCommand, readParams } from '../from-api.js';
+import { printJson, println, run } from '../context.js';
+
+export default opCommand('setReplyFileName', {
+  handler: (argv, op) =>
+    run(argv, async (ctx) => {
+      const a = readParams(op, argv);
+      const id = await ctx.resolveJob(a.jobId as string);
+      const path = (a.replyFileName as string | undefined) ?? null;
+      await (await ctx.manager()).job(id).setReplyFileName(path);
+      if (ctx.json) printJson({ jobId: id, replyFileName: path });
+      else println(path ? `the reply of ${id} goes to ${path}` : `the engine chooses the reply file name of ${id}`);
+    }),
+});

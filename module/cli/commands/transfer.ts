@@ -1,0 +1,202 @@
+// `transfer <name> <remote> <local> [<remote> <local>...]`: like `bitsadmin /transfer` — CreateJob,
+// AddFileSet, (SetPriority), Resume, wait for TRANSFERRED, Complete. Built from the parameters of
+// those operations in module/api. Ctrl-C detaches: the job keeps running in the service.
+import type { Argv, CommandModule } from 'yargs';
+import { BitsError } from '../../api/bits-error.js';
+import { ErrorContext } from '../../api/enums.js';
+import { HR } from '../../api/hresult.js';
+import type { NewFile } from '../../api/types.js';
+import type { BitsJob } from '../../core/bits-job.js';
+import type { JobInfo } from '../../core/job-info.js';
+import { applyParam, cliKey, coerceFor, paramOf, type Args } from '../from-api.js';
+import { printJson, println, run, type CliContext } from '../context.js';
+import { CliFailure, UsageError, withHint } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { formatBytes, percent, progressBar } from '../format.js';
+import { hresultJson, jobJson, successNote } from '../output.js';
+import { localPathHint, remoteHint } from './add-file.js';
+
+const P = {
+  name: paramOf('createJob', 'displayName'),
+  type: paramOf('createJob', 'type'),
+  remote: paramOf('addFiles', 'remoteName'),
+  local: paramOf('addFiles', 'localName'),
+  priority: paramOf('setProperties', 'priority'),
+};
+
+/** Plain progress lines when stderr is not a terminal: on every state change and at most this often otherwise. */
+const PLAIN_INTERVAL_MS = 5000;
+
+interface Progress {
+  update(info: JobInfo): void;
+  /** Clears the bar before other output. */
+  clear(): void;
+}
+
+function makeProgress(ctx: CliContext): Progress {
+  const err = process.stderr;
+  if (err.isTTY) {
+    let drawn = false;
+    return {
+      update(info) {
+        let line = progressBar(info, (err.columns || 80) - 1);
+        if (info.state === 'TRANSIENT_ERROR' && info.error) line = `${info.state}: ${info.error.name}, retrying (Ctrl-C detaches)`.slice(0, (err.columns || 80) - 1);
+        err.write(`\r\x1b[2K${line}`);
+        drawn = true;
+      },
+      clear() {
+        if (drawn) err.write('\r\x1b[2K');
+        drawn = false;
+      },
+    };
+  }
+  if (ctx.json) return { update() {}, clear() {} };
+  let lastState = '';
+  let lastAt = 0;
+  return {
+    update(info) {
+      const now = Date.now();
+      if (info.state === lastState && now - lastAt < PLAIN_INTERVAL_MS) return;
+      lastState = info.state;
+      lastAt = now;
+      const p = info.progress;
+      let line = `${info.state} ${formatBytes(p.bytesTransferred)} / ${formatBytes(p.bytesTotal)} (${percent(p.bytesTransferred, p.bytesTotal)}), files ${p.filesTransferred}/${p.filesTotal}`;
+      if (info.state === 'TRANSIENT_ERROR' && info.error) line += ` — ${info.error.name}: ${info.error.message} (retried after the retry delay)`;
+      err.write(line + '\n');
+    },
+    clear() {},
+  };
+}
+
+function filesFrom(argv: Args): NewFile[] {
+  const coerce = coerceFor(P.remote)!;
+  const more = ((argv.more as unknown[] | undefined) ?? []).map((v) => String(v));
+  if (more.length % 2 !== 0) {
+    throw new UsageError(`remote and local names come in pairs; '${more[more.length - 1]}' has no local name`, 'bits-job2 transfer <name> <remote> <local> [<remote> <local>...]');
+  }
+  const files: NewFile[] = [{ remoteName: coerce(argv[cliKey(P.remote)]) as string, localName: coerce(argv[cliKey(P.local)]) as string }];
+  for (let i = 0; i < more.length; i += 2) files.push({ remoteName: more[i]!, localName: more[i + 1]! });
+  return files;
+}
+
+async function setUp(job: BitsJob, files: NewFile[], priority: number | undefined): Promise<void> {
+  try {
+    await job.addFiles(files);
+  } catch (e) {
+    const invalidArg = e instanceof BitsError && e.hresult === HR.E_INVALIDARG;
+    const hint = invalidArg ? files.map((f) => localPathHint(f.localName) ?? remoteHint(f.remoteName)).find(Boolean) : undefined;
+    throw withHint(e, hint);
+  }
+  if (priority !== undefined) await job.setPriority(priority);
+  await job.resume();
+}
+
+async function transfer(ctx: CliContext, argv: Args): Promise<number> {
+  const files = filesFrom(argv);
+  const name = String(argv[cliKey(P.name)]);
+  const type = argv[cliKey(P.type)] === undefined ? (coerceFor(P.type)!(String(P.type.default)) as number) : (argv[cliKey(P.type)] as number);
+  const priority = argv[cliKey(P.priority)] as number | undefined;
+
+  const m = await ctx.manager();
+  const job = await m.createJob(name, { type });
+  try {
+    await setUp(job, files, priority);
+  } catch (e) {
+    // The caller never saw the id: do not leave a half-built job behind.
+    await job.cancel().catch(() => undefined);
+    const f = withHint(e, undefined);
+    throw new CliFailure(f.error, f.hint ? `${f.hint} (the job was cancelled)` : 'the job was cancelled', f.exitCode);
+  }
+
+  if (argv.noWait === true) {
+    if (ctx.json) printJson(jobJson(await job.getInfo()));
+    else println(job.id);
+    return EXIT.OK;
+  }
+
+  const progress = makeProgress(ctx);
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  let final: JobInfo | undefined;
+  try {
+    for await (const info of job.watch({ signal: abort.signal, intervalMs: Number(argv.interval) })) {
+      if (info.state === 'TRANSFERRED' || info.state === 'ERROR' || info.state === 'ACKNOWLEDGED' || info.state === 'CANCELLED') {
+        final = info;
+        break;
+      }
+      progress.update(info);
+    }
+  } catch (e) {
+    if (!abort.signal.aborted) throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.clear();
+  }
+
+  if (!final) {
+    const where =
+      ctx.backendName === 'portable'
+        ? 'the in-process portable engine stops with this command; the job is saved and continues the next time the engine runs'
+        : 'the job keeps running in the background service';
+    process.stderr.write(`detached from ${job.id}: ${where}.\nFollow it with \`bits-job2 info ${job.id}\`, finish it with \`bits-job2 complete ${job.id}\`.\n`);
+    return EXIT.INTERRUPTED;
+  }
+
+  if (final.state === 'ERROR') {
+    const e = final.error;
+    const err = e
+      ? new BitsError(e.hresult, `${e.message}${e.file ? ` (${e.file.remoteName} -> ${e.file.localName})` : ''}`, ErrorContext[e.context], { jobId: job.id, state: final.state, file: e.file })
+      : new BitsError(HR.E_FAIL!, 'The job is in ERROR.', ErrorContext.UNKNOWN, { jobId: job.id, state: final.state });
+    throw new CliFailure(
+      err,
+      `the job ${job.id} is left in ERROR for inspection: \`bits-job2 info ${job.id}\`; fix the cause and \`bits-job2 resume ${job.id}\`, or \`bits-job2 cancel ${job.id}\``,
+      EXIT.JOB_ERROR,
+    );
+  }
+  if (final.state !== 'TRANSFERRED') {
+    throw new BitsError(HR.BG_E_INVALID_STATE!, `The job ${job.id} reached ${final.state} while waiting (completed or cancelled elsewhere).`);
+  }
+
+  const result = await job.complete();
+  const replyFileName = final.type === 'UPLOAD_REPLY' ? await job.getReplyFileName().catch(() => null) : null;
+  if (ctx.json) {
+    printJson({ ...jobJson(await job.getInfo()), complete: hresultJson(result), files, ...(replyFileName ? { replyFileName } : {}) });
+  } else {
+    println(`transferred ${job.id}${successNote(result)}`);
+    if (final.type === 'DOWNLOAD') for (const f of files) println(`  ${f.localName}`);
+    if (replyFileName) println(`  reply: ${replyFileName}`);
+  }
+  return EXIT.OK;
+}
+
+const command: CommandModule = {
+  command: 'transfer <name> <remote> <local> [more..]',
+  describe: 'Creates a job, adds files, resumes it, waits for TRANSFERRED and completes it (bitsadmin /transfer).',
+  builder: (y: Argv) => {
+    let b = y.usage(
+      '$0 transfer <name> <remote> <local> [<remote> <local>...]\n\n' +
+        'Creates a job, adds the files, resumes it and waits until it is TRANSFERRED, then completes it, like `bitsadmin /transfer`.\n\n' +
+        'Progress goes to stderr: a bar on a terminal, a line per state change when piped (nothing with --json). ' +
+        'If the job ends in ERROR the error is printed, the job is left for inspection and the exit code is 5. ' +
+        'Ctrl-C detaches (exit 130): the job keeps running in the background service. --no-wait prints the id right after Resume.',
+    );
+    for (const p of [P.name, P.remote, P.local]) b = applyParam(b, p);
+    b = b.positional('more', { type: 'string', array: true, describe: 'More <remote> <local> pairs.' });
+    b = applyParam(b, P.type);
+    b = applyParam(b, P.priority);
+    return b
+      .option('no-wait', { type: 'boolean', default: false, describe: 'Print the job id after Resume and exit; the service finishes the transfer (complete it later).' })
+      .option('interval', { type: 'number', default: 250, describe: 'Poll interval in ms while waiting.' })
+      .example('bits-job2 transfer report https://example.com/r.pdf "$PWD/r.pdf"', 'Download one file and wait for it.')
+      .example('bits-job2 transfer iso https://example.com/a.iso /data/a.iso https://example.com/b.iso /data/b.iso --priority FOREGROUND', 'Two files, now.')
+      .example('bits-job2 transfer nightly https://example.com/big.tar /data/big.tar --no-wait', 'Start it and return; the service finishes it.')
+      .check((a) => {
+        const n = Number(a.interval);
+        if (!Number.isFinite(n) || n < 20) throw new UsageError('--interval must be a number of milliseconds ≥ 20');
+        return true;
+      });
+  },
+  handler: (argv) => run(argv as unknown as Args, (ctx) => transfer(ctx, argv as unknown as Args)),
+};
+export default command;

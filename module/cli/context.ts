@@ -1,0 +1,98 @@
+// What every command handler gets: the global options, a lazily opened BitsManager (the backend is
+// imported only when a command needs it: the engine and better-sqlite3 for --backend portable, the
+// service client otherwise), job-id resolution, and one error/exit-code path.
+import { resolve as resolvePath } from 'node:path';
+import { BitsError } from '../api/bits-error.js';
+import type { BitsManager } from '../core/bits-manager.js';
+import { CliFailure, reportError } from './errors.js';
+import { EXIT } from './exit-codes.js';
+import { resolveJobId } from './job-id.js';
+import type { Args } from './from-api.js';
+
+export type BackendName = 'service' | 'portable' | 'native';
+export const BACKENDS: readonly BackendName[] = ['service', 'portable', 'native'];
+
+export interface GlobalArgs {
+  json: boolean;
+  backend: BackendName;
+  stateDir?: string;
+  noColor: boolean;
+}
+
+export class CliContext {
+  private managerPromise?: Promise<BitsManager>;
+
+  constructor(readonly args: GlobalArgs) {}
+
+  get json(): boolean {
+    return this.args.json;
+  }
+  get backendName(): BackendName {
+    return this.args.backend;
+  }
+  /** The state directory given by --state-dir (already exported as BITS_JOB2_STATE_DIR), or undefined for the default. */
+  get stateDir(): string | undefined {
+    return this.args.stateDir ? resolvePath(this.args.stateDir) : process.env.BITS_JOB2_STATE_DIR || undefined;
+  }
+
+  /** Opens the backend on first use. A backend that cannot be opened is exit code 6. */
+  manager(): Promise<BitsManager> {
+    this.managerPromise ??= (async () => {
+      const [{ BitsManager }, { openBackend }] = await Promise.all([import('../core/bits-manager.js'), import('../core/select-backend.js')]);
+      try {
+        return new BitsManager(await openBackend(this.args.backend, { stateDir: this.stateDir }));
+      } catch (e) {
+        const err = BitsError.from(e);
+        throw new CliFailure(
+          err,
+          this.args.backend === 'service'
+            ? 'the service could not be reached or started; see `bits-job2 service status` and service.log in the state directory, or try --backend portable'
+            : this.args.backend === 'native'
+              ? 'the native backend needs Windows BITS; use --backend service (default) or portable'
+              : 'the portable engine could not open its state directory (--state-dir / BITS_JOB2_STATE_DIR)',
+          EXIT.SERVICE_UNAVAILABLE,
+        );
+      }
+    })();
+    return this.managerPromise;
+  }
+
+  /** `{GUID}`, a bare GUID, or a unique prefix of 8+ hex digits → the job id. */
+  async resolveJob(input: string): Promise<string> {
+    return resolveJobId(input, async () => (await (await this.manager()).backend.listJobs()).map((j) => ({ id: j.id, displayName: j.displayName })));
+  }
+
+  async close(): Promise<void> {
+    if (!this.managerPromise) return;
+    const m = await this.managerPromise.catch(() => undefined);
+    await m?.close();
+  }
+}
+
+/** Writes one JSON document on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+export function println(text = ''): void {
+  process.stdout.write(text + '\n');
+}
+
+/**
+ * Runs a command body: the exit code is what it returns (default 0), or the error's (reported on
+ * stderr). The backend is closed afterwards so that the process can exit.
+ */
+export async function run(argv: Args, body: (ctx: CliContext) => Promise<number | void>): Promise<void> {
+  const ctx = new CliContext(argv as unknown as GlobalArgs);
+  let code: number;
+  try {
+    code = (await body(ctx)) ?? EXIT.OK;
+  } catch (e) {
+    code = reportError(e, ctx.json);
+  }
+  try {
+    await ctx.close();
+  } catch {
+    // closing is best effort; the command's outcome is already decided
+  }
+  process.exitCode = code;
+}

@@ -1,0 +1,80 @@
+// The CLI's one error conversion (DESIGN §2): anything thrown → BitsError → exit code + a message on
+// stderr (human: `error: NAME (0x...): message` and `hint: ...`; --json: `{"error": {...}}`).
+import { BitsError, type BitsErrorJSON } from '../api/bits-error.js';
+import { ErrorContext } from '../api/enums.js';
+import { HR } from '../api/hresult.js';
+import { EXIT, exitCodeForError, isBackendUnavailable } from './exit-codes.js';
+import { paintErr } from './format.js';
+
+/** Bad flags or arguments (exit 2). Never carries secrets. */
+export class UsageError extends Error {
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A failure with what to tell the user and, when it is not derived from the HRESULT, the exit code. */
+export class CliFailure extends Error {
+  constructor(readonly error: BitsError, readonly hint?: string, readonly exitCode?: number) {
+    super(error.message);
+    this.name = 'CliFailure';
+  }
+}
+
+/** Re-throws `e` with a hint attached (keeps an existing hint). */
+export function withHint(e: unknown, hint: string | undefined, exitCode?: number): CliFailure {
+  if (e instanceof CliFailure) return e.hint || !hint ? e : new CliFailure(e.error, hint, e.exitCode ?? exitCode);
+  if (e instanceof UsageError) throw e;
+  return new CliFailure(BitsError.from(e), hint, exitCode);
+}
+
+export interface CliErrorJSON extends BitsErrorJSON {
+  exitCode: number;
+  hint?: string;
+  usage?: boolean;
+}
+
+/** Default hints by HRESULT name, used when a command gave none. */
+function defaultHint(err: BitsError, unavailable: boolean): string | undefined {
+  if (unavailable) {
+    return 'start the service with `bits-job2 service start` (its log is service.log in the state directory), or use --backend portable';
+  }
+  switch (err.code) {
+    case 'BG_E_NOT_FOUND':
+      return 'list your jobs with `bits-job2 list`; completed and cancelled jobs have left the queue';
+    case 'BG_E_INVALID_STATE':
+      return 'check the job state with `bits-job2 info <job>`';
+    case 'BG_E_EMPTY':
+      return 'add a file first: bits-job2 add-file <job> <url> <absolute local path>';
+    case 'BG_E_ERROR_INFORMATION_UNAVAILABLE':
+      return 'the job is not in ERROR or TRANSIENT_ERROR';
+    default:
+      return undefined;
+  }
+}
+
+/** Prints the error on stderr and returns the exit code. */
+export function reportError(e: unknown, json: boolean): number {
+  let payload: CliErrorJSON;
+  if (e instanceof UsageError) {
+    const base = new BitsError(HR.E_INVALIDARG!, e.message, ErrorContext.NONE).toJSON();
+    payload = { ...base, exitCode: EXIT.USAGE, usage: true, ...(e.hint ? { hint: e.hint } : {}) };
+  } else {
+    const failure = e instanceof CliFailure ? e : undefined;
+    const inner = failure ? failure.error : e;
+    const err = BitsError.from(inner);
+    const unavailable = isBackendUnavailable(inner);
+    const exitCode = failure?.exitCode ?? exitCodeForError(inner);
+    const hint = failure?.hint ?? defaultHint(err, unavailable);
+    payload = { ...err.toJSON(), exitCode, ...(hint ? { hint } : {}) };
+  }
+  if (json) {
+    process.stderr.write(JSON.stringify({ error: payload }) + '\n');
+  } else {
+    const label = payload.usage ? 'usage' : `${payload.name} (${payload.hresultHex})`;
+    process.stderr.write(`${paintErr('red', 'error:')} ${label}: ${payload.message}\n`);
+    if (payload.hint) process.stderr.write(`${paintErr('yellow', 'hint:')} ${payload.hint}\n`);
+  }
+  return payload.exitCode;
+}

@@ -1,0 +1,132 @@
+// Presentation helpers for human output: colors, byte counts, durations, tables, progress bars.
+// Nothing here talks to a backend; everything is pure so the commands stay small.
+import { NotifyFlags } from '../api/enums.js';
+import { hex } from '../api/hresult.js';
+import type { JobInfo } from '../core/job-info.js';
+
+let colorEnabled = false;
+let colorErrEnabled = false;
+
+/** Colors only on a TTY, unless --no-color or NO_COLOR (https://no-color.org) say otherwise. */
+export function setColor(allowed: boolean): void {
+  colorEnabled = allowed && process.stdout.isTTY === true;
+  colorErrEnabled = allowed && process.stderr.isTTY === true;
+}
+
+const SGR = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1, dim: 2 } as const;
+export type Color = keyof typeof SGR;
+
+/** Colors text for stdout. */
+export function paint(color: Color, text: string): string {
+  return colorEnabled ? `\x1b[${SGR[color]}m${text}\x1b[0m` : text;
+}
+/** Colors text for stderr. */
+export function paintErr(color: Color, text: string): string {
+  return colorErrEnabled ? `\x1b[${SGR[color]}m${text}\x1b[0m` : text;
+}
+
+export function stateColor(state: string): Color {
+  switch (state) {
+    case 'TRANSFERRED': case 'ACKNOWLEDGED': return 'green';
+    case 'ERROR': return 'red';
+    case 'TRANSIENT_ERROR': return 'yellow';
+    case 'TRANSFERRING': case 'CONNECTING': return 'cyan';
+    case 'CANCELLED': return 'gray';
+    default: return 'blue';
+  }
+}
+
+/** Visible width of a string (ANSI escapes removed). */
+export function visibleLength(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').length;
+}
+
+export function formatBytes(n: number | null): string {
+  if (n === null) return '?';
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+export function formatSeconds(s: number): string {
+  if (s < 60) return `${s} s`;
+  const parts: string[] = [];
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (d) parts.push(`${d}d`);
+  if (h) parts.push(`${h}h`);
+  if (m) parts.push(`${m}m`);
+  if (sec) parts.push(`${sec}s`);
+  return `${s} s (${parts.join(' ')})`;
+}
+
+export function formatDate(d: Date | null): string {
+  return d ? d.toISOString() : '-';
+}
+
+/** 0x3 (JOB_TRANSFERRED|JOB_ERROR) */
+export function formatNotifyFlags(flags: number): string {
+  const names = Object.entries(NotifyFlags).filter(([, v]) => (flags & v) !== 0).map(([k]) => k);
+  const unknown = flags & ~Object.values(NotifyFlags).reduce((a, b) => a | b, 0);
+  if (unknown) names.push(hex(unknown));
+  return `0x${flags.toString(16)}${names.length ? ` (${names.join('|')})` : ''}`;
+}
+
+export function percent(done: number, total: number | null): string {
+  if (total === null) return '?%';
+  if (total === 0) return '100%';
+  return `${Math.floor((done / total) * 100)}%`;
+}
+
+export function progressText(p: JobInfo['progress']): string {
+  return `${formatBytes(p.bytesTransferred)} / ${formatBytes(p.bytesTotal)} (${percent(p.bytesTransferred, p.bytesTotal)}), files ${p.filesTransferred}/${p.filesTotal}`;
+}
+
+/** Left-aligned columns separated by two spaces; the last column is not padded. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visibleLength(c))))
+      .join('  ')
+      .trimEnd();
+  return [line(header.map((h) => paint('bold', h))), ...rows.map(line)].join('\n');
+}
+
+/** The `list`/`monitor` table. */
+export function jobsTable(jobs: JobInfo[]): string {
+  if (jobs.length === 0) return 'no jobs in the queue';
+  return table(
+    ['ID', 'STATE', 'TYPE', 'PRIORITY', 'BYTES', 'FILES', 'NAME'],
+    jobs.map((j) => [
+      j.id,
+      paint(stateColor(j.state), j.state),
+      j.type,
+      j.priority,
+      `${formatBytes(j.progress.bytesTransferred)}/${formatBytes(j.progress.bytesTotal)}`,
+      `${j.progress.filesTransferred}/${j.progress.filesTotal}`,
+      j.displayName,
+    ]),
+  );
+}
+
+/** `[#######.......]  45%  1.2 MiB / 2.6 MiB  files 0/1  TRANSFERRING` sized to `width` columns. */
+export function progressBar(info: JobInfo, width: number): string {
+  const p = info.progress;
+  const tail = ` ${percent(p.bytesTransferred, p.bytesTotal).padStart(4)}  ${formatBytes(p.bytesTransferred)} / ${formatBytes(p.bytesTotal)}  files ${p.filesTransferred}/${p.filesTotal}  ${info.state}`;
+  const barWidth = Math.max(10, Math.min(40, width - tail.length - 3));
+  const frac = p.bytesTotal ? Math.min(1, p.bytesTransferred / p.bytesTotal) : p.bytesTotal === 0 ? 1 : 0;
+  const full = Math.round(frac * barWidth);
+  const bar = '[' + '#'.repeat(full) + '.'.repeat(barWidth - full) + ']';
+  const line = bar + tail;
+  return line.length > width ? line.slice(0, Math.max(0, width - 1)) : line;
+}

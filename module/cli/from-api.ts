@@ -1,0 +1,242 @@
+// The generic builder: an OperationSpec of module/api → a yargs command (synopsis, description,
+// positionals, flags with types, choices, limits, defaults and help, examples) and back: parsed
+// argv → the operation's arguments by their API names. Commands only add presentation flags.
+import type { Argv, CommandModule, Options, PositionalOptions } from 'yargs';
+import { AuthScheme, AuthTarget, JobPriority, JobState, JobType, NotifyFlags, ProxyUsage, parseEnum } from '../api/enums.js';
+import { operation, type OperationSpec, type ParamSpec } from '../api/operations.js';
+import { UsageError } from './errors.js';
+
+export const ENUM_TABLES = { JobType, JobPriority, ProxyUsage, AuthTarget, AuthScheme, JobState } as const;
+
+/** yargs argv as the handlers see it. */
+export type Args = Record<string, unknown> & { _: (string | number)[]; $0: string };
+
+export function isPositional(p: ParamSpec): p is ParamSpec & { cli: { positional: string } } {
+  return 'positional' in p.cli;
+}
+
+/** The positional name or the flag name (without dashes). */
+export function cliKey(p: ParamSpec): string {
+  return 'positional' in p.cli ? p.cli.positional : p.cli.flag;
+}
+
+/** How the parameter is written on the command line: `<job>`, `[path]` or `--priority`. */
+export function cliSpelling(p: ParamSpec): string {
+  if (isPositional(p)) return p.required ? `<${p.cli.positional}>` : `[${p.cli.positional}]`;
+  return `--${cliKey(p)}`;
+}
+
+/** `add-file <job> <remote> <local>`, plus `extra` positionals of the command. */
+export function commandString(op: OperationSpec, extra = ''): string {
+  if (!op.cli) throw new Error(`operation ${op.name} has no CLI command`);
+  const pos = op.params.filter(isPositional).map(cliSpelling);
+  return [op.cli, ...pos, extra].filter(Boolean).join(' ');
+}
+
+const UINT32_MAX = 0xffffffff;
+
+function parseUInt(text: string, p: ParamSpec): number {
+  const s = text.trim();
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(s)) {
+    throw new UsageError(`${cliSpelling(p)} expects a whole number (decimal or 0x hex), got '${text}'.`);
+  }
+  const n = Number(s);
+  const min = p.min ?? 0;
+  if (!Number.isSafeInteger(n) || n < min || n > UINT32_MAX) {
+    throw new UsageError(`${cliSpelling(p)} must be between ${min} and ${UINT32_MAX}, got '${text}'.`);
+  }
+  return n;
+}
+
+/** Notify flags: a number (decimal or 0x hex) or names joined by `|`, `,` or `+` (JOB_TRANSFERRED|JOB_ERROR). */
+function parseFlags(text: string, p: ParamSpec): number {
+  const s = text.trim();
+  if (/^(0x[0-9a-f]+|\d+)$/i.test(s)) return parseUInt(s, p);
+  let mask = 0;
+  for (const raw of s.split(/[|,+]/)) {
+    const name = raw.trim().toUpperCase().replace(/^BG_NOTIFY_/, '');
+    const table = NotifyFlags as Record<string, number>;
+    const v = table[name] ?? table[`JOB_${name}`];
+    if (v === undefined) {
+      throw new UsageError(`${cliSpelling(p)}: unknown flag '${raw.trim()}'; use a number or ${Object.keys(NotifyFlags).join(', ')}.`);
+    }
+    mask |= v;
+  }
+  return mask;
+}
+
+function enumNames(p: ParamSpec): string[] {
+  return typeof p.type === 'object' ? Object.keys(ENUM_TABLES[p.type.enum]) : [];
+}
+
+/**
+ * Enum values: a name (case-insensitive, BG_ prefixes allowed) or a number. Numbers outside the
+ * enumeration pass through unchanged: refusing them is the backend's job (E_NOTIMPL,
+ * BG_E_INVALID_AUTH_TARGET, ...), exactly as BITS does.
+ */
+function parseEnumArg(text: string, p: ParamSpec & { type: { enum: keyof typeof ENUM_TABLES } }): number {
+  const s = text.trim();
+  if (/^(0x[0-9a-f]+|\d+)$/i.test(s)) return parseUInt(s, p);
+  const n = parseEnum(ENUM_TABLES[p.type.enum], s);
+  if (n === undefined) {
+    throw new UsageError(`${cliSpelling(p)}: '${text}' is not one of ${enumNames(p).join(', ')} (case-insensitive) or a number.`);
+  }
+  return n;
+}
+
+/** The coercion yargs applies to the raw text of the parameter (throws UsageError → exit 2). */
+export function coerceFor(p: ParamSpec): ((v: unknown) => unknown) | undefined {
+  const t = p.type;
+  if (typeof t === 'object') return (v) => parseEnumArg(String(v), p as ParamSpec & { type: { enum: keyof typeof ENUM_TABLES } });
+  switch (t) {
+    case 'int': return (v) => parseUInt(String(v), p);
+    case 'flags': return (v) => parseFlags(String(v), p);
+    case 'bool': case 'secret': return undefined;
+    default: return (v) => (v === undefined ? v : String(v));
+  }
+}
+
+function mentions(text: string, n: number): boolean {
+  return text.includes(String(n)) || text.includes(n.toLocaleString('en-US'));
+}
+
+/** Help text with the limits, choices and NULL rule that the API records next to it. */
+export function describeParam(p: ParamSpec): string {
+  const parts = [p.help];
+  if (p.type === 'int') parts.push('[integer]');
+  if (typeof p.type === 'object') parts.push(`[choices: ${enumNames(p).join(', ')}; case-insensitive, or the number]`);
+  if (p.type === 'flags') parts.push('[number, 0x hex, or names joined by |]');
+  if (p.maxLength !== undefined && !mentions(p.help, p.maxLength)) parts.push(`[max length: ${p.maxLength}]`);
+  if (p.min !== undefined && p.min !== 0 && !mentions(p.help, p.min)) parts.push(`[min: ${p.min}]`);
+  if (p.max !== undefined) parts.push(`[max: ${p.max} (0x${p.max.toString(16)})]`);
+  if (p.nullable && !p.required && p.type !== 'secret') parts.push('[omit for NULL]');
+  return parts.join(' ');
+}
+
+function defaultDescription(p: ParamSpec): string | undefined {
+  if (p.default === undefined) return undefined;
+  if (p.default === '') return '""';
+  if (p.type === 'flags' && typeof p.default === 'number') return `0x${p.default.toString(16)}`;
+  return String(p.default);
+}
+
+/** yargs options of one parameter. Defaults are documented (defaultDescription), never applied here. */
+function optionOf(p: ParamSpec): Options & PositionalOptions {
+  const isBool = p.type === 'bool' || p.type === 'secret';
+  const numeric = p.type === 'int' || p.type === 'flags' || typeof p.type === 'object';
+  const o: Options & PositionalOptions = { describe: describeParam(p) };
+  // Numbers and enums are parsed by our coercion (hex, names); the others stay text (ids like 12345678).
+  if (isBool) o.type = 'boolean';
+  else if (!numeric) o.type = 'string';
+  if (!isBool && !isPositional(p)) o.requiresArg = true;
+  const coerce = coerceFor(p);
+  if (coerce) o.coerce = coerce;
+  const dd = defaultDescription(p);
+  if (dd !== undefined) o.defaultDescription = dd;
+  return o;
+}
+
+export interface ApplyOptions {
+  /** Parameter names (API names) to leave out. */
+  skip?: string[];
+}
+
+/** Adds one parameter as a yargs positional or option. */
+export function applyParam(y: Argv, p: ParamSpec): Argv {
+  const o = optionOf(p);
+  if ('positional' in p.cli) return y.positional(p.cli.positional, o);
+  const flag = p.cli;
+  return y.option(flag.flag, { ...o, ...(flag.alias ? { alias: flag.alias } : {}), ...(p.required ? { demandOption: `${cliSpelling(p)} is required` } : {}) });
+}
+
+/** Adds every parameter of `op` as a yargs positional or option. Defaults are shown, not applied (see `readParams`). */
+export function applyParams(y: Argv, op: OperationSpec, options: ApplyOptions = {}): Argv {
+  for (const p of op.params) {
+    if (options.skip?.includes(p.name)) continue;
+    y = applyParam(y, p);
+  }
+  return y;
+}
+
+/** The parameter `name` of operation `opName` (commands composed of several operations reuse them). */
+export function paramOf(opName: string, name: string): ParamSpec {
+  const p = operation(opName).params.find((x) => x.name === name);
+  if (!p) throw new Error(`module/api: ${opName} has no parameter ${name}`);
+  return p;
+}
+
+/** Adds the CLI examples of `op` (and of `more` operations) as yargs examples. */
+export function applyExamples(y: Argv, op: OperationSpec): Argv {
+  for (const ex of op.examples) if (ex.cli) y = y.example(ex.cli, ex.text);
+  return y;
+}
+
+/** `<text>`, `<n>`, `<FOREGROUND|HIGH|NORMAL|LOW>`: the value placeholder of a flag in the synopsis. */
+function placeholder(p: ParamSpec): string {
+  if (typeof p.type === 'object') return ` <${enumNames(p).join('|')}>`;
+  switch (p.type) {
+    case 'bool': case 'secret': return '';
+    case 'int': return ' <n>';
+    case 'flags': return ' <mask>';
+    case 'url': return ' <url>';
+    case 'path': return ' <path>';
+    default: return ' <text>';
+  }
+}
+
+/** The full synopsis: `set <job> [--display-name <text>] [--priority <FOREGROUND|HIGH|NORMAL|LOW>] ...`. */
+export function synopsisOf(op: OperationSpec, extra = ''): string {
+  const flags = op.params
+    .filter((p) => !isPositional(p))
+    .map((p) => (p.required ? `${cliSpelling(p)}${placeholder(p)}` : `[${cliSpelling(p)}${placeholder(p)}]`));
+  return [commandString(op, extra), ...flags].join(' ');
+}
+
+/** `bits-job2 add-file <job> <remote> <local>` + synopsis + description, for the command's --help. */
+export function usageOf(op: OperationSpec, extra = ''): string {
+  return `$0 ${synopsisOf(op, extra)}\n\n${op.synopsis}\n\n${op.description}`;
+}
+
+/**
+ * The operation's arguments by API name, from parsed argv (coerced). Absent values are undefined,
+ * or the API default when `fillDefaults` (a default is the BITS default of a *new* value; for
+ * setters it documents the job's initial value and must not be applied).
+ */
+export function readParams(op: OperationSpec, argv: Args, fillDefaults = false): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of op.params) {
+    let v = argv[cliKey(p)];
+    if (v === undefined && fillDefaults && p.default !== undefined) {
+      const c = coerceFor(p);
+      v = c && p.default !== null ? c(String(p.default)) : p.default;
+    }
+    out[p.name] = v;
+  }
+  return out;
+}
+
+export interface OpCommandSpec<A extends Args = Args> {
+  /** Extra positionals after the API ones, e.g. `[more..]`. */
+  extraPositionals?: string;
+  /** API parameters (by name) the command handles itself. */
+  skip?: string[];
+  /** Presentation-only flags and extra checks. */
+  builder?: (y: Argv) => Argv;
+  handler: (argv: A, op: OperationSpec) => Promise<void>;
+}
+
+/** A yargs command derived from the operation named `opName` of module/api. */
+export function opCommand<A extends Args = Args>(opName: string, spec: OpCommandSpec<A>): CommandModule {
+  const op = operation(opName);
+  return {
+    command: commandString(op, spec.extraPositionals),
+    describe: op.synopsis,
+    builder: (y: Argv) => {
+      let b = y.usage(usageOf(op, spec.extraPositionals));
+      b = applyParams(b, op, { skip: spec.skip });
+      b = applyExamples(b, op);
+      return spec.builder ? spec.builder(b) : b;
+    },
+    handler: (argv) => spec.handler(argv as unknown as A, op),
+  };
+}

@@ -1,0 +1,83 @@
+// The yargs parser of `bits-job2`: global options, the commands, help that teaches (synopsis,
+// description, examples from module/api, every flag with its limits), exit codes in the epilogue.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import yargs, { type Argv } from 'yargs';
+import { BACKENDS } from './context.js';
+import { COMMANDS, COMMAND_NAMES } from './commands/index.js';
+import { UsageError } from './errors.js';
+import { exitCodesHelp } from './exit-codes.js';
+import { setColor } from './format.js';
+
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const ENVIRONMENT = [
+  'Environment:',
+  '  BITS_JOB2_BACKEND    default for --backend (service, portable or native)',
+  '  BITS_JOB2_STATE_DIR  state directory of the portable engine and its service (--state-dir sets it)',
+  '  BITS_JOB2_PASSWORD   password for set-credentials when --password-stdin is not given',
+  '  NO_COLOR             no colors (like --no-color)',
+].join('\n');
+
+const EPILOGUE = [
+  'Jobs: give the GUID printed by `create`/`list` ({...} optional) or a unique prefix of 8+ hex digits.',
+  'Files: local names must be absolute paths. Passwords are read from stdin, never from the command line.',
+  '',
+  exitCodesHelp(),
+  '',
+  ENVIRONMENT,
+].join('\n');
+
+/** Builds the parser for `args` (already stripped of `node main.js`). */
+export function buildParser(args: string[]): Argv {
+  const command = args.find((a) => COMMAND_NAMES.includes(a));
+  let y = yargs(args)
+    .scriptName('bits-job2')
+    .parserConfiguration({
+      // `--no-progress-timeout` is a flag of its own, not the negation of `--progress-timeout`.
+      'boolean-negation': false,
+      'parse-positional-numbers': false,
+      'duplicate-arguments-array': false,
+    })
+    .usage('$0 <command> [options]\n\nBITS jobs (IBackgroundCopyJob2) from the command line: create, add files, resume, watch, complete; reply data, notify command line, credentials.')
+    .option('json', { type: 'boolean', default: false, global: true, describe: 'Machine output: exactly one JSON document on stdout; errors as {"error": {...}} on stderr.' })
+    .option('backend', {
+      choices: BACKENDS as string[],
+      default: process.env.BITS_JOB2_BACKEND || 'service',
+      defaultDescription: `${process.env.BITS_JOB2_BACKEND ? `"${process.env.BITS_JOB2_BACKEND}" from ` : ''}BITS_JOB2_BACKEND, else service`,
+      global: true,
+      describe: 'service: the per-user background service (started on demand); portable: the engine in this process; native: Windows BITS.',
+    })
+    .option('state-dir', { type: 'string', global: true, describe: 'State directory of the portable engine/service (sets BITS_JOB2_STATE_DIR for this process).' })
+    .option('no-color', { type: 'boolean', default: false, global: true, describe: 'No colors (colors are used only on a terminal).' })
+    .middleware((argv) => {
+      if (typeof argv.stateDir === 'string' && argv.stateDir) process.env.BITS_JOB2_STATE_DIR = resolve(argv.stateDir);
+      setColor(argv.noColor !== true && process.env.NO_COLOR === undefined);
+    });
+  y = y.group(['json', 'backend', 'state-dir', 'no-color', 'help', 'version'], 'Global options:');
+  for (const c of COMMANDS) y = y.command(c);
+  return y
+    .demandCommand(1, 'give a command')
+    .recommendCommands()
+    .strict()
+    .help('help')
+    .alias('help', 'h')
+    .version('version', 'Show the version number.', packageVersion())
+    .epilogue(EPILOGUE)
+    .wrap(process.stdout.isTTY ? Math.min(120, y.terminalWidth()) : null)
+    .fail((msg, err) => {
+      const usage =
+        err instanceof UsageError
+          ? err
+          : new UsageError(msg || err?.message || 'usage error', `see \`bits-job2 ${command ? `${command} ` : ''}--help\``);
+      // Throwing stops yargs (a returning fail handler lets the command run); main() reports it.
+      throw usage;
+    });
+}

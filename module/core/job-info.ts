@@ -1,0 +1,91 @@
+// Node-facing shapes: wire snapshots with names instead of numbers and Date instead of ISO strings.
+import { ErrorContext, JobPriority, JobState, JobType, ProxyUsage, nameOf } from '../api/enums.js';
+import type { JobPriorityName, JobStateName, JobTypeName, ProxyUsageName, ErrorContextName } from '../api/enums.js';
+import type { FileInfoWire, JobErrorWire, JobSnapshotWire, JobProgressWire, ReplyProgressWire } from '../api/types.js';
+
+export interface JobTimes {
+  creationTime: Date;
+  modificationTime: Date;
+  /** null before the job first reached TRANSFERRED (FILETIME 0 in BITS). */
+  transferCompletionTime: Date | null;
+}
+
+export interface JobErrorInfo {
+  hresult: number;
+  hresultHex: string;
+  name: string;
+  context: ErrorContextName;
+  message: string;
+  contextDescription: string;
+  protocol: string | null;
+  file: { remoteName: string; localName: string } | null;
+}
+
+export interface JobInfo {
+  id: string;
+  displayName: string;
+  description: string;
+  type: JobTypeName;
+  state: JobStateName;
+  priority: JobPriorityName;
+  owner: string;
+  progress: JobProgressWire;
+  times: JobTimes;
+  errorCount: number;
+  minimumRetryDelay: number;
+  noProgressTimeout: number;
+  notifyFlags: number;
+  proxy: { usage: ProxyUsageName; proxyList: string | null; bypassList: string | null };
+  notifyCmdLine: { program: string; parameters: string };
+  error: JobErrorInfo | null;
+  replyProgress: ReplyProgressWire | null;
+  replyFileName: string | null;
+}
+
+export type FileInfo = FileInfoWire;
+
+export function toDate(iso: string): Date;
+export function toDate(iso: string | null): Date | null;
+export function toDate(iso: string | null): Date | null {
+  return iso === null ? null : new Date(iso);
+}
+
+export function toErrorInfo(e: JobErrorWire): JobErrorInfo {
+  return {
+    hresult: e.hresult,
+    hresultHex: e.hresultHex,
+    name: e.name,
+    context: (nameOf(ErrorContext, e.context) ?? 'UNKNOWN') as ErrorContextName,
+    message: e.message,
+    contextDescription: e.contextDescription,
+    protocol: e.protocol,
+    file: e.file,
+  };
+}
+
+export function toJobInfo(w: JobSnapshotWire): JobInfo {
+  return {
+    id: w.id,
+    displayName: w.displayName,
+    description: w.description,
+    type: nameOf(JobType, w.type) as JobTypeName,
+    state: nameOf(JobState, w.state) as JobStateName,
+    priority: nameOf(JobPriority, w.priority) as JobPriorityName,
+    owner: w.owner,
+    progress: w.progress,
+    times: {
+      creationTime: toDate(w.times.creationTime),
+      modificationTime: toDate(w.times.modificationTime),
+      transferCompletionTime: toDate(w.times.transferCompletionTime),
+    },
+    errorCount: w.errorCount,
+    minimumRetryDelay: w.minimumRetryDelay,
+    noProgressTimeout: w.noProgressTimeout,
+    notifyFlags: w.notifyFlags,
+    proxy: { usage: nameOf(ProxyUsage, w.proxy.usage) as ProxyUsageName, proxyList: w.proxy.proxyList, bypassList: w.proxy.bypassList },
+    notifyCmdLine: w.notifyCmdLine,
+    error: w.error ? toErrorInfo(w.error) : null,
+    replyProgress: w.replyProgress,
+    replyFileName: w.replyFileName,
+  };
+}

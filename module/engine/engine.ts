@@ -1,0 +1,642 @@
+// PortableEngine: our BITS-compatible engine (DESIGN §1), in-process, behind the Backend port.
+// It owns the job store, the state machine of spec §5.2, the scheduler of §5.3 and the workers.
+// Rule of thumb for every method: validate everything, then change the record, then save it,
+// then act (start/stop workers) — so a failed call changes nothing and a reported state is durable.
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { closeSync, existsSync, fdatasyncSync, fstatSync, openSync, renameSync, rmSync, utimesSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { bitsError, BitsError } from '../api/bits-error.js';
+import { ErrorContext, JobPriority, JobState, JobType, NOTIFY_FLAGS_VALID_MASK, ProxyUsage, AuthScheme, AuthTarget } from '../api/enums.js';
+import { HR, hresultMessage, hresultName } from '../api/hresult.js';
+import { DEFAULTS, LIMITS } from '../api/limits.js';
+import type { JobPropertyName } from '../api/operations.js';
+import type {
+  CredentialsInput, FileInfoWire, HResultWire, JobErrorWire, JobSnapshotWire, NewFile, NotifyCmdLineWire,
+  ProxySettingsWire, ReplyProgressWire,
+} from '../api/types.js';
+import type { Backend } from '../core/backend.js';
+import { realClock, type Clock, type TimerHandle } from './clock.js';
+import { runDownloadJob, type WorkerHost } from './download-worker.js';
+import type { FileRecord, JobRecord } from './job-record.js';
+import { defaultStateDir, ensurePrivateDir, storePath } from './paths.js';
+import { decideSchedule } from './scheduler.js';
+import { errorInfo, fileInfo, snapshot } from './snapshot.js';
+import { JobStore } from './store.js';
+import { checkLocalPath, checkRemoteUrl, checkSeconds, checkString, normalizeJobId } from './validate.js';
+
+const FINAL: readonly number[] = [JobState.ACKNOWLEDGED, JobState.CANCELLED];
+const ACTIVE: readonly number[] = [JobState.QUEUED, JobState.CONNECTING, JobState.TRANSFERRING];
+const DAY_MS = 24 * 3600 * 1000;
+
+export interface EngineOptions {
+  stateDir?: string;
+  clock?: Clock;
+  /** Round-robin slice among equal background priorities (default 5 min, spec §5.3 [DECISION]). */
+  timeSliceMs?: number;
+  /** Limits a test or an administrator may lower (defaults: spec §6). */
+  limits?: Partial<{ jobsPerUser: number; jobsPerMachine: number; filesPerJob: number }>;
+  /** Downloader settings (checkpoint rate, timeouts, extra CA for HTTPS). */
+  download?: WorkerHost['downloadOptions'];
+  log?: (line: string) => void;
+}
+
+interface Worker {
+  controller: AbortController;
+  done: Promise<void>;
+  sliceStartedAt: number;
+}
+
+export class PortableEngine implements Backend {
+  readonly kind = 'portable';
+  /** 'state' (jobId, state) after every durable state change. */
+  readonly events = new EventEmitter();
+  private readonly jobs = new Map<string, JobRecord>();
+  private readonly workers = new Map<string, Worker>();
+  /** Workers told to stop but maybe still holding their temp file; a new worker waits for them. */
+  private readonly stopping = new Map<string, Promise<void>>();
+  private readonly live = new Map<string, number>(); // `${jobId}:${index}` → live byte position
+  private readonly timers = new Map<string, TimerHandle>();
+  private sliceTimer: TimerHandle | null = null;
+  private inactivityTimer: TimerHandle | null = null;
+  private closed = false;
+  private readonly owner: string;
+  private readonly limits: { jobsPerUser: number; jobsPerMachine: number; filesPerJob: number };
+  /** Rows of the store that could not be read at open (reported, kept out of the queue). */
+  readonly unreadable: string[];
+
+  private constructor(
+    private readonly store: JobStore,
+    private readonly clock: Clock,
+    private readonly options: EngineOptions,
+    loaded: JobRecord[],
+    unreadable: string[],
+  ) {
+    this.owner = ownerSid();
+    this.limits = { jobsPerUser: LIMITS.jobsPerUser, jobsPerMachine: LIMITS.jobsPerMachine, filesPerJob: LIMITS.filesPerJob, ...options.limits };
+    this.unreadable = unreadable;
+    for (const j of loaded) this.jobs.set(j.id, j);
+    this.workerHost = this.makeWorkerHost();
+  }
+
+  static async open(options: EngineOptions = {}): Promise<PortableEngine> {
+    const dir = ensurePrivateDir(options.stateDir ?? defaultStateDir());
+    const store = new JobStore(storePath(dir));
+    const { jobs, unreadable } = store.loadAll();
+    const engine = new PortableEngine(store, options.clock ?? realClock, options, jobs, unreadable);
+    for (const u of unreadable) engine.log(`store: could not read job ${u}`);
+    engine.recover();
+    return engine;
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  /** After a crash or a restart: interrupted transfers go back to QUEUED, retry timers are re-armed. */
+  private recover(): void {
+    const now = this.clock.now();
+    for (const job of this.jobs.values()) {
+      if (job.state === JobState.CONNECTING || job.state === JobState.TRANSFERRING) {
+        job.state = JobState.QUEUED;
+        this.store.save(job);
+      } else if (job.state === JobState.TRANSIENT_ERROR) {
+        this.armRetry(job, now);
+      }
+    }
+    this.checkInactivity();
+    this.reschedule();
+  }
+
+  // ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+  private find(jobId: unknown): JobRecord {
+    const job = this.jobs.get(normalizeJobId(jobId));
+    if (!job) throw bitsError(HR.BG_E_NOT_FOUND, `No job with id ${String(jobId)}: list your jobs with \`bits-job2 list\`.`);
+    return job;
+  }
+
+  private findMutable(jobId: unknown): JobRecord {
+    const job = this.find(jobId);
+    if (FINAL.includes(job.state)) throw invalidState(job);
+    return job;
+  }
+
+  private liveBytes = (job: JobRecord, f: FileRecord): number => this.live.get(`${job.id}:${f.index}`) ?? f.bytesTransferred;
+
+  /** Persists the job and announces a state change (durable before reported). */
+  private commit(job: JobRecord, touch = true): void {
+    if (touch) job.modifiedAt = this.clock.now();
+    this.store.save(job);
+    this.events.emit('state', job.id, job.state);
+  }
+
+  private setState(job: JobRecord, state: number): void {
+    job.state = state;
+    if (state === JobState.QUEUED) job.queuedAt = this.clock.now();
+    if (state === JobState.TRANSFERRED) job.transferCompletedAt = this.clock.now();
+    this.commit(job);
+  }
+
+  private clearTimer(jobId: string): void {
+    this.timers.get(jobId)?.cancel();
+    this.timers.delete(jobId);
+  }
+
+  /** Stops the job's worker (if any) and waits until it has let go of its files. */
+  private async stopWorker(job: JobRecord): Promise<void> {
+    const w = this.workers.get(job.id);
+    if (!w) return;
+    w.controller.abort();
+    await w.done.catch(() => undefined);
+    this.keepWrittenBytes(job);
+  }
+
+  /**
+   * After an orderly stop (Suspend, preemption, close) the temp file may hold bytes written after
+   * the last checkpoint. Make them durable and record them, so Resume continues where the transfer
+   * stopped instead of at the last checkpoint. (After a crash the checkpoint is all we trust.)
+   */
+  private keepWrittenBytes(job: JobRecord): void {
+    for (const f of job.files) {
+      const live = this.live.get(`${job.id}:${f.index}`);
+      if (f.transferred || live === undefined || live <= f.bytesTransferred) continue;
+      try {
+        const fd = openSync(f.tempName, 'r+');
+        try {
+          const size = fstatSync(fd).size;
+          fdatasyncSync(fd);
+          f.bytesTransferred = Math.min(live, size);
+        } finally {
+          closeSync(fd);
+        }
+        this.store.checkpoint(job, f);
+      } catch {
+        // The temp file is gone or unreadable: the last checkpoint stands.
+      }
+    }
+  }
+
+  // ── scheduler ────────────────────────────────────────────────────────────────────────────────
+
+  private reschedule(): void {
+    if (this.closed) return;
+    const now = this.clock.now();
+    const running = new Map([...this.workers].map(([id, w]) => [id, w.sliceStartedAt]));
+    const { run, sliceEndsAt } = decideSchedule({ jobs: this.jobs.values(), running, now, timeSliceMs: this.options.timeSliceMs ?? DEFAULTS.timeSliceSeconds * 1000 });
+    for (const id of this.workers.keys()) {
+      if (!run.has(id)) {
+        const job = this.jobs.get(id)!;
+        // Preempted or slice over: back to QUEUED, behind its peers (round-robin).
+        const w = this.workers.get(id)!;
+        w.controller.abort();
+        this.workers.delete(id);
+        const settled = w.done.catch(() => undefined).then(() => this.keepWrittenBytes(job));
+        this.stopping.set(id, settled);
+        void settled.finally(() => { if (this.stopping.get(id) === settled) this.stopping.delete(id); });
+        if (ACTIVE.includes(job.state)) this.setState(job, JobState.QUEUED);
+      }
+    }
+    for (const id of run) if (!this.workers.has(id)) this.startWorker(this.jobs.get(id)!);
+    this.sliceTimer?.cancel();
+    this.sliceTimer = sliceEndsAt === null ? null : this.clock.setTimer(() => this.reschedule(), Math.max(0, sliceEndsAt - now));
+  }
+
+  private startWorker(job: JobRecord): void {
+    const controller = new AbortController();
+    this.setState(job, JobState.CONNECTING);
+    const worker: Worker = { controller, sliceStartedAt: this.clock.now(), done: Promise.resolve() };
+    this.workers.set(job.id, worker);
+    worker.done = this.runWorker(job, controller.signal).finally(() => {
+      if (this.workers.get(job.id) === worker) this.workers.delete(job.id);
+    });
+  }
+
+  private async runWorker(job: JobRecord, signal: AbortSignal): Promise<void> {
+    await this.stopping.get(job.id); // never two workers on one temp file
+    try {
+      if (job.type !== JobType.DOWNLOAD) {
+        throw Object.assign(bitsError(HR.E_NOTIMPL, 'Upload jobs are not implemented by this version of the portable engine.', ErrorContext.GENERAL_QUEUE_MANAGER), { transient: false });
+      }
+      await runDownloadJob(job, this.workerHost, signal);
+      if (signal.aborted) return;
+      job.firstTransientAt = null;
+      this.setState(job, JobState.TRANSFERRED);
+      this.log(`job ${job.id} TRANSFERRED`);
+    } catch (e) {
+      if (signal.aborted || (e as Error).name === 'AbortError') return;
+      this.onFailure(job, e);
+    } finally {
+      if (!signal.aborted) queueMicrotask(() => this.reschedule());
+    }
+  }
+
+  private readonly workerHost: WorkerHost;
+
+  private makeWorkerHost(): WorkerHost {
+    return {
+    downloadOptions: { ...(this.options.download ?? {}) },
+    connected: (job) => {
+      if (job.state === JobState.CONNECTING) this.setState(job, JobState.TRANSFERRING);
+    },
+    progress: (job, file, position) => {
+      this.live.set(`${job.id}:${file.index}`, position);
+      if (position > file.bytesTransferred) job.firstTransientAt = null; // progress resets the no-progress clock
+    },
+    checkpoint: (job, file) => {
+      job.modifiedAt = this.clock.now();
+      this.store.checkpoint(job, file);
+    },
+    restarted: (job, file) => {
+      this.live.set(`${job.id}:${file.index}`, 0);
+      this.commit(job);
+    },
+    fileDone: (job, file) => {
+      this.live.delete(`${job.id}:${file.index}`);
+      if (file.lastModified) {
+        const t = Date.parse(file.lastModified);
+        if (!Number.isNaN(t)) try { utimesSync(file.tempName, t / 1000, t / 1000); } catch { /* stamp is best effort */ }
+      }
+      this.commit(job);
+    },
+    };
+  }
+
+  /** TRANSFERRING/CONNECTING → TRANSIENT_ERROR or ERROR (spec §5.2), with the retry rules of §4.1. */
+  private onFailure(job: JobRecord, e: unknown): void {
+    const err = BitsError.from(e);
+    const transient = (e as { transient?: boolean }).transient === true;
+    const fileIndex = job.files.findIndex((f) => !f.transferred);
+    job.error = {
+      hresult: err.hresult,
+      context: err.context,
+      message: err.message,
+      fileIndex: fileIndex >= 0 && err.context !== ErrorContext.GENERAL_QUEUE_MANAGER ? fileIndex : null,
+      protocol: err.context === ErrorContext.REMOTE_FILE || err.context === ErrorContext.GENERAL_TRANSPORT ? 'http' : null,
+    };
+    job.errorCount++;
+    const now = this.clock.now();
+    if (!transient) {
+      this.log(`job ${job.id} ERROR ${hresultName(err.hresult)}: ${err.message}`);
+      this.setState(job, JobState.ERROR);
+      return;
+    }
+    job.firstTransientAt ??= now;
+    this.log(`job ${job.id} TRANSIENT_ERROR ${hresultName(err.hresult)}: ${err.message}`);
+    if (job.noProgressTimeout === 0 || job.minimumRetryDelay > job.noProgressTimeout) {
+      this.setState(job, JobState.ERROR);
+      return;
+    }
+    job.retryAt = now + job.minimumRetryDelay * 1000;
+    this.setState(job, JobState.TRANSIENT_ERROR);
+    this.armRetry(job, now);
+  }
+
+  /** TRANSIENT_ERROR → QUEUED after MinimumRetryDelay, or → ERROR when NoProgressTimeout runs out first. */
+  private armRetry(job: JobRecord, now: number): void {
+    this.clearTimer(job.id);
+    const deadline = (job.firstTransientAt ?? now) + job.noProgressTimeout * 1000;
+    const retryAt = job.retryAt ?? now;
+    const giveUp = retryAt >= deadline;
+    const at = giveUp ? deadline : retryAt;
+    this.timers.set(job.id, this.clock.setTimer(() => {
+      this.timers.delete(job.id);
+      if (job.state !== JobState.TRANSIENT_ERROR) return;
+      job.retryAt = null;
+      if (giveUp) {
+        this.log(`job ${job.id} ERROR: no progress for ${job.noProgressTimeout} s`);
+        this.setState(job, JobState.ERROR);
+      } else {
+        this.setState(job, JobState.QUEUED);
+        this.reschedule();
+      }
+    }, Math.max(0, at - now)));
+  }
+
+  /** Auto-cancel after JobInactivityTimeout (90 days without activity), checked daily. */
+  private checkInactivity(): void {
+    const now = this.clock.now();
+    for (const job of this.jobs.values()) {
+      if (!FINAL.includes(job.state) && now - job.modifiedAt >= LIMITS.jobInactivityTimeoutSeconds * 1000) {
+        this.log(`job ${job.id} cancelled after ${LIMITS.jobInactivityTimeoutSeconds / 86400} days without activity`);
+        void this.cancelJob(job, false);
+      }
+    }
+    this.inactivityTimer?.cancel();
+    if (!this.closed) this.inactivityTimer = this.clock.setTimer(() => this.checkInactivity(), DAY_MS);
+  }
+
+  // ── IBackgroundCopyManager ───────────────────────────────────────────────────────────────────
+
+  async createJob(displayName: string, type: number): Promise<string> {
+    if (typeof displayName !== 'string') throw bitsError(HR.E_INVALIDARG, 'The display name is required.');
+    if (displayName.length > LIMITS.displayNameMax) throw bitsError(HR.E_INVALIDARG, `The display name has ${displayName.length} characters; the limit is ${LIMITS.displayNameMax}.`);
+    if (!Object.values(JobType).includes(type as 0)) throw bitsError(HR.E_INVALIDARG, `Job type ${type} is not DOWNLOAD (0), UPLOAD (1) or UPLOAD_REPLY (2).`);
+    const queued = [...this.jobs.values()].filter((j) => !FINAL.includes(j.state));
+    if (queued.filter((j) => j.owner === this.owner).length >= this.limits.jobsPerUser) {
+      throw bitsError(HR.BG_E_TOO_MANY_JOBS_PER_USER, `You have ${this.limits.jobsPerUser} jobs: complete or cancel some first.`);
+    }
+    if (queued.length >= this.limits.jobsPerMachine) throw bitsError(HR.BG_E_TOO_MANY_JOBS_PER_MACHINE, `The machine has ${this.limits.jobsPerMachine} jobs.`);
+    const now = this.clock.now();
+    const job: JobRecord = {
+      id: randomUUID(), owner: this.owner, type, state: JobState.SUSPENDED, displayName, description: DEFAULTS.description,
+      priority: DEFAULTS.priority, minimumRetryDelay: DEFAULTS.minimumRetryDelay, noProgressTimeout: DEFAULTS.noProgressTimeout,
+      notifyFlags: DEFAULTS.notifyFlags, proxyUsage: DEFAULTS.proxyUsage, proxyList: null, bypassList: null,
+      notifyProgram: null, notifyParameters: null, createdAt: now, modifiedAt: now, transferCompletedAt: null,
+      errorCount: 0, error: null, firstTransientAt: null, retryAt: null, queuedAt: now, replyFileName: null, files: [],
+    };
+    this.jobs.set(job.id, job);
+    this.commit(job, false);
+    return job.id;
+  }
+
+  async getJob(jobId: string): Promise<JobSnapshotWire> {
+    const job = this.find(jobId);
+    if (FINAL.includes(job.state)) throw bitsError(HR.BG_E_NOT_FOUND, `Job ${job.id} is ${stateName(job.state)} and has left the queue.`);
+    return snapshot(job, this.liveBytes);
+  }
+
+  async listJobs(options: { allUsers?: boolean } = {}): Promise<JobSnapshotWire[]> {
+    if (options.allUsers && !isAdmin()) throw bitsError(HR.E_ACCESSDENIED, 'Listing every user\'s jobs needs administrator rights; each user\'s portable service only holds that user\'s jobs.');
+    return [...this.jobs.values()].filter((j) => !FINAL.includes(j.state)).map((j) => snapshot(j, this.liveBytes));
+  }
+
+  async getErrorDescription(hresult: number): Promise<string> {
+    return hresultMessage(hresult);
+  }
+
+  // ── IBackgroundCopyJob ───────────────────────────────────────────────────────────────────────
+
+  async describeJob(jobId: string): Promise<JobSnapshotWire> {
+    return snapshot(this.find(jobId), this.liveBytes);
+  }
+
+  async addFiles(jobId: string, files: NewFile[]): Promise<void> {
+    const job = this.findMutable(jobId);
+    if (!Array.isArray(files) || files.length === 0) throw bitsError(HR.E_INVALIDARG, 'No files given.');
+    const upload = job.type !== JobType.DOWNLOAD;
+    if (upload && job.files.length + files.length > LIMITS.uploadFilesPerJob) {
+      throw bitsError(HR.BG_E_TOO_MANY_FILES, 'Upload jobs hold exactly one file: create another job for the next one.');
+    }
+    if (job.files.length + files.length > this.limits.filesPerJob) {
+      throw bitsError(HR.BG_E_TOO_MANY_FILES_IN_JOB, `A job holds at most ${this.limits.filesPerJob} files; it has ${job.files.length}.`);
+    }
+    // All or nothing (AddFileSet): validate every file before adding any.
+    const checked = files.map((f) => ({
+      remote: checkRemoteUrl(f?.remoteName).href === f.remoteName ? f.remoteName : f.remoteName,
+      local: checkLocalPath(f?.localName, { mustExist: upload }),
+    }));
+    for (const { remote, local } of checked) {
+      const index = job.files.length;
+      job.files.push({
+        index, remoteName: remote, localName: local, tempName: `${local}.bits-${job.id}.tmp`, bytesTotal: null,
+        bytesTransferred: 0, transferred: false, completed: false, etag: null, lastModified: null, finalUrl: null,
+      });
+    }
+    this.commit(job);
+  }
+
+  async listFiles(jobId: string): Promise<FileInfoWire[]> {
+    const job = this.find(jobId);
+    return job.files.map((f) => fileInfo(job, f, this.liveBytes));
+  }
+
+  async resume(jobId: string): Promise<void> {
+    const job = this.findMutable(jobId);
+    if (job.files.length === 0) throw bitsError(HR.BG_E_EMPTY, 'Add a file (add-file) before resuming.');
+    switch (job.state) {
+      case JobState.SUSPENDED:
+      case JobState.ERROR:
+      case JobState.TRANSIENT_ERROR:
+        this.clearTimer(job.id);
+        job.retryAt = null;
+        if (job.state !== JobState.TRANSIENT_ERROR) job.firstTransientAt = null;
+        this.setState(job, JobState.QUEUED);
+        break;
+      case JobState.TRANSFERRED:
+        // New files were added after the transfer finished (spec §5.2): transfer them.
+        if (!job.files.some((f) => !f.transferred)) return;
+        this.setState(job, JobState.QUEUED);
+        break;
+      default:
+        return; // QUEUED / CONNECTING / TRANSFERRING: unchanged, S_OK
+    }
+    this.reschedule();
+  }
+
+  async suspend(jobId: string): Promise<void> {
+    const job = this.findMutable(jobId);
+    if (job.state === JobState.SUSPENDED) return;
+    this.clearTimer(job.id);
+    job.retryAt = null;
+    this.setState(job, JobState.SUSPENDED); // durable first: the worker's abort must not race it
+    await this.stopWorker(job);
+    this.reschedule();
+  }
+
+  async complete(jobId: string): Promise<HResultWire> {
+    const job = this.findMutable(jobId);
+    if (job.type !== JobType.DOWNLOAD && job.state !== JobState.TRANSFERRED) {
+      throw bitsError(HR.BG_E_INVALID_STATE, `Upload jobs can be completed only in TRANSFERRED; this one is ${stateName(job.state)}.`);
+    }
+    this.clearTimer(job.id);
+    await this.stopWorker(job);
+    let partial = false;
+    let undeleted = false;
+    for (const f of job.files) {
+      if (f.completed) continue;
+      if (f.transferred) {
+        try {
+          renameSync(f.tempName, f.localName);
+        } catch (e) {
+          // Renamed files stay available; the job stays as it is so Complete or Cancel can be called again.
+          this.commit(job);
+          this.reschedule();
+          throw BitsError.from(e);
+        }
+        f.completed = true;
+      } else {
+        partial = true;
+        if (!removeQuietly(f.tempName)) undeleted = true;
+      }
+    }
+    this.setState(job, JobState.ACKNOWLEDGED);
+    this.forget(job);
+    this.reschedule();
+    return result(partial ? HR.BG_S_PARTIAL_COMPLETE : undeleted ? HR.BG_S_UNABLE_TO_DELETE_FILES : HR.S_OK);
+  }
+
+  async cancel(jobId: string): Promise<HResultWire> {
+    return this.cancelJob(this.findMutable(jobId), true);
+  }
+
+  private async cancelJob(job: JobRecord, reschedule: boolean): Promise<HResultWire> {
+    this.clearTimer(job.id);
+    this.setState(job, JobState.CANCELLED);
+    await this.stopWorker(job);
+    let undeleted = false;
+    for (const f of job.files) if (!f.completed && !removeQuietly(f.tempName)) undeleted = true;
+    this.forget(job);
+    if (reschedule) this.reschedule();
+    return result(undeleted ? HR.BG_S_UNABLE_TO_DELETE_FILES : HR.S_OK);
+  }
+
+  /** A final job keeps its row so handles still read ACKNOWLEDGED/CANCELLED; live data goes. */
+  private forget(job: JobRecord): void {
+    for (const f of job.files) this.live.delete(`${job.id}:${f.index}`);
+  }
+
+  async getError(jobId: string): Promise<JobErrorWire> {
+    const info = errorInfo(this.find(jobId));
+    if (!info) throw bitsError(HR.BG_E_ERROR_INFORMATION_UNAVAILABLE, 'The job is not in ERROR or TRANSIENT_ERROR.');
+    return info;
+  }
+
+  async setProperty(jobId: string, name: JobPropertyName, value: string | number): Promise<void> {
+    const job = this.findMutable(jobId);
+    switch (name) {
+      case 'displayName':
+        job.displayName = checkString(value, 'The display name', LIMITS.displayNameMax, HR.BG_E_STRING_TOO_LONG);
+        break;
+      case 'description':
+        job.description = checkString(value, 'The description', LIMITS.descriptionMax, HR.BG_E_STRING_TOO_LONG);
+        break;
+      case 'priority':
+        if (!Object.values(JobPriority).includes(value as 0)) throw bitsError(HR.E_NOTIMPL, `Priority ${String(value)} is not FOREGROUND (0), HIGH (1), NORMAL (2) or LOW (3).`);
+        job.priority = value as number;
+        break;
+      case 'minimumRetryDelay':
+        job.minimumRetryDelay = Math.max(LIMITS.minimumRetryDelayFloor, checkSeconds(value, 'The retry delay'));
+        break;
+      case 'noProgressTimeout':
+        job.noProgressTimeout = checkSeconds(value, 'The no-progress timeout');
+        break;
+      case 'notifyFlags':
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || (value & ~NOTIFY_FLAGS_VALID_MASK) !== 0) {
+          throw bitsError(HR.E_NOTIMPL, `Notify flags 0x${Number(value).toString(16)} have bits outside 0x3F.`);
+        }
+        job.notifyFlags = value;
+        break;
+      default:
+        throw bitsError(HR.E_INVALIDARG, `'${String(name)}' is not a settable job property.`);
+    }
+    this.commit(job);
+    if (name === 'priority') this.reschedule();
+  }
+
+  async setProxySettings(jobId: string, usage: number, proxyList: string | null, bypassList: string | null): Promise<void> {
+    const job = this.findMutable(jobId);
+    if (!Object.values(ProxyUsage).includes(usage as 0)) throw bitsError(HR.E_NOTIMPL, `Proxy usage ${usage} is not PRECONFIG, NO_PROXY, OVERRIDE or AUTODETECT.`);
+    if (usage === ProxyUsage.OVERRIDE) {
+      if (proxyList === null || proxyList === undefined) throw bitsError(HR.E_INVALIDARG, 'OVERRIDE needs a proxy list.');
+    } else if (proxyList || bypassList) {
+      throw bitsError(HR.E_INVALIDARG, 'Proxy and bypass lists are only allowed with OVERRIDE.');
+    }
+    if (proxyList && proxyList.length > LIMITS.proxyListMax) throw bitsError(HR.BG_E_PROXY_LIST_TOO_LARGE, `The proxy list is over ${LIMITS.proxyListMax} characters.`);
+    if (bypassList && bypassList.length > LIMITS.proxyListMax) throw bitsError(HR.BG_E_PROXY_BYPASS_LIST_TOO_LARGE, `The bypass list is over ${LIMITS.proxyListMax} characters.`);
+    job.proxyUsage = usage;
+    job.proxyList = usage === ProxyUsage.OVERRIDE ? proxyList : null;
+    job.bypassList = usage === ProxyUsage.OVERRIDE ? bypassList ?? null : null;
+    this.commit(job);
+  }
+
+  async getProxySettings(jobId: string): Promise<ProxySettingsWire> {
+    const job = this.find(jobId);
+    return { usage: job.proxyUsage, proxyList: job.proxyList, bypassList: job.bypassList };
+  }
+
+  async takeOwnership(jobId: string): Promise<void> {
+    this.findMutable(jobId);
+    throw bitsError(HR.E_ACCESSDENIED, 'The portable engine runs one service per user and has no administrator role: TakeOwnership is available with the native backend only.');
+  }
+
+  // ── IBackgroundCopyJob2 (issues 3 and 4 complete these) ─────────────────────────────────────
+
+  async setNotifyCmdLine(jobId: string, _program: string | null, _parameters: string | null): Promise<void> {
+    this.findMutable(jobId);
+    throw notYet('SetNotifyCmdLine', 4);
+  }
+  async getNotifyCmdLine(jobId: string): Promise<NotifyCmdLineWire> {
+    const job = this.find(jobId);
+    return { program: job.notifyProgram ?? '', parameters: job.notifyParameters ?? '' };
+  }
+  async getReplyProgress(jobId: string): Promise<ReplyProgressWire> {
+    const job = this.find(jobId);
+    if (job.type !== JobType.UPLOAD_REPLY) throw bitsError(HR.E_NOTIMPL, 'Reply progress exists only for UPLOAD_REPLY jobs.');
+    return { bytesTotal: null, bytesTransferred: 0 };
+  }
+  async getReplyData(jobId: string): Promise<string> {
+    const job = this.find(jobId);
+    if (job.type !== JobType.UPLOAD_REPLY) throw bitsError(HR.E_NOTIMPL, 'Reply data exists only for UPLOAD_REPLY jobs.');
+    throw notYet('GetReplyData', 3);
+  }
+  async setReplyFileName(jobId: string, _name: string | null): Promise<void> {
+    const job = this.findMutable(jobId);
+    if (job.type !== JobType.UPLOAD_REPLY) throw bitsError(HR.E_NOTIMPL, 'A reply file name exists only for UPLOAD_REPLY jobs.');
+    throw notYet('SetReplyFileName', 3);
+  }
+  async getReplyFileName(jobId: string): Promise<string | null> {
+    const job = this.find(jobId);
+    if (job.type !== JobType.UPLOAD_REPLY) throw bitsError(HR.E_NOTIMPL, 'A reply file name exists only for UPLOAD_REPLY jobs.');
+    return job.replyFileName;
+  }
+  async setCredentials(jobId: string, c: CredentialsInput): Promise<void> {
+    this.findMutable(jobId);
+    if (!Object.values(AuthTarget).includes(c?.target as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_TARGET);
+    if (!Object.values(AuthScheme).includes(c?.scheme as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_SCHEME);
+    throw notYet('SetCredentials', 4);
+  }
+  async removeCredentials(jobId: string, target: number, scheme: number): Promise<HResultWire> {
+    this.findMutable(jobId);
+    if (!Object.values(AuthTarget).includes(target as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_TARGET);
+    if (!Object.values(AuthScheme).includes(scheme as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_SCHEME);
+    return result(HR.S_FALSE); // nothing can have been set yet
+  }
+
+  /** Stops every worker at its last checkpoint and closes the store. Jobs resume at the next open. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.sliceTimer?.cancel();
+    this.inactivityTimer?.cancel();
+    for (const t of this.timers.values()) t.cancel();
+    await Promise.all([...this.jobs.values()].map((j) => this.stopWorker(j)));
+    await Promise.all(this.stopping.values());
+    this.store.close();
+  }
+}
+
+function result(hr: number): HResultWire {
+  return { hresult: hr, name: hresultName(hr) };
+}
+
+function stateName(state: number): string {
+  return Object.keys(JobState).find((k) => JobState[k as keyof typeof JobState] === state) ?? String(state);
+}
+
+function invalidState(job: JobRecord): BitsError {
+  return bitsError(HR.BG_E_INVALID_STATE, `Job ${job.id} is ${stateName(job.state)}: nothing can change it any more.`);
+}
+
+function notYet(method: string, issue: number): BitsError {
+  return bitsError(HR.E_NOTIMPL, `${method} is not implemented by this version of the portable engine (planned: issue ${issue}).`);
+}
+
+function removeQuietly(path: string): boolean {
+  try {
+    rmSync(path, { force: true });
+    return !existsSync(path);
+  } catch {
+    return false;
+  }
+}
+
+/** POSIX users map to the SID form Samba uses for Unix uids (S-1-22-1-uid). */
+function ownerSid(): string {
+  if (process.platform === 'win32') return `${process.env.USERDOMAIN ?? '.'}\\${userInfo().username}`;
+  return `S-1-22-1-${process.getuid?.() ?? 0}`;
+}
+
+function isAdmin(): boolean {
+  return process.platform !== 'win32' && process.getuid?.() === 0;
+}

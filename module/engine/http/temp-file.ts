@@ -1,0 +1,72 @@
+// The download's temp file: positional writes, truncation, durability (fdatasync/fsync) and the
+// final time stamp. Every failure becomes a LOCAL_FILE HttpTransferError, so callers never see a
+// raw errno.
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { localFileError } from './errors.js';
+
+export class TempFile {
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  /** Opens read-write, creating it if missing; never truncates (resume needs the bytes). */
+  static async open(path: string): Promise<TempFile> {
+    try {
+      return new TempFile(path, await open(path, constants.O_RDWR | constants.O_CREAT, 0o644));
+    } catch (e) {
+      throw localFileError(e, path);
+    }
+  }
+
+  private async guard<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      throw localFileError(e, this.path);
+    }
+  }
+
+  size(): Promise<number> {
+    return this.guard(async () => (await this.handle.stat()).size);
+  }
+
+  truncate(length: number): Promise<void> {
+    return this.guard(() => this.handle.truncate(length));
+  }
+
+  /** Writes all of `chunk` at `position` (a regular file may accept only part of a write, e.g. at ENOSPC). */
+  write(chunk: Uint8Array, position: number): Promise<void> {
+    return this.guard(async () => {
+      let done = 0;
+      while (done < chunk.length) {
+        const { bytesWritten } = await this.handle.write(chunk, done, chunk.length - done, position + done);
+        done += bytesWritten;
+      }
+    });
+  }
+
+  /** Data durable (checkpoints): cheaper than fsync, metadata such as mtime may still be in flight. */
+  datasync(): Promise<void> {
+    return this.guard(() => this.handle.datasync());
+  }
+
+  /** Data and metadata durable (completion). */
+  sync(): Promise<void> {
+    return this.guard(() => this.handle.sync());
+  }
+
+  /** BITS stamps a downloaded file with the server's Last-Modified time. */
+  setModifiedTime(mtime: Date): Promise<void> {
+    return this.guard(() => this.handle.utimes(new Date(), mtime));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.guard(() => this.handle.close());
+  }
+}

@@ -1,0 +1,60 @@
+// The engine's in-memory model of a job and its files, mirrored row for row in the SQLite store.
+
+export interface StoredError {
+  hresult: number;
+  context: number;
+  message: string;
+  /** Index of the file the error is tied to, or null (BG_E_FILE_NOT_AVAILABLE). */
+  fileIndex: number | null;
+  /** 'http' for HTTP/HTTPS failures, null when not tied to a protocol. */
+  protocol: string | null;
+}
+
+export interface FileRecord {
+  index: number;
+  remoteName: string;
+  localName: string;
+  tempName: string;
+  /** null = BG_SIZE_UNKNOWN. */
+  bytesTotal: number | null;
+  /** Durable bytes (checkpoint); the live figure is in the engine's progress map. */
+  bytesTransferred: number;
+  /** All bytes are in the temp file. */
+  transferred: boolean;
+  /** Published under localName by Complete (BG_FILE_PROGRESS.Completed). */
+  completed: boolean;
+  etag: string | null;
+  lastModified: string | null;
+  finalUrl: string | null;
+}
+
+export interface JobRecord {
+  id: string;
+  owner: string;
+  type: number;
+  state: number;
+  displayName: string;
+  description: string;
+  priority: number;
+  minimumRetryDelay: number;
+  noProgressTimeout: number;
+  notifyFlags: number;
+  proxyUsage: number;
+  proxyList: string | null;
+  bypassList: string | null;
+  notifyProgram: string | null;
+  notifyParameters: string | null;
+  createdAt: number;
+  modifiedAt: number;
+  transferCompletedAt: number | null;
+  errorCount: number;
+  error: StoredError | null;
+  /** When the current run of transient errors began (no-progress timeout); null after progress. */
+  firstTransientAt: number | null;
+  /** When the retry timer (TRANSIENT_ERROR → QUEUED) falls due. */
+  retryAt: number | null;
+  /** Round-robin order among equal priorities: when the job last entered QUEUED. */
+  queuedAt: number;
+  replyFileName: string | null;
+  files: FileRecord[];
+}

@@ -1,0 +1,166 @@
+// The portable job store: one SQLite file per user (WAL, synchronous=FULL). Every state change is
+// committed before the engine reports it; progress is written at the downloader's checkpoint rate.
+import Database from 'better-sqlite3';
+import type { FileRecord, JobRecord } from './job-record.js';
+
+const SCHEMA_VERSION = 1;
+
+const JOB_COLUMNS = [
+  'id', 'owner', 'type', 'state', 'display_name', 'description', 'priority', 'minimum_retry_delay',
+  'no_progress_timeout', 'notify_flags', 'proxy_usage', 'proxy_list', 'bypass_list', 'notify_program',
+  'notify_parameters', 'created_at', 'modified_at', 'transfer_completed_at', 'error_count', 'error_json',
+  'first_transient_at', 'retry_at', 'queued_at', 'reply_file_name',
+] as const;
+
+export interface StoreLoadReport {
+  jobs: JobRecord[];
+  /** Rows that could not be read (corruption); the rest is kept. */
+  unreadable: string[];
+}
+
+export class JobStore {
+  private readonly db: Database.Database;
+  private readonly stmts: Record<string, Database.Statement>;
+
+  constructor(readonly path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+    const cols = JOB_COLUMNS.join(', ');
+    const params = JOB_COLUMNS.map((c) => '@' + c).join(', ');
+    this.stmts = {
+      upsertJob: this.db.prepare(`INSERT OR REPLACE INTO jobs (${cols}) VALUES (${params})`),
+      deleteFiles: this.db.prepare('DELETE FROM files WHERE job_id = ?'),
+      insertFile: this.db.prepare(
+        `INSERT INTO files (job_id, idx, remote_name, local_name, temp_name, bytes_total, bytes_transferred, transferred, completed, etag, last_modified, final_url)
+         VALUES (@job_id, @idx, @remote_name, @local_name, @temp_name, @bytes_total, @bytes_transferred, @transferred, @completed, @etag, @last_modified, @final_url)`,
+      ),
+      checkpoint: this.db.prepare(
+        'UPDATE files SET bytes_transferred = ?, bytes_total = ?, etag = ?, last_modified = ?, final_url = ? WHERE job_id = ? AND idx = ?',
+      ),
+      touch: this.db.prepare('UPDATE jobs SET modified_at = ? WHERE id = ?'),
+      deleteJob: this.db.prepare('DELETE FROM jobs WHERE id = ?'),
+      allJobs: this.db.prepare('SELECT * FROM jobs ORDER BY created_at'),
+      filesOf: this.db.prepare('SELECT * FROM files WHERE job_id = ? ORDER BY idx'),
+    };
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version >= SCHEMA_VERSION) return;
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS jobs (
+        id TEXT PRIMARY KEY, owner TEXT NOT NULL, type INTEGER NOT NULL, state INTEGER NOT NULL,
+        display_name TEXT NOT NULL, description TEXT NOT NULL, priority INTEGER NOT NULL,
+        minimum_retry_delay INTEGER NOT NULL, no_progress_timeout INTEGER NOT NULL, notify_flags INTEGER NOT NULL,
+        proxy_usage INTEGER NOT NULL, proxy_list TEXT, bypass_list TEXT, notify_program TEXT, notify_parameters TEXT,
+        created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL, transfer_completed_at INTEGER,
+        error_count INTEGER NOT NULL, error_json TEXT, first_transient_at INTEGER, retry_at INTEGER,
+        queued_at INTEGER NOT NULL, reply_file_name TEXT
+      );
+      CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
+      CREATE TABLE IF NOT EXISTS files (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, idx INTEGER NOT NULL,
+        remote_name TEXT NOT NULL, local_name TEXT NOT NULL, temp_name TEXT NOT NULL,
+        bytes_total INTEGER, bytes_transferred INTEGER NOT NULL, transferred INTEGER NOT NULL, completed INTEGER NOT NULL,
+        etag TEXT, last_modified TEXT, final_url TEXT,
+        PRIMARY KEY (job_id, idx)
+      );
+      PRAGMA user_version = ${SCHEMA_VERSION};
+    `);
+  }
+
+  /** Writes the whole job (row + files) in one transaction. */
+  save(job: JobRecord): void {
+    this.db.transaction(() => {
+      this.stmts.upsertJob.run(jobToRow(job));
+      this.stmts.deleteFiles.run(job.id);
+      for (const f of job.files) this.stmts.insertFile.run(fileToRow(job.id, f));
+    })();
+  }
+
+  /** Progress checkpoint of one file (bounded rate, called by the downloader after fdatasync). */
+  checkpoint(job: JobRecord, file: FileRecord): void {
+    this.db.transaction(() => {
+      this.stmts.checkpoint.run(file.bytesTransferred, file.bytesTotal, file.etag, file.lastModified, file.finalUrl, job.id, file.index);
+      this.stmts.touch.run(job.modifiedAt, job.id);
+    })();
+  }
+
+  delete(jobId: string): void {
+    this.stmts.deleteJob.run(jobId);
+  }
+
+  loadAll(): StoreLoadReport {
+    const jobs: JobRecord[] = [];
+    const unreadable: string[] = [];
+    for (const row of this.stmts.allJobs.all() as Record<string, unknown>[]) {
+      try {
+        const files = (this.stmts.filesOf.all(row.id) as Record<string, unknown>[]).map(rowToFile);
+        jobs.push(rowToJob(row, files));
+      } catch (e) {
+        unreadable.push(`${String(row.id)}: ${(e as Error).message}`);
+      }
+    }
+    return { jobs, unreadable };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function jobToRow(j: JobRecord): Record<string, unknown> {
+  return {
+    id: j.id, owner: j.owner, type: j.type, state: j.state, display_name: j.displayName, description: j.description,
+    priority: j.priority, minimum_retry_delay: j.minimumRetryDelay, no_progress_timeout: j.noProgressTimeout,
+    notify_flags: j.notifyFlags, proxy_usage: j.proxyUsage, proxy_list: j.proxyList, bypass_list: j.bypassList,
+    notify_program: j.notifyProgram, notify_parameters: j.notifyParameters, created_at: j.createdAt,
+    modified_at: j.modifiedAt, transfer_completed_at: j.transferCompletedAt, error_count: j.errorCount,
+    error_json: j.error ? JSON.stringify(j.error) : null, first_transient_at: j.firstTransientAt,
+    retry_at: j.retryAt, queued_at: j.queuedAt, reply_file_name: j.replyFileName,
+  };
+}
+
+function fileToRow(jobId: string, f: FileRecord): Record<string, unknown> {
+  return {
+    job_id: jobId, idx: f.index, remote_name: f.remoteName, local_name: f.localName, temp_name: f.tempName,
+    bytes_total: f.bytesTotal, bytes_transferred: f.bytesTransferred, transferred: f.transferred ? 1 : 0,
+    completed: f.completed ? 1 : 0, etag: f.etag, last_modified: f.lastModified, final_url: f.finalUrl,
+  };
+}
+
+function rowToJob(r: Record<string, unknown>, files: FileRecord[]): JobRecord {
+  const num = (k: string) => {
+    const v = r[k];
+    if (typeof v !== 'number' && typeof v !== 'bigint') throw new Error(`column ${k} is not a number`);
+    return Number(v);
+  };
+  const optNum = (k: string) => (r[k] === null || r[k] === undefined ? null : num(k));
+  const str = (k: string) => {
+    if (typeof r[k] !== 'string') throw new Error(`column ${k} is not text`);
+    return r[k] as string;
+  };
+  const optStr = (k: string) => (r[k] === null || r[k] === undefined ? null : str(k));
+  return {
+    id: str('id'), owner: str('owner'), type: num('type'), state: num('state'), displayName: str('display_name'),
+    description: str('description'), priority: num('priority'), minimumRetryDelay: num('minimum_retry_delay'),
+    noProgressTimeout: num('no_progress_timeout'), notifyFlags: num('notify_flags'), proxyUsage: num('proxy_usage'),
+    proxyList: optStr('proxy_list'), bypassList: optStr('bypass_list'), notifyProgram: optStr('notify_program'),
+    notifyParameters: optStr('notify_parameters'), createdAt: num('created_at'), modifiedAt: num('modified_at'),
+    transferCompletedAt: optNum('transfer_completed_at'), errorCount: num('error_count'),
+    error: r.error_json ? JSON.parse(str('error_json')) : null, firstTransientAt: optNum('first_transient_at'),
+    retryAt: optNum('retry_at'), queuedAt: num('queued_at'), replyFileName: optStr('reply_file_name'), files,
+  };
+}
+
+function rowToFile(r: Record<string, unknown>): FileRecord {
+  return {
+    index: Number(r.idx), remoteName: String(r.remote_name), localName: String(r.local_name), tempName: String(r.temp_name),
+    bytesTotal: r.bytes_total === null ? null : Number(r.bytes_total), bytesTransferred: Number(r.bytes_transferred),
+    transferred: r.transferred === 1, completed: r.completed === 1, etag: (r.etag as string | null) ?? null,
+    lastModified: (r.last_modified as string | null) ?? null, finalUrl: (r.final_url as string | null) ?? null,
+  };
+}

@@ -1,0 +1,41 @@
+// Assertions for BITS results: the HRESULT name a call fails with, waiting for a job state.
+import * as assert from 'uvu/assert';
+import { BitsError } from '../../module/api/bits-error.js';
+import { hresultName } from '../../module/api/hresult.js';
+import { JobState, nameOf } from '../../module/api/enums.js';
+import type { Backend } from '../../module/core/backend.js';
+import type { JobSnapshotWire } from '../../module/api/types.js';
+
+/** Asserts that `p` rejects with a BitsError whose HRESULT is named `name`; returns the error. */
+export async function rejectsWith(p: Promise<unknown>, name: string, what = ''): Promise<BitsError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof BitsError, `${what} expected a BitsError, got ${String(e)}`);
+    assert.is(hresultName((e as BitsError).hresult), name, `${what} ${(e as Error).message}`);
+    return e as BitsError;
+  }
+  assert.unreachable(`${what} expected ${name}, but the call succeeded`);
+  throw new Error('unreachable');
+}
+
+export function stateOf(s: JobSnapshotWire): string {
+  return String(nameOf(JobState, s.state));
+}
+
+/** Polls describeJob until `pred` holds (default timeout 15 s). */
+export async function waitJob(backend: Backend, id: string, pred: (s: JobSnapshotWire) => boolean, what: string, timeoutMs = 15000): Promise<JobSnapshotWire> {
+  const until = Date.now() + timeoutMs;
+  let last: JobSnapshotWire | undefined;
+  while (Date.now() < until) {
+    last = await backend.describeJob(id);
+    if (pred(last)) return last;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.unreachable(`timed out waiting for ${what}; last state ${last ? stateOf(last) : '?'} ${JSON.stringify(last?.error ?? null)}`);
+  throw new Error('unreachable');
+}
+
+export function waitState(backend: Backend, id: string, state: keyof typeof JobState, timeoutMs?: number): Promise<JobSnapshotWire> {
+  return waitJob(backend, id, (s) => s.state === JobState[state], state, timeoutMs);
+}

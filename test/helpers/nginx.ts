@@ -1,0 +1,237 @@
+// A real nginx for download tests: a private instance (own prefix, config, pid, logs, temp dirs)
+// listening on 127.0.0.1, serving a static root with ETags and Range support, plus a few redirect
+// locations, and optionally HTTPS with a CA + certificate made at test time with openssl.
+//
+// nginx comes from the Debian package nginx-light (CI installs it in .ci/run). When it is missing
+// the helper throws: a download test that silently skips proves nothing.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface NginxOptions {
+  /** Directory served as the document root. */
+  root: string;
+  /** Also listen with TLS on a second port (certificate for 127.0.0.1 signed by a test CA). */
+  https?: boolean;
+  /** Extra directives placed inside every server block. */
+  extraConfig?: string;
+}
+
+export interface NginxServer {
+  /** http://127.0.0.1:PORT (no trailing slash). */
+  url: string;
+  httpsUrl?: string;
+  /** PEM file of the CA that signed the HTTPS certificate (for `tls.ca` or NODE_EXTRA_CA_CERTS). */
+  caFile?: string;
+  pid: number;
+  /** One line per request: `METHOD URI STATUS range="…" if_range="…" sent=BYTES`. */
+  accessLogPath: string;
+  readAccessLog(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+export interface TestCertificates {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+const NGINX_PACKAGE = 'nginx-light';
+
+function findNginx(): string {
+  const candidates = [process.env.NGINX_BIN, '/usr/sbin/nginx', '/usr/bin/nginx'].filter((p): p is string => !!p);
+  const found = candidates.find((p) => existsSync(p));
+  if (found) return found;
+  const where = process.env.CI ? 'CI must install it (.ci/run)' : 'install it';
+  throw new Error(`nginx is not installed (looked in ${candidates.join(', ')}): ${where} with "apt-get install -y ${NGINX_PACKAGE}", or set NGINX_BIN.`);
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (the OS picks it). */
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A throwaway CA and a server certificate for 127.0.0.1/localhost signed by it, in `dir`. */
+export async function makeTestCertificates(dir: string): Promise<TestCertificates> {
+  await mkdir(dir, { recursive: true });
+  const caKey = join(dir, 'ca.key');
+  const caFile = join(dir, 'ca.pem');
+  const keyFile = join(dir, 'server.key');
+  const csr = join(dir, 'server.csr');
+  const certFile = join(dir, 'server.pem');
+  const ext = join(dir, 'server.ext');
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const run = (args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  run(['req', '-x509', ...ec, '-keyout', caKey, '-out', caFile, '-days', '2', '-subj', '/CN=bits-job2 test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  run(['req', ...ec, '-keyout', keyFile, '-out', csr, '-subj', '/CN=127.0.0.1']);
+  await writeFile(ext, [
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature',
+    'extendedKeyUsage=serverAuth',
+  ].join('\n') + '\n');
+  run(['x509', '-req', '-in', csr, '-CA', caFile, '-CAkey', caKey, '-set_serial', String(Date.now()), '-days', '2', '-out', certFile, '-extfile', ext]);
+  return { caFile, certFile, keyFile };
+}
+
+function serverBlock(listen: string, root: string, extra: string, tlsLines: string[], downgradeTo?: string): string {
+  return `
+  server {
+    listen ${listen};
+    server_name 127.0.0.1;
+    ${tlsLines.join('\n    ')}
+    root ${root};
+    # Relative Location headers, so clients must resolve them against the request URL.
+    absolute_redirect off;
+    location /redirect/ { rewrite ^/redirect/(.*)$ /$1 redirect; }
+    location /redirect-twice/ { rewrite ^/redirect-twice/(.*)$ /redirect/$1 redirect; }
+    location /redirect-loop { return 302 /redirect-loop; }
+    ${downgradeTo ? `location /downgrade/ { rewrite ^/downgrade/(.*)$ ${downgradeTo}/$1 redirect; }` : ''}
+    ${extra}
+  }`;
+}
+
+function nginxConfig(dir: string, o: NginxOptions, port: number, httpsPort: number | null, certs: TestCertificates | null): string {
+  const asRoot = process.getuid?.() === 0;
+  const http = serverBlock(`127.0.0.1:${port}`, o.root, o.extraConfig ?? '', []);
+  const https =
+    httpsPort && certs
+      ? serverBlock(`127.0.0.1:${httpsPort} ssl`, o.root, o.extraConfig ?? '', [`ssl_certificate ${certs.certFile};`, `ssl_certificate_key ${certs.keyFile};`], `http://127.0.0.1:${port}`)
+      : '';
+  return `
+# Workers started by root would drop to "nobody", who cannot read mkdtemp's 0700 directories.
+${asRoot ? 'user root root;' : ''}
+daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 256; }
+http {
+  default_type application/octet-stream;
+  log_format bits escape=none '$request_method $uri $status range="$http_range" if_range="$http_if_range" sent=$body_bytes_sent';
+  access_log ${dir}/access.log bits;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  sendfile on;
+  etag on;
+  keepalive_timeout 5s;
+${http}
+${https}
+}
+`;
+}
+
+function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`nginx exited (${child.exitCode ?? child.signalCode})`));
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`nginx did not listen on port ${port} within ${timeoutMs} ms`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+// Last resort: never leave an nginx behind if a test forgets stop() or crashes.
+const running = new Set<number>();
+process.on('exit', () => {
+  for (const pid of running) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 5000).unref())]);
+  if (timedOut) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+async function startOnce(bin: string, dir: string, o: NginxOptions, certs: TestCertificates | null): Promise<NginxServer> {
+  const port = await findFreePort();
+  const httpsPort = o.https ? await findFreePort() : null;
+  const conf = join(dir, 'nginx.conf');
+  await writeFile(conf, nginxConfig(dir, o, port, httpsPort, certs));
+  const child = spawn(bin, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  await spawned;
+  running.add(child.pid!);
+  try {
+    await waitForPort(port, child, 10_000);
+    if (httpsPort) await waitForPort(httpsPort, child, 10_000);
+  } catch (e) {
+    await stopProcess(child);
+    running.delete(child.pid!);
+    const log = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '';
+    throw new Error(`${(e as Error).message}\n${stderr}${log}`);
+  }
+  const accessLogPath = join(dir, 'access.log');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    ...(httpsPort ? { httpsUrl: `https://127.0.0.1:${httpsPort}`, caFile: certs!.caFile } : {}),
+    pid: child.pid!,
+    accessLogPath,
+    readAccessLog: async () => (existsSync(accessLogPath) ? (await readFile(accessLogPath, 'utf8')).split('\n').filter(Boolean) : []),
+    stop: async () => {
+      await stopProcess(child);
+      running.delete(child.pid!);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startNginx(o: NginxOptions): Promise<NginxServer> {
+  const bin = findNginx();
+  const dir = await mkdtemp(join(tmpdir(), 'bits-nginx-'));
+  try {
+    const certs = o.https ? await makeTestCertificates(join(dir, 'tls')) : null;
+    // findFreePort can race with another process grabbing the port; a couple of retries cover it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startOnce(bin, dir, o, certs);
+      } catch (e) {
+        if (attempt >= 3 || !/in use/i.test((e as Error).message)) throw e;
+      }
+    }
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
