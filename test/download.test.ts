@@ -1,6 +1,6 @@
 // HTTP downloader against a misbehaving fixture server: every fault maps to the HRESULT, transient
 // flag and error context BITS reports, and resumes/restarts leave exactly the right bytes.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, stat, truncate, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { test } from 'uvu';
@@ -17,6 +17,7 @@ import {
   versionSeed,
   type FaultServer,
 } from './helpers/fault-server.js';
+import { localFileError, transportError } from '../module/engine/http/errors.js';
 import { findFreePort, makeTestCertificates } from './helpers/nginx.js';
 import { makeTmpDir, sha256File, type TmpDir } from './helpers/tmp.js';
 
@@ -409,6 +410,49 @@ test('headFile: size and validators, redirects followed, 404 mapped', async () =
   assert.is(head.finalUrl, `${server.url}/file/hd?size=4321`);
   const e = await failure(headFile(`${server.url}/status/404/hd`));
   assertFailure(e, 0x80190194, false, ErrorContext.REMOTE_FILE);
+});
+
+test('reset before the response headers: transient 0x80072EFF GENERAL_TRANSPORT', async () => {
+  const e = await failure(downloadFile(request('/hangup/hu').req));
+  assertFailure(e, 0x80072eff, true, ErrorContext.GENERAL_TRANSPORT);
+});
+
+test('301/302/303/307/308 are all followed silently', async () => {
+  for (const status of [301, 302, 303, 307, 308]) {
+    const { req } = request(`/redirect-to/st${status}?status=${status}&location=${encodeURIComponent('/file/st?size=999')}`);
+    const result = await downloadFile(req);
+    assert.is(result.size, 999, `status ${status}`);
+  }
+});
+
+test('disk full while writing (/dev/full): fatal ERROR_DISK_FULL 0x80070070 LOCAL_FILE', async () => {
+  assert.ok(existsSync('/dev/full'), '/dev/full is part of every Linux /dev');
+  const e = await failure(downloadFile(request('/file/full?size=100000', { tempPath: '/dev/full' }).req));
+  assertFailure(e, 0x80070070, false, ErrorContext.LOCAL_FILE);
+  assert.match(e.message, /free disk space/);
+});
+
+test('errno → HRESULT tables for failures the fixtures cannot produce (running as root, no real quota)', () => {
+  const local: Array<[string, number]> = [
+    ['ENOSPC', 0x80070070], ['EFBIG', 0x80070070], ['EDQUOT', 0x80070070],
+    ['EACCES', 0x80070005], ['EPERM', 0x80070005], ['EROFS', 0x80070005],
+    ['ENOENT', 0x80070003], ['ENOTDIR', 0x80070003],
+  ];
+  for (const [code, hr] of local) {
+    const e = localFileError(Object.assign(new Error(code), { code }), '/x/y.tmp');
+    assertFailure(e, hr, false, ErrorContext.LOCAL_FILE);
+  }
+  const transport: Array<[string, number, boolean]> = [
+    ['ECONNREFUSED', 0x80072efd, true], ['ENOTFOUND', 0x80072ee7, true], ['EAI_AGAIN', 0x80072ee7, true],
+    ['ECONNRESET', 0x80072eff, true], ['EPIPE', 0x80072eff, true], ['ERR_STREAM_PREMATURE_CLOSE', 0x80072eff, true],
+    ['ETIMEDOUT', 0x80072ee2, true],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', 0x80072f8f, false], ['CERT_HAS_EXPIRED', 0x80072f8f, false],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', 0x80072f8f, false], ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 0x80072f8f, false],
+  ];
+  for (const [code, hr, transient] of transport) {
+    const e = transportError(Object.assign(new Error(code), { code }), 'http://h/x');
+    assertFailure(e, hr, transient, ErrorContext.GENERAL_TRANSPORT);
+  }
 });
 
 test('errors serialise without credentials from the URL', async () => {

@@ -1,4 +1,5 @@
 // HTTP downloader against a real nginx (static files, strong ETags, Range, redirects, TLS).
+import { spawn } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { open, stat, writeFile } from 'node:fs/promises';
@@ -90,6 +91,32 @@ test('HTTPS download with the test CA: sha256 equal; without the CA: fatal 0x800
   const e = await failure(downloadFile(request(`${nginx.httpsUrl}/small.bin`)));
   assert.is(e.hresult, 0x80072f8f);
   assert.is(e.transient, false);
+});
+
+test('NODE_EXTRA_CA_CERTS is honoured (default trust store, no tls option), in a fresh process', async () => {
+  const target = work.file('extra-ca.tmp');
+  const downloadModule = new URL('../module/engine/http/download.js', import.meta.url).href;
+  const script = `
+    const { downloadFile } = await import(${JSON.stringify(downloadModule)});
+    const r = await downloadFile({ url: ${JSON.stringify(`${nginx.httpsUrl}/small.bin`)}, tempPath: ${JSON.stringify(target)},
+      offset: 0, validator: null, signal: new AbortController().signal });
+    console.log(r.size);`;
+  const run = (env: NodeJS.ProcessEnv) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+  const { NODE_EXTRA_CA_CERTS: _ignored, BITS_JOB2_CA_FILE: _alsoIgnored, ...env } = process.env;
+  const trusted = await run({ ...env, NODE_EXTRA_CA_CERTS: nginx.caFile });
+  assert.is(trusted.code, 0, trusted.out);
+  assert.is(trusted.out.trim(), String(SMALL));
+  assert.is(await sha256File(target), sha.small);
+  const untrusted = await run(env);
+  assert.is.not(untrusted.code, 0);
+  assert.match(untrusted.out, /0x80072F8F|certificate/i);
 });
 
 test('Range resume from a partial temp file: only the missing bytes are requested (206)', async () => {

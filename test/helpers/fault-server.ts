@@ -18,6 +18,7 @@
 //   /bad-range/<name>?wrongTotal=1    206 whose Content-Range starts one byte late (or has a wrong total)
 //   /downgrade/<name>                 302 to http://…/file/<name> (meant for the HTTPS listener)
 //   /redirect-to/<name>?location=L&status=S   S (default 302) to L
+//   /hangup/<name>                    TCP reset before any response header
 //
 // Common query parameters: size (bytes, default 256 KiB), seed (default <name>). Query options can
 // also be combined on any route: after/times (reset), truncateAfter/truncates, ... (see faultsOf).
@@ -235,6 +236,10 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
     const name = parts[1] ?? 'file';
     if (route === 'downgrade') {
       res.writeHead(302, { Location: `${httpUrl}/file/${name}${u.search}` }).end();
+      return;
+    }
+    if (route === 'hangup') {
+      req.socket.resetAndDestroy();
       return;
     }
     if (route === 'redirect-to') {

@@ -123,7 +123,7 @@ export interface NodeResult {
   stderr: string;
 }
 
-/** Runs an ES module given as text in a child `node`, with `args` as process.argv.slice(2). */
+/** Runs an ES module given as text in a child `node`, with `args` as process.argv.slice(1) (that is how `node -e` passes them). */
 export function runNode(script: string, args: string[] = [], timeoutMs = 30_000): Promise<NodeResult> {
   return runProcess(process.execPath, ['--input-type=module', '-e', script, ...args], timeoutMs);
 }

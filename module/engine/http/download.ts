@@ -35,6 +35,7 @@ async function transfer(req: DownloadRequest, file: TempFile): Promise<DownloadR
   let plan = planFirstRequest(req.offset, req.validator, await file.size());
   let changes = 0;
   for (;;) {
+    // Bytes past the durable offset were never confirmed: drop them before asking for the rest.
     await file.truncate(plan.offset);
     const { response, finalUrl } = await openResponse(req.url, {
       method: 'GET',
@@ -48,30 +49,29 @@ async function transfer(req: DownloadRequest, file: TempFile): Promise<DownloadR
     if (verdict.kind !== 'accept' && !(verdict.kind === 'changed' && verdict.bodyUsable)) response.destroy();
     if (verdict.kind === 'fail') throw verdict.error;
     if (verdict.kind === 'complete') return finish(req, file, verdict.validator, finalUrl, verdict.total);
-
-    let offset = plan.offset;
-    let restarted = plan.restarted;
-    if (verdict.kind === 'changed') {
-      if (++changes > CHANGES_TOLERATED) {
-        response.destroy();
-        throw remoteFileChangedError(finalUrl);
-      }
-      if (!verdict.bodyUsable) {
-        plan = planWholeFile(verdict.validator, true);
-        continue;
-      }
-      // The 200 carries the whole new version: start over with it instead of asking again.
-      offset = 0;
-      restarted = true;
-      await file.truncate(0);
+    if (verdict.kind === 'changed' && ++changes > CHANGES_TOLERATED) {
+      response.destroy();
+      throw remoteFileChangedError(finalUrl);
     }
-
-    req.onResponse?.({ validator: verdict.validator, finalUrl, restarted, offset });
-    if (restarted) {
-      // The engine's recorded offset points into bytes that no longer exist; replace it before the
-      // body arrives so a crash now cannot resume the new version onto the old prefix.
-      await file.datasync();
-      req.onCheckpoint?.(0, verdict.validator);
+    if (verdict.kind === 'changed' && !verdict.bodyUsable) {
+      plan = planWholeFile(verdict.validator, true);
+      continue;
+    }
+    // A usable 'changed' response is the whole new version: start over with it instead of asking again.
+    const restarted = verdict.kind === 'changed' || plan.restarted;
+    const offset = verdict.kind === 'changed' ? 0 : plan.offset;
+    try {
+      if (verdict.kind === 'changed') await file.truncate(0);
+      req.onResponse?.({ validator: verdict.validator, finalUrl, restarted, offset });
+      if (restarted) {
+        // The engine's recorded offset points into bytes that no longer exist; replace it before the
+        // body arrives so a crash now cannot resume the new version onto the old prefix.
+        await file.datasync();
+        req.onCheckpoint?.(0, verdict.validator);
+      }
+    } catch (e) {
+      response.destroy();
+      throw e;
     }
     await writeBody(response, {
       url: finalUrl,

@@ -34,8 +34,11 @@ export class TempFile {
     return this.guard(async () => (await this.handle.stat()).size);
   }
 
+  /** Cuts (or extends) the file to `length`; a no-op when it already has that size (so special files such as /dev/full work in tests). */
   truncate(length: number): Promise<void> {
-    return this.guard(() => this.handle.truncate(length));
+    return this.guard(async () => {
+      if ((await this.handle.stat()).size !== length) await this.handle.truncate(length);
+    });
   }
 
   /** Writes all of `chunk` at `position` (a regular file may accept only part of a write, e.g. at ENOSPC). */
@@ -44,6 +47,7 @@ export class TempFile {
       let done = 0;
       while (done < chunk.length) {
         const { bytesWritten } = await this.handle.write(chunk, done, chunk.length - done, position + done);
+        if (bytesWritten === 0) throw Object.assign(new Error(`no bytes written to ${this.path}`), { code: 'ENOSPC' });
         done += bytesWritten;
       }
     });
