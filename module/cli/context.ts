@@ -21,6 +21,8 @@ export interface GlobalArgs {
 
 export class CliContext {
   private managerPromise?: Promise<BitsManager>;
+  /** The job id the command resolved (named in error reports). */
+  jobId?: string;
 
   constructor(readonly args: GlobalArgs) {}
 
@@ -59,7 +61,8 @@ export class CliContext {
 
   /** `{GUID}`, a bare GUID, or a unique prefix of 8+ hex digits → the job id. */
   async resolveJob(input: string): Promise<string> {
-    return resolveJobId(input, async () => (await (await this.manager()).backend.listJobs()).map((j) => ({ id: j.id, displayName: j.displayName })));
+    this.jobId = await resolveJobId(input, async () => (await (await this.manager()).backend.listJobs()).map((j) => ({ id: j.id, displayName: j.displayName })));
+    return this.jobId;
   }
 
   async close(): Promise<void> {
@@ -87,7 +90,7 @@ export async function run(argv: Args, body: (ctx: CliContext) => Promise<number 
   try {
     code = (await body(ctx)) ?? EXIT.OK;
   } catch (e) {
-    code = reportError(e, ctx.json);
+    code = reportError(e, ctx.json, { jobId: ctx.jobId });
   }
   try {
     await ctx.close();

@@ -33,18 +33,24 @@ export interface CliErrorJSON extends BitsErrorJSON {
   exitCode: number;
   hint?: string;
   usage?: boolean;
+  /** The job the command was working on, when it got that far. */
+  jobId?: string;
+}
+
+export interface ErrorScope {
+  jobId?: string;
 }
 
 /** Default hints by HRESULT name, used when a command gave none. */
-function defaultHint(err: BitsError, unavailable: boolean): string | undefined {
+function defaultHint(err: BitsError, unavailable: boolean, jobId = '<job>'): string | undefined {
   if (unavailable) {
     return 'start the service with `bits-job2 service start` (its log is service.log in the state directory), or use --backend portable';
   }
   switch (err.code) {
     case 'BG_E_NOT_FOUND':
-      return 'list your jobs with `bits-job2 list`; completed and cancelled jobs have left the queue';
+      return 'list your jobs with `bits-job2 list`; completed and cancelled jobs have left the queue (`info` with the full GUID still shows them while remembered)';
     case 'BG_E_INVALID_STATE':
-      return 'check the job state with `bits-job2 info <job>`';
+      return `check the job state with \`bits-job2 info ${jobId}\``;
     case 'BG_E_EMPTY':
       return 'add a file first: bits-job2 add-file <job> <url> <absolute local path>';
     case 'BG_E_ERROR_INFORMATION_UNAVAILABLE':
@@ -55,7 +61,7 @@ function defaultHint(err: BitsError, unavailable: boolean): string | undefined {
 }
 
 /** Prints the error on stderr and returns the exit code. */
-export function reportError(e: unknown, json: boolean): number {
+export function reportError(e: unknown, json: boolean, scope: ErrorScope = {}): number {
   let payload: CliErrorJSON;
   if (e instanceof UsageError) {
     const base = new BitsError(HR.E_INVALIDARG!, e.message, ErrorContext.NONE).toJSON();
@@ -66,8 +72,8 @@ export function reportError(e: unknown, json: boolean): number {
     const err = BitsError.from(inner);
     const unavailable = isBackendUnavailable(inner);
     const exitCode = failure?.exitCode ?? exitCodeForError(inner);
-    const hint = failure?.hint ?? defaultHint(err, unavailable);
-    payload = { ...err.toJSON(), exitCode, ...(hint ? { hint } : {}) };
+    const hint = failure?.hint ?? defaultHint(err, unavailable, scope.jobId);
+    payload = { ...err.toJSON(), exitCode, ...(hint ? { hint } : {}), ...(scope.jobId ? { jobId: scope.jobId } : {}) };
   }
   if (json) {
     process.stderr.write(JSON.stringify({ error: payload }) + '\n');

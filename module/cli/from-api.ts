@@ -84,15 +84,20 @@ function parseEnumArg(text: string, p: ParamSpec & { type: { enum: keyof typeof 
   return n;
 }
 
+/** A flag given twice arrives as an array: the last one wins. */
+function last(v: unknown): unknown {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
 /** The coercion yargs applies to the raw text of the parameter (throws UsageError → exit 2). */
 export function coerceFor(p: ParamSpec): ((v: unknown) => unknown) | undefined {
   const t = p.type;
-  if (typeof t === 'object') return (v) => parseEnumArg(String(v), p as ParamSpec & { type: { enum: keyof typeof ENUM_TABLES } });
+  if (typeof t === 'object') return (v) => parseEnumArg(String(last(v)), p as ParamSpec & { type: { enum: keyof typeof ENUM_TABLES } });
   switch (t) {
-    case 'int': return (v) => parseUInt(String(v), p);
-    case 'flags': return (v) => parseFlags(String(v), p);
+    case 'int': return (v) => parseUInt(String(last(v)), p);
+    case 'flags': return (v) => parseFlags(String(last(v)), p);
     case 'bool': case 'secret': return undefined;
-    default: return (v) => (v === undefined ? v : String(v));
+    default: return (v) => (v === undefined ? v : String(last(v)));
   }
 }
 

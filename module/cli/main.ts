@@ -7,6 +7,13 @@ import { findPasswordInArgv, passwordFlagError, takePasswordFromEnv } from './se
 
 async function main(): Promise<void> {
   takePasswordFromEnv();
+  // `bits-job2 list | head -1`: a closed pipe ends the output, not the process with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   const args = hideBin(process.argv);
   const passwordFlag = findPasswordInArgv(args);
   if (passwordFlag) {

@@ -44,7 +44,6 @@ export function buildParser(args: string[]): Argv {
       // `--no-progress-timeout` is a flag of its own, not the negation of `--progress-timeout`.
       'boolean-negation': false,
       'parse-positional-numbers': false,
-      'duplicate-arguments-array': false,
     })
     .usage('$0 <command> [options]\n\nBITS jobs (IBackgroundCopyJob2) from the command line: create, add files, resume, watch, complete; reply data, notify command line, credentials.')
     .option('json', { type: 'boolean', default: false, global: true, describe: 'Machine output: exactly one JSON document on stdout; errors as {"error": {...}} on stderr.' })
@@ -57,6 +56,13 @@ export function buildParser(args: string[]): Argv {
     })
     .option('state-dir', { type: 'string', global: true, describe: 'State directory of the portable engine/service (sets BITS_JOB2_STATE_DIR for this process).' })
     .option('no-color', { type: 'boolean', default: false, global: true, describe: 'No colors (colors are used only on a terminal).' })
+    .middleware((argv) => {
+      // A flag given twice: the last one wins (variadic positionals such as transfer's [more..] stay arrays).
+      for (const key of Object.keys(argv)) {
+        const v = argv[key];
+        if (key !== '_' && key !== 'more' && Array.isArray(v)) argv[key] = v[v.length - 1];
+      }
+    }, true)
     .middleware((argv) => {
       if (typeof argv.stateDir === 'string' && argv.stateDir) process.env.BITS_JOB2_STATE_DIR = resolve(argv.stateDir);
       setColor(argv.noColor !== true && process.env.NO_COLOR === undefined);

@@ -1,7 +1,7 @@
 // Runs one download job: its files in order (spec §5.3), each through the HTTP downloader into its
 // temp file next to the destination, checkpointing progress into the store (spec §8, §5.4).
 import type { FileRecord, JobRecord } from './job-record.js';
-import type { RemoteValidator } from './http/download-port.js';
+import type { DownloadTlsOptions, RemoteValidator } from './http/download-port.js';
 import { downloadFile, headFile } from './http/download.js';
 
 export interface WorkerHost {
@@ -16,7 +16,7 @@ export interface WorkerHost {
   /** A file finished; persist. */
   fileDone(job: JobRecord, file: FileRecord): void;
   /** Options for the downloader (timeouts, TLS CA, checkpoint rate). */
-  readonly downloadOptions: { checkpointIntervalMs?: number; requestTimeoutMs?: number; idleTimeoutMs?: number; ca?: string | Buffer };
+  readonly downloadOptions: { checkpointIntervalMs?: number; checkpointBytes?: number; requestTimeoutMs?: number; idleTimeoutMs?: number; tls?: DownloadTlsOptions };
 }
 
 function applyValidator(file: FileRecord, v: RemoteValidator, finalUrl?: string): void {
@@ -35,7 +35,7 @@ export async function runDownloadJob(job: JobRecord, host: WorkerHost, signal: A
     for (const f of pending) {
       if (f.bytesTotal !== null || f.bytesTransferred > 0) continue;
       try {
-        const head = await headFile(f.remoteName, { signal, requestTimeoutMs: host.downloadOptions.requestTimeoutMs });
+        const head = await headFile(f.remoteName, { signal, requestTimeoutMs: host.downloadOptions.requestTimeoutMs, tls: host.downloadOptions.tls });
         if (head.validator.totalSize !== null) f.bytesTotal = head.validator.totalSize;
       } catch (e) {
         if ((e as Error).name === 'AbortError') throw e;
@@ -54,7 +54,6 @@ export async function runDownloadJob(job: JobRecord, host: WorkerHost, signal: A
       validator,
       signal,
       ...host.downloadOptions,
-      ...(host.downloadOptions.ca ? { tls: { ca: host.downloadOptions.ca } } : {}),
       onResponse: ({ validator: v, finalUrl, restarted, offset }) => {
         applyValidator(file, v, finalUrl);
         if (restarted || offset === 0) {
@@ -72,7 +71,7 @@ export async function runDownloadJob(job: JobRecord, host: WorkerHost, signal: A
         file.bytesTransferred = position;
         host.checkpoint(job, file);
       },
-    } as Parameters<typeof downloadFile>[0]);
+    });
     applyValidator(file, result.validator, result.finalUrl);
     file.bytesTransferred = result.size;
     file.bytesTotal = result.size;

@@ -4,7 +4,7 @@
 // then act (start/stop workers) — so a failed call changes nothing and a reported state is durable.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { closeSync, existsSync, fdatasyncSync, fstatSync, openSync, renameSync, rmSync, utimesSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fstatSync, openSync, renameSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { bitsError, BitsError } from '../api/bits-error.js';
 import { ErrorContext, JobPriority, JobState, JobType, NOTIFY_FLAGS_VALID_MASK, ProxyUsage, AuthScheme, AuthTarget } from '../api/enums.js';
@@ -20,6 +20,7 @@ import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { runDownloadJob, type WorkerHost } from './download-worker.js';
 import type { FileRecord, JobRecord } from './job-record.js';
 import { defaultStateDir, ensurePrivateDir, storePath } from './paths.js';
+import { engineTuningFromEnv } from './config-env.js';
 import { decideSchedule } from './scheduler.js';
 import { errorInfo, fileInfo, snapshot } from './snapshot.js';
 import { JobStore } from './store.js';
@@ -80,10 +81,12 @@ export class PortableEngine implements Backend {
   }
 
   static async open(options: EngineOptions = {}): Promise<PortableEngine> {
+    const tuning = engineTuningFromEnv(); // refuse bad settings before touching the store
     const dir = ensurePrivateDir(options.stateDir ?? defaultStateDir());
     const store = new JobStore(storePath(dir));
     const { jobs, unreadable } = store.loadAll();
-    const engine = new PortableEngine(store, options.clock ?? realClock, options, jobs, unreadable);
+    const merged: EngineOptions = { ...options, timeSliceMs: options.timeSliceMs ?? tuning.timeSliceMs, download: { ...tuning.download, ...options.download } };
+    const engine = new PortableEngine(store, options.clock ?? realClock, merged, jobs, unreadable);
     for (const u of unreadable) engine.log(`store: could not read job ${u}`);
     engine.recover();
     return engine;
@@ -235,30 +238,27 @@ export class PortableEngine implements Backend {
 
   private makeWorkerHost(): WorkerHost {
     return {
-    downloadOptions: { ...(this.options.download ?? {}) },
-    connected: (job) => {
-      if (job.state === JobState.CONNECTING) this.setState(job, JobState.TRANSFERRING);
-    },
-    progress: (job, file, position) => {
-      this.live.set(`${job.id}:${file.index}`, position);
-      if (position > file.bytesTransferred) job.firstTransientAt = null; // progress resets the no-progress clock
-    },
-    checkpoint: (job, file) => {
-      job.modifiedAt = this.clock.now();
-      this.store.checkpoint(job, file);
-    },
-    restarted: (job, file) => {
-      this.live.set(`${job.id}:${file.index}`, 0);
-      this.commit(job);
-    },
-    fileDone: (job, file) => {
-      this.live.delete(`${job.id}:${file.index}`);
-      if (file.lastModified) {
-        const t = Date.parse(file.lastModified);
-        if (!Number.isNaN(t)) try { utimesSync(file.tempName, t / 1000, t / 1000); } catch { /* stamp is best effort */ }
-      }
-      this.commit(job);
-    },
+      downloadOptions: { ...(this.options.download ?? {}) },
+      connected: (job) => {
+        if (job.state === JobState.CONNECTING) this.setState(job, JobState.TRANSFERRING);
+      },
+      progress: (job, file, position) => {
+        this.live.set(`${job.id}:${file.index}`, position);
+        if (position > file.bytesTransferred) job.firstTransientAt = null; // progress resets the no-progress clock
+      },
+      checkpoint: (job, file) => {
+        job.modifiedAt = this.clock.now();
+        this.store.checkpoint(job, file);
+      },
+      restarted: (job, file) => {
+        this.live.set(`${job.id}:${file.index}`, 0);
+        this.commit(job);
+      },
+      fileDone: (job, file) => {
+        // The downloader already stamped the temp file with the server's Last-Modified.
+        this.live.delete(`${job.id}:${file.index}`);
+        this.commit(job);
+      },
     };
   }
 

@@ -30,7 +30,7 @@ import type { JobPropertyName } from '../api/operations.js';
 import type { Backend, BackendMethod } from '../core/backend.js';
 import { defaultStateDir, logPath } from '../engine/paths.js';
 import { isProcessAlive, readLock } from './lock.js';
-import { encodeMessage, errorFromResponse, LineReader, parseResponse, type RpcId } from './rpc.js';
+import { encodeMessage, errorFromResponse, LineReader, MAX_REQUEST_LINE_BYTES, parseResponse, type RpcId } from './rpc.js';
 import type { ServiceInfo } from './server.js';
 import { socketPath as socketPathFor } from './socket-path.js';
 
@@ -107,6 +107,10 @@ class Connection {
     } catch (e) {
       return Promise.reject(bitsError(0x80070057, `The arguments of ${method} cannot be sent as JSON: ${(e as Error).message}`));
     }
+    // The service closes a connection that sends a longer line; refuse it here and keep the connection.
+    if (line.length > MAX_REQUEST_LINE_BYTES / 3 && Buffer.byteLength(line) > MAX_REQUEST_LINE_BYTES) {
+      return Promise.reject(bitsError(0x80070057, `The arguments of ${method} are larger than the ${MAX_REQUEST_LINE_BYTES} bytes the service accepts in one request.`));
+    }
     return new Promise((resolveCall, rejectCall) => {
       const p: Pending = { resolve: resolveCall, reject: rejectCall };
       if (timeoutMs !== undefined) {
@@ -139,6 +143,12 @@ class Connection {
     for (const line of lines) {
       if (line.trim() === '') continue;
       const resp = parseResponse(line);
+      if (resp && resp.id === null && 'error' in resp) {
+        // The service could not read one of our requests and closes the connection: say why.
+        const error = resp.error;
+        this.close(() => errorFromResponse(error));
+        return;
+      }
       const p = resp && resp.id !== null ? this.pending.get(resp.id) : undefined;
       if (!resp || !p) {
         // Not a reply to anything we sent: the stream cannot be trusted any more.

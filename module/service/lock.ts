@@ -8,7 +8,7 @@
 // Creation is atomic with its content: the text is written to a private temp file which is then
 // hard-linked to the lock name (link fails with EEXIST like O_EXCL, but no reader ever sees an empty
 // lock). File systems without hard links fall back to open(O_CREAT|O_EXCL) + write.
-import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { uptime } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -114,16 +114,17 @@ export interface AcquireOptions {
 }
 
 /**
- * Takes the lock or throws a BitsError naming the pid of the running service. A stale lock is moved
- * aside atomically and checked to be the one judged stale before it is deleted, so two services
- * starting at once over a stale lock cannot both win.
+ * Takes the lock or throws a BitsError naming the pid of the running service. Creating the lock is
+ * always exclusive, so the only way two services could both win is by one deleting a live lock; a
+ * stale lock is therefore deleted only under a second, short-lived lock and only after checking that
+ * it is still the very file judged stale (see takeOver).
  */
 export async function acquireLock(stateDir: string, opts: AcquireOptions = {}): Promise<HeldLock> {
   const isStale = opts.isStale ?? (async (i: LockInfo) => lockOwnerGone(i));
   const path = lockPath(stateDir);
   const start = processStartTicks(process.pid);
   const text = `${process.pid}\n${new Date().toISOString()}\nboot=${bootTimeMs()}\nstart=${start ?? '-'}\n`;
-  for (let attempt = 0; attempt < 8; attempt++) {
+  for (let attempt = 0; attempt < 20; attempt++) {
     if (tryCreate(path, text)) return held(path, text);
     const info = readLockFile(path);
     if (!info) continue; // released between our create and our read: try again
@@ -137,25 +138,33 @@ export async function acquireLock(stateDir: string, opts: AcquireOptions = {}): 
         { pid: info.pid },
       );
     }
-    const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
-    try {
-      renameSync(path, aside);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // another starter moved it first
-      throw e;
-    }
-    const moved = readLockFile(aside);
-    if (moved && moved.text !== info.text) {
-      // Between our read and our rename someone replaced the stale lock with a live one: put it back.
-      try {
-        linkSync(aside, path);
-      } catch {
-        /* a third starter got there; the socket check in the server is the second guard */
-      }
-    }
-    safeUnlink(aside);
+    if (!takeOver(path, info.text, text)) await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
   }
   throw bitsError(0x80004005, `Could not take the service lock ${path}; other services keep starting. Try again.`);
+}
+
+/** A takeover mutex older than this was abandoned by a process killed inside the few synchronous lines below. */
+const TAKEOVER_ABANDONED_MS = 5000;
+
+/**
+ * Deletes the lock if it still holds `staleText`, under `<lock>.takeover` (held only for these
+ * synchronous lines). Without it, a starter that judged the old lock stale could delete the lock
+ * another starter has just created over it. Returns false when another starter holds the mutex.
+ */
+function takeOver(path: string, staleText: string, ownText: string): boolean {
+  const mutex = `${path}.takeover`;
+  if (!tryCreate(mutex, ownText)) {
+    const m = readLockFile(mutex);
+    if (m && m.ageMs > TAKEOVER_ABANDONED_MS) safeUnlink(mutex);
+    return false;
+  }
+  try {
+    const now = readLockFile(path);
+    if (now && now.text === staleText) safeUnlink(path);
+  } finally {
+    safeUnlink(mutex);
+  }
+  return true;
 }
 
 function tryCreate(path: string, text: string): boolean {

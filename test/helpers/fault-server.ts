@@ -15,7 +15,7 @@
 //   /ignores-range/<name>             always 200 with the whole (unchanged) file
 //   /no-length/<name>                 chunked 200 without Content-Length
 //   /slow/<name>?after=N&stallMs=M    sends N bytes, then stalls M ms (default 60 s) before the rest
-//   /bad-range/<name>?wrongTotal=1    206 whose Content-Range starts one byte late (or has a wrong total)
+//   /bad-range/<name>?wrongTotal=1    206 of the range starting one byte late (or with a wrong total)
 //   /downgrade/<name>                 302 to http://…/file/<name> (meant for the HTTPS listener)
 //   /redirect-to/<name>?location=L&status=S   S (default 302) to L
 //   /hangup/<name>                    TCP reset before any response header
@@ -266,23 +266,22 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
     const common: Record<string, string> = { ETag: etag, 'Last-Modified': lastModified, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream' };
 
     // Which part of the file to send.
+    // bad-range&wrongTotal=1: ranged answers describe a file one byte longer than the recorded one.
+    const servedSize = f.badRangeTotal && req.headers.range ? size + 1 : size;
     const ifRange = req.headers['if-range'];
     const validatorMatches = !ifRange || ifRange === etag || ifRange === lastModified;
-    let range = f.ignoreRange ? null : parseRange(req.headers.range, size);
+    let range = f.ignoreRange ? null : parseRange(req.headers.range, servedSize);
     if (range && !validatorMatches && !f.flap) range = null; // If-Range failed → whole file
     if (range === 'unsatisfiable') {
       res.writeHead(416, { ...common, 'Content-Range': `bytes */${size}` }).end();
       return;
     }
-    const start = range ? range.start : 0;
-    const length = range ? range.end - range.start + 1 : size;
+    // bad-range: a self-consistent 206 for the wrong range (one byte late), so only the start is wrong.
+    const start = range ? range.start + (f.badRangeStart ? 1 : 0) : 0;
+    const length = range ? range.end - start + 1 : size;
     const headers: Record<string, string> = { ...common };
     if (!f.noLength) headers['Content-Length'] = String(length);
-    if (range) {
-      const shownStart = f.badRangeStart ? start + 1 : start;
-      const shownTotal = f.badRangeTotal ? size + 1 : size;
-      headers['Content-Range'] = `bytes ${shownStart}-${range.end}/${shownTotal}`;
-    }
+    if (range) headers['Content-Range'] = `bytes ${start}-${range.end}/${servedSize}`;
     res.writeHead(range ? 206 : 200, headers);
     if (method === 'HEAD') {
       res.end();

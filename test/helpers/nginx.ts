@@ -41,8 +41,9 @@ export interface TestCertificates {
 
 const NGINX_PACKAGE = 'nginx-light';
 
+/** NGINX_BIN, when set, is the only candidate (so a wrong setting fails instead of falling back). */
 function findNginx(): string {
-  const candidates = [process.env.NGINX_BIN, '/usr/sbin/nginx', '/usr/bin/nginx'].filter((p): p is string => !!p);
+  const candidates = process.env.NGINX_BIN ? [process.env.NGINX_BIN] : ['/usr/sbin/nginx', '/usr/bin/nginx'];
   const found = candidates.find((p) => existsSync(p));
   if (found) return found;
   const where = process.env.CI ? 'CI must install it (.ci/run)' : 'install it';

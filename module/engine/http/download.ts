@@ -48,7 +48,10 @@ async function transfer(req: DownloadRequest, file: TempFile): Promise<DownloadR
     const verdict = judgeResponse(plan, response.statusCode ?? 0, response.headers, finalUrl);
     if (verdict.kind !== 'accept' && !(verdict.kind === 'changed' && verdict.bodyUsable)) response.destroy();
     if (verdict.kind === 'fail') throw verdict.error;
-    if (verdict.kind === 'complete') return finish(req, file, verdict.validator, finalUrl, verdict.total);
+    if (verdict.kind === 'complete') {
+      req.onResponse?.({ validator: verdict.validator, finalUrl, restarted: false, offset: verdict.total });
+      return finish(req, file, verdict.validator, finalUrl, verdict.total);
+    }
     if (verdict.kind === 'changed' && ++changes > CHANGES_TOLERATED) {
       response.destroy();
       throw remoteFileChangedError(finalUrl);

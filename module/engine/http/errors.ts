@@ -67,20 +67,22 @@ export function redactUrl(url: string): string {
 // Statuses that say "try again later" rather than "this request can never work".
 const TRANSIENT_HTTP_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
+// What to do, for the statuses users meet; the HRESULT table's message already says what happened
+// (and for 401/407 already how to fix it), so these only add the rest.
 const HTTP_STATUS_HINTS: Record<number, string> = {
   400: 'The server rejected the request: check the URL',
-  401: 'The server requires credentials: set them with SetCredentials, then Resume. URL',
-  403: 'The server refuses access to the file: check the permissions on the server for',
-  404: 'The remote file does not exist: check the URL',
-  407: 'The proxy requires credentials: set proxy credentials, then Resume. URL',
-  408: 'The server timed out waiting for the request; BITS retries automatically. URL',
-  410: 'The remote file was removed permanently: check the URL',
-  416: 'The server cannot serve the requested byte range (the local partial file is longer than the remote file): cancel and recreate the job. URL',
+  401: 'URL',
+  403: 'Check the permissions on the server for',
+  404: 'Check the URL',
+  407: 'URL',
+  408: 'BITS retries after the retry delay. URL',
+  410: 'The file was removed for good: check the URL',
+  416: 'The local partial file is longer than the remote file: cancel and recreate the job. URL',
   429: 'The server is rate limiting; BITS retries after the retry delay. URL',
-  500: 'The server failed; BITS retries after the retry delay. URL',
-  502: 'A gateway failed; BITS retries after the retry delay. URL',
-  503: 'The server is unavailable; BITS retries after the retry delay. URL',
-  504: 'A gateway timed out; BITS retries after the retry delay. URL',
+  500: 'BITS retries after the retry delay. URL',
+  502: 'BITS retries after the retry delay. URL',
+  503: 'BITS retries after the retry delay. URL',
+  504: 'BITS retries after the retry delay. URL',
 };
 
 /** An HTTP status the download cannot use: 0x80190000 + status, context REMOTE_FILE. */

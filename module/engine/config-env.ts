@@ -1,0 +1,26 @@
+// Engine tuning from the environment, for the service (which has no other configuration channel
+// yet) and for tests: BITS_JOB2_CHECKPOINT_MS, BITS_JOB2_CHECKPOINT_BYTES, BITS_JOB2_TIME_SLICE_MS.
+// Invalid values are refused loudly rather than ignored.
+import { bitsError } from '../api/bits-error.js';
+import { HR } from '../api/hresult.js';
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw bitsError(HR.E_INVALIDARG, `${name}=${raw} is not a positive whole number: fix or unset it.`);
+  return n;
+}
+
+export function engineTuningFromEnv(env: NodeJS.ProcessEnv = process.env): {
+  timeSliceMs?: number;
+  download: { checkpointIntervalMs?: number; checkpointBytes?: number };
+} {
+  const checkpointIntervalMs = positiveInt(env, 'BITS_JOB2_CHECKPOINT_MS');
+  const checkpointBytes = positiveInt(env, 'BITS_JOB2_CHECKPOINT_BYTES');
+  const timeSliceMs = positiveInt(env, 'BITS_JOB2_TIME_SLICE_MS');
+  return {
+    ...(timeSliceMs ? { timeSliceMs } : {}),
+    download: { ...(checkpointIntervalMs ? { checkpointIntervalMs } : {}), ...(checkpointBytes ? { checkpointBytes } : {}) },
+  };
+}
