@@ -197,6 +197,7 @@ test('transfer of a missing file: exit 5, the job error on stderr, the job left 
   const e = jsonError(j);
   assert.is(e.name, 'BG_E_HTTP_ERROR_404');
   assert.is(e.exitCode, 5);
+  assert.is(e.jobId, e.data.jobId);
   assert.is(e.contextName, 'REMOTE_FILE');
   assert.match(e.data.jobId, GUID_RE);
   const snap = await infoJson(e.data.jobId);

@@ -270,6 +270,9 @@ test('complete twice: the second is BG_E_INVALID_STATE with exit 4; info still s
   const second = await sb.run(['complete', id]);
   assert.is(second.code, 4, second.stderr);
   assert.ok(second.stderr.includes('BG_E_INVALID_STATE') && second.stderr.includes('0x80200002'));
+  assert.ok(second.stderr.includes(`hint: check the job state with \`bits-job2 info ${id}\``), second.stderr);
+  const secondJson = jsonError(await sb.run(['complete', id, '--json']));
+  assert.equal([secondJson.name, secondJson.exitCode, secondJson.jobId], ['BG_E_INVALID_STATE', 4, id]);
   assert.is((await info(id)).state, 'ACKNOWLEDGED');
   const listed = json(await sb.run(['list', '--json'])) as any[];
   assert.not.ok(listed.some((j) => j.id === id), 'final-state job still listed');

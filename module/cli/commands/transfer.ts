@@ -99,6 +99,7 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
 
   const m = await ctx.manager();
   const job = await m.createJob(name, { type });
+  ctx.jobId = job.id;
   try {
     await setUp(job, files, priority);
   } catch (e) {
