@@ -278,6 +278,17 @@ test('complete twice: the second is BG_E_INVALID_STATE with exit 4; info still s
   assert.not.ok(listed.some((j) => j.id === id), 'final-state job still listed');
 });
 
+test('complete with an unfinished file: exit 0, and the success code BG_S_PARTIAL_COMPLETE is printed', async () => {
+  const id = await createJob('partial');
+  assert.is((await sb.run(['add-file', id, 'http://127.0.0.1:9/never.bin', '/tmp/bj2-cli-never.bin'])).code, 0);
+  const r = await sb.run(['complete', id]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout.trim(), `completed ${id}: BG_S_PARTIAL_COMPLETE (0x00200017) — Complete kept only fully transferred files.`);
+  const id2 = await createJob('partial json');
+  assert.is((await sb.run(['add-file', id2, 'http://127.0.0.1:9/never.bin', '/tmp/bj2-cli-never.bin'])).code, 0);
+  assert.equal(json(await sb.run(['complete', id2, '--json'])), { jobId: id2, hresult: 0x00200017, hresultHex: '0x00200017', name: 'BG_S_PARTIAL_COMPLETE' });
+});
+
 test('cancel prints the id; --json gives the success HRESULT; cancel again is exit 4', async () => {
   const id = await createJob('cancel me');
   const r = json(await sb.run(['cancel', id, '--json']));
@@ -510,6 +521,45 @@ test('IBackgroundCopyJob2 commands reach the backend: reply commands on a downlo
   assert.is((await info(id)).proxy.usage, 'NO_PROXY');
   const missing = await sb.run(['set-proxy', id]);
   assert.is(missing.code, 2, 'set-proxy without the required --usage');
+});
+
+test('set-notify-cmdline reaches the backend: it is stored (read back) or, before issue 4, E_NOTIMPL', async () => {
+  const id = await createJob('notify');
+  const r = await sb.run(['set-notify-cmdline', id, '--program', '/bin/true', '--parameters', '/bin/true done', '--json']);
+  if (r.code === 0) {
+    assert.equal(json(await sb.run(['get-notify-cmdline', id, '--json'])), { jobId: id, program: '/bin/true', parameters: '/bin/true done' });
+  } else {
+    assert.is(r.code, 1, r.stderr);
+    assert.is(jsonError(r).name, 'E_NOTIMPL');
+  }
+});
+
+test('get-reply-data presentation: printable UTF-8 as text, anything else as hex', async () => {
+  const m = await import(pathToFileURL(join(REPO, 'dist/module/cli/commands/get-reply-data.js')).href);
+  assert.is(m.printableText(Buffer.from('<ok>héllo</ok>\n')), '<ok>héllo</ok>\n');
+  assert.is(m.printableText(Buffer.from([0x3c, 0x00, 0x3e])), undefined);
+  assert.is(m.printableText(Buffer.from([0xff, 0xfe, 0x41])), undefined);
+  assert.is(m.hexLines(Buffer.from([0, 1, 0xab]), 2), '0001\nab');
+});
+
+test('service stop, status, start: the service of the state dir stops and starts by request', async () => {
+  await sb.run(['list']);
+  const before = readLockPid(sb.stateDir);
+  const stop = json(await sb.run(['service', 'stop', '--json']));
+  assert.equal(stop, { stopped: true, pid: before });
+  assert.not.ok(isAlive(before!), 'the service still runs');
+  const st = json(await sb.run(['service', 'status', '--json']));
+  assert.is(st.running, false);
+  const again = await sb.run(['service', 'stop']);
+  assert.is(again.code, 0);
+  assert.is(again.stdout.trim(), 'was not running');
+  const start = json(await sb.run(['service', 'start', '--json']));
+  assert.is(start.alreadyRunning, false);
+  assert.ok(isAlive(start.pid));
+  const start2 = json(await sb.run(['service', 'start', '--json']));
+  assert.equal(start2, { pid: start.pid, alreadyRunning: true });
+  const bare = await sb.run(['service']);
+  assert.is(bare.code, 2, 'service without a subcommand is a usage error');
 });
 
 test('monitor --once prints one table; with --json one document', async () => {

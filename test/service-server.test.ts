@@ -426,6 +426,7 @@ test('connection lost: pending calls fail with E_FAIL "service stopped"; reads a
       return req.method === 'createJob' ? 'JOB-' + conn : { id: 'G', conn };
     });
     const c = await ServiceClient.connect({ stateDir: dir, autoStart: false });
+    try {
     const e = (await c.createJob('x', 0).catch((x: unknown) => x)) as BitsError;
     assert.instance(e, BitsError);
     assert.is(e.hresult, E_FAIL);
@@ -443,7 +444,10 @@ test('connection lost: pending calls fail with E_FAIL "service stopped"; reads a
     const e3 = (await c.getJob('G').catch((x: unknown) => x)) as BitsError;
     assert.instance(e3, BitsError);
     assert.match(e3.message, 'closed');
-    await new Promise<void>((r) => fake.server.close(() => r()));
+    } finally {
+      await c.close();
+      await new Promise<void>((r) => fake.server.close(() => r()));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

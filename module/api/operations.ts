@@ -24,7 +24,7 @@ export interface ParamSpec {
   ps: string;
   type: ParamType;
   required: boolean;
-  /** Accepts null (BITS NULL) — the CLI spells it `--no-<flag>` or an empty value where noted. */
+  /** Accepts null (BITS NULL): in the CLI, leaving the flag out means NULL. */
   nullable?: boolean;
   default?: string | number | boolean | null;
   min?: number;

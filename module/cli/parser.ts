@@ -49,7 +49,7 @@ export function buildParser(args: string[]): Argv {
     .option('json', { type: 'boolean', default: false, global: true, describe: 'Machine output: exactly one JSON document on stdout; errors as {"error": {...}} on stderr.' })
     .option('backend', {
       choices: BACKENDS as string[],
-      default: process.env.BITS_JOB2_BACKEND || 'service',
+      default: (process.env.BITS_JOB2_BACKEND || 'service').toLowerCase(),
       defaultDescription: `${process.env.BITS_JOB2_BACKEND ? `"${process.env.BITS_JOB2_BACKEND}" from ` : ''}BITS_JOB2_BACKEND, else service`,
       global: true,
       describe: 'service: the per-user background service (started on demand); portable: the engine in this process; native: Windows BITS.',

@@ -1,5 +1,6 @@
 // The portable job store: one SQLite file per user (WAL, synchronous=FULL). Every state change is
 // committed before the engine reports it; progress is written at the downloader's checkpoint rate.
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { FileRecord, JobRecord } from './job-record.js';
 
@@ -23,6 +24,9 @@ export class JobStore {
   private readonly stmts: Record<string, Database.Statement>;
 
   constructor(readonly path: string) {
+    // Create the file 0600 before SQLite does: its -wal and -shm files copy the database's mode.
+    closeSync(openSync(path, 'a', 0o600));
+    if (process.platform !== 'win32') chmodSync(path, 0o600);
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');

@@ -154,7 +154,7 @@ class Service {
       server.once('error', reject);
       // The socket is created with the umask's mode; a restrictive umask around bind leaves no
       // window in which it is group/world accessible (the 0700 dir already protects it; this is belt and braces).
-      const oldMask = process.platform === 'win32' ? undefined : process.umask(0o177);
+      const oldMask = setUmask(0o177);
       try {
         server.listen(this.socketPath, () => {
           server.off('error', reject);
@@ -225,7 +225,6 @@ class Service {
     }
     const { id, method, params } = parsed.request;
     if (method === 'shutdown') {
-      this.log(`shutdown requested by client #${conn.n}`);
       this.send(conn, { id, result: { stopping: true, pid: process.pid } });
       void this.close(`shutdown requested by client #${conn.n}`);
       return;
@@ -349,6 +348,16 @@ export function probeSocket(path: string, timeoutMs = 1000): Promise<boolean> {
     s.once('connect', () => finish(true));
     s.once('error', () => finish(false));
   });
+}
+
+/** process.umask(mask), or undefined where it cannot be set (Windows, worker threads). */
+function setUmask(mask: number): number | undefined {
+  if (process.platform === 'win32') return undefined;
+  try {
+    return process.umask(mask);
+  } catch {
+    return undefined;
+  }
 }
 
 function unlinkQuiet(path: string): void {
