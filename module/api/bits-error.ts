@@ -70,8 +70,9 @@ export class BitsError extends Error {
 /** Node errno codes → the Windows HRESULT a BITS user would see for the same failure. */
 export function errnoToHResult(code: string | undefined): number | undefined {
   switch (code) {
-    case 'ENOENT': return 0x80070003; // ERROR_PATH_NOT_FOUND
-    case 'EACCES': case 'EPERM': case 'EROFS': return 0x80070005; // E_ACCESSDENIED
+    case 'ENOENT': case 'ENOTDIR': return 0x80070003; // ERROR_PATH_NOT_FOUND
+    // Windows answers a rename onto a directory with access denied, too.
+    case 'EACCES': case 'EPERM': case 'EROFS': case 'EISDIR': case 'ENOTEMPTY': case 'EBUSY': return 0x80070005; // E_ACCESSDENIED
     case 'ENOSPC': case 'EDQUOT': case 'EFBIG': return 0x80070070; // ERROR_DISK_FULL
     case 'ENOMEM': return 0x8007000e;
     default: return undefined;

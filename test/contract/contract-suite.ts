@@ -365,6 +365,54 @@ export function contractSuite(name: string, makeBackend: () => Promise<ContractC
     await rejectsWith(s.b.complete(done), 'BG_E_INVALID_STATE');
   });
 
+  test('Complete whose rename fails → error, job stays TRANSFERRED, renamed files stay; Complete again succeeds', async (s) => {
+    s.http.set('/b.bin', { body: pseudoRandomBytes(1000, 4) });
+    const id = await s.b.createJob('rename fails', JobType.DOWNLOAD);
+    const d1 = local(s);
+    const d2 = local(s);
+    await s.b.addFiles(id, [{ remoteName: `${s.http.url}/a.bin`, localName: d1 }, { remoteName: `${s.http.url}/b.bin`, localName: d2 }]);
+    await s.b.resume(id);
+    await waitState(s.b, id, 'TRANSFERRED');
+    const fs = await import('node:fs');
+    fs.mkdirSync(d2); // something in the way of the second rename
+    fs.writeFileSync(join(d2, 'occupied'), 'x');
+    const err = await rejectsWith(s.b.complete(id), 'E_ACCESSDENIED', 'Complete reports the failed rename');
+    assert.is(err.contextName, 'LOCAL_FILE');
+    const j = await s.b.getJob(id);
+    assert.is(stateOf(j), 'TRANSFERRED', 'the job stays TRANSFERRED');
+    assert.ok(readFileSync(d1).equals(body), 'the first file is published');
+    assert.equal((await s.b.listFiles(id)).map((f) => f.progress.completed), [true, false]);
+    fs.rmSync(d2, { recursive: true });
+    assert.is((await s.b.complete(id)).name, 'S_OK');
+    assert.is(readFileSync(d2).length, 1000);
+  });
+
+  test('Suspend from TRANSIENT_ERROR and from TRANSFERRED → SUSPENDED; Resume of a finished job → TRANSFERRED', async (s) => {
+    const closed = await startGateServer();
+    const deadUrl = `${closed.url}/a.bin`;
+    await closed.close();
+    const t = await s.b.createJob('suspend transient', JobType.DOWNLOAD);
+    await s.b.addFiles(t, [{ remoteName: deadUrl, localName: local(s) }]);
+    await s.b.resume(t);
+    await waitState(s.b, t, 'TRANSIENT_ERROR');
+    await s.b.suspend(t);
+    const st = await s.b.getJob(t);
+    assert.is(stateOf(st), 'SUSPENDED');
+    assert.is(st.error, null, 'no error object outside ERROR/TRANSIENT_ERROR');
+    const done = await s.b.createJob('suspend transferred', JobType.DOWNLOAD);
+    const dest = local(s);
+    await s.b.addFiles(done, [{ remoteName: `${s.http.url}/a.bin`, localName: dest }]);
+    await s.b.resume(done);
+    await waitState(s.b, done, 'TRANSFERRED');
+    await s.b.suspend(done);
+    assert.is(stateOf(await s.b.getJob(done)), 'SUSPENDED');
+    await s.b.resume(done);
+    await waitState(s.b, done, 'TRANSFERRED');
+    assert.is(s.http.log.filter((l) => l.path === '/a.bin').length, 1, 'nothing downloaded twice');
+    await s.b.complete(done);
+    assert.ok(readFileSync(dest).equals(body));
+  });
+
   test('upload jobs: Complete only in TRANSFERRED (BG_E_INVALID_STATE otherwise)', async (s) => {
     const up = await s.b.createJob('up', JobType.UPLOAD);
     await rejectsWith(s.b.complete(up), 'BG_E_INVALID_STATE');
