@@ -64,7 +64,7 @@ export const SERVICE_MAIN = fileURLToPath(new URL('./main.js', import.meta.url))
 // Errors that mean "the connection went away", so that call() knows what it may retry.
 const lostErrors = new WeakSet<BitsError>();
 function serviceStoppedError(): BitsError {
-  const e = new BitsError(E_FAIL, SERVICE_STOPPED_MESSAGE, ErrorContext.GENERAL_QUEUE_MANAGER);
+  const e = new BitsError(E_FAIL, SERVICE_STOPPED_MESSAGE, ErrorContext.GENERAL_QUEUE_MANAGER, { serviceUnavailable: true });
   lostErrors.add(e);
   return e;
 }

@@ -3,26 +3,11 @@
 // or ERROR (needs the user), and a message that says what to do about it (spec §8, §10).
 import { BitsError } from '../../api/bits-error.js';
 import { ErrorContext } from '../../api/enums.js';
-import { hresultMessage, httpStatusToHResult } from '../../api/hresult.js';
+import { HR, hresultMessage, httpStatusToHResult } from '../../api/hresult.js';
 import type { TransferFailure } from './download-port.js';
 
-export const HRESULT = {
-  ERROR_PATH_NOT_FOUND: 0x80070003,
-  E_ACCESSDENIED: 0x80070005,
-  ERROR_DISK_FULL: 0x80070070,
-  E_FAIL: 0x80004005,
-  ERROR_INTERNET_TIMEOUT: 0x80072ee2,
-  ERROR_INTERNET_INVALID_URL: 0x80072ee5,
-  ERROR_INTERNET_UNRECOGNIZED_SCHEME: 0x80072ee6,
-  ERROR_INTERNET_NAME_NOT_RESOLVED: 0x80072ee7,
-  ERROR_INTERNET_CANNOT_CONNECT: 0x80072efd,
-  ERROR_INTERNET_CONNECTION_RESET: 0x80072eff,
-  ERROR_INTERNET_SECURE_FAILURE: 0x80072f8f,
-  BG_E_MISSING_FILE_SIZE: 0x80200011,
-  BG_E_INSUFFICIENT_RANGE_SUPPORT: 0x80200013,
-  BG_E_INVALID_SERVER_RESPONSE: 0x8020001b,
-  BG_E_REMOTE_FILE_CHANGED: 0x80200073,
-} as const;
+/** The HRESULTs this module reports, from the one table in module/api. */
+export const HRESULT = HR;
 
 /** A failed transfer: BitsError plus the transient/fatal verdict the engine's retry logic needs. */
 export class HttpTransferError extends BitsError implements TransferFailure {
@@ -225,9 +210,12 @@ export function transportError(e: unknown, url: string, context: number = ErrorC
       return new HttpTransferError(HRESULT.ERROR_INTERNET_NAME_NOT_RESOLVED, `The host of ${u} could not be resolved (${detail}): check the name and DNS; BITS retries later.`, context, true, data);
     case 'ETIMEDOUT':
       return new HttpTransferError(HRESULT.ERROR_INTERNET_TIMEOUT, `${u} timed out (${detail}); BITS retries later.`, context, true, data);
-    case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'ENETDOWN':
+      // No route at all: the spec's "network lost" row (§5.2). We retry on the job's timer, since
+      // the portable engine does not watch network interfaces for the moment it comes back.
+      return new HttpTransferError(HRESULT.BG_E_NETWORK_DISCONNECTED, `No network reaches ${u} (${detail}); BITS retries later.`, context, true, data);
+    case 'EHOSTUNREACH':
       return new HttpTransferError(HRESULT.ERROR_INTERNET_CANNOT_CONNECT, `The network cannot reach ${u} (${detail}); BITS retries later.`, context, true, data);
     case 'ECONNRESET':
     case 'EPIPE':
