@@ -1,0 +1,67 @@
+// The port between the engine and the BITS Upload Protocol client (spec §7.1–§7.3, §7.5, §7.7).
+// The engine owns job state and persistence; the client owns the packets of one session.
+import type { DownloadTlsOptions } from '../http/download-port.js';
+
+/** Everything needed to continue a session after a pause, a crash or a reboot. Persisted by the engine. */
+export interface UploadSessionState {
+  /** BITS-Session-Id exactly as the server sent it (echoed byte for byte), or null before Create-Session. */
+  sessionId: string | null;
+  /** BITS-Host-Id from the Create-Session Ack (web-farm affinity), or null. */
+  hostId: string | null;
+  /** BITS-Host-Id-Fallback-Timeout in seconds; null = never fall back. */
+  hostIdFallbackTimeout: number | null;
+  /** When the host-id server first became unreachable (ms since epoch), null while it answers. */
+  hostIdFailingSince: number | null;
+  /** Next byte the server wants (BITS-Received-Content-Range of the last Ack). */
+  offset: number;
+  /** True once the final fragment was acknowledged (the server has the whole file). */
+  uploadComplete: boolean;
+  /** Absolute reply URL (resolved from BITS-Reply-URL, §7.6) once the final Ack carried one. */
+  replyUrl: string | null;
+}
+
+export const NEW_SESSION: UploadSessionState = Object.freeze({
+  sessionId: null, hostId: null, hostIdFallbackTimeout: null, hostIdFailingSince: null, offset: 0, uploadComplete: false, replyUrl: null,
+});
+
+export interface UploadCommonOptions {
+  /** The job's remote URL (the host part is replaced by the session's host id when there is one). */
+  url: string;
+  signal: AbortSignal;
+  /** Request send limit and response wait limit (spec §7.3: 2 min and 5 min). */
+  requestTimeoutMs?: number;
+  responseTimeoutMs?: number;
+  /** Extra request headers (issue 4: auth/proxy). */
+  headers?: Record<string, string>;
+  tls?: DownloadTlsOptions;
+  /** Clock for the host-id fallback timer (ms since epoch). */
+  now?: () => number;
+}
+
+export interface UploadRequest extends UploadCommonOptions {
+  localPath: string;
+  /** Size and mtime of the local file when the job first started; any change → BG_E_LOCAL_FILE_CHANGED. */
+  expectedFile: { size: number; mtimeMs: number };
+  /** Upload-reply: the final Ack must carry BITS-Reply-URL (else BG_E_INVALID_SERVER_RESPONSE). */
+  wantReply: boolean;
+  /** Where to continue (NEW_SESSION for a fresh job). */
+  session: UploadSessionState;
+  /** Called whenever the session state changes (Create-Session Ack, every fragment Ack, final Ack); the engine persists it before the next packet. */
+  onSession(state: UploadSessionState): void;
+  /** The first Ack of this attempt arrived (CONNECTING → TRANSFERRING). */
+  onConnected?(): void;
+  /** Fragment sizes: Windows uses 5 KB minimum, 13 MB maximum (spec §7.3). */
+  minFragment?: number;
+  maxFragment?: number;
+}
+
+export interface UploadResult {
+  session: UploadSessionState;
+}
+
+/** Close-Session / Cancel-Session of an existing session (retried on 5xx except BG_E_SESSION_NOT_FOUND, spec §7.2). */
+export interface SessionEndRequest extends UploadCommonOptions {
+  session: UploadSessionState;
+  /** How many times to re-send on 5xx before giving up (default 3). */
+  retries?: number;
+}
