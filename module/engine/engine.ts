@@ -4,7 +4,7 @@
 // then act (start/stop workers) — so a failed call changes nothing and a reported state is durable.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { closeSync, existsSync, fdatasyncSync, fstatSync, openSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { bitsError, BitsError } from '../api/bits-error.js';
 import { ErrorContext, JobPriority, JobState, JobType, NOTIFY_FLAGS_VALID_MASK, ProxyUsage, AuthScheme, AuthTarget } from '../api/enums.js';
@@ -18,6 +18,8 @@ import type {
 import type { Backend } from '../core/backend.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { runDownloadJob, type WorkerHost } from './download-worker.js';
+import { runUploadJob, type UploadHost } from './upload-worker.js';
+import { cancelSession } from './upload/upload-client.js';
 import type { FileRecord, JobRecord } from './job-record.js';
 import { defaultStateDir, ensurePrivateDir, storePath } from './paths.js';
 import { engineTuningFromEnv } from './config-env.js';
@@ -78,6 +80,7 @@ export class PortableEngine implements Backend {
     this.unreadable = unreadable;
     for (const j of loaded) this.jobs.set(j.id, j);
     this.workerHost = this.makeWorkerHost();
+    this.uploadHost = this.makeUploadHost();
   }
 
   static async open(options: EngineOptions = {}): Promise<PortableEngine> {
@@ -218,10 +221,8 @@ export class PortableEngine implements Backend {
   private async runWorker(job: JobRecord, signal: AbortSignal): Promise<void> {
     await this.stopping.get(job.id); // never two workers on one temp file
     try {
-      if (job.type !== JobType.DOWNLOAD) {
-        throw Object.assign(bitsError(HR.E_NOTIMPL, 'Upload jobs are not implemented by this version of the portable engine.', ErrorContext.GENERAL_QUEUE_MANAGER), { transient: false });
-      }
-      await runDownloadJob(job, this.workerHost, signal);
+      if (job.type === JobType.DOWNLOAD) await runDownloadJob(job, this.workerHost, signal);
+      else await runUploadJob(job, this.uploadHost, signal);
       if (signal.aborted) return;
       job.firstTransientAt = null;
       this.setState(job, JobState.TRANSFERRED);
@@ -235,6 +236,7 @@ export class PortableEngine implements Backend {
   }
 
   private readonly workerHost: WorkerHost;
+  private readonly uploadHost: UploadHost;
 
   private makeWorkerHost(): WorkerHost {
     return {
@@ -260,6 +262,48 @@ export class PortableEngine implements Backend {
         this.commit(job);
       },
     };
+  }
+
+  private makeUploadHost(): UploadHost {
+    return {
+      options: { ...(this.options.download ?? {}) },
+      now: () => this.clock.now(),
+      connected: (job) => {
+        if (job.state === JobState.CONNECTING) this.setState(job, JobState.TRANSFERRING);
+      },
+      persist: (job) => {
+        const f = job.files[0];
+        if (f) {
+          this.live.set(`${job.id}:${f.index}`, f.bytesTransferred);
+          if (f.bytesTransferred > 0) job.firstTransientAt = null;
+        }
+        job.modifiedAt = this.clock.now();
+        this.store.save(job);
+      },
+      replyProgress: (job, position) => {
+        this.live.set(`${job.id}:reply`, position);
+        job.firstTransientAt = null;
+      },
+      replyPath: (job) => this.replyPath(job)!,
+    };
+  }
+
+  /** The reply file name: explicit, else `<local upload file>.<job id>.reply` (spec §3.5 [DECISION]); null before both. */
+  private replyPath(job: JobRecord): string | null {
+    if (job.replyFileName) return job.replyFileName;
+    const f = job.files[0];
+    return f ? `${f.localName}.${job.id}.reply` : null;
+  }
+
+  private replyProgressOf(job: JobRecord): ReplyProgressWire {
+    const r = job.reply;
+    if (!r || r.bytesTotal === null) return { bytesTotal: null, bytesTransferred: 0 };
+    return { bytesTotal: r.bytesTotal, bytesTransferred: r.done ? r.bytesTotal : this.live.get(`${job.id}:reply`) ?? r.bytesTransferred };
+  }
+
+  private snap(job: JobRecord): JobSnapshotWire {
+    const reply = job.type === JobType.UPLOAD_REPLY ? { fileName: this.replyPath(job), progress: this.replyProgressOf(job) } : null;
+    return snapshot(job, this.liveBytes, reply);
   }
 
   /** TRANSFERRING/CONNECTING → TRANSIENT_ERROR or ERROR (spec §5.2), with the retry rules of §4.1. */
@@ -343,7 +387,8 @@ export class PortableEngine implements Backend {
       priority: DEFAULTS.priority, minimumRetryDelay: DEFAULTS.minimumRetryDelay, noProgressTimeout: DEFAULTS.noProgressTimeout,
       notifyFlags: DEFAULTS.notifyFlags, proxyUsage: DEFAULTS.proxyUsage, proxyList: null, bypassList: null,
       notifyProgram: null, notifyParameters: null, createdAt: now, modifiedAt: now, transferCompletedAt: null,
-      errorCount: 0, error: null, firstTransientAt: null, retryAt: null, queuedAt: now, replyFileName: null, files: [],
+      errorCount: 0, error: null, firstTransientAt: null, retryAt: null, queuedAt: now, replyFileName: null,
+      upload: null, reply: null, files: [],
     };
     this.jobs.set(job.id, job);
     this.commit(job, false);
@@ -353,12 +398,12 @@ export class PortableEngine implements Backend {
   async getJob(jobId: string): Promise<JobSnapshotWire> {
     const job = this.find(jobId);
     if (FINAL.includes(job.state)) throw bitsError(HR.BG_E_NOT_FOUND, `Job ${job.id} is ${stateName(job.state)} and has left the queue.`);
-    return snapshot(job, this.liveBytes);
+    return this.snap(job);
   }
 
   async listJobs(options: { allUsers?: boolean } = {}): Promise<JobSnapshotWire[]> {
     if (options.allUsers && !isAdmin()) throw bitsError(HR.E_ACCESSDENIED, 'Listing every user\'s jobs needs administrator rights; each user\'s portable service only holds that user\'s jobs.');
-    return [...this.jobs.values()].filter((j) => !FINAL.includes(j.state)).map((j) => snapshot(j, this.liveBytes));
+    return [...this.jobs.values()].filter((j) => !FINAL.includes(j.state)).map((j) => this.snap(j));
   }
 
   async getErrorDescription(hresult: number): Promise<string> {
@@ -368,7 +413,7 @@ export class PortableEngine implements Backend {
   // ── IBackgroundCopyJob ───────────────────────────────────────────────────────────────────────
 
   async describeJob(jobId: string): Promise<JobSnapshotWire> {
-    return snapshot(this.find(jobId), this.liveBytes);
+    return this.snap(this.find(jobId));
   }
 
   async addFiles(jobId: string, files: NewFile[]): Promise<void> {
@@ -382,14 +427,15 @@ export class PortableEngine implements Backend {
       throw bitsError(HR.BG_E_TOO_MANY_FILES_IN_JOB, `A job holds at most ${this.limits.filesPerJob} files; it has ${job.files.length}.`);
     }
     // All or nothing (AddFileSet): validate every file before adding any.
-    const checked = files.map((f) => ({
-      remote: checkRemoteUrl(f?.remoteName).href === f.remoteName ? f.remoteName : f.remoteName,
-      local: checkLocalPath(f?.localName, { mustExist: upload }),
-    }));
+    const checked = files.map((f) => {
+      checkRemoteUrl(f?.remoteName);
+      return { remote: f.remoteName, local: checkLocalPath(f?.localName, { mustExist: upload }) };
+    });
     for (const { remote, local } of checked) {
       const index = job.files.length;
       job.files.push({
-        index, remoteName: remote, localName: local, tempName: `${local}.bits-${job.id}.tmp`, bytesTotal: null,
+        index, remoteName: remote, localName: local, tempName: upload ? local : `${local}.bits-${job.id}.tmp`,
+        bytesTotal: upload ? statSync(local).size : null,
         bytesTransferred: 0, transferred: false, completed: false, etag: null, lastModified: null, finalUrl: null,
       });
     }
@@ -436,9 +482,7 @@ export class PortableEngine implements Backend {
 
   async complete(jobId: string): Promise<HResultWire> {
     const job = this.findMutable(jobId);
-    if (job.type !== JobType.DOWNLOAD && job.state !== JobState.TRANSFERRED) {
-      throw bitsError(HR.BG_E_INVALID_STATE, `Upload jobs can be completed only in TRANSFERRED; this one is ${stateName(job.state)}.`);
-    }
+    if (job.type !== JobType.DOWNLOAD) return this.completeUpload(job);
     this.clearTimer(job.id);
     await this.stopWorker(job);
     let partial = false;
@@ -466,6 +510,26 @@ export class PortableEngine implements Backend {
     return result(partial ? HR.BG_S_PARTIAL_COMPLETE : undeleted ? HR.BG_S_UNABLE_TO_DELETE_FILES : HR.S_OK);
   }
 
+  /** Upload jobs: only in TRANSFERRED (the server committed the file already); publishes the reply. */
+  private completeUpload(job: JobRecord): HResultWire {
+    if (job.state !== JobState.TRANSFERRED) {
+      throw bitsError(HR.BG_E_INVALID_STATE, `Upload jobs can be completed only in TRANSFERRED; this one is ${stateName(job.state)}.`);
+    }
+    if (job.type === JobType.UPLOAD_REPLY) {
+      const target = this.replyPath(job)!;
+      try {
+        if (job.reply?.tempName && existsSync(job.reply.tempName)) renameSync(job.reply.tempName, target);
+        else writeFileSync(target, ''); // no reply from the application: the reply file is empty (spec §3.5)
+      } catch (e) {
+        throw BitsError.from(e); // the job stays TRANSFERRED; Complete can be called again
+      }
+    }
+    for (const f of job.files) f.completed = true;
+    this.setState(job, JobState.ACKNOWLEDGED);
+    this.forget(job);
+    return result(HR.S_OK);
+  }
+
   async cancel(jobId: string): Promise<HResultWire> {
     return this.cancelJob(this.findMutable(jobId), true);
   }
@@ -475,15 +539,32 @@ export class PortableEngine implements Backend {
     this.setState(job, JobState.CANCELLED);
     await this.stopWorker(job);
     let undeleted = false;
-    for (const f of job.files) if (!f.completed && !removeQuietly(f.tempName)) undeleted = true;
+    if (job.type === JobType.DOWNLOAD) {
+      for (const f of job.files) if (!f.completed && !removeQuietly(f.tempName)) undeleted = true;
+    }
+    if (job.reply?.tempName && !removeQuietly(job.reply.tempName)) undeleted = true;
+    if (job.upload?.session.sessionId && !job.upload.closed) this.cancelRemoteSession(job);
     this.forget(job);
     if (reschedule) this.reschedule();
     return result(undeleted ? HR.BG_S_UNABLE_TO_DELETE_FILES : HR.S_OK);
   }
 
+  /**
+   * Cancel-Session for an upload the server still holds (spec §4.1 Cancel). Sent in the background so
+   * Cancel returns at once; failures are logged (BITS would retry for up to 24 h — see the issue note).
+   */
+  private cancelRemoteSession(job: JobRecord): void {
+    const session = job.upload!.session;
+    const url = job.files[0]!.remoteName;
+    void cancelSession({ url, session, signal: AbortSignal.timeout(60_000), tls: this.options.download?.tls })
+      .then(() => this.log(`job ${job.id}: upload session cancelled on the server`))
+      .catch((e: Error) => this.log(`job ${job.id}: Cancel-Session failed: ${e.message}`));
+  }
+
   /** A final job keeps its row so handles still read ACKNOWLEDGED/CANCELLED; live data goes. */
   private forget(job: JobRecord): void {
     for (const f of job.files) this.live.delete(`${job.id}:${f.index}`);
+    this.live.delete(`${job.id}:reply`);
   }
 
   async getError(jobId: string): Promise<JobErrorWire> {
@@ -563,23 +644,43 @@ export class PortableEngine implements Backend {
   async getReplyProgress(jobId: string): Promise<ReplyProgressWire> {
     const job = this.find(jobId);
     if (job.type !== JobType.UPLOAD_REPLY) throw bitsError(HR.E_NOTIMPL, 'Reply progress exists only for UPLOAD_REPLY jobs.');
-    return { bytesTotal: null, bytesTransferred: 0 };
+    return this.replyProgressOf(job);
   }
+
+  /** GetReplyData (spec §3.4): TRANSFERRED or ACKNOWLEDGED; ≤ 1 MiB; no reply → empty. Base64 on the wire. */
   async getReplyData(jobId: string): Promise<string> {
     const job = this.find(jobId);
     if (job.type !== JobType.UPLOAD_REPLY) throw bitsError(HR.E_NOTIMPL, 'Reply data exists only for UPLOAD_REPLY jobs.');
-    throw notYet('GetReplyData', 3);
+    if (job.state !== JobState.TRANSFERRED && job.state !== JobState.ACKNOWLEDGED) {
+      throw bitsError(HR.BG_E_INVALID_STATE, `The reply can be read once the job is TRANSFERRED; it is ${stateName(job.state)}.`);
+    }
+    const path = job.state === JobState.ACKNOWLEDGED ? this.replyPath(job)! : job.reply?.tempName;
+    if (!path || !existsSync(path)) return '';
+    const size = statSync(path).size;
+    if (size > LIMITS.replyDataMax) {
+      throw bitsError(HR.BG_E_TOO_LARGE, `The reply has ${size} bytes, over the ${LIMITS.replyDataMax}-byte limit of GetReplyData: Complete the job and read the reply file (get-reply-file).`, ErrorContext.NONE, { size });
+    }
+    return readFileSync(path).toString('base64');
   }
-  async setReplyFileName(jobId: string, _name: string | null): Promise<void> {
+
+  /** SetReplyFileName (spec §3.5): null or "" → generated name; refused once the reply download began. */
+  async setReplyFileName(jobId: string, name: string | null): Promise<void> {
     const job = this.findMutable(jobId);
     if (job.type !== JobType.UPLOAD_REPLY) throw bitsError(HR.E_NOTIMPL, 'A reply file name exists only for UPLOAD_REPLY jobs.');
-    throw notYet('SetReplyFileName', 3);
+    if (job.state === JobState.TRANSFERRED || (job.reply && job.reply.bytesTotal !== null)) {
+      throw bitsError(HR.BG_E_INVALID_STATE, 'The reply download has begun: the reply file name can no longer change.');
+    }
+    job.replyFileName = name === null || name === undefined || name === '' ? null : checkLocalPath(name);
+    if (job.reply) job.reply.tempName = null; // follows the new name when the download begins
+    this.commit(job);
   }
+
   async getReplyFileName(jobId: string): Promise<string | null> {
     const job = this.find(jobId);
     if (job.type !== JobType.UPLOAD_REPLY) throw bitsError(HR.E_NOTIMPL, 'A reply file name exists only for UPLOAD_REPLY jobs.');
-    return job.replyFileName;
+    return this.replyPath(job);
   }
+
   async setCredentials(jobId: string, c: CredentialsInput): Promise<void> {
     this.findMutable(jobId);
     if (!Object.values(AuthTarget).includes(c?.target as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_TARGET);

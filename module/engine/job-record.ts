@@ -1,3 +1,5 @@
+import type { UploadSessionState } from './upload/upload-port.js';
+
 // The engine's in-memory model of a job and its files, mirrored row for row in the SQLite store.
 
 export interface StoredError {
@@ -28,6 +30,28 @@ export interface FileRecord {
   finalUrl: string | null;
 }
 
+/** Upload and upload-reply jobs: where the session stands (spec §7.3), persisted for resume. */
+export interface UploadRecord {
+  session: UploadSessionState;
+  /** Size and mtime of the local file when the upload first started (a change is BG_E_LOCAL_FILE_CHANGED). */
+  expectedFile: { size: number; mtimeMs: number } | null;
+  /** Close-Session was acknowledged (nothing left to say to the server). */
+  closed: boolean;
+}
+
+/** The reply of an upload-reply job (spec §3.3–§3.6). */
+export interface ReplyRecord {
+  /** null = BG_SIZE_UNKNOWN: the reply download has not begun. */
+  bytesTotal: number | null;
+  bytesTransferred: number;
+  /** Temp file the reply is downloaded to (fixed when the download begins); Complete renames it. */
+  tempName: string | null;
+  etag: string | null;
+  lastModified: string | null;
+  /** The whole reply is in tempName (or the server sent none). */
+  done: boolean;
+}
+
 export interface JobRecord {
   id: string;
   owner: string;
@@ -55,6 +79,9 @@ export interface JobRecord {
   retryAt: number | null;
   /** Round-robin order among equal priorities: when the job last entered QUEUED. */
   queuedAt: number;
+  /** The reply file name set by SetReplyFileName; null = generated (see replyPath in engine). */
   replyFileName: string | null;
+  upload: UploadRecord | null;
+  reply: ReplyRecord | null;
   files: FileRecord[];
 }

@@ -1,8 +1,8 @@
 // JobRecord → wire snapshot (module/api/types.ts). Live byte counts come from the engine's
 // in-memory progress; everything else from the record.
-import { ErrorContext, JobState, JobType, nameOf } from '../api/enums.js';
+import { ErrorContext, JobState, nameOf } from '../api/enums.js';
 import { hex, hresultName } from '../api/hresult.js';
-import type { FileInfoWire, JobErrorWire, JobSnapshotWire } from '../api/types.js';
+import type { FileInfoWire, JobErrorWire, JobSnapshotWire, ReplyProgressWire } from '../api/types.js';
 import type { FileRecord, JobRecord } from './job-record.js';
 
 const CONTEXT_DESCRIPTIONS: Record<number, string> = {
@@ -48,7 +48,8 @@ export function errorInfo(job: JobRecord): JobErrorWire | null {
   };
 }
 
-export function snapshot(job: JobRecord, live: LiveBytes, replyFileName: string | null = job.replyFileName): JobSnapshotWire {
+/** `reply` is given for upload-reply jobs only (the engine knows the generated name and live bytes). */
+export function snapshot(job: JobRecord, live: LiveBytes, reply: { fileName: string | null; progress: ReplyProgressWire } | null): JobSnapshotWire {
   let bytesTotal: number | null = 0;
   let bytesTransferred = 0;
   let filesTransferred = 0;
@@ -79,7 +80,7 @@ export function snapshot(job: JobRecord, live: LiveBytes, replyFileName: string 
     proxy: { usage: job.proxyUsage, proxyList: job.proxyList, bypassList: job.bypassList },
     notifyCmdLine: { program: job.notifyProgram ?? '', parameters: job.notifyParameters ?? '' },
     error: errorInfo(job),
-    replyProgress: job.type === JobType.UPLOAD_REPLY ? { bytesTotal: null, bytesTransferred: 0 } : null,
-    replyFileName: job.type === JobType.UPLOAD_REPLY ? replyFileName : null,
+    replyProgress: reply?.progress ?? null,
+    replyFileName: reply?.fileName ?? null,
   };
 }

@@ -4,13 +4,13 @@ import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { FileRecord, JobRecord } from './job-record.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const JOB_COLUMNS = [
   'id', 'owner', 'type', 'state', 'display_name', 'description', 'priority', 'minimum_retry_delay',
   'no_progress_timeout', 'notify_flags', 'proxy_usage', 'proxy_list', 'bypass_list', 'notify_program',
   'notify_parameters', 'created_at', 'modified_at', 'transfer_completed_at', 'error_count', 'error_json',
-  'first_transient_at', 'retry_at', 'queued_at', 'reply_file_name',
+  'first_transient_at', 'retry_at', 'queued_at', 'reply_file_name', 'upload_json', 'reply_json',
 ] as const;
 
 export interface StoreLoadReport {
@@ -45,6 +45,7 @@ export class JobStore {
         'UPDATE files SET bytes_transferred = ?, bytes_total = ?, etag = ?, last_modified = ?, final_url = ? WHERE job_id = ? AND idx = ?',
       ),
       touch: this.db.prepare('UPDATE jobs SET modified_at = ? WHERE id = ?'),
+      transferState: this.db.prepare('UPDATE jobs SET upload_json = ?, reply_json = ?, modified_at = ? WHERE id = ?'),
       deleteJob: this.db.prepare('DELETE FROM jobs WHERE id = ?'),
       allJobs: this.db.prepare('SELECT * FROM jobs ORDER BY created_at'),
       filesOf: this.db.prepare('SELECT * FROM files WHERE job_id = ? ORDER BY idx'),
@@ -54,6 +55,11 @@ export class JobStore {
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version >= SCHEMA_VERSION) return;
+    if (version === 1) {
+      // v2: upload sessions and replies (issue 3).
+      this.db.exec(`ALTER TABLE jobs ADD COLUMN upload_json TEXT; ALTER TABLE jobs ADD COLUMN reply_json TEXT; PRAGMA user_version = ${SCHEMA_VERSION};`);
+      return;
+    }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS jobs (
         id TEXT PRIMARY KEY, owner TEXT NOT NULL, type INTEGER NOT NULL, state INTEGER NOT NULL,
@@ -62,7 +68,7 @@ export class JobStore {
         proxy_usage INTEGER NOT NULL, proxy_list TEXT, bypass_list TEXT, notify_program TEXT, notify_parameters TEXT,
         created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL, transfer_completed_at INTEGER,
         error_count INTEGER NOT NULL, error_json TEXT, first_transient_at INTEGER, retry_at INTEGER,
-        queued_at INTEGER NOT NULL, reply_file_name TEXT
+        queued_at INTEGER NOT NULL, reply_file_name TEXT, upload_json TEXT, reply_json TEXT
       );
       CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
       CREATE TABLE IF NOT EXISTS files (
@@ -91,6 +97,11 @@ export class JobStore {
       this.stmts.checkpoint.run(file.bytesTransferred, file.bytesTotal, file.etag, file.lastModified, file.finalUrl, job.id, file.index);
       this.stmts.touch.run(job.modifiedAt, job.id);
     })();
+  }
+
+  /** Upload session and reply progress (after every fragment Ack / reply checkpoint). */
+  saveTransferState(job: JobRecord): void {
+    this.stmts.transferState.run(job.upload ? JSON.stringify(job.upload) : null, job.reply ? JSON.stringify(job.reply) : null, job.modifiedAt, job.id);
   }
 
   delete(jobId: string): void {
@@ -125,6 +136,7 @@ function jobToRow(j: JobRecord): Record<string, unknown> {
     modified_at: j.modifiedAt, transfer_completed_at: j.transferCompletedAt, error_count: j.errorCount,
     error_json: j.error ? JSON.stringify(j.error) : null, first_transient_at: j.firstTransientAt,
     retry_at: j.retryAt, queued_at: j.queuedAt, reply_file_name: j.replyFileName,
+    upload_json: j.upload ? JSON.stringify(j.upload) : null, reply_json: j.reply ? JSON.stringify(j.reply) : null,
   };
 }
 
@@ -156,7 +168,8 @@ function rowToJob(r: Record<string, unknown>, files: FileRecord[]): JobRecord {
     notifyParameters: optStr('notify_parameters'), createdAt: num('created_at'), modifiedAt: num('modified_at'),
     transferCompletedAt: optNum('transfer_completed_at'), errorCount: num('error_count'),
     error: r.error_json ? JSON.parse(str('error_json')) : null, firstTransientAt: optNum('first_transient_at'),
-    retryAt: optNum('retry_at'), queuedAt: num('queued_at'), replyFileName: optStr('reply_file_name'), files,
+    retryAt: optNum('retry_at'), queuedAt: num('queued_at'), replyFileName: optStr('reply_file_name'),
+    upload: r.upload_json ? JSON.parse(str('upload_json')) : null, reply: r.reply_json ? JSON.parse(str('reply_json')) : null, files,
   };
 }
 

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { JobType } from '../../module/api/enums.js';
 import { startService } from './service.js';
-import { CLI_JS, NODE, progress, timedOk } from './util.js';
+import { CLI_JS, NODE, progress, REPO, timedOk } from './util.js';
 
 export interface CliCommand {
   label: string;
@@ -42,4 +42,27 @@ export async function runCliBench(runs: number, profileHook?: (stateDir: string,
   } finally {
     await svc.stop();
   }
+}
+
+export interface ImportCost {
+  label: string;
+  /** The module text given to `node --input-type=module -e` (run with the repository as cwd). */
+  code: string;
+  ms: number[];
+}
+
+/** What loading the CLI's modules alone costs: `node -e 0` vs importing yargs, the parser, the service client. */
+export async function measureImportCosts(runs: number): Promise<ImportCost[]> {
+  const costs: ImportCost[] = [
+    { label: 'node (ESM, nothing imported)', code: '0', ms: [] },
+    { label: "import 'yargs'", code: "await import('yargs')", ms: [] },
+    { label: 'import the CLI parser (yargs + every command module)', code: "await import('./dist/module/cli/parser.js')", ms: [] },
+    { label: 'import the service client', code: "await import('./dist/module/service/client.js')", ms: [] },
+    { label: 'import parser + BitsManager + service client', code: "await Promise.all(['./dist/module/cli/parser.js', './dist/module/core/bits-manager.js', './dist/module/core/select-backend.js', './dist/module/service/client.js'].map((m) => import(m)))", ms: [] },
+  ];
+  for (const c of costs) await timedOk(NODE, ['--input-type=module', '-e', c.code], { cwd: REPO });
+  for (let i = 0; i < runs; i++) {
+    for (const c of costs) c.ms.push((await timedOk(NODE, ['--input-type=module', '-e', c.code], { cwd: REPO })).ms);
+  }
+  return costs;
 }

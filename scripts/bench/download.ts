@@ -1,14 +1,14 @@
 // Bench 1: download of one file from the same private nginx on loopback — bits-job2 through the
 // per-user service vs curl vs aria2c (-x1 and -x4), plus the service's peak RSS (VmHWM) for the big
 // file, a 64 MiB file and an idle service.
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { JobState, JobType, nameOf } from '../../module/api/enums.js';
 import { startNginx, type NginxServer } from '../../test/helpers/nginx.js';
 import { startService } from './service.js';
-import { hrMs, MiB, onCleanup, procStatusKb, progress, sleep, syncDisks, timedOk } from './util.js';
+import { hrMs, MiB, onCleanup, tempDir, procStatusKb, progress, sleep, syncDisks, timedOk } from './util.js';
 
 export const POLL_MS = 100;
 
@@ -40,7 +40,7 @@ async function writeRandomFile(path: string, bytes: number): Promise<void> {
 
 /** Temp dir with the served files (random bytes) and an output dir, and a private nginx serving them. */
 export async function setUpDownloads(bigBytes: number, smallBytes: number): Promise<DownloadFixture> {
-  const dir = mkdtempSync('/tmp/bj2bench-');
+  const dir = tempDir('bj2bench-');
   onCleanup(`temp dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   const www = join(dir, 'www');
   const out = join(dir, 'out');
@@ -81,6 +81,19 @@ export async function timeCurl(f: DownloadFixture, name: string, bytes: number):
   return r.ms;
 }
 
+/** curl, then `sync FILE` (fsync of the output): the durability bits-job2 gives before TRANSFERRED. */
+export const curlSyncScript = (url: string, file: string) => `curl -s -o '${file}' '${url}' && sync '${file}'`;
+
+export async function timeCurlSync(f: DownloadFixture, name: string, bytes: number): Promise<number> {
+  const file = join(f.out, `curlsync-${name}`);
+  rmSync(file, { force: true });
+  syncDisks();
+  const r = await timedOk('sh', ['-c', curlSyncScript(f.url(name), file)]);
+  checkSize(file, bytes, 'curl + sync');
+  rmSync(file, { force: true });
+  return r.ms;
+}
+
 export async function timeAria(f: DownloadFixture, name: string, bytes: number, conns: number): Promise<number> {
   const outName = `aria${conns}-${name}`;
   const file = join(f.out, outName);
@@ -115,12 +128,12 @@ export async function bitsDownload(
   f: DownloadFixture,
   name: string,
   bytes: number,
-  opts: { env?: Record<string, string>; during?: (pid: number) => Promise<void> } = {},
+  opts: { nodeArgs?: string[]; env?: Record<string, string>; during?: (pid: number) => Promise<void> } = {},
 ): Promise<BitsRun> {
   const dest = join(f.out, `bits-${name}`);
   rmSync(dest, { force: true });
   syncDisks();
-  const svc = await startService({ env: opts.env });
+  const svc = await startService({ nodeArgs: opts.nodeArgs, env: opts.env });
   try {
     const { client, pid } = svc;
     const id = await client.createJob('bench download', JobType.DOWNLOAD);
@@ -175,6 +188,7 @@ export interface DownloadResults {
   smallBytes: number;
   runs: number;
   curlMs: number[];
+  curlSyncMs: number[];
   aria1Ms: number[];
   aria4Ms: number[];
   bits: BitsRun[];
@@ -186,7 +200,7 @@ export interface DownloadResults {
 
 export async function runDownloadBench(f: DownloadFixture, runs: number): Promise<DownloadResults> {
   const r: DownloadResults = {
-    bytes: f.bigBytes, smallBytes: f.smallBytes, runs, curlMs: [], aria1Ms: [], aria4Ms: [], bits: [], bitsSmall: [], idleHwmKb: [],
+    bytes: f.bigBytes, smallBytes: f.smallBytes, runs, curlMs: [], curlSyncMs: [], aria1Ms: [], aria4Ms: [], bits: [], bitsSmall: [], idleHwmKb: [],
     url: f.url(f.bigName), outDir: f.out,
   };
   const mbs = (ms: number, bytes = f.bigBytes) => `${(bytes / MiB / (ms / 1000)).toFixed(0)} MB/s`;
@@ -196,6 +210,9 @@ export async function runDownloadBench(f: DownloadFixture, runs: number): Promis
     const c = await timeCurl(f, f.bigName, f.bigBytes);
     r.curlMs.push(c);
     progress(`run ${i}/${runs} curl        ${c.toFixed(0)} ms  ${mbs(c)}`);
+    const cs = await timeCurlSync(f, f.bigName, f.bigBytes);
+    r.curlSyncMs.push(cs);
+    progress(`run ${i}/${runs} curl + sync ${cs.toFixed(0)} ms  ${mbs(cs)}`);
     const a1 = await timeAria(f, f.bigName, f.bigBytes, 1);
     r.aria1Ms.push(a1);
     progress(`run ${i}/${runs} aria2c -x1  ${a1.toFixed(0)} ms  ${mbs(a1)}`);

@@ -2,11 +2,11 @@
 // a durable SQLite commit, so the fill time is a number of its own), then times engine.listJobs()
 // in-process, the CLI with --backend portable end to end (open store, load, snapshot, print JSON),
 // and the same through a service (RPC listJobs, and the CLI talking to it).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { JobType } from '../../module/api/enums.js';
 import { PortableEngine } from '../../module/engine/engine.js';
 import { startService } from './service.js';
-import { CLI_JS, hrMs, NODE, onCleanup, progress, timedOk } from './util.js';
+import { CLI_JS, hrMs, NODE, onCleanup, progress, tempDir, timedOk } from './util.js';
 
 export interface ListResults {
   jobs: number;
@@ -25,9 +25,13 @@ export interface ListResults {
 export async function runListBench(
   jobs: number,
   listRuns: number,
-  hooks: { afterFill?: (engine: PortableEngine) => Promise<void>; afterCli?: (stateDir: string) => Promise<void> } = {},
+  hooks: {
+    afterFill?: (engine: PortableEngine) => Promise<void>;
+    afterCli?: (stateDir: string) => Promise<void>;
+    withService?: (stateDir: string) => Promise<void>;
+  } = {},
 ): Promise<ListResults> {
-  const stateDir = mkdtempSync('/tmp/bj2l-');
+  const stateDir = tempDir('bj2l-');
   const removeDir = onCleanup(`state dir ${stateDir}`, () => rmSync(stateDir, { recursive: true, force: true }));
   try {
     const engine = await PortableEngine.open({ stateDir, limits: { jobsPerUser: 20_000, jobsPerMachine: 20_000 } });
@@ -75,6 +79,7 @@ export async function runListBench(
       }
       await timedOk(NODE, cliServiceArgs);
       for (let i = 0; i < listRuns; i++) cliServiceMs.push((await timedOk(NODE, cliServiceArgs)).ms);
+      if (hooks.withService) await hooks.withService(stateDir);
     } finally {
       await svc.stop();
     }

@@ -1,10 +1,10 @@
 // Brief profiles for missed targets: V8 CPU profiles (node --cpu-prof, or the inspector in-process)
 // reduced to "where the time went" tables, and strace -c syscall summaries of the service.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join, relative } from 'node:path';
-import { NODE, onCleanup, progress, REPO, sleep, timedOk } from './util.js';
+import { NODE, onCleanup, progress, REPO, sleep, tempDir, timedOk } from './util.js';
 
 interface CpuProfileNode {
   id: number;
@@ -86,14 +86,14 @@ export function readProfileDir(dir: string, top = 12): ProfileSummary {
 }
 
 export function profileDir(): string {
-  const dir = mkdtempSync('/tmp/bj2prof-');
+  const dir = tempDir('bj2prof-');
   onCleanup(`profile dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
-/** NODE_OPTIONS for a service that writes a CPU profile into `dir` when it exits. */
-export function cpuProfEnv(dir: string): Record<string, string> {
-  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir} --cpu-prof-interval=500`.trim() };
+/** Node flags for a service that writes a CPU profile into `dir` when it exits (not allowed in NODE_OPTIONS). */
+export function cpuProfArgs(dir: string): string[] {
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=500'];
 }
 
 /** A CLI command run once under --cpu-prof. */
@@ -103,17 +103,22 @@ export async function profileCommand(args: string[], top = 12): Promise<ProfileS
   return { ...readProfileDir(dir, top), wallMs: r.ms };
 }
 
-/** `fn` run under the inspector's profiler in this very process. */
-export async function profileInProcess(fn: () => Promise<unknown>, top = 12): Promise<ProfileSummary> {
+/**
+ * `fn` run `times` times under the inspector's profiler in this very process. The inspector's own
+ * `dispatch` frame (the Profiler.start/stop round trip itself) is dropped from the result.
+ */
+export async function profileInProcess(fn: () => Promise<unknown>, times = 1, top = 12): Promise<ProfileSummary> {
   const session = new Session();
   session.connect();
   try {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 100 });
     await session.post('Profiler.start');
-    await fn();
+    for (let i = 0; i < times; i++) await fn();
     const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
-    return summarizeProfile(profile, top);
+    const inspector = new Set(profile.nodes.filter((n) => n.callFrame.functionName === 'dispatch' && !n.callFrame.url).map((n) => n.id));
+    const keep = profile.samples.map((id) => !inspector.has(id));
+    return summarizeProfile({ ...profile, samples: profile.samples.filter((_, i) => keep[i]), timeDeltas: profile.timeDeltas.filter((_, i) => keep[i]) }, top);
   } finally {
     session.disconnect();
   }

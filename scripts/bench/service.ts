@@ -1,11 +1,32 @@
 // A fresh bits-job2 service for one measurement: its own state dir under /tmp (short, for the socket
 // path), started through ServiceClient.connect like any client would, stopped by pid at the end
 // (stopService, then SIGTERM/SIGKILL of every service of that dir) and its state dir removed.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { ServiceClient } from '../../module/service/client.js';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { SERVICE_MAIN, ServiceClient } from '../../module/service/client.js';
 import { stopService } from '../../module/service/control.js';
-import { killServices } from '../../test/helpers/service.js';
-import { onCleanup } from './util.js';
+import { killServices, servicePids } from '../../test/helpers/service.js';
+import { NODE, onCleanup, sleep, tempDir } from './util.js';
+
+/** Every state dir a bench service was started for, for the last-resort sweep. */
+const stateDirs = new Set<string>();
+
+/**
+ * Last resort after an interruption, synchronous so that nothing can spawn in between: SIGKILL every
+ * service process still running for a bench state dir and remove the dirs. Call right before exiting.
+ */
+export function sweepServicesSync(): void {
+  for (const dir of stateDirs) {
+    for (const pid of servicePids(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export interface BenchService {
   stateDir: string;
@@ -16,12 +37,14 @@ export interface BenchService {
 }
 
 /**
- * `env` is applied to process.env only while the service is spawned (ServiceClient passes
- * process.env to it), e.g. NODE_OPTIONS for a CPU profile.
+ * Without `nodeArgs` the service is started the ordinary way, by ServiceClient.connect. With
+ * `nodeArgs` (e.g. --cpu-prof, which NODE_OPTIONS does not accept) it is spawned here as
+ * `node ...nodeArgs dist/module/service/main.js --state-dir DIR`, detached like ServiceClient does,
+ * and connected to once it answers. `env` is added to the service's environment (e.g. BITS_JOB2_CHECKPOINT_MS).
  */
-export async function startService(opts: { stateDir?: string; env?: Record<string, string>; keepStateDir?: boolean } = {}): Promise<BenchService> {
-  const stateDir = opts.stateDir ?? mkdtempSync('/tmp/bj2b-');
-  const saved: Record<string, string | undefined> = {};
+export async function startService(opts: { stateDir?: string; nodeArgs?: string[]; env?: Record<string, string>; keepStateDir?: boolean } = {}): Promise<BenchService> {
+  const stateDir = opts.stateDir ?? tempDir('bj2b-');
+  stateDirs.add(stateDir);
   let stopped = false;
   let pid: number | undefined;
   const stop = async (): Promise<void> => {
@@ -39,16 +62,31 @@ export async function startService(opts: { stateDir?: string; env?: Record<strin
   const runEarly = onCleanup(`service ${stateDir}`, stop);
   let client: ServiceClient | undefined;
   try {
-    for (const [k, v] of Object.entries(opts.env ?? {})) {
-      saved[k] = process.env[k];
-      process.env[k] = v;
-    }
-    try {
-      client = await ServiceClient.connect({ stateDir, startTimeoutMs: 20_000 });
-    } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
+    if (opts.nodeArgs) {
+      const child = spawn(NODE, [...opts.nodeArgs, SERVICE_MAIN, '--state-dir', stateDir], { detached: true, stdio: 'ignore', env: { ...process.env, ...opts.env } });
+      child.unref();
+      pid = child.pid;
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        try {
+          client = await ServiceClient.connect({ stateDir, autoStart: false });
+          break;
+        } catch (e) {
+          if (Date.now() > deadline || child.exitCode !== null) throw e;
+          await sleep(50);
+        }
+      }
+    } else {
+      // ServiceClient spawns the service with process.env: set the extra variables only around that.
+      const saved = Object.keys(opts.env ?? {}).map((k) => [k, process.env[k]] as const);
+      Object.assign(process.env, opts.env);
+      try {
+        client = await ServiceClient.connect({ stateDir, startTimeoutMs: 20_000 });
+      } finally {
+        for (const [k, v] of saved) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
       }
     }
     pid = client.service!.pid;

@@ -1,8 +1,8 @@
 // Shared bits of `npm run bench`: statistics, timed child processes, progress output, the machine
 // description and the cleanup stack that runs whatever happens (success, failure, Ctrl-C).
-import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,11 +48,27 @@ export interface TimedRun {
   stderr: string;
 }
 
+const children = new Set<ChildProcess>();
+let interrupted = false;
+
+/**
+ * Ctrl-C: no new child processes from now on, and the running ones (curl, aria2c, a CLI that could
+ * still start a service) are killed and awaited, so that cleanup sees everything they started.
+ */
+export async function interruptChildren(): Promise<void> {
+  interrupted = true;
+  const waits = [...children].map((c) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('close', () => r()))));
+  for (const c of children) c.kill('SIGKILL');
+  await Promise.all(waits);
+}
+
 /** Spawns `cmd args`, returns its wall time (spawn → exit, measured here with hrtime). */
-export function timedRun(cmd: string, args: string[], opts: { keepStdout?: boolean; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<TimedRun> {
+export function timedRun(cmd: string, args: string[], opts: { keepStdout?: boolean; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<TimedRun> {
+  if (interrupted) return Promise.reject(new Error('interrupted'));
   return new Promise((resolveRun, rejectRun) => {
     const start = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
+    children.add(child);
     let stdoutBytes = 0;
     const out: Buffer[] = [];
     let stderr = '';
@@ -63,10 +79,12 @@ export function timedRun(cmd: string, args: string[], opts: { keepStdout?: boole
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 600_000);
     child.once('error', (e) => {
+      children.delete(child);
       clearTimeout(timer);
       rejectRun(e);
     });
     child.once('close', (code) => {
+      children.delete(child);
       clearTimeout(timer);
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       resolveRun({ ms, code, stdoutBytes, stdout: Buffer.concat(out).toString(), stderr });
@@ -111,6 +129,24 @@ export interface Machine {
   date: string;
   kernel: string;
   tools: Record<string, string>;
+  /** `git describe`-like: HEAD commit and whether the working tree differs from it. */
+  source: string;
+  /** 1-minute load average when the bench started (other work on the machine skews every figure). */
+  loadAtStart: number;
+}
+
+export function load1(): number {
+  return loadavg()[0];
+}
+
+function sourceVersion(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'module'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${head} + uncommitted changes under module/` : head;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 function firstLine(cmd: string, args: string[]): string {
@@ -140,10 +176,26 @@ export function describeMachine(): Machine {
       aria2c: firstLine('aria2c', ['--version']),
       nginx: firstLine('sh', ['-c', '/usr/sbin/nginx -v 2>&1']),
     },
+    source: sourceVersion(),
+    loadAtStart: load1(),
   };
 }
 
 // ── cleanup ─────────────────────────────────────────────────────────────────────────────────────
+
+const tempDirs = new Set<string>();
+
+/** mkdtemp under /tmp (short paths: a service socket must fit in sun_path), remembered for sweepTempDirsSync. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(`/tmp/${prefix}`);
+  tempDirs.add(dir);
+  return dir;
+}
+
+/** Last resort before exiting: removes every temp dir the bench made (normally already gone). */
+export function sweepTempDirsSync(): void {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
 
 const cleanups: { what: string; fn: () => unknown }[] = [];
 
@@ -159,13 +211,19 @@ export function onCleanup(what: string, fn: () => unknown): () => Promise<void> 
   };
 }
 
-export async function runCleanups(): Promise<void> {
-  while (cleanups.length) {
-    const { what, fn } = cleanups.pop()!;
-    try {
-      await fn();
-    } catch (e) {
-      progress(`cleanup of ${what} failed: ${(e as Error).message}`);
+let cleaning: Promise<void> | null = null;
+
+/** Runs every registered step; a second caller (Ctrl-C during a failure) waits for the same run. */
+export function runCleanups(): Promise<void> {
+  cleaning ??= (async () => {
+    while (cleanups.length) {
+      const { what, fn } = cleanups.pop()!;
+      try {
+        await fn();
+      } catch (e) {
+        progress(`cleanup of ${what} failed: ${(e as Error).message}`);
+      }
     }
-  }
+  })().finally(() => (cleaning = null));
+  return cleaning;
 }

@@ -64,7 +64,13 @@ export declare class PortableEngine implements Backend {
     private startWorker;
     private runWorker;
     private readonly workerHost;
+    private readonly uploadHost;
     private makeWorkerHost;
+    private makeUploadHost;
+    /** The reply file name: explicit, else `<local upload file>.<job id>.reply` (spec §3.5 [DECISION]); null before both. */
+    private replyPath;
+    private replyProgressOf;
+    private snap;
     /** TRANSFERRING/CONNECTING → TRANSIENT_ERROR or ERROR (spec §5.2), with the retry rules of §4.1. */
     private onFailure;
     /** TRANSIENT_ERROR → QUEUED after MinimumRetryDelay, or → ERROR when NoProgressTimeout runs out first. */
@@ -83,8 +89,15 @@ export declare class PortableEngine implements Backend {
     resume(jobId: string): Promise<void>;
     suspend(jobId: string): Promise<void>;
     complete(jobId: string): Promise<HResultWire>;
+    /** Upload jobs: only in TRANSFERRED (the server committed the file already); publishes the reply. */
+    private completeUpload;
     cancel(jobId: string): Promise<HResultWire>;
     private cancelJob;
+    /**
+     * Cancel-Session for an upload the server still holds (spec §4.1 Cancel). Sent in the background so
+     * Cancel returns at once; failures are logged (BITS would retry for up to 24 h — see the issue note).
+     */
+    private cancelRemoteSession;
     /** A final job keeps its row so handles still read ACKNOWLEDGED/CANCELLED; live data goes. */
     private forget;
     getError(jobId: string): Promise<JobErrorWire>;
@@ -95,8 +108,10 @@ export declare class PortableEngine implements Backend {
     setNotifyCmdLine(jobId: string, _program: string | null, _parameters: string | null): Promise<void>;
     getNotifyCmdLine(jobId: string): Promise<NotifyCmdLineWire>;
     getReplyProgress(jobId: string): Promise<ReplyProgressWire>;
+    /** GetReplyData (spec §3.4): TRANSFERRED or ACKNOWLEDGED; ≤ 1 MiB; no reply → empty. Base64 on the wire. */
     getReplyData(jobId: string): Promise<string>;
-    setReplyFileName(jobId: string, _name: string | null): Promise<void>;
+    /** SetReplyFileName (spec §3.5): null or "" → generated name; refused once the reply download began. */
+    setReplyFileName(jobId: string, name: string | null): Promise<void>;
     getReplyFileName(jobId: string): Promise<string | null>;
     setCredentials(jobId: string, c: CredentialsInput): Promise<void>;
     removeCredentials(jobId: string, target: number, scheme: number): Promise<HResultWire>;

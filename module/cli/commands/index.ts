@@ -14,6 +14,7 @@ import explain from './explain.js';
 import transfer from './transfer.js';
 import monitor from './monitor.js';
 import service from './service.js';
+import serve from './serve.js';
 import setProxy from './set-proxy.js';
 import setNotifyCmdLine from './set-notify-cmdline.js';
 import getNotifyCmdLine from './get-notify-cmdline.js';
@@ -27,7 +28,7 @@ import takeOwnership from './take-ownership.js';
 
 export const COMMANDS: readonly CommandModule[] = [
   create, addFile, resume, suspend, complete, cancel, list, info, set, explain,
-  transfer, monitor, service,
+  transfer, monitor, service, serve,
   setProxy, setNotifyCmdLine, getNotifyCmdLine, getReplyProgress, getReplyData, setReplyFile, getReplyFile,
   setCredentials, removeCredentials, takeOwnership,
 ];

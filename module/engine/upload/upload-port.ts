@@ -28,7 +28,11 @@ export interface UploadCommonOptions {
   /** The job's remote URL (the host part is replaced by the session's host id when there is one). */
   url: string;
   signal: AbortSignal;
-  /** Request send limit and response wait limit (spec §7.3: 2 min and 5 min). */
+  /**
+   * Request send limit and response wait limit (spec §7.3: 2 min and 5 min). The send limit counts
+   * from the request's last progress (a stalled body, not a slow one, trips it); both → transient
+   * ERROR_INTERNET_TIMEOUT.
+   */
   requestTimeoutMs?: number;
   responseTimeoutMs?: number;
   /** Extra request headers (issue 4: auth/proxy). */
@@ -46,13 +50,19 @@ export interface UploadRequest extends UploadCommonOptions {
   wantReply: boolean;
   /** Where to continue (NEW_SESSION for a fresh job). */
   session: UploadSessionState;
-  /** Called whenever the session state changes (Create-Session Ack, every fragment Ack, final Ack); the engine persists it before the next packet. */
-  onSession(state: UploadSessionState): void;
+  /**
+   * Called whenever the session state changes (Create-Session Ack, every fragment Ack, final Ack,
+   * host-id failure/fallback, restart); the engine persists it before the next packet. A returned
+   * promise is awaited before anything else is sent. Each call gets a fresh object.
+   */
+  onSession(state: UploadSessionState): void | Promise<void>;
   /** The first Ack of this attempt arrived (CONNECTING → TRANSFERRING). */
   onConnected?(): void;
   /** Fragment sizes: Windows uses 5 KB minimum, 13 MB maximum (spec §7.3). */
   minFragment?: number;
   maxFragment?: number;
+  /** Size of the first fragment of a call (default 1 MiB), grown/shrunk from there. */
+  initialFragment?: number;
 }
 
 export interface UploadResult {
@@ -64,4 +74,6 @@ export interface SessionEndRequest extends UploadCommonOptions {
   session: UploadSessionState;
   /** How many times to re-send on 5xx before giving up (default 3). */
   retries?: number;
+  /** Pause between those re-sends (default 1000 ms). */
+  retryDelayMs?: number;
 }

@@ -1,0 +1,127 @@
+// Runs one upload or upload-reply job (spec §7.3): the BITS Upload Protocol session for its one
+// file, then (upload-reply) the reply download into a temp file with the download engine (§8),
+// then Close-Session — closing first would lose the reply. TRANSFERRED is the caller's to set.
+import { statSync, writeFileSync } from 'node:fs';
+import { bitsError } from '../api/bits-error.js';
+import { ErrorContext, JobType } from '../api/enums.js';
+import { HR } from '../api/hresult.js';
+import { downloadFile } from './http/download.js';
+import type { DownloadTlsOptions } from './http/download-port.js';
+import type { JobRecord, ReplyRecord } from './job-record.js';
+import { NEW_SESSION } from './upload/upload-port.js';
+import { closeSession, uploadFile } from './upload/upload-client.js';
+
+export interface UploadHost {
+  connected(job: JobRecord): void;
+  /** Session or reply state changed: persist (before the next packet). */
+  persist(job: JobRecord): void;
+  /** Live reply bytes (not persisted). */
+  replyProgress(job: JobRecord, position: number): void;
+  /** Absolute path the reply will be published under (explicit or generated). */
+  replyPath(job: JobRecord): string;
+  now(): number;
+  readonly options: { requestTimeoutMs?: number; responseTimeoutMs?: number; checkpointIntervalMs?: number; checkpointBytes?: number; tls?: DownloadTlsOptions };
+}
+
+function localFileState(path: string): { size: number; mtimeMs: number } {
+  try {
+    const st = statSync(path);
+    return { size: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
+  } catch (e) {
+    throw Object.assign(bitsError(HR.ERROR_FILE_NOT_FOUND, `Cannot read the upload file ${path}: ${(e as Error).message}. Restore it and Resume, or Cancel.`, ErrorContext.LOCAL_FILE), { transient: false });
+  }
+}
+
+export async function runUploadJob(job: JobRecord, host: UploadHost, signal: AbortSignal): Promise<void> {
+  const file = job.files[0]!;
+  job.upload ??= { session: { ...NEW_SESSION }, expectedFile: null, closed: false };
+  const up = job.upload;
+  if (!up.expectedFile) {
+    up.expectedFile = localFileState(file.localName);
+    host.persist(job);
+  }
+  file.bytesTotal = up.expectedFile.size;
+  const common = {
+    url: file.remoteName,
+    signal,
+    requestTimeoutMs: host.options.requestTimeoutMs,
+    responseTimeoutMs: host.options.responseTimeoutMs,
+    tls: host.options.tls,
+    now: () => host.now(),
+  };
+  let connected = false;
+  const connect = () => {
+    if (!connected) {
+      connected = true;
+      host.connected(job);
+    }
+  };
+
+  if (!up.session.uploadComplete) {
+    const result = await uploadFile({
+      ...common,
+      localPath: file.localName,
+      expectedFile: up.expectedFile,
+      wantReply: job.type === JobType.UPLOAD_REPLY,
+      session: up.session,
+      onConnected: connect,
+      onSession: (state) => {
+        up.session = { ...state };
+        file.bytesTransferred = state.offset;
+        job.modifiedAt = host.now();
+        host.persist(job);
+      },
+    });
+    up.session = { ...result.session };
+    file.bytesTransferred = file.bytesTotal;
+    file.transferred = true;
+    host.persist(job);
+  }
+  connect();
+
+  if (job.type === JobType.UPLOAD_REPLY) await downloadReply(job, host, signal);
+
+  if (!up.closed && up.session.sessionId) {
+    await closeSession({ ...common, session: up.session });
+  }
+  up.closed = true;
+  host.persist(job);
+}
+
+async function downloadReply(job: JobRecord, host: UploadHost, signal: AbortSignal): Promise<void> {
+  const up = job.upload!;
+  const reply: ReplyRecord = (job.reply ??= { bytesTotal: null, bytesTransferred: 0, tempName: null, etag: null, lastModified: null, done: false });
+  if (reply.done) return;
+  reply.tempName ??= `${host.replyPath(job)}.bits-${job.id}.tmp`;
+  if (!up.session.replyUrl) {
+    // The server application sent no reply (e.g. a 0-byte upload): an empty reply (spec §3.4/§3.5).
+    writeFileSync(reply.tempName, '');
+    Object.assign(reply, { bytesTotal: 0, bytesTransferred: 0, done: true });
+    host.persist(job);
+    return;
+  }
+  const validator = reply.etag || reply.lastModified ? { etag: reply.etag, lastModified: reply.lastModified, totalSize: reply.bytesTotal } : null;
+  const result = await downloadFile({
+    url: up.session.replyUrl,
+    tempPath: reply.tempName,
+    offset: reply.bytesTransferred,
+    validator,
+    signal,
+    requestTimeoutMs: host.options.requestTimeoutMs,
+    checkpointIntervalMs: host.options.checkpointIntervalMs,
+    checkpointBytes: host.options.checkpointBytes,
+    tls: host.options.tls,
+    onResponse: ({ validator: v, restarted, offset }) => {
+      Object.assign(reply, { bytesTotal: v.totalSize, etag: v.etag, lastModified: v.lastModified });
+      if (restarted || offset === 0) reply.bytesTransferred = 0;
+      host.persist(job); // BytesTotal known: SetReplyFileName is refused from now on
+    },
+    onProgress: (position) => host.replyProgress(job, position),
+    onCheckpoint: (position) => {
+      reply.bytesTransferred = position;
+      host.persist(job);
+    },
+  });
+  Object.assign(reply, { bytesTotal: result.size, bytesTransferred: result.size, done: true });
+  host.persist(job);
+}

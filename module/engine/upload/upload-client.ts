@@ -1,0 +1,273 @@
+// The BITS Upload Protocol client (spec §7.3): runs one file's session from wherever the engine's
+// persisted state says, until the server acknowledged the last byte. It does not close the
+// session: for upload-reply the engine downloads the reply first (closing first loses it), then
+// calls closeSession. Every state change goes through req.onSession before the next packet, so a
+// crash or Suspend at any point resumes without re-sending acknowledged bytes.
+//
+// Decisions where the spec leaves room:
+// * 0-byte file: Create-Session and no Fragment (there is no byte range to send); the session is
+//   complete at once, with replyUrl null even for upload-reply — the engine treats that as an
+//   empty reply. (The server never saw a final fragment, so its application was not notified.)
+// * Upload-reply final Ack without a usable BITS-Reply-URL: fatal BG_E_INVALID_SERVER_RESPONSE,
+//   with offset = size persisted; Resume re-sends only the last byte, which a server answers with
+//   its cached final Ack (spec §7.4 NotifyCache), so the file is not uploaded again.
+// * Host-id fallback keeps the session id: the origin may share the web farm's storage; if it does
+//   not know the session it says BG_E_SESSION_NOT_FOUND and the upload restarts there.
+import { stat } from 'node:fs/promises';
+import { HRESULT } from '../http/errors.js';
+import { parseHttpUrl } from '../http/request.js';
+import { FragmentSizer } from './fragment-size.js';
+import { fallbackDue, parseHostId, sessionUrl, withoutHostId } from './host-id.js';
+import {
+  BITS_PROTOCOL_GUID,
+  bitsErrorCodeOf,
+  contentNameOf,
+  createSessionPacket,
+  fragmentPacket,
+  headerValue,
+  isAck,
+  parseFallbackTimeout,
+  parseReceivedRange,
+  pingPacket,
+  type Packet,
+} from './packets.js';
+import { resolveReplyUrl } from './reply-url.js';
+import { SessionConnection, type AckResponse } from './session-connection.js';
+import {
+  ackError,
+  badAckError,
+  fragmentTooLargeError,
+  isConnectionFailure,
+  isSessionNotFound,
+  localFileChangedError,
+  localReadError,
+  protocolMismatchError,
+  replyUrlError,
+  UploadAbortedError,
+} from './upload-errors.js';
+import type { UploadRequest, UploadResult, UploadSessionState } from './upload-port.js';
+
+export { closeSession, cancelSession } from './session-end.js';
+export { UploadAbortedError } from './upload-errors.js';
+
+/** Restarts after BG_E_SESSION_NOT_FOUND within one call; a server that keeps forgetting is reported (transient). */
+const MAX_SESSION_RESTARTS = 3;
+/** Acks in a row that do not move past the fragment's start before the server is called broken. */
+const MAX_ACKS_WITHOUT_PROGRESS = 5;
+
+export async function uploadFile(req: UploadRequest): Promise<UploadResult> {
+  if (req.signal.aborted) throw new UploadAbortedError(req.signal.reason);
+  parseHttpUrl(req.url); // a bad URL fails before anything is sent (fatal, as for downloads)
+  const conn = new SessionConnection({
+    signal: req.signal,
+    sendTimeoutMs: req.requestTimeoutMs,
+    responseTimeoutMs: req.responseTimeoutMs,
+    headers: req.headers,
+    tls: req.tls,
+  });
+  try {
+    return { session: await new UploadRun(req, conn).run() };
+  } finally {
+    conn.close();
+  }
+}
+
+class UploadRun {
+  private s: UploadSessionState;
+  private readonly total: number;
+  private readonly sizer: FragmentSizer;
+  private readonly contentName: string;
+  private readonly now: () => number;
+  private connected = false;
+  private stalls = 0;
+
+  constructor(
+    private readonly req: UploadRequest,
+    private readonly conn: SessionConnection,
+  ) {
+    this.s = { ...req.session };
+    this.total = req.expectedFile.size;
+    this.sizer = new FragmentSizer(req);
+    this.contentName = contentNameOf(req.localPath);
+    this.now = req.now ?? Date.now;
+  }
+
+  async run(): Promise<UploadSessionState> {
+    if (this.s.uploadComplete) return { ...this.s };
+    await this.checkLocalFile();
+    // A stored session is resumed with a Ping first (spec §7.3 step 8); a new one starts with Create-Session.
+    let resuming = this.s.sessionId !== null;
+    let restarts = 0;
+    for (;;) {
+      try {
+        if (fallbackDue(this.s, this.now())) {
+          await this.emit(withoutHostId(this.s));
+          resuming = this.s.sessionId !== null;
+        }
+        if (this.s.sessionId === null) {
+          await this.createSession();
+          if (this.s.hostId !== null) await this.ping(); // proves the host-id host is reachable (spec §7.2)
+        } else if (resuming) {
+          await this.ping();
+        }
+        resuming = false;
+        while (!this.s.uploadComplete) {
+          if (this.total === 0) await this.emit({ ...this.s, offset: 0, uploadComplete: true, replyUrl: null });
+          else await this.fragment();
+        }
+        return { ...this.s };
+      } catch (e) {
+        if (isSessionNotFound(e) && restarts < MAX_SESSION_RESTARTS) {
+          // The server lost the session (restart, timeout, another node): start over (spec §7.3
+          // step 6). The host id stays: [MC-BUP] 3.1.5.1.2 sends Create-Session to it too.
+          restarts++;
+          await this.emit({ ...this.s, sessionId: null, offset: 0, uploadComplete: false, replyUrl: null, hostIdFailingSince: null });
+          continue;
+        }
+        if (isConnectionFailure(e) && this.s.hostId !== null) {
+          const now = this.now();
+          if (this.s.hostIdFailingSince === null) await this.emit({ ...this.s, hostIdFailingSince: now });
+          if (fallbackDue(this.s, now)) {
+            resuming = true;
+            continue; // the top of the loop moves the session back to the origin host
+          }
+        }
+        throw e;
+      }
+    }
+  }
+
+  private async emit(next: UploadSessionState): Promise<void> {
+    this.s = next;
+    await this.req.onSession({ ...next });
+  }
+
+  private target(): string {
+    return sessionUrl(this.req.url, this.s);
+  }
+
+  /** Sends a packet to the session's current host; resolves with whatever status the server answered. */
+  private async send(packet: Packet): Promise<AckResponse> {
+    if (this.req.signal.aborted) throw new UploadAbortedError(this.req.signal.reason);
+    return this.conn.send(this.target(), packet);
+  }
+
+  /** Bookkeeping for any Ack that proves the current host answers. */
+  private async answered(): Promise<void> {
+    if (!this.connected) {
+      this.connected = true;
+      this.req.onConnected?.();
+    }
+    // The fallback timer resets on a successful exchange (spec §7.3 step 3, §7.5).
+    if (this.s.hostIdFailingSince !== null) await this.emit({ ...this.s, hostIdFailingSince: null });
+  }
+
+  private async createSession(): Promise<void> {
+    const ack = await this.send(createSessionPacket());
+    if (ack.status !== 200 && ack.status !== 201) throw ackError('Create-Session', ack.status, ack.headers, ack.url);
+    if (!isAck(ack.headers)) throw badAckError('Create-Session', ack.url, 'The answer to Create-Session is not a BITS Ack');
+    const protocol = headerValue(ack.headers, 'bits-protocol')?.trim();
+    if (protocol && protocol.toLowerCase() !== BITS_PROTOCOL_GUID) throw protocolMismatchError(ack.url, protocol);
+    // Echoed byte for byte later: servers may use any HTTP-legal string (spec §7.1).
+    const sessionId = headerValue(ack.headers, 'bits-session-id');
+    if (!sessionId) throw badAckError('Create-Session', ack.url, 'The Create-Session Ack carried no BITS-Session-Id');
+    const hostId = parseHostId(headerValue(ack.headers, 'bits-host-id'));
+    await this.emit({
+      sessionId,
+      hostId,
+      hostIdFallbackTimeout: hostId === null ? null : parseFallbackTimeout(headerValue(ack.headers, 'bits-host-id-fallback-timeout')),
+      hostIdFailingSince: null,
+      offset: 0,
+      uploadComplete: false,
+      replyUrl: null,
+    });
+    await this.answered();
+  }
+
+  private async ping(): Promise<void> {
+    const ack = await this.send(pingPacket());
+    if (ack.status !== 200 && ack.status !== 201) throw ackError('Ping', ack.status, ack.headers, ack.url);
+    if (!isAck(ack.headers)) throw badAckError('Ping', ack.url, 'The answer to Ping is not a BITS Ack');
+    await this.answered();
+  }
+
+  private async fragment(): Promise<void> {
+    await this.checkLocalFile();
+    // The server has every byte but this client has not seen the final Ack (e.g. it carried no
+    // reply URL): re-send the last byte; the server answers with its cached final Ack (spec §7.4).
+    const start = Math.min(this.s.offset, this.total - 1);
+    const length = Math.min(this.sizer.size, this.total - start);
+    const sessionId = this.s.sessionId!;
+    const began = performance.now();
+    const ack = await this.send(fragmentPacket(sessionId, this.contentName, start, length, this.total, this.req.localPath));
+    const elapsed = performance.now() - began;
+
+    if (ack.status === 413 && !isSessionNotFoundAck(ack)) {
+      if (!this.sizer.on413(length)) throw fragmentTooLargeError(ack.headers, ack.url, length);
+      await this.answered();
+      return;
+    }
+    const ok = ack.status === 200 || ack.status === 201;
+    if (!ok && ack.status !== 416) throw ackError('Fragment', ack.status, ack.headers, ack.url);
+    if (ok && !isAck(ack.headers)) throw badAckError('Fragment', ack.url, 'The answer to a Fragment is not a BITS Ack');
+    const next = parseReceivedRange(headerValue(ack.headers, 'bits-received-content-range'), this.total);
+    if (next === null) {
+      const raw = headerValue(ack.headers, 'bits-received-content-range');
+      throw badAckError('Fragment', ack.url, raw === undefined ? 'The Fragment Ack carried no BITS-Received-Content-Range' : `The Fragment Ack carried an unusable BITS-Received-Content-Range "${raw.slice(0, 100)}" (file size ${this.total})`);
+    }
+    await this.answered();
+    if (ok && next === start + length) this.sizer.onAck(length, elapsed);
+    // A server that keeps asking for what it was just sent would loop forever.
+    this.stalls = next > start ? 0 : this.stalls + 1;
+    if (this.stalls >= MAX_ACKS_WITHOUT_PROGRESS) {
+      throw badAckError('Fragment', ack.url, `The server asked for offset ${next} ${this.stalls} times in a row without taking the bytes sent`);
+    }
+
+    // The whole file is there. Only a 200 is the final Ack (a 416 saying so carries no reply URL;
+    // re-sending the last byte fetches the real one).
+    if (next === this.total && (ok || !this.req.wantReply)) {
+      const replyUrl = this.req.wantReply ? await this.replyUrlOf(ack) : null;
+      await this.emit({ ...this.s, offset: next, uploadComplete: true, replyUrl });
+      return;
+    }
+    await this.emit({ ...this.s, offset: next });
+  }
+
+  /** Upload-reply: the final Ack must name the reply (spec §7.3 step 3); resolved per §7.6. */
+  private async replyUrlOf(ack: AckResponse): Promise<string> {
+    const raw = headerValue(ack.headers, 'bits-reply-url');
+    // Record that the server has every byte, so Resume only re-asks for the final Ack.
+    if (!raw?.trim()) {
+      await this.emit({ ...this.s, offset: this.total });
+      throw replyUrlError(ack.url, 'The final Ack of the upload carried no BITS-Reply-URL');
+    }
+    try {
+      return resolveReplyUrl(ack.url, raw);
+    } catch (e) {
+      await this.emit({ ...this.s, offset: this.total });
+      throw e;
+    }
+  }
+
+  /** Spec §7.3 step 9: size and time stamp must still be those of the job's start. */
+  private async checkLocalFile(): Promise<void> {
+    const { localPath, expectedFile } = this.req;
+    let st;
+    try {
+      st = await stat(localPath);
+    } catch (e) {
+      throw localReadError(e, localPath);
+    }
+    if (!st.isFile()) throw localFileChangedError(localPath, 'is no longer a regular file');
+    if (st.size !== expectedFile.size) throw localFileChangedError(localPath, `changed size from ${expectedFile.size} to ${st.size} bytes`);
+    // Whole milliseconds: the engine may persist a truncated time stamp.
+    if (Math.trunc(st.mtimeMs) !== Math.trunc(expectedFile.mtimeMs)) {
+      throw localFileChangedError(localPath, `was modified (time stamp ${new Date(st.mtimeMs).toISOString()}, expected ${new Date(expectedFile.mtimeMs).toISOString()})`);
+    }
+  }
+}
+
+/** A 413 that also says "session not found" is about the session, not the size. */
+function isSessionNotFoundAck(ack: AckResponse): boolean {
+  return bitsErrorCodeOf(ack.headers) === HRESULT.BG_E_SESSION_NOT_FOUND;
+}

@@ -1,0 +1,138 @@
+// Makes a node:http (or node:https) server accept the BITS_POST extension method (spec §7.1).
+//
+// Node's parser rejects unknown methods before any JavaScript runs (HPE_INVALID_METHOD → 400 and a
+// closed connection), so acceptBitsPost() puts a thin Duplex between each accepted socket and the
+// server's own connection listener. The Duplex runs RequestFramer over the incoming bytes, which
+// rewrites `BITS_POST` request lines to `POST` plus a marker header carrying a per-server random
+// token; a 'request' listener placed first then restores `req.method = 'BITS_POST'` and removes the
+// marker, so every handler after it (ours, or an application's) sees the real method. A client
+// cannot forge the marker: it does not know the token, and forging it would only get it what
+// sending BITS_POST gets it anyway.
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { Server as TlsServer, type TLSSocket } from 'node:tls';
+import { RequestFramer } from './request-framer.js';
+
+export const BITS_POST = 'BITS_POST';
+const MARKER = 'x-bits-job2-original-method';
+
+/** The Duplex Node's HTTP server sees instead of the socket: rewritten bytes in, response bytes out. */
+class BitsPostSocket extends Duplex {
+  private readonly framer: RequestFramer;
+
+  constructor(readonly socket: Socket, token: string) {
+    // allowHalfOpen like the sockets of http.Server: a client that ends its side still gets the answer.
+    super({ allowHalfOpen: true });
+    this.framer = new RequestFramer(MARKER, token);
+    socket.on('data', (chunk: Buffer) => {
+      let full = false;
+      for (const piece of this.framer.push(chunk)) if (piece.length && !this.push(piece)) full = true;
+      if (full) socket.pause();
+    });
+    socket.on('end', () => this.push(null));
+    socket.on('error', (e) => this.destroy(e));
+    socket.on('close', () => {
+      if (!this.destroyed) this.destroy();
+    });
+    socket.on('timeout', () => this.emit('timeout'));
+  }
+
+  override _read(): void {
+    this.socket.resume();
+  }
+  override _write(chunk: Buffer, encoding: BufferEncoding, cb: (e?: Error | null) => void): void {
+    if (this.socket.write(chunk, encoding)) cb();
+    else this.socket.once('drain', () => cb());
+  }
+  override _final(cb: (e?: Error | null) => void): void {
+    this.socket.end(() => cb());
+  }
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    this.socket.destroy(err ?? undefined);
+    cb(err);
+  }
+
+  // What node:http and handlers use of a net.Socket, delegated.
+  get remoteAddress(): string | undefined { return this.socket.remoteAddress; }
+  get remotePort(): number | undefined { return this.socket.remotePort; }
+  get remoteFamily(): string | undefined { return this.socket.remoteFamily; }
+  get localAddress(): string | undefined { return this.socket.localAddress; }
+  get localPort(): number | undefined { return this.socket.localPort; }
+  get encrypted(): boolean | undefined { return (this.socket as TLSSocket).encrypted; }
+  get bytesRead(): number { return this.socket.bytesRead; }
+  get bytesWritten(): number { return this.socket.bytesWritten; }
+  address(): AddressInfo | object { return this.socket.address(); }
+  setTimeout(ms: number, cb?: () => void): this {
+    this.socket.setTimeout(ms);
+    if (cb) this.once('timeout', cb);
+    return this;
+  }
+  setNoDelay(noDelay?: boolean): this {
+    this.socket.setNoDelay(noDelay);
+    return this;
+  }
+  setKeepAlive(enable?: boolean, delay?: number): this {
+    this.socket.setKeepAlive(enable, delay);
+    return this;
+  }
+  ref(): this {
+    this.socket.ref();
+    return this;
+  }
+  unref(): this {
+    this.socket.unref();
+    return this;
+  }
+  /** node:http ends a connection with destroySoon(): finish writing, then close. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+}
+
+/** Restores the method of a request the shim rewrote; a no-op for every other request. */
+function restoreMethod(token: string, req: IncomingMessage): void {
+  if (req.headers[MARKER] !== token) return;
+  req.method = BITS_POST;
+  delete req.headers[MARKER];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]!.toLowerCase() === MARKER) {
+      req.rawHeaders.splice(i, 2);
+      break;
+    }
+  }
+}
+
+const installed = new WeakSet<object>();
+
+/**
+ * Lets `server` receive BITS_POST requests (as `req.method === 'BITS_POST'`). Call it once, before
+ * `listen()` or at least before clients connect; connections accepted earlier are not affected.
+ * Returns a function that undoes it for later connections.
+ */
+export function acceptBitsPost(server: HttpServer | HttpsServer): () => void {
+  if (installed.has(server)) return () => undefined;
+  installed.add(server);
+  const token = randomBytes(18).toString('base64url');
+  // https.Server hands decrypted TLSSockets to node:http through 'secureConnection'.
+  const event = server instanceof TlsServer ? 'secureConnection' : 'connection';
+  const originals = server.listeners(event) as ((socket: unknown) => void)[];
+  server.removeAllListeners(event);
+  const onConnection = (socket: Socket): void => {
+    const shim = new BitsPostSocket(socket, token);
+    for (const listener of originals) listener.call(server, shim);
+  };
+  const onRequest = (req: IncomingMessage): void => restoreMethod(token, req);
+  server.on(event, onConnection);
+  server.prependListener('request', onRequest);
+  return () => {
+    server.off(event, onConnection);
+    for (const listener of originals) server.on(event, listener);
+    // onRequest stays: connections accepted before the undo still carry rewritten requests.
+    installed.delete(server);
+  };
+}

@@ -1,0 +1,244 @@
+// The BITS upload server as a request handler (spec §7.4, §8): BITS_POST packets of the BITS Upload
+// Protocol, and GET/HEAD of reply files and published uploads. It can sit inside any node:http
+// server — `if (await bits.handle(req, res)) return;` — once acceptBitsPost(server) lets that
+// server receive the BITS_POST method at all (bits-post-shim.ts).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import {
+  AckError, type AckHeaders, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, E_ACCESSDENIED, E_FAIL, E_INVALIDARG, invalidArg, sendAck, sendErrorAck,
+} from './ack.js';
+import { BITS_POST } from './bits-post-shim.js';
+import { resolvePublished } from './destination.js';
+import { BodyIncompleteError } from './fragment-writer.js';
+import { resolveOptions, type BitsUploadHandlerOptions, type ResolvedOptions } from './options.js';
+import { SessionPackets, serverError } from './packets.js';
+import { PUBLISH_TEMP_SUFFIX } from './publish.js';
+import { SessionStore, type SessionRecord } from './session-store.js';
+import { serveFile } from './static-file.js';
+import { decodeSegments, normalizeSessionId, parseTarget, replySessionId, stripPrefix, type RequestTarget } from './url-path.js';
+
+export interface BitsUploadHandler {
+  /**
+   * Handles `req` when it is for this server: every BITS_POST, and GET/HEAD below the URL prefix
+   * (replies always; published files unless servePublished is false). Returns false, having sent
+   * nothing, for any other request.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Settles once the sessions of an earlier run are loaded and expired ones removed. */
+  readonly ready: Promise<void>;
+  /** Deletes every expired session now (also runs on a timer); returns how many. */
+  cleanup(): Promise<number>;
+  /** Stops the cleanup timer and aborts notifications in flight. Sessions stay on disk. */
+  close(): Promise<void>;
+}
+
+type PacketType = 'ping' | 'create-session' | 'fragment' | 'close-session' | 'cancel-session';
+const PACKET_TYPES = new Set<PacketType>(['ping', 'create-session', 'fragment', 'close-session', 'cancel-session']);
+/** [MC-BUP] §2.2.1, Windows: header values over 4 KB are refused. */
+const MAX_HEADER_VALUE_BYTES = 4096;
+
+function headerValueTooLong(req: IncomingMessage): string | null {
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (Buffer.byteLength(req.rawHeaders[i + 1]!, 'latin1') > MAX_HEADER_VALUE_BYTES) return req.rawHeaders[i]!;
+  }
+  return null;
+}
+
+function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+/** The upload URL as the client addressed it (BITS-Original-Request-URL, the base of relative URLs). */
+function remoteUrlOf(req: IncomingMessage, target: RequestTarget): string {
+  if (/^https?:\/\//i.test(req.url ?? '')) return req.url!;
+  const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+  const local = req.socket.localAddress ?? '127.0.0.1';
+  const own = `${local.includes(':') ? `[${local}]` : local}:${req.socket.localPort ?? 80}`;
+  for (const host of [req.headers.host, own]) {
+    if (!host) continue;
+    const url = `${scheme}://${host}${target.pathname}${target.search}`;
+    // A Host that does not make a URL (spaces, stray characters) falls back to our own address.
+    if (URL.canParse(url)) return url;
+  }
+  return `${scheme}://${own}/`;
+}
+
+export function createBitsUploadHandler(options: BitsUploadHandlerOptions): BitsUploadHandler {
+  const o: ResolvedOptions = resolveOptions(options);
+  const store = new SessionStore(o.sessionsDir);
+  const closing = new AbortController();
+  const packets = new SessionPackets(o, store, closing.signal);
+  let timer: NodeJS.Timeout | undefined;
+
+  async function cleanup(): Promise<number> {
+    let n = 0;
+    for (const rec of store.all()) {
+      if (!packets.isExpired(rec)) continue;
+      await store.withLock(rec.id, async () => {
+        // Re-check under the lock: a request may have refreshed it meanwhile.
+        if (store.get(rec.id) === rec && packets.isExpired(rec)) {
+          await store.remove(rec.id);
+          o.log(`session ${rec.id} expired after ${o.sessionTimeoutMs / 1000} s idle: deleted`);
+          n++;
+        }
+      });
+    }
+    return n;
+  }
+
+  const ready = (async () => {
+    await store.load();
+    await cleanup();
+    timer = setInterval(() => void cleanup().catch((e) => o.log(`cleanup failed: ${(e as Error).message}`)), o.cleanupIntervalMs);
+    timer.unref();
+  })();
+  ready.catch(() => undefined); // reported on every request instead
+
+  /** The session a packet names, if it exists, is not expired and belongs to this URL. */
+  function lookup(id: string | null, segments: string[] | null): SessionRecord | undefined {
+    const rec = id ? store.get(id) : undefined;
+    if (!rec || packets.isExpired(rec)) return undefined;
+    // A session serves one URL; a packet for another URL cannot continue it (IIS keeps sessions per URL).
+    if (!segments || segments.join('/').toLowerCase() !== rec.segments.join('/').toLowerCase()) return undefined;
+    return rec;
+  }
+
+  async function bitsPost(req: IncomingMessage, res: ServerResponse): Promise<number> {
+    const rawId = req.headers['bits-session-id'] as string | undefined;
+    const echo: AckHeaders = rawId ? { 'BITS-Session-Id': rawId } : {};
+    try {
+      await ready;
+      if (req.httpVersion !== '1.1') throw invalidArg(`HTTP/${req.httpVersion}: the BITS Upload Protocol needs HTTP/1.1`);
+      const long = headerValueTooLong(req);
+      if (long) throw invalidArg(`the value of ${long} is longer than ${MAX_HEADER_VALUE_BYTES} bytes`);
+      const cl = req.headers['content-length'];
+      if (cl === undefined || !/^\d+$/.test(cl)) throw invalidArg('Content-Length is missing');
+      const contentLength = Number(cl);
+      const type = String(req.headers['bits-packet-type'] ?? '').trim().toLowerCase() as PacketType;
+      if (!PACKET_TYPES.has(type)) throw invalidArg(`unknown BITS-Packet-Type "${String(req.headers['bits-packet-type'] ?? '').slice(0, 40)}"`);
+      if (type !== 'fragment' && contentLength !== 0) throw invalidArg(`a ${type} packet carries no body (Content-Length must be 0)`);
+
+      if (type === 'ping') {
+        // No processing ([MC-BUP] §3.2.5.2.5); a ping naming a live session keeps it alive.
+        const rec = store.get(normalizeSessionId(rawId) ?? '');
+        if (rec && !packets.isExpired(rec)) rec.lastActivityAt = o.now();
+        sendAck(res, 200, echo);
+        return 200;
+      }
+
+      const target = parseTarget(req.url);
+      if (!target) throw invalidArg('the request target is not a URL path');
+      const rest = stripPrefix(target.pathname, o.urlPrefix);
+      // IIS answers 501 + E_ACCESSDENIED where uploads are not enabled ([MC-BUP] §6 note 22).
+      if (rest === null) throw new AckError(501, E_ACCESSDENIED, CONTEXT_SERVER, `uploads are enabled below ${o.urlPrefix} only`);
+      const decoded = decodeSegments(rest);
+
+      if (type === 'create-session') {
+        if (!decoded.ok) throw new AckError(decoded.status, decoded.status === 403 ? E_ACCESSDENIED : E_INVALIDARG, CONTEXT_SERVER, decoded.reason);
+        const headers = await packets.createSession({
+          segments: decoded.segments,
+          remoteUrl: remoteUrlOf(req, target),
+          query: target.search === '?' ? '' : target.search,
+          clientAddress: clientAddress(req),
+          supportedProtocols: req.headers['bits-supported-protocols'] as string | undefined,
+        });
+        sendAck(res, 200, headers);
+        return 200;
+      }
+
+      if (!rawId) throw invalidArg(`a ${type} packet needs BITS-Session-Id`);
+      const id = normalizeSessionId(rawId);
+      if (!id || !lookup(id, decoded.ok ? decoded.segments : null)) {
+        throw new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
+      }
+      return await store.withLock(id, async () => {
+        // Looked up again under the lock: Cancel or expiry may have won the race.
+        const rec = lookup(id, decoded.ok ? decoded.segments : null);
+        if (!rec) throw new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
+        if (type === 'fragment') {
+          const headers = await packets.fragment(rec, req, contentLength);
+          sendAck(res, 200, { ...headers, 'BITS-Session-Id': rec.id });
+        } else {
+          await (type === 'close-session' ? packets.closeSession(rec) : packets.cancelSession(rec));
+          sendAck(res, 200, { 'BITS-Session-Id': rec.id });
+        }
+        return 200;
+      });
+    } catch (e) {
+      if (e instanceof AckError) {
+        sendErrorAck(res, e, echo);
+        return e.status;
+      }
+      const code = (e as NodeJS.ErrnoException)?.code;
+      if (e instanceof BodyIncompleteError || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
+        res.destroy(); // the client is gone mid-body: there is nobody to answer
+        return 0;
+      }
+      o.log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
+      const err = serverError(e);
+      sendErrorAck(res, err, echo);
+      return err.status;
+    }
+  }
+
+  async function getOrHead(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const target = parseTarget(req.url);
+    const rest = target ? stripPrefix(target.pathname, o.urlPrefix) : null;
+    if (rest === null) return false;
+    await ready.catch(() => undefined);
+    const replyId = replySessionId(rest);
+    if (replyId) {
+      const rec = store.get(replyId);
+      // The reply exists from the final Ack until Close/Cancel/timeout (spec §7.6).
+      if (rec && !packets.isExpired(rec) && rec.notified && rec.reply === 'file' && (await serveFile(req, res, store.replyFile(rec.id)))) return true;
+      return notFound(res);
+    }
+    if (!o.servePublished) return false;
+    const decoded = decodeSegments(rest);
+    if (!decoded.ok || decoded.segments[decoded.segments.length - 1]!.endsWith(PUBLISH_TEMP_SUFFIX)) return notFound(res);
+    const path = await resolvePublished(o, decoded.segments);
+    if (path && (await serveFile(req, res, path))) return true;
+    return notFound(res);
+  }
+
+  function notFound(res: ServerResponse): true {
+    if (!res.headersSent) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 10 });
+      res.end('not found\n');
+    }
+    return true;
+  }
+
+  return {
+    ready,
+    cleanup: async () => {
+      await ready;
+      return cleanup();
+    },
+    async handle(req, res) {
+      if (req.method === BITS_POST) {
+        const type = String(req.headers['bits-packet-type'] ?? '');
+        const status = await bitsPost(req, res).catch((e: unknown) => {
+          // Never leave a request hanging, whatever failed.
+          o.log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
+          if (!res.headersSent) sendErrorAck(res, new AckError(500, E_FAIL));
+          return 500;
+        });
+        o.log(`${clientAddress(req)} BITS_POST ${type} ${req.url} → ${status || 'connection lost'}`);
+        return true;
+      }
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        const handled = await getOrHead(req, res);
+        if (handled) o.log(`${clientAddress(req)} ${req.method} ${req.url} → ${res.statusCode}`);
+        return handled;
+      }
+      return false;
+    },
+    async close() {
+      clearInterval(timer);
+      closing.abort(new Error('server closing'));
+      await ready.catch(() => undefined);
+      clearInterval(timer); // in case ready set it after the first clear
+    },
+  };
+}

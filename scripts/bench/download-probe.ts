@@ -1,0 +1,93 @@
+// For the "Misses and why" section only: two bare Node download loops in this process, same nginx,
+// same node:http client, no engine — to separate "how the body is written" from everything else.
+//   serial:    what body-writer.ts does today — await a positional write of each socket chunk
+//              (~64 KiB) before the next chunk is read.
+//   coalesced: chunks gathered into >= 1 MiB and written with writev, one write in flight while the
+//              socket keeps being read (a fix candidate; memory bounded by two batches).
+// Interleaved with curl so the ratios come from the same minutes.
+import http from 'node:http';
+import { open } from 'node:fs/promises';
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { timeCurl, type DownloadFixture } from './download.js';
+import { hrMs, MiB, progress, syncDisks } from './util.js';
+
+function get(url: string): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => http.get(url, resolve).on('error', reject));
+}
+
+async function serial(url: string, file: string): Promise<void> {
+  const fh = await open(file, 'w');
+  try {
+    const res = await get(url);
+    let pos = 0;
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      await fh.write(chunk, 0, chunk.length, pos);
+      pos += chunk.length;
+    }
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function coalesced(url: string, file: string, batchBytes = MiB): Promise<void> {
+  const fh = await open(file, 'w');
+  try {
+    const res = await get(url);
+    let pos = 0;
+    let batch: Buffer[] = [];
+    let batchLen = 0;
+    let inFlight: Promise<unknown> | null = null;
+    const flush = () => {
+      const bufs = batch;
+      const at = pos;
+      pos += batchLen;
+      batch = [];
+      batchLen = 0;
+      return fh.writev(bufs, at);
+    };
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      batch.push(chunk);
+      batchLen += chunk.length;
+      if (batchLen >= batchBytes) {
+        if (inFlight) await inFlight;
+        inFlight = flush();
+      }
+    }
+    if (inFlight) await inFlight;
+    if (batchLen > 0) await flush();
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface ProbeResults {
+  curlMs: number[];
+  serialMs: number[];
+  coalescedMs: number[];
+}
+
+export async function runDownloadProbe(f: DownloadFixture, runs: number): Promise<ProbeResults> {
+  const r: ProbeResults = { curlMs: [], serialMs: [], coalescedMs: [] };
+  const url = f.url(f.bigName);
+  const file = join(f.out, 'probe.bin');
+  const timed = async (fn: (u: string, p: string) => Promise<void>): Promise<number> => {
+    rmSync(file, { force: true });
+    syncDisks();
+    const t = hrMs();
+    await fn(url, file);
+    const ms = hrMs() - t;
+    if (statSync(file).size !== f.bigBytes) throw new Error(`probe wrote ${statSync(file).size} bytes, expected ${f.bigBytes}`);
+    rmSync(file, { force: true });
+    return ms;
+  };
+  for (let i = 1; i <= runs; i++) {
+    r.curlMs.push(await timeCurl(f, f.bigName, f.bigBytes));
+    r.serialMs.push(await timed(serial));
+    r.coalescedMs.push(await timed(coalesced));
+    progress(`probe run ${i}/${runs}: curl ${r.curlMs.at(-1)!.toFixed(0)} ms, serial 64 KiB writes + fsync ${r.serialMs.at(-1)!.toFixed(0)} ms, 1 MiB batches overlapped + fsync ${r.coalescedMs.at(-1)!.toFixed(0)} ms`);
+  }
+  return r;
+}
