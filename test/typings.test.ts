@@ -30,6 +30,7 @@ test('package.json points types and exports at typings/', () => {
   assert.is(pkg.exports['.'].types, './typings/index.d.ts');
   assert.is(Object.keys(pkg.exports['.'])[0], 'types', 'types condition first');
   assert.is(pkg.exports['./engine'].types, './typings/engine/index.d.ts');
+  assert.is(pkg.exports['./server'].types, './typings/server/index.d.ts');
 });
 
 test.run();

@@ -22,7 +22,11 @@ export interface UploadCommonOptions {
     /** The job's remote URL (the host part is replaced by the session's host id when there is one). */
     url: string;
     signal: AbortSignal;
-    /** Request send limit and response wait limit (spec §7.3: 2 min and 5 min). */
+    /**
+     * Request send limit and response wait limit (spec §7.3: 2 min and 5 min). The send limit counts
+     * from the request's last progress (a stalled body, not a slow one, trips it); both → transient
+     * ERROR_INTERNET_TIMEOUT.
+     */
     requestTimeoutMs?: number;
     responseTimeoutMs?: number;
     /** Extra request headers (issue 4: auth/proxy). */
