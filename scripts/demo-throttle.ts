@@ -3,8 +3,9 @@
 // fixed rate (the other direction unpaced). Backpressure does the pacing: reads pause while waiting.
 import net from 'node:net';
 
-export async function startThrottleProxy(targetPort: number, bytesPerSecond: number): Promise<{ port: number; close(): Promise<void> }> {
+export async function startThrottleProxy(targetPort: number, bytesPerSecond: number): Promise<{ port: number; bytesUp(): number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
+  let up = 0; // client→server bytes forwarded (a test counts re-sent bytes with it)
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
     for (const s of [client, upstream]) {
@@ -15,6 +16,7 @@ export async function startThrottleProxy(targetPort: number, bytesPerSecond: num
     upstream.pipe(client);
     client.on('data', (chunk: Buffer) => {
       client.pause();
+      up += chunk.length;
       upstream.write(chunk);
       setTimeout(() => client.resume(), (chunk.length / bytesPerSecond) * 1000);
     });
@@ -23,6 +25,7 @@ export async function startThrottleProxy(targetPort: number, bytesPerSecond: num
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
+    bytesUp: () => up,
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
