@@ -1,9 +1,65 @@
-// Hand-written analysis printed under "Misses and why" when a target is missed; written from the
-// profiles of a real run (see BENCHMARKS.md for the data they were drawn from). Re-read them when the
-// numbers change: the tables next to them are regenerated, these words are not.
+// Hand-written analysis printed under "Misses and why" when a target is missed, written from the
+// profiles of real runs (2026-11-25, this 2-core VM). The tables next to them are regenerated on every
+// run; these words are not, so they avoid exact figures — re-read them when the numbers change.
 export const MISS_NOTES = {
-  download: 'Analysis: (to be written from the profile).',
-  rss: 'Analysis: (to be written).',
-  cli: 'Analysis: (to be written from the profile).',
-  list: 'Analysis: (to be written from the profile).',
+  download: `**What dominates.** The service is not CPU-bound: its main thread is busy well under half of the
+download (first table), and what it does is the write path itself — \`writeBuffer\` / \`fs/promises write\`
+(queueing a positional write to the libuv thread pool) and \`socketOnData\` (the HTTP parser). The time goes
+to *waiting*: \`module/engine/http/body-writer.ts\` awaits \`TempFile.write\` of every socket chunk (~64 KiB)
+before it reads the next one, so the socket and the disk never work at the same time and every chunk pays a
+thread-pool round trip (strace: one \`pwrite64\` of ~64 KiB per chunk, several \`futex\` wake-ups around each;
+curl instead does small synchronous \`write\`s with no thread hop). On top of that come the durability
+costs curl does not pay: the fsync of the whole file before TRANSFERRED (compare the "curl, then sync FILE"
+row) and the periodic checkpoints — an \`fdatasync\` plus a synchronous SQLite commit on the main thread
+every second (the "without periodic checkpoints" table; \`sqliteTransaction\` in the profile).
+
+**Suggested fix (not applied here).** In \`writeBody\`, stop awaiting each chunk: gather chunks into
+batches of ~1 MiB and \`writev\` them at their position with one write in flight while the socket keeps
+being read (back-pressure only when two batches are pending, so memory stays bounded at ~2 MiB); the
+probe table above measures exactly that loop against today's pattern. Keep the checkpoint policy, but
+make the checkpoint's store commit not block the data path (it runs synchronously on the main thread), and
+consider a larger default interval for big files (e.g. every 256 MiB or 5 s). The final fsync is the
+price of "TRANSFERRED means durable"; it should stay, and the fair comparison for it is curl + sync.`,
+
+  rss: `**What dominates.** Two parts. (1) The floor: a bare \`node\` process is already ~40 MiB of VmHWM on
+this machine, and the idle service (Node + better-sqlite3 + our modules + the store) sits ~15 MiB above
+that, before any transfer. (2) The download adds a roughly constant amount that does not grow with the file
+(the 64 MiB and 1 GiB peaks are the same): it is garbage, not retained data — every socket read allocates a
+fresh ~64 KiB Buffer outside the V8 heap, and with the default young generation V8 collects them only after
+tens of MiB have piled up (external-memory pressure). Shrinking the young generation
+(\`--max-semi-space-size=1\`) lowers the peak, which confirms the cause.
+
+**Suggested fix (not applied here).** The socket Buffers are allocated inside Node's HTTP client and
+cannot be reused from our code, so the lever is how soon they are collected: spawn the service with
+\`--max-semi-space-size=1\` (one argument in \`Starter\` in module/service/client.ts and in any service
+launcher; the price is more frequent scavenges — compare the download-time column). If the peak is still
+above 80 MB, the remaining lever is the floor itself (fewer modules loaded at start),
+since Node alone takes half of the budget.`,
+
+  cli: `**What dominates.** Module loading, not the work: \`info\` and \`list\` need one socket round trip of
+a few ms, but the CLI first loads ~90 files (about 50 of ours and ~40 from yargs and its dependencies —
+yargs, yargs-parser, cliui, y18n, escalade; counted with \`strace -e openat\`). The import table shows
+\`import 'yargs'\` alone costs about half of the allowed 60 ms, and the parser (which imports every command
+module eagerly) plus the service client take the rest. In the profile the top entries are ESM
+compile/resolve/load (\`compileSourceTextModule\`, \`node:internal/modules/esm/*\`) and yargs.
+
+**Suggested fix (not applied here).** (1) Replace yargs on the hot path with \`node:util\` \`parseArgs\`
+(built in, nothing to load), or keep yargs only for \`--help\` and usage errors, loaded lazily. (2) Register
+commands by name and import only the invoked command's module. (3) Bundle \`dist/module/cli\` into one
+file at build time (esbuild/rollup) so that Node resolves and compiles one module instead of ~90;
+Node 22's module compile cache would help further but Node 20 has none.`,
+
+  list: `**What dominates.** The engine is fast enough in-process; the cost is around it. In-process
+\`listJobs()\` is spent in \`snapshot()\` and \`iso()\` (three \`Date#toISOString\` per job) plus GC for 10,000
+fresh objects. Through the service the RPC adds JSON encoding/decoding of ~9 MB, and the CLI then pays its
+start-up (see CLI latency), \`parseResponse\` of the reply, wrapping every snapshot (\`toDate\`,
+\`nameOf\`, which scans \`Object.entries\` of an enum on every call) and \`printJson\`: a pretty-printed
+\`JSON.stringify\` of the whole array, then one big write. With \`--backend portable\` the biggest single
+item is \`JobStore.loadAll\`: one query for the jobs and then **one files query per job** (10,001 statements).
+
+**Suggested fix (not applied here).** \`loadAll\`: read all files in one query ordered by job id and group
+them in JS. \`nameOf\`: precomputed reverse maps per enum. \`snapshot\`: keep the ISO strings on the record
+(they change only when the times do). \`list --json\`: stream the array (one \`JSON.stringify\` per job,
+written as produced) instead of building one 9 MB string. Past those, the CLI floor (start-up, above)
+decides whether an end-to-end \`list\` of 10,000 can fit in 150 ms at all.`,
 };
