@@ -53,9 +53,9 @@ test.after(async () => {
 // ── helpers ──
 
 let n = 0;
-function source(bytes: Buffer | string = `upload ${++n}\n`): string {
+function source(bytes?: Buffer | string): string {
   const p = join(dir, `src-${++n}.txt`);
-  writeFileSync(p, bytes);
+  writeFileSync(p, bytes ?? `upload ${n}\n`);
   return p;
 }
 
@@ -91,12 +91,12 @@ async function pollState(id: string, wanted: string, timeoutMs = 30_000): Promis
 }
 
 /** Exit code, HRESULT name on stderr (human), and the same error as JSON with --json. */
-async function fails(args: string[], code: number, name: string): Promise<{ human: CliResult; err: any }> {
-  const human = await sb.run(args);
+async function fails(args: string[], code: number, name: string, opts: { cwd?: string } = {}): Promise<{ human: CliResult; err: any }> {
+  const human = await sb.run(args, opts);
   assert.is(human.code, code, `bits-job2 ${args.join(' ')}\n${show(human)}`);
   assert.is(human.stdout, '', 'nothing on stdout on failure');
   assert.match(human.stderr, new RegExp(`^error: ${name} \\(0x[0-9A-Fa-f]{8}\\): `), show(human));
-  const j = await sb.run([...args, '--json']);
+  const j = await sb.run([...args, '--json'], opts);
   assert.is(j.code, code, show(j));
   assert.is(j.stdout, '');
   const err = jsonError(j);
@@ -128,10 +128,23 @@ test('get-reply-file before add-file: nothing on stdout, a note on stderr; --jso
 
 test('set-reply-file: a relative path and a missing directory are E_INVALIDARG (exit 1); nothing changes', async () => {
   const id = jobs.text.id;
-  const rel = await fails(['set-reply-file', id, 'relative.reply'], 1, 'E_INVALIDARG');
+  const rel = await fails(['set-reply-file', id, 'relative.reply'], 1, 'E_INVALIDARG', { cwd: dir });
   assert.is(rel.err.hresultHex.toLowerCase(), '0x80070057');
-  await fails(['set-reply-file', id, join(dir, 'no-such-dir', 'r.reply')], 1, 'E_INVALIDARG');
+  // The same hint as add-file: the absolute form of the path, from the CLI's working directory.
+  assert.is(rel.err.hint, `use an absolute path, e.g. ${join(dir, 'relative.reply')}`);
+  assert.ok(rel.human.stderr.includes(`hint: use an absolute path, e.g. ${join(dir, 'relative.reply')}`), rel.human.stderr);
+  const missing = await fails(['set-reply-file', id, join(dir, 'no-such-dir', 'r.reply')], 1, 'E_INVALIDARG');
+  assert.match(missing.err.message, /no-such-dir/);
+  assert.not.ok(missing.err.hint?.includes('absolute'), 'an absolute path gets no absolute-path hint');
   assert.is(json(await ok(['get-reply-file', id, '--json'])).replyFileName, null, 'a refused name is not kept');
+});
+
+test('set-reply-file with "" or no path: NULL (the engine chooses), reported as null like get-reply-file', async () => {
+  const id = jobs.text.id;
+  assert.equal(json(await ok(['set-reply-file', id, '', '--json'])), { jobId: id, replyFileName: null });
+  assert.equal(json(await ok(['set-reply-file', id, '--json'])), { jobId: id, replyFileName: null });
+  assert.is((await ok(['set-reply-file', id, ''])).stdout, `the engine chooses the reply file name of ${id}\n`);
+  assert.is(json(await ok(['get-reply-file', id, '--json'])).replyFileName, null);
 });
 
 test('set-reply-file with a good absolute path: accepted and shown by get-reply-file (before add-file too)', async () => {
@@ -250,6 +263,10 @@ test('get-reply-data of a reply over 1 MiB: BG_E_TOO_LARGE, exit 1, the size nam
   assert.ok(human.stderr.includes(size) || human.stderr.includes(BIG_REPLY.length.toLocaleString('en-US')), human.stderr);
   assert.match(human.stderr, /reply file|get-reply-file/);
   assert.ok(err.message.includes(size), err.message);
+  // The hint says what to do, whatever the backend's message: complete, then read this file.
+  const replyFile = `${jobs.big.src}.${id}.reply`;
+  assert.is(err.hint, `the reply has ${size} bytes, over the ${REPLY_DATA_MAX}-byte limit of get-reply-data: \`bits-job2 complete ${id}\`, then read the reply file ${replyFile}`);
+  assert.ok(human.stderr.includes(`hint: ${err.hint}`), human.stderr);
   const out = join(dir, 'big.out');
   assert.is((await sb.run(['get-reply-data', id, '--out', out])).code, 1);
   assert.not.ok(existsSync(out), 'no partial file for a refused reply');
@@ -295,7 +312,8 @@ test('complete publishes each reply at the name get-reply-file printed, byte for
 test('after Complete: get-reply-data still reads small replies; the big one still says BG_E_TOO_LARGE', async () => {
   assert.is((await ok(['get-reply-data', jobs.text.id])).stdout, TEXT_REPLY);
   assert.is((await ok(['get-reply-data', jobs.bin.id])).stdout, hexOf(BIN_REPLY));
-  await fails(['get-reply-data', jobs.big.id], 1, 'BG_E_TOO_LARGE');
+  const { err } = await fails(['get-reply-data', jobs.big.id], 1, 'BG_E_TOO_LARGE');
+  assert.is(err.hint, `the reply has ${BIG_REPLY.length} bytes, over the ${REPLY_DATA_MAX}-byte limit of get-reply-data: read the reply file ${reported.big}`);
 });
 
 // ── transfer ──
@@ -310,7 +328,7 @@ test('transfer --type UPLOAD_REPLY: uploads, waits, completes and prints where t
   assert.ok(readFileSync(replyPath!).equals(BIN_REPLY), 'the reply file has the exact bytes');
   assert.is((await infoJson(id!)).state, 'ACKNOWLEDGED');
 
-  // --json: one document with the reply file name; an explicit directory-free run still lands next to the source.
+  // --json: one document, with the generated reply file name next to the upload file.
   const src2 = source('transfer me too\n');
   const j = await ok(['transfer', 'reply transfer json', `${server.url}t2.bin`, src2, '--type', 'upload_reply', '--json']);
   assert.is(j.stderr, '');

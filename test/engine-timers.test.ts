@@ -1,7 +1,7 @@
 // State-machine rows of spec §5.2/§5.3 that need time to pass, against the in-process engine with an
 // injected clock: retry delay, no-progress timeout (and its reset by progress), time slices,
 // preemption, the 90-day inactivity cancel, and recovery of timers and transfers across a restart.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -10,6 +10,7 @@ import { JobPriority, JobState, JobType } from '../module/api/enums.js';
 import { ManualClock } from '../module/engine/clock.js';
 import { PortableEngine } from '../module/engine/engine.js';
 import { stateOf, waitJob, waitState } from './helpers/assert-bits.js';
+import { waitFor } from './helpers/service.js';
 import { pseudoRandomBytes, startGateServer, type GateServer } from './helpers/gate-server.js';
 
 interface Ctx { dir: string; clock: ManualClock; engine: PortableEngine; http: GateServer; dead: string }
@@ -146,6 +147,30 @@ test('restart: a transfer in flight resumes; a pending retry timer is re-armed',
   assert.is(stateOf(await c.engine.getJob(retry)), 'TRANSIENT_ERROR');
   c.clock.advance(60_000);
   await waitJob(c.engine, retry, (j) => j.errorCount === 2, 'the re-armed retry ran');
+});
+
+test('notify program exiting non-zero runs again after MinimumRetryDelay, until the job is completed', async (c) => {
+  c.http.set('/n.bin', { body });
+  const marker = join(c.dir, 'runs.txt');
+  const id = await job(c, `${c.http.url}/n.bin`, 'notify retry');
+  await c.engine.setProperty(id, 'minimumRetryDelay', 30);
+  const script = `require('fs').appendFileSync(${JSON.stringify(marker)}, 'run\\n'); process.exit(3)`;
+  await c.engine.setNotifyCmdLine(id, process.execPath, `"${process.execPath}" -e "${script.replace(/"/g, '\\"')}"`);
+  await c.engine.resume(id);
+  await waitState(c.engine, id, 'TRANSFERRED');
+  const runs = () => (existsSync(marker) ? readFileSync(marker, 'utf8').split('\n').filter(Boolean).length : 0);
+  await waitFor(() => runs() === 1, 10_000, 'the first run');
+  await new Promise((r) => setTimeout(r, 300));
+  c.clock.advance(29_000);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.is(runs(), 1, 'not before the retry delay');
+  c.clock.advance(1_000);
+  await waitFor(() => runs() === 2, 10_000, 'the second run after the retry delay');
+  await new Promise((r) => setTimeout(r, 300));
+  await c.engine.complete(id);
+  c.clock.advance(60_000);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.is(runs(), 2, 'no run after the job was completed');
 });
 
 test.run();

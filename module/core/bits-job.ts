@@ -6,6 +6,7 @@ import type { JobPriorityName, JobStateName, JobTypeName, ProxyUsageName, AuthSc
 import { BitsError, bitsError } from '../api/bits-error.js';
 import type { HResultWire, NewFile, ReplyProgressWire } from '../api/types.js';
 import type { Backend } from './backend.js';
+import { notifyCommand, notifyWarnings } from '../engine/notify/notify-cmdline.js';
 import { toErrorInfo, toJobInfo, type FileInfo, type JobErrorInfo, type JobInfo, type JobTimes } from './job-info.js';
 
 const FINAL_STATES: readonly JobStateName[] = ['ACKNOWLEDGED', 'CANCELLED'];
@@ -81,6 +82,16 @@ export class BitsJob {
   // IBackgroundCopyJob2
   async setNotifyCmdLine(program: string | null, parameters: string | null): Promise<void> { await this.backend.setNotifyCmdLine(this.id, program, parameters); }
   async getNotifyCmdLine(): Promise<{ program: string; parameters: string }> { return this.backend.getNotifyCmdLine(this.id); }
+  /**
+   * SetNotifyCmdLine from a program and its arguments: builds the parameters string BITS wants
+   * (program first, every argument quoted by Windows rules). Returns warnings for syntax BITS does
+   * not interpret (%VAR%, $VAR, pipes...), since the program is started without a shell.
+   */
+  async setNotifyCommand(command: { program: string; args?: string[] }): Promise<{ parameters: string; warnings: string[] }> {
+    const { program, parameters } = notifyCommand(command);
+    await this.backend.setNotifyCmdLine(this.id, program, parameters);
+    return { parameters, warnings: notifyWarnings(program, parameters) };
+  }
   async getReplyProgress(): Promise<ReplyProgressWire> { return this.backend.getReplyProgress(this.id); }
   async getReplyData(): Promise<Buffer> { return Buffer.from(await this.backend.getReplyData(this.id), 'base64'); }
   async setReplyFileName(path: string | null): Promise<void> { await this.backend.setReplyFileName(this.id, path); }

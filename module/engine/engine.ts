@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { closeSync, existsSync, fdatasyncSync, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { bitsError, BitsError } from '../api/bits-error.js';
-import { ErrorContext, JobPriority, JobState, JobType, NOTIFY_FLAGS_VALID_MASK, ProxyUsage, AuthScheme, AuthTarget } from '../api/enums.js';
+import { ErrorContext, JobPriority, JobState, JobType, NOTIFY_FLAGS_VALID_MASK, NotifyFlags, ProxyUsage, AuthScheme, AuthTarget } from '../api/enums.js';
 import { HR, hresultMessage, hresultName } from '../api/hresult.js';
 import { DEFAULTS, LIMITS } from '../api/limits.js';
 import type { JobPropertyName } from '../api/operations.js';
@@ -26,6 +26,10 @@ import { engineTuningFromEnv } from './config-env.js';
 import { decideSchedule } from './scheduler.js';
 import { errorInfo, fileInfo, snapshot } from './snapshot.js';
 import { JobStore } from './store.js';
+import { Vault } from './vault.js';
+import { validateNotifyCmdLine } from './notify/notify-cmdline.js';
+import { runNotifyCommand } from './notify/notify-runner.js';
+import type { TransportOptions } from './transport-port.js';
 import { checkLocalPath, checkRemoteUrl, checkSeconds, checkString, normalizeJobId } from './validate.js';
 
 const FINAL: readonly number[] = [JobState.ACKNOWLEDGED, JobState.CANCELLED];
@@ -64,11 +68,13 @@ export class PortableEngine implements Backend {
   private inactivityTimer: TimerHandle | null = null;
   private closed = false;
   private readonly owner: string;
+  private readonly vault: Vault;
   private readonly limits: { jobsPerUser: number; jobsPerMachine: number; filesPerJob: number };
   /** Rows of the store that could not be read at open (reported, kept out of the queue). */
   readonly unreadable: string[];
 
   private constructor(
+    stateDir: string,
     private readonly store: JobStore,
     private readonly clock: Clock,
     private readonly options: EngineOptions,
@@ -76,6 +82,7 @@ export class PortableEngine implements Backend {
     unreadable: string[],
   ) {
     this.owner = ownerSid();
+    this.vault = Vault.open(stateDir);
     this.limits = { jobsPerUser: LIMITS.jobsPerUser, jobsPerMachine: LIMITS.jobsPerMachine, filesPerJob: LIMITS.filesPerJob, ...options.limits };
     this.unreadable = unreadable;
     for (const j of loaded) this.jobs.set(j.id, j);
@@ -89,7 +96,7 @@ export class PortableEngine implements Backend {
     const store = new JobStore(storePath(dir));
     const { jobs, unreadable } = store.loadAll();
     const merged: EngineOptions = { ...options, timeSliceMs: options.timeSliceMs ?? tuning.timeSliceMs, download: { ...tuning.download, ...options.download } };
-    const engine = new PortableEngine(store, options.clock ?? realClock, merged, jobs, unreadable);
+    const engine = new PortableEngine(dir, store, options.clock ?? realClock, merged, jobs, unreadable);
     for (const u of unreadable) engine.log(`store: could not read job ${u}`);
     engine.recover();
     return engine;
@@ -112,6 +119,7 @@ export class PortableEngine implements Backend {
     }
     this.checkInactivity();
     this.reschedule();
+    for (const job of this.jobs.values()) this.maybeNotify(job); // events notified before a crash but not yet answered with 0
   }
 
   // ── helpers ──────────────────────────────────────────────────────────────────────────────────
@@ -141,7 +149,81 @@ export class PortableEngine implements Backend {
     job.state = state;
     if (state === JobState.QUEUED) job.queuedAt = this.clock.now();
     if (state === JobState.TRANSFERRED) job.transferCompletedAt = this.clock.now();
+    if (state !== JobState.TRANSFERRED && state !== JobState.ERROR) {
+      job.notify = null; // the next TRANSFERRED/ERROR is a new event
+      this.cancelNotifyTimer(job.id);
+    }
     this.commit(job);
+    this.maybeNotify(job);
+  }
+
+  // ── notify command line (spec §3.1) ──────────────────────────────────────────────────────────
+
+  private readonly notifyTimers = new Map<string, TimerHandle>();
+  private readonly notifyRunning = new Set<string>();
+  private readonly notifyWaiting: string[] = [];
+  /** Stops notify programs still running when the engine closes. */
+  private readonly notifyAbort = new AbortController();
+  /** At most four simultaneous notifications per user (spec §5.2). */
+  private static readonly MAX_NOTIFICATIONS = 4;
+
+  private cancelNotifyTimer(jobId: string): void {
+    this.notifyTimers.get(jobId)?.cancel();
+    this.notifyTimers.delete(jobId);
+  }
+
+  /** Runs the command line if the job is in TRANSFERRED/ERROR, the flags allow it and it has not yet succeeded for this event. */
+  private maybeNotify(job: JobRecord): void {
+    if (this.closed || !job.notifyProgram) return;
+    const event = job.state;
+    if (event !== JobState.TRANSFERRED && event !== JobState.ERROR) return;
+    if (job.notifyFlags & NotifyFlags.DISABLE) return;
+    if (!(job.notifyFlags & (event === JobState.TRANSFERRED ? NotifyFlags.JOB_TRANSFERRED : NotifyFlags.JOB_ERROR))) return;
+    if (job.notify?.event === event && job.notify.succeeded) return;
+    if (this.notifyRunning.has(job.id) || this.notifyTimers.has(job.id) || this.notifyWaiting.includes(job.id)) return;
+    if (job.notify?.event !== event) {
+      job.notify = { event, succeeded: false, retryAt: null, runs: 0 };
+      this.store.save(job);
+    }
+    const wait = (job.notify.retryAt ?? 0) - this.clock.now();
+    if (wait > 0) {
+      this.notifyTimers.set(job.id, this.clock.setTimer(() => {
+        this.notifyTimers.delete(job.id);
+        this.maybeNotify(job);
+      }, wait));
+      return;
+    }
+    this.notifyWaiting.push(job.id);
+    this.launchNotifications();
+  }
+
+  private launchNotifications(): void {
+    while (this.notifyRunning.size < PortableEngine.MAX_NOTIFICATIONS && this.notifyWaiting.length) {
+      const job = this.jobs.get(this.notifyWaiting.shift()!);
+      if (!job || !job.notify || job.state !== job.notify.event || !job.notifyProgram) continue;
+      this.notifyRunning.add(job.id);
+      job.notify.runs++;
+      this.store.save(job);
+      const { notifyProgram: program, notifyParameters: parameters } = job;
+      this.log(`job ${job.id}: notify command line (run ${job.notify.runs}): ${parameters ?? program}`);
+      void runNotifyCommand({ program, parameters: parameters ?? null, id: job.id, log: (line: string) => this.log(line), signal: this.notifyAbort.signal }).then((r) => {
+        this.notifyRunning.delete(job.id);
+        const n = job.notify;
+        if (n && !this.closed) {
+          if (r.exitCode === 0) {
+            n.succeeded = true;
+            n.retryAt = null;
+          } else {
+            // Re-run after the retry delay unless the program (or anyone) completed or cancelled the job.
+            n.retryAt = this.clock.now() + job.minimumRetryDelay * 1000;
+            this.log(`job ${job.id}: notify program ${r.error ?? `exited with ${r.exitCode ?? r.signal}`}; runs again in ${job.minimumRetryDelay} s unless the job is completed or cancelled`);
+          }
+          if (!FINAL.includes(job.state)) this.store.save(job);
+          if (!n.succeeded) this.maybeNotify(job);
+        }
+        this.launchNotifications();
+      });
+    }
   }
 
   private clearTimer(jobId: string): void {
@@ -388,7 +470,7 @@ export class PortableEngine implements Backend {
       notifyFlags: DEFAULTS.notifyFlags, proxyUsage: DEFAULTS.proxyUsage, proxyList: null, bypassList: null,
       notifyProgram: null, notifyParameters: null, createdAt: now, modifiedAt: now, transferCompletedAt: null,
       errorCount: 0, error: null, firstTransientAt: null, retryAt: null, queuedAt: now, replyFileName: null,
-      upload: null, reply: null, files: [],
+      upload: null, reply: null, credentials: [], notify: null, files: [],
     };
     this.jobs.set(job.id, job);
     this.commit(job, false);
@@ -603,6 +685,7 @@ export class PortableEngine implements Backend {
     }
     this.commit(job);
     if (name === 'priority') this.reschedule();
+    if (name === 'notifyFlags') this.maybeNotify(job);
   }
 
   async setProxySettings(jobId: string, usage: number, proxyList: string | null, bypassList: string | null): Promise<void> {
@@ -633,10 +716,18 @@ export class PortableEngine implements Backend {
 
   // ── IBackgroundCopyJob2 (issues 3 and 4 complete these) ─────────────────────────────────────
 
-  async setNotifyCmdLine(jobId: string, _program: string | null, _parameters: string | null): Promise<void> {
-    this.findMutable(jobId);
-    throw notYet('SetNotifyCmdLine', 4);
+  /** SetNotifyCmdLine (spec §3.1): validated, then run at once if the event already happened. */
+  async setNotifyCmdLine(jobId: string, program: string | null, parameters: string | null): Promise<void> {
+    const job = this.findMutable(jobId);
+    const v = validateNotifyCmdLine(program ?? null, parameters ?? null);
+    job.notifyProgram = v.program;
+    job.notifyParameters = v.parameters;
+    job.notify = null; // a new command line is notified afresh of the current event
+    this.cancelNotifyTimer(job.id);
+    this.commit(job);
+    this.maybeNotify(job);
   }
+
   async getNotifyCmdLine(jobId: string): Promise<NotifyCmdLineWire> {
     const job = this.find(jobId);
     return { program: job.notifyProgram ?? '', parameters: job.notifyParameters ?? '' };
@@ -681,17 +772,45 @@ export class PortableEngine implements Backend {
     return this.replyPath(job);
   }
 
+  /** SetCredentials (spec §3.7): validation order 1–5, one credential per (target, scheme), sealed at rest. */
   async setCredentials(jobId: string, c: CredentialsInput): Promise<void> {
-    this.findMutable(jobId);
-    if (!Object.values(AuthTarget).includes(c?.target as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_TARGET);
-    if (!Object.values(AuthScheme).includes(c?.scheme as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_SCHEME);
-    throw notYet('SetCredentials', 4);
+    const job = this.findMutable(jobId);
+    checkAuthTarget(c?.target);
+    checkAuthScheme(c?.scheme);
+    const { userName = null, password = null } = c;
+    if (userName !== null && (typeof userName !== 'string' || userName.length > LIMITS.userNameMax)) {
+      throw bitsError(HR.BG_E_USERNAME_TOO_LARGE, `The user name is over ${LIMITS.userNameMax} characters.`);
+    }
+    if (password !== null && (typeof password !== 'string' || password.length > LIMITS.passwordMax)) {
+      throw bitsError(HR.BG_E_PASSWORD_TOO_LARGE, `The password is over ${LIMITS.passwordMax} characters.`);
+    }
+    if ((c.scheme === AuthScheme.BASIC || c.scheme === AuthScheme.DIGEST) && (userName === null || password === null)) {
+      throw bitsError(HR.E_INVALIDARG, 'BASIC and DIGEST need both a user name and a password.');
+    }
+    if (userName === null && password !== null) throw bitsError(HR.E_INVALIDARG, 'A password needs a user name (NULL/NULL means the logged-on user\'s credentials).');
+    const sealed = this.vault.seal({ userName, password });
+    job.credentials = [...job.credentials.filter((x) => x.target !== c.target || x.scheme !== c.scheme), { target: c.target, scheme: c.scheme, sealed }];
+    this.commit(job);
   }
+
+  /** RemoveCredentials (spec §3.8): S_OK when removed, S_FALSE when none was set. */
   async removeCredentials(jobId: string, target: number, scheme: number): Promise<HResultWire> {
-    this.findMutable(jobId);
-    if (!Object.values(AuthTarget).includes(target as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_TARGET);
-    if (!Object.values(AuthScheme).includes(scheme as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_SCHEME);
-    return result(HR.S_FALSE); // nothing can have been set yet
+    const job = this.findMutable(jobId);
+    checkAuthTarget(target);
+    checkAuthScheme(scheme);
+    const kept = job.credentials.filter((x) => x.target !== target || x.scheme !== scheme);
+    if (kept.length === job.credentials.length) return result(HR.S_FALSE);
+    job.credentials = kept;
+    this.commit(job);
+    return result(HR.S_OK);
+  }
+
+  /** The job's proxy settings and decrypted credentials for one transfer (memory only). */
+  private transportFor(job: JobRecord): TransportOptions {
+    return {
+      proxy: { usage: job.proxyUsage, proxyList: job.proxyList, bypassList: job.bypassList },
+      credentials: job.credentials.map((c) => ({ target: c.target, scheme: c.scheme, ...this.vault.unseal<{ userName: string | null; password: string | null }>(c.sealed) })),
+    };
   }
 
   /** Stops every worker at its last checkpoint and closes the store. Jobs resume at the next open. */
@@ -701,10 +820,20 @@ export class PortableEngine implements Backend {
     this.sliceTimer?.cancel();
     this.inactivityTimer?.cancel();
     for (const t of this.timers.values()) t.cancel();
+    for (const t of this.notifyTimers.values()) t.cancel();
+    this.notifyAbort.abort();
     await Promise.all([...this.jobs.values()].map((j) => this.stopWorker(j)));
     await Promise.all(this.stopping.values());
     this.store.close();
   }
+}
+
+function checkAuthTarget(target: unknown): void {
+  if (!Object.values(AuthTarget).includes(target as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_TARGET, `Target ${String(target)} is not SERVER (1) or PROXY (2).`);
+}
+
+function checkAuthScheme(scheme: unknown): void {
+  if (!Object.values(AuthScheme).includes(scheme as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_SCHEME, `Scheme ${String(scheme)} is not BASIC (1), DIGEST (2), NTLM (3), NEGOTIATE (4) or PASSPORT (5).`);
 }
 
 function result(hr: number): HResultWire {

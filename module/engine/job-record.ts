@@ -52,6 +52,25 @@ export interface ReplyRecord {
   done: boolean;
 }
 
+/** One credential as stored: target and scheme in clear, user name and password sealed (vault.ts). */
+export interface SealedCredential {
+  target: number;
+  scheme: number;
+  /** AES-256-GCM of JSON {userName, password} under the per-user key. */
+  sealed: string;
+}
+
+/** Where the notify command line stands for the job's current TRANSFERRED/ERROR event (spec §3.1). */
+export interface NotifyRecord {
+  /** The state whose entry triggered it (TRANSFERRED 6 or ERROR 4). */
+  event: number;
+  /** It ran and exited 0: nothing more to do for this event. */
+  succeeded: boolean;
+  /** Next run after a non-zero exit (ms since epoch), or null to run as soon as possible. */
+  retryAt: number | null;
+  runs: number;
+}
+
 export interface JobRecord {
   id: string;
   owner: string;
@@ -83,5 +102,7 @@ export interface JobRecord {
   replyFileName: string | null;
   upload: UploadRecord | null;
   reply: ReplyRecord | null;
+  credentials: SealedCredential[];
+  notify: NotifyRecord | null;
   files: FileRecord[];
 }

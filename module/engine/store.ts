@@ -4,13 +4,14 @@ import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { FileRecord, JobRecord } from './job-record.js';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const JOB_COLUMNS = [
   'id', 'owner', 'type', 'state', 'display_name', 'description', 'priority', 'minimum_retry_delay',
   'no_progress_timeout', 'notify_flags', 'proxy_usage', 'proxy_list', 'bypass_list', 'notify_program',
   'notify_parameters', 'created_at', 'modified_at', 'transfer_completed_at', 'error_count', 'error_json',
   'first_transient_at', 'retry_at', 'queued_at', 'reply_file_name', 'upload_json', 'reply_json',
+  'credentials_json', 'notify_json',
 ] as const;
 
 export interface StoreLoadReport {
@@ -52,34 +53,40 @@ export class JobStore {
     };
   }
 
+  /** Schema steps, applied in order from the file's user_version (0 = new file). */
   private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    if (version >= SCHEMA_VERSION) return;
-    if (version === 1) {
+    const steps: Record<number, string> = {
+      0: `
+        CREATE TABLE jobs (
+          id TEXT PRIMARY KEY, owner TEXT NOT NULL, type INTEGER NOT NULL, state INTEGER NOT NULL,
+          display_name TEXT NOT NULL, description TEXT NOT NULL, priority INTEGER NOT NULL,
+          minimum_retry_delay INTEGER NOT NULL, no_progress_timeout INTEGER NOT NULL, notify_flags INTEGER NOT NULL,
+          proxy_usage INTEGER NOT NULL, proxy_list TEXT, bypass_list TEXT, notify_program TEXT, notify_parameters TEXT,
+          created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL, transfer_completed_at INTEGER,
+          error_count INTEGER NOT NULL, error_json TEXT, first_transient_at INTEGER, retry_at INTEGER,
+          queued_at INTEGER NOT NULL, reply_file_name TEXT
+        );
+        CREATE INDEX jobs_state ON jobs (state);
+        CREATE TABLE files (
+          job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, idx INTEGER NOT NULL,
+          remote_name TEXT NOT NULL, local_name TEXT NOT NULL, temp_name TEXT NOT NULL,
+          bytes_total INTEGER, bytes_transferred INTEGER NOT NULL, transferred INTEGER NOT NULL, completed INTEGER NOT NULL,
+          etag TEXT, last_modified TEXT, final_url TEXT,
+          PRIMARY KEY (job_id, idx)
+        );`,
       // v2: upload sessions and replies (issue 3).
-      this.db.exec(`ALTER TABLE jobs ADD COLUMN upload_json TEXT; ALTER TABLE jobs ADD COLUMN reply_json TEXT; PRAGMA user_version = ${SCHEMA_VERSION};`);
-      return;
+      1: 'ALTER TABLE jobs ADD COLUMN upload_json TEXT; ALTER TABLE jobs ADD COLUMN reply_json TEXT;',
+      // v3: sealed credentials and notify command-line state (issue 4).
+      2: 'ALTER TABLE jobs ADD COLUMN credentials_json TEXT; ALTER TABLE jobs ADD COLUMN notify_json TEXT;',
+    };
+    let version = this.db.pragma('user_version', { simple: true }) as number;
+    while (version < SCHEMA_VERSION) {
+      this.db.transaction(() => {
+        this.db.exec(steps[version]!);
+        this.db.pragma(`user_version = ${version + 1}`);
+      })();
+      version++;
     }
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS jobs (
-        id TEXT PRIMARY KEY, owner TEXT NOT NULL, type INTEGER NOT NULL, state INTEGER NOT NULL,
-        display_name TEXT NOT NULL, description TEXT NOT NULL, priority INTEGER NOT NULL,
-        minimum_retry_delay INTEGER NOT NULL, no_progress_timeout INTEGER NOT NULL, notify_flags INTEGER NOT NULL,
-        proxy_usage INTEGER NOT NULL, proxy_list TEXT, bypass_list TEXT, notify_program TEXT, notify_parameters TEXT,
-        created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL, transfer_completed_at INTEGER,
-        error_count INTEGER NOT NULL, error_json TEXT, first_transient_at INTEGER, retry_at INTEGER,
-        queued_at INTEGER NOT NULL, reply_file_name TEXT, upload_json TEXT, reply_json TEXT
-      );
-      CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
-      CREATE TABLE IF NOT EXISTS files (
-        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, idx INTEGER NOT NULL,
-        remote_name TEXT NOT NULL, local_name TEXT NOT NULL, temp_name TEXT NOT NULL,
-        bytes_total INTEGER, bytes_transferred INTEGER NOT NULL, transferred INTEGER NOT NULL, completed INTEGER NOT NULL,
-        etag TEXT, last_modified TEXT, final_url TEXT,
-        PRIMARY KEY (job_id, idx)
-      );
-      PRAGMA user_version = ${SCHEMA_VERSION};
-    `);
   }
 
   /** Writes the whole job (row + files) in one transaction. */
@@ -137,6 +144,7 @@ function jobToRow(j: JobRecord): Record<string, unknown> {
     error_json: j.error ? JSON.stringify(j.error) : null, first_transient_at: j.firstTransientAt,
     retry_at: j.retryAt, queued_at: j.queuedAt, reply_file_name: j.replyFileName,
     upload_json: j.upload ? JSON.stringify(j.upload) : null, reply_json: j.reply ? JSON.stringify(j.reply) : null,
+    credentials_json: j.credentials.length ? JSON.stringify(j.credentials) : null, notify_json: j.notify ? JSON.stringify(j.notify) : null,
   };
 }
 
@@ -169,7 +177,8 @@ function rowToJob(r: Record<string, unknown>, files: FileRecord[]): JobRecord {
     transferCompletedAt: optNum('transfer_completed_at'), errorCount: num('error_count'),
     error: r.error_json ? JSON.parse(str('error_json')) : null, firstTransientAt: optNum('first_transient_at'),
     retryAt: optNum('retry_at'), queuedAt: num('queued_at'), replyFileName: optStr('reply_file_name'),
-    upload: r.upload_json ? JSON.parse(str('upload_json')) : null, reply: r.reply_json ? JSON.parse(str('reply_json')) : null, files,
+    upload: r.upload_json ? JSON.parse(str('upload_json')) : null, reply: r.reply_json ? JSON.parse(str('reply_json')) : null,
+    credentials: r.credentials_json ? JSON.parse(str('credentials_json')) : [], notify: r.notify_json ? JSON.parse(str('notify_json')) : null, files,
   };
 }
 

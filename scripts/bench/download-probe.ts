@@ -1,13 +1,15 @@
-// For the "Misses and why" section only: two bare Node download loops in this process, same nginx,
-// same node:http client, no engine — to separate "how the body is written" from everything else.
-//   serial:    what body-writer.ts does today — await a positional write of each socket chunk
-//              (~64 KiB) before the next chunk is read.
+// For the "Misses and why" section only: bare Node download loops in this process, same nginx, same
+// node:http client, no engine and no fsync (like plain curl) — to measure "how the body is written"
+// apart from durability and everything else.
+//   serial:    what body-writer.ts does today — await a positional write (thread pool) of each socket
+//              chunk (~64 KiB) before the next chunk is read.
+//   sync:      the same chunks written with fs.writeSync on the main thread (no thread-pool hop).
 //   coalesced: chunks gathered into >= 1 MiB and written with writev, one write in flight while the
 //              socket keeps being read (a fix candidate; memory bounded by two batches).
 // Interleaved with curl so the ratios come from the same minutes.
 import http from 'node:http';
 import { open } from 'node:fs/promises';
-import { rmSync, statSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { timeCurl, type DownloadFixture } from './download.js';
 import { hrMs, MiB, progress, syncDisks } from './util.js';
@@ -25,9 +27,22 @@ async function serial(url: string, file: string): Promise<void> {
       await fh.write(chunk, 0, chunk.length, pos);
       pos += chunk.length;
     }
-    await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+async function syncWrites(url: string, file: string): Promise<void> {
+  const fd = openSync(file, 'w');
+  try {
+    const res = await get(url);
+    let pos = 0;
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done, pos + done);
+      pos += chunk.length;
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -57,7 +72,6 @@ async function coalesced(url: string, file: string, batchBytes = MiB): Promise<v
     }
     if (inFlight) await inFlight;
     if (batchLen > 0) await flush();
-    await fh.sync();
   } finally {
     await fh.close();
   }
@@ -66,11 +80,12 @@ async function coalesced(url: string, file: string, batchBytes = MiB): Promise<v
 export interface ProbeResults {
   curlMs: number[];
   serialMs: number[];
+  syncMs: number[];
   coalescedMs: number[];
 }
 
 export async function runDownloadProbe(f: DownloadFixture, runs: number): Promise<ProbeResults> {
-  const r: ProbeResults = { curlMs: [], serialMs: [], coalescedMs: [] };
+  const r: ProbeResults = { curlMs: [], serialMs: [], syncMs: [], coalescedMs: [] };
   const url = f.url(f.bigName);
   const file = join(f.out, 'probe.bin');
   const timed = async (fn: (u: string, p: string) => Promise<void>): Promise<number> => {
@@ -86,8 +101,10 @@ export async function runDownloadProbe(f: DownloadFixture, runs: number): Promis
   for (let i = 1; i <= runs; i++) {
     r.curlMs.push(await timeCurl(f, f.bigName, f.bigBytes));
     r.serialMs.push(await timed(serial));
+    r.syncMs.push(await timed(syncWrites));
     r.coalescedMs.push(await timed(coalesced));
-    progress(`probe run ${i}/${runs}: curl ${r.curlMs.at(-1)!.toFixed(0)} ms, serial 64 KiB writes + fsync ${r.serialMs.at(-1)!.toFixed(0)} ms, 1 MiB batches overlapped + fsync ${r.coalescedMs.at(-1)!.toFixed(0)} ms`);
+    const last = (xs: number[]) => xs[xs.length - 1].toFixed(0);
+    progress(`probe run ${i}/${runs}: curl ${last(r.curlMs)} ms, awaited 64 KiB writes ${last(r.serialMs)} ms, writeSync ${last(r.syncMs)} ms, 1 MiB batches overlapped ${last(r.coalescedMs)} ms`);
   }
   return r;
 }

@@ -2,24 +2,28 @@
 // profiles of real runs (2026-11-25, this 2-core VM). The tables next to them are regenerated on every
 // run; these words are not, so they avoid exact figures — re-read them when the numbers change.
 export const MISS_NOTES = {
-  download: `**What dominates.** The service is not CPU-bound: its main thread is busy well under half of the
-download (first table), and what it does is the write path itself — \`writeBuffer\` / \`fs/promises write\`
-(queueing a positional write to the libuv thread pool) and \`socketOnData\` (the HTTP parser). The time goes
-to *waiting*: \`module/engine/http/body-writer.ts\` awaits \`TempFile.write\` of every socket chunk (~64 KiB)
-before it reads the next one, so the socket and the disk never work at the same time and every chunk pays a
-thread-pool round trip (strace: one \`pwrite64\` of ~64 KiB per chunk, several \`futex\` wake-ups around each;
-curl instead does small synchronous \`write\`s with no thread hop). On top of that come the durability
-costs curl does not pay: the fsync of the whole file before TRANSFERRED (compare the "curl, then sync FILE"
-row) and the periodic checkpoints — an \`fdatasync\` plus a synchronous SQLite commit on the main thread
-every second (the "without periodic checkpoints" table; \`sqliteTransaction\` in the profile).
+  download: `**What dominates.** Two things, in this order. (1) Durability: bits-job2 fsyncs the file
+before it reports TRANSFERRED (a crash must not lose a "transferred" file), and on this VM's disk flushing
+1 GiB is a large share of the whole transfer — compare curl with "curl, then sync FILE". Against curl +
+sync, the like-for-like comparison, the gap is much smaller. (2) The rest is the per-chunk write path, not
+CPU: the service's main thread is busy well under half of the download (profile), and what it does is
+\`writeBuffer\` / \`fs/promises write\` (queueing a positional write to the libuv thread pool) and
+\`socketOnData\` (the HTTP parser). \`module/engine/http/body-writer.ts\` awaits \`TempFile.write\` of
+every socket chunk (~64 KiB) before it reads the next one, so socket and disk take turns and every chunk
+pays a thread-pool round trip (strace: one \`pwrite64\` of ~64 KiB per chunk and several \`futex\`
+wake-ups around each; curl does small synchronous \`write\`s on its own thread). The periodic checkpoints
+(fdatasync + a synchronous SQLite commit every second) are not the problem: turning them off did not
+make the download faster in our runs — they start the flush early, while the transfer is still running.
+Run-to-run noise on this shared 2-core VM is large (see the "runs" columns); read the differences above as
+rough.
 
-**Suggested fix (not applied here).** In \`writeBody\`, stop awaiting each chunk: gather chunks into
-batches of ~1 MiB and \`writev\` them at their position with one write in flight while the socket keeps
-being read (back-pressure only when two batches are pending, so memory stays bounded at ~2 MiB); the
-probe table above measures exactly that loop against today's pattern. Keep the checkpoint policy, but
-make the checkpoint's store commit not block the data path (it runs synchronously on the main thread), and
-consider a larger default interval for big files (e.g. every 256 MiB or 5 s). The final fsync is the
-price of "TRANSFERRED means durable"; it should stay, and the fair comparison for it is curl + sync.`,
+**Suggested fix (not applied here).** (a) Write path: stop awaiting each chunk in \`writeBody\` — gather
+chunks into ~1 MiB batches and \`writev\` them at their position with one write in flight while the
+socket keeps being read (back-pressure only when two batches are pending, so memory stays bounded); the
+probe table measures that loop against today's and against \`writeSync\`. (b) Durability without the
+stall: flush in the background while downloading — e.g. fdatasync every 64 MiB *without* waiting for it
+before reading on (today the checkpoint awaits it), so the final fsync finds little left to write. The
+final fsync itself should stay: "TRANSFERRED" must mean "on disk".`,
 
   rss: `**What dominates.** Two parts. (1) The floor: a bare \`node\` process is already ~40 MiB of VmHWM on
 this machine, and the idle service (Node + better-sqlite3 + our modules + the store) sits ~15 MiB above
@@ -39,8 +43,9 @@ since Node alone takes half of the budget.`,
   cli: `**What dominates.** Module loading, not the work: \`info\` and \`list\` need one socket round trip of
 a few ms, but the CLI first loads ~90 files (about 50 of ours and ~40 from yargs and its dependencies —
 yargs, yargs-parser, cliui, y18n, escalade; counted with \`strace -e openat\`). The import table shows
-\`import 'yargs'\` alone costs about half of the allowed 60 ms, and the parser (which imports every command
-module eagerly) plus the service client take the rest. In the profile the top entries are ESM
+that \`import 'yargs'\` alone uses a large part of the 60 ms budget (about half when the machine is
+quiet), and the parser (which imports every command module eagerly) plus the service client take most of
+the rest. In the profile the top entries are ESM
 compile/resolve/load (\`compileSourceTextModule\`, \`node:internal/modules/esm/*\`) and yargs.
 
 **Suggested fix (not applied here).** (1) Replace yargs on the hot path with \`node:util\` \`parseArgs\`

@@ -18,6 +18,11 @@ export interface NginxOptions {
   https?: boolean;
   /** Extra directives placed inside every server block. */
   extraConfig?: string;
+  /**
+   * HTTP Basic (auth_basic + an htpasswd made with `openssl passwd -apr1`) on `location` (default
+   * `/basic/`), which serves the same root as `/`. The access log lines then end with ` user=<name>`.
+   */
+  basicAuth?: { user: string; password: string; location?: string; realm?: string };
 }
 
 export interface NginxServer {
@@ -104,13 +109,28 @@ function serverBlock(listen: string, root: string, extra: string, tlsLines: stri
   }`;
 }
 
+/** The htpasswd line for Basic auth ({APR1} MD5 hash from openssl, which every test machine has). */
+function htpasswdLine(user: string, password: string): string {
+  const hash = execFileSync('openssl', ['passwd', '-apr1', '-stdin'], { input: password, stdio: ['pipe', 'pipe', 'pipe'] }).toString().trim();
+  return `${user}:${hash}\n`;
+}
+
+function basicAuthLocation(dir: string, o: NginxOptions): string {
+  if (!o.basicAuth) return '';
+  const location = o.basicAuth.location ?? '/basic/';
+  const realm = (o.basicAuth.realm ?? 'bits-job2 test').replace(/"/g, '');
+  return `location ${location} { auth_basic "${realm}"; auth_basic_user_file ${dir}/htpasswd; alias ${o.root.replace(/\/$/, '')}/; }`;
+}
+
 function nginxConfig(dir: string, o: NginxOptions, port: number, httpsPort: number | null, certs: TestCertificates | null): string {
   const asRoot = process.getuid?.() === 0;
-  const http = serverBlock(`127.0.0.1:${port}`, o.root, o.extraConfig ?? '', []);
+  const extra = `${o.extraConfig ?? ''}\n    ${basicAuthLocation(dir, o)}`;
+  const http = serverBlock(`127.0.0.1:${port}`, o.root, extra, []);
   const https =
     httpsPort && certs
-      ? serverBlock(`127.0.0.1:${httpsPort} ssl`, o.root, o.extraConfig ?? '', [`ssl_certificate ${certs.certFile};`, `ssl_certificate_key ${certs.keyFile};`], `http://127.0.0.1:${port}`)
+      ? serverBlock(`127.0.0.1:${httpsPort} ssl`, o.root, extra, [`ssl_certificate ${certs.certFile};`, `ssl_certificate_key ${certs.keyFile};`], `http://127.0.0.1:${port}`)
       : '';
+  const userField = o.basicAuth ? ' user=$remote_user' : '';
   return `
 # Workers started by root would drop to "nobody", who cannot read mkdtemp's 0700 directories.
 ${asRoot ? 'user root root;' : ''}
@@ -121,7 +141,7 @@ error_log ${dir}/error.log warn;
 events { worker_connections 256; }
 http {
   default_type application/octet-stream;
-  log_format bits escape=none '$request_method $uri $status range="$http_range" if_range="$http_if_range" sent=$body_bytes_sent';
+  log_format bits escape=none '$request_method $uri $status range="$http_range" if_range="$http_if_range" sent=$body_bytes_sent${userField}';
   access_log ${dir}/access.log bits;
   client_body_temp_path ${dir}/client_body;
   proxy_temp_path ${dir}/proxy;
@@ -137,11 +157,12 @@ ${https}
 `;
 }
 
-function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** Resolves once something accepts connections on 127.0.0.1:port; rejects if `child` exits first. */
+export function waitForPort(port: number, child: ChildProcess, timeoutMs: number, name = 'nginx'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
-      if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`nginx exited (${child.exitCode ?? child.signalCode})`));
+      if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`${name} exited (${child.exitCode ?? child.signalCode})`));
       const socket = net.connect(port, '127.0.0.1');
       socket.once('connect', () => {
         socket.destroy();
@@ -149,7 +170,7 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
       });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`nginx did not listen on port ${port} within ${timeoutMs} ms`));
+        if (Date.now() > deadline) reject(new Error(`${name} did not listen on port ${port} within ${timeoutMs} ms`));
         else setTimeout(attempt, 50);
       });
     };
@@ -157,8 +178,9 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
   });
 }
 
-// Last resort: never leave an nginx behind if a test forgets stop() or crashes.
-const running = new Set<number>();
+// Last resort: never leave a server behind if a test forgets stop() or crashes (squid.ts and
+// apache.ts register theirs here too).
+export const running = new Set<number>();
 process.on('exit', () => {
   for (const pid of running) {
     try {
@@ -169,7 +191,8 @@ process.on('exit', () => {
   }
 });
 
-async function stopProcess(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after 5 s; resolves when the process has exited. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
@@ -184,6 +207,7 @@ async function startOnce(bin: string, dir: string, o: NginxOptions, certs: TestC
   const port = await findFreePort();
   const httpsPort = o.https ? await findFreePort() : null;
   const conf = join(dir, 'nginx.conf');
+  if (o.basicAuth) await writeFile(join(dir, 'htpasswd'), htpasswdLine(o.basicAuth.user, o.basicAuth.password));
   await writeFile(conf, nginxConfig(dir, o, port, httpsPort, certs));
   const child = spawn(bin, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

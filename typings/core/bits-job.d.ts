@@ -56,6 +56,18 @@ export declare class BitsJob {
         program: string;
         parameters: string;
     }>;
+    /**
+     * SetNotifyCmdLine from a program and its arguments: builds the parameters string BITS wants
+     * (program first, every argument quoted by Windows rules). Returns warnings for syntax BITS does
+     * not interpret (%VAR%, $VAR, pipes...), since the program is started without a shell.
+     */
+    setNotifyCommand(command: {
+        program: string;
+        args?: string[];
+    }): Promise<{
+        parameters: string;
+        warnings: string[];
+    }>;
     getReplyProgress(): Promise<ReplyProgressWire>;
     getReplyData(): Promise<Buffer>;
     setReplyFileName(path: string | null): Promise<void>;

@@ -37,6 +37,7 @@ export declare class PortableEngine implements Backend {
     private inactivityTimer;
     private closed;
     private readonly owner;
+    private readonly vault;
     private readonly limits;
     /** Rows of the store that could not be read at open (reported, kept out of the queue). */
     readonly unreadable: string[];
@@ -51,6 +52,17 @@ export declare class PortableEngine implements Backend {
     /** Persists the job and announces a state change (durable before reported). */
     private commit;
     private setState;
+    private readonly notifyTimers;
+    private readonly notifyRunning;
+    private readonly notifyWaiting;
+    /** Stops notify programs still running when the engine closes. */
+    private readonly notifyAbort;
+    /** At most four simultaneous notifications per user (spec §5.2). */
+    private static readonly MAX_NOTIFICATIONS;
+    private cancelNotifyTimer;
+    /** Runs the command line if the job is in TRANSFERRED/ERROR, the flags allow it and it has not yet succeeded for this event. */
+    private maybeNotify;
+    private launchNotifications;
     private clearTimer;
     /** Stops the job's worker (if any) and waits until it has let go of its files. */
     private stopWorker;
@@ -105,7 +117,8 @@ export declare class PortableEngine implements Backend {
     setProxySettings(jobId: string, usage: number, proxyList: string | null, bypassList: string | null): Promise<void>;
     getProxySettings(jobId: string): Promise<ProxySettingsWire>;
     takeOwnership(jobId: string): Promise<void>;
-    setNotifyCmdLine(jobId: string, _program: string | null, _parameters: string | null): Promise<void>;
+    /** SetNotifyCmdLine (spec §3.1): validated, then run at once if the event already happened. */
+    setNotifyCmdLine(jobId: string, program: string | null, parameters: string | null): Promise<void>;
     getNotifyCmdLine(jobId: string): Promise<NotifyCmdLineWire>;
     getReplyProgress(jobId: string): Promise<ReplyProgressWire>;
     /** GetReplyData (spec §3.4): TRANSFERRED or ACKNOWLEDGED; ≤ 1 MiB; no reply → empty. Base64 on the wire. */
@@ -113,8 +126,12 @@ export declare class PortableEngine implements Backend {
     /** SetReplyFileName (spec §3.5): null or "" → generated name; refused once the reply download began. */
     setReplyFileName(jobId: string, name: string | null): Promise<void>;
     getReplyFileName(jobId: string): Promise<string | null>;
+    /** SetCredentials (spec §3.7): validation order 1–5, one credential per (target, scheme), sealed at rest. */
     setCredentials(jobId: string, c: CredentialsInput): Promise<void>;
+    /** RemoveCredentials (spec §3.8): S_OK when removed, S_FALSE when none was set. */
     removeCredentials(jobId: string, target: number, scheme: number): Promise<HResultWire>;
+    /** The job's proxy settings and decrypted credentials for one transfer (memory only). */
+    private transportFor;
     /** Stops every worker at its last checkpoint and closes the store. Jobs resume at the next open. */
     close(): Promise<void>;
 }

@@ -77,3 +77,14 @@ export function agentFor(protocol: 'http:' | 'https:', options?: TlsOptions): ht
   const extra = extraCas(options);
   return extra.length === 0 ? defaultHttpsAgent : httpsAgentTrusting(extra);
 }
+
+/**
+ * The CA list to pass to a TLS connection made outside these shared agents (a keep-alive upload
+ * agent, a tunnel through a proxy, TLS to an https:// proxy), so it trusts exactly what downloads
+ * trust; undefined = Node's default store.
+ */
+export function trustedCa(options?: TlsOptions): string[] | undefined {
+  const extra = extraCas(options);
+  if (extra.length === 0) return undefined;
+  return (httpsAgentTrusting(extra).options.ca as string[] | undefined) ?? undefined;
+}

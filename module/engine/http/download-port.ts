@@ -1,6 +1,7 @@
 // The port between the engine and the HTTP downloader (spec §8). The engine owns job state and the
 // store; the downloader owns one HTTP exchange sequence for one file and the temp file's bytes.
 import type { BitsError } from '../../api/bits-error.js';
+import type { TransportOptions } from '../transport-port.js';
 
 /** What an earlier response told us about the remote file; persisted by the engine. */
 export interface RemoteValidator {
@@ -39,10 +40,16 @@ export interface DownloadRequest {
   idleTimeoutMs?: number;
   /** Maximum redirects followed (default 10). */
   maxRedirects?: number;
-  /** Extra request headers (issue 4 adds auth/proxy through this or an agent). */
+  /** Extra request headers. */
   headers?: Record<string, string>;
   /** TLS settings (extension): extra trusted CAs for HTTPS. */
   tls?: DownloadTlsOptions;
+  /**
+   * The job's proxy settings and credentials (spec §3.7, §4.1). Absent = direct connection, no
+   * credentials. Invalid proxy settings fail the call with BG_E_INVALID_PROXY_INFO; an unanswerable
+   * or rejected challenge with BG_E_HTTP_ERROR_401 / BG_E_HTTP_ERROR_407 (fatal).
+   */
+  transport?: TransportOptions;
 }
 
 /**
@@ -61,6 +68,8 @@ export interface HeadOptions {
   requestTimeoutMs?: number;
   maxRedirects?: number;
   tls?: DownloadTlsOptions;
+  /** As DownloadRequest.transport. */
+  transport?: TransportOptions;
 }
 
 export interface DownloadResult {

@@ -1,6 +1,8 @@
 // The HTTP downloader behind the engine's DownloadPort (spec §8): one file, one call, resuming
 // from the engine's durable offset when the server and the validators allow it.
-import type { DownloadRequest, DownloadResult, HeadOptions, HeadResult, RemoteValidator } from './download-port.js';
+import type { TransportOptions } from '../transport-port.js';
+import { TransportSession } from '../transport/connector.js';
+import type { DownloadRequest, DownloadResult, DownloadTlsOptions, HeadOptions, HeadResult, RemoteValidator } from './download-port.js';
 import { writeBody } from './body-writer.js';
 import { DownloadAbortedError, httpStatusError, missingFileSizeError, remoteFileChangedError } from './errors.js';
 import { openResponse, parseHttpUrl } from './request.js';
@@ -23,15 +25,25 @@ const CHANGES_TOLERATED = 1;
 export async function downloadFile(req: DownloadRequest): Promise<DownloadResult> {
   if (req.signal.aborted) throw new DownloadAbortedError(req.signal.reason);
   parseHttpUrl(req.url); // a bad URL fails before the disk is touched
-  const file = await TempFile.open(req.tempPath);
+  // Proxy settings are validated here, at transfer time (BG_E_INVALID_PROXY_INFO), also before the disk is touched.
+  const session = newSession(req);
   try {
-    return await transfer(req, file);
+    const file = await TempFile.open(req.tempPath);
+    try {
+      return await transfer(req, file, session);
+    } finally {
+      await file.close().catch(() => undefined);
+    }
   } finally {
-    await file.close().catch(() => undefined);
+    session.close();
   }
 }
 
-async function transfer(req: DownloadRequest, file: TempFile): Promise<DownloadResult> {
+function newSession(o: { transport?: TransportOptions; tls?: DownloadTlsOptions; requestTimeoutMs?: number }): TransportSession {
+  return new TransportSession({ transport: o.transport, tls: o.tls, keepAlive: false, connectTimeoutMs: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS });
+}
+
+async function transfer(req: DownloadRequest, file: TempFile, session: TransportSession): Promise<DownloadResult> {
   let plan = planFirstRequest(req.offset, req.validator, await file.size());
   let changes = 0;
   for (;;) {
@@ -43,7 +55,7 @@ async function transfer(req: DownloadRequest, file: TempFile): Promise<DownloadR
       signal: req.signal,
       requestTimeoutMs: req.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       maxRedirects: req.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
-      tls: req.tls,
+      session,
     });
     const verdict = judgeResponse(plan, response.statusCode ?? 0, response.headers, finalUrl);
     if (verdict.kind !== 'accept' && !(verdict.kind === 'changed' && verdict.bodyUsable)) response.destroy();
@@ -108,19 +120,24 @@ async function finish(req: DownloadRequest, file: TempFile, validator: RemoteVal
 
 /** HEAD (following redirects) to learn a file's size and validators, e.g. for multi-file jobs. */
 export async function headFile(url: string, opts: HeadOptions = {}): Promise<HeadResult> {
-  const { response, finalUrl } = await openResponse(url, {
-    method: 'HEAD',
-    headers: opts.headers ?? {},
-    signal: opts.signal ?? new AbortController().signal,
-    requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    maxRedirects: opts.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
-    tls: opts.tls,
-  });
-  response.resume(); // a HEAD response has no body; let the socket finish
-  const status = response.statusCode ?? 0;
-  if (status !== 200) throw httpStatusError(status, finalUrl);
-  // Spec §8: HEAD must return the size; a server that does not cannot serve a multi-file job.
-  const total = contentLength(response.headers);
-  if (total === null) throw missingFileSizeError(finalUrl);
-  return { validator: validatorFrom(response.headers, total), finalUrl };
+  const session = newSession(opts);
+  try {
+    const { response, finalUrl } = await openResponse(url, {
+      method: 'HEAD',
+      headers: opts.headers ?? {},
+      signal: opts.signal ?? new AbortController().signal,
+      requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      maxRedirects: opts.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
+      session,
+    });
+    response.resume(); // a HEAD response has no body; let the socket finish
+    const status = response.statusCode ?? 0;
+    if (status !== 200) throw httpStatusError(status, finalUrl);
+    // Spec §8: HEAD must return the size; a server that does not cannot serve a multi-file job.
+    const total = contentLength(response.headers);
+    if (total === null) throw missingFileSizeError(finalUrl);
+    return { validator: validatorFrom(response.headers, total), finalUrl };
+  } finally {
+    session.close();
+  }
 }

@@ -1,11 +1,13 @@
-// One logical request: send it, wait (bounded) for the response headers, follow redirects the way
-// BITS does by default (silently, no HTTPS→HTTP downgrade), and hand back the final response with
-// its body still unread so the caller can stream it.
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
-import { agentFor, type TlsOptions } from './agents.js';
+// One logical request: send it, wait (bounded) for the response headers, answer 401/407 challenges
+// with the job's credentials (once), follow redirects the way BITS does by default (silently, no
+// HTTPS→HTTP downgrade), and hand back the final response with its body still unread so the caller
+// can stream it.
+import type { IncomingMessage } from 'node:http';
+import type { PreparedRequest, TransportSession } from '../transport/connector.js';
+import { proxyTransportError } from '../transport/proxy-errors.js';
 import {
   DownloadAbortedError,
+  HttpTransferError,
   downgradeRedirectError,
   invalidServerResponseError,
   invalidUrlError,
@@ -22,7 +24,8 @@ export interface OpenOptions {
   /** Connect + response headers, per hop. */
   requestTimeoutMs: number;
   maxRedirects: number;
-  tls?: TlsOptions;
+  /** Route (direct / proxy / tunnel), TLS trust and credentials of the transfer (transport/connector.ts). */
+  session: TransportSession;
 }
 
 export interface OpenedResponse {
@@ -55,9 +58,11 @@ function withoutOriginBoundHeaders(headers: Record<string, string>): Record<stri
 
 export async function openResponse(url: string, opts: OpenOptions): Promise<OpenedResponse> {
   let current = parseHttpUrl(url);
+  // The job's own URL gets its SERVER credentials; redirect targets only if they share its origin.
+  opts.session.trust(current);
   let headers: Record<string, string> = { ...BASE_HEADERS, ...opts.headers };
   for (let redirects = 0; ; redirects++) {
-    const response = await sendOnce(current, headers, opts);
+    const response = await sendAuthenticated(current, headers, opts);
     const status = response.statusCode ?? 0;
     const location = response.headers.location;
     if (!REDIRECT_STATUSES.has(status) || !location) return { response, finalUrl: current.href };
@@ -76,18 +81,35 @@ export async function openResponse(url: string, opts: OpenOptions): Promise<Open
   }
 }
 
+/** One request with its 401/407 answers: a challenge we can answer is answered by sending again. */
+async function sendAuthenticated(url: URL, headers: Record<string, string>, opts: OpenOptions): Promise<IncomingMessage> {
+  const round = opts.session.round(url, opts.method);
+  for (;;) {
+    const response = await sendOnce(url, { ...headers, ...round.headers() }, opts);
+    let again: boolean;
+    try {
+      again = round.retryAfter(response.statusCode ?? 0, response.headers);
+    } catch (e) {
+      response.destroy();
+      throw e;
+    }
+    if (!again) return response;
+    response.destroy(); // a challenge's body is never needed
+  }
+}
+
 /** One HTTP exchange up to the response headers; the timeout and the abort signal cover exactly that. */
 function sendOnce(url: URL, headers: Record<string, string>, opts: OpenOptions): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     if (opts.signal.aborted) return reject(new DownloadAbortedError(opts.signal.reason));
-    let agent: http.Agent;
+    let prepared: PreparedRequest;
     try {
-      agent = agentFor(url.protocol as 'http:' | 'https:', opts.tls);
+      prepared = opts.session.prepare(url, opts.method, headers);
     } catch (e) {
       return reject(e);
     }
-    const lib = url.protocol === 'https:' ? https : http;
-    const req = lib.request(url, { method: opts.method, headers, agent });
+    const { lib, options, proxy } = prepared;
+    const req = prepared.url ? lib.request(prepared.url, options) : lib.request(options);
     let settled = false;
     const settle = () => {
       settled = true;
@@ -104,7 +126,10 @@ function sendOnce(url: URL, headers: Record<string, string>, opts: OpenOptions):
     const timer = setTimeout(() => fail(requestTimeoutError(url.href, opts.requestTimeoutMs)), opts.requestTimeoutMs);
     opts.signal.addEventListener('abort', onAbort, { once: true });
     // Stays attached after the response: late socket errors must not become unhandled 'error's.
-    req.on('error', (e) => fail(transportError(e, url.href)));
+    req.on('error', (e) => {
+      if (e instanceof HttpTransferError) fail(e); // already judged (e.g. a proxy tunnel's 407)
+      else fail(proxy ? proxyTransportError(e, proxy.href, url.href) : transportError(e, url.href));
+    });
     req.on('response', (res) => {
       if (settled) {
         res.destroy();

@@ -1,6 +1,8 @@
 // The HTTP side of one upload call: one keep-alive connection per host (an Agent with maxSockets 1,
-// destroyed when the call ends), one outstanding packet at a time (spec §7.1), the two timers of
-// spec §7.3 step 7, and Fragment bodies streamed from the local file in constant memory.
+// destroyed when the call ends; through a proxy, the connection to it or the CONNECT tunnel), one
+// outstanding packet at a time (spec §7.1), 401/407 answered with the job's credentials (spec §7.3
+// step 6), the two timers of spec §7.3 step 7, and Fragment bodies streamed from the local file in
+// constant memory.
 //
 // Timers: the send timer ([MC-BUP] "upload request timer", 2 min) runs while the request goes out
 // and restarts whenever a body chunk is handed to the socket — a stall, not a slow link, trips it,
@@ -9,11 +11,13 @@
 // ERROR_INTERNET_TIMEOUT.
 import { createReadStream, type ReadStream } from 'node:fs';
 import { once } from 'node:events';
-import http, { type IncomingHttpHeaders } from 'node:http';
-import https from 'node:https';
-import { agentFor } from '../http/agents.js';
+import type http from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { DownloadTlsOptions } from '../http/download-port.js';
-import { requestTimeoutError, transportError } from '../http/errors.js';
+import { HttpTransferError, requestTimeoutError, transportError } from '../http/errors.js';
+import { TransportSession, type PreparedRequest } from '../transport/connector.js';
+import { proxyTransportError } from '../transport/proxy-errors.js';
+import type { TransportOptions } from '../transport-port.js';
 import { BITS_METHOD, type FragmentBody, type Packet } from './packets.js';
 import { localFileChangedError, localReadError, sendTimeoutError, UploadAbortedError } from './upload-errors.js';
 
@@ -24,9 +28,11 @@ export interface ConnectionOptions {
   signal: AbortSignal;
   sendTimeoutMs?: number;
   responseTimeoutMs?: number;
-  /** Extra request headers (auth, proxy); never override the packet's own BITS headers. */
+  /** Extra request headers; never override the packet's own BITS headers. */
   headers?: Record<string, string>;
   tls?: DownloadTlsOptions;
+  /** The job's proxy settings and credentials; absent = direct, none. */
+  transport?: TransportOptions;
 }
 
 export interface AckResponse {
@@ -39,47 +45,51 @@ export interface AckResponse {
 export class SessionConnection {
   private readonly sendTimeoutMs: number;
   private readonly responseTimeoutMs: number;
-  private httpAgent: http.Agent | null = null;
-  private httpsAgent: https.Agent | null = null;
+  // Keep-alive agents (maxSockets 1: one outstanding packet, spec §7.1), proxy route and the
+  // credentials' preemptive answers, all for this call only.
+  private readonly transport: TransportSession;
 
+  /** Throws BG_E_INVALID_PROXY_INFO when the job's proxy settings are invalid (transfer time). */
   constructor(private readonly o: ConnectionOptions) {
     this.sendTimeoutMs = o.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
     this.responseTimeoutMs = o.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
+    this.transport = new TransportSession({ transport: o.transport, tls: o.tls, keepAlive: true, connectTimeoutMs: this.sendTimeoutMs });
   }
 
   /** Ends the call's connections (the server sees the socket close). */
   close(): void {
-    this.httpAgent?.destroy();
-    this.httpsAgent?.destroy();
-    this.httpAgent = this.httpsAgent = null;
+    this.transport.close();
   }
 
-  private agent(protocol: string): http.Agent {
-    if (protocol === 'http:') return (this.httpAgent ??= new http.Agent({ keepAlive: true, maxSockets: 1 }));
-    if (!this.httpsAgent) {
-      // Trust exactly what downloads trust (Node's store + BITS_JOB2_CA_FILE + tls.ca): take the CA
-      // list from the download client's agent rather than rebuilding it here.
-      const { ca } = (agentFor('https:', this.o.tls) as https.Agent).options;
-      this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 1, ...(ca ? { ca } : {}) });
+  /**
+   * Sends one packet; a 401/407 the job's credentials can answer is answered by sending the packet
+   * again — a Fragment with its body — and the next packets carry the answer preemptively.
+   * Resolves with the final response status and headers (the body is discarded).
+   */
+  async send(url: string, packet: Packet): Promise<AckResponse> {
+    if (this.o.signal.aborted) throw new UploadAbortedError(this.o.signal.reason);
+    const target = new URL(url);
+    // Packets only go to the job's URL or its BITS-Host-Id host: both get the SERVER credentials.
+    this.transport.trust(target);
+    const round = this.transport.round(target, BITS_METHOD, { packet: packet.type });
+    for (;;) {
+      const ack = await this.sendOnce(target, url, packet, round.headers());
+      if (!round.retryAfter(ack.status, ack.headers)) return ack;
     }
-    return this.httpsAgent;
   }
 
-  /** Sends one packet and resolves with the response status and headers (the body is discarded). */
-  send(url: string, packet: Packet): Promise<AckResponse> {
+  private sendOnce(target: URL, url: string, packet: Packet, authHeaders: Record<string, string>): Promise<AckResponse> {
     const { signal } = this.o;
     return new Promise<AckResponse>((resolve, reject) => {
       if (signal.aborted) return reject(new UploadAbortedError(signal.reason));
-      let target: URL;
-      let agent: http.Agent;
+      let prepared: PreparedRequest;
       try {
-        target = new URL(url);
-        agent = this.agent(target.protocol);
+        prepared = this.transport.prepare(target, BITS_METHOD, { ...this.o.headers, ...authHeaders, ...packet.headers });
       } catch (e) {
         return reject(e);
       }
-      const lib = target.protocol === 'https:' ? https : http;
-      const req = lib.request(target, { method: BITS_METHOD, headers: { ...this.o.headers, ...packet.headers }, agent });
+      const { lib, options, proxy } = prepared;
+      const req: http.ClientRequest = prepared.url ? lib.request(prepared.url, options) : lib.request(options);
       const stopBody = new AbortController();
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
@@ -104,7 +114,10 @@ export class SessionConnection {
       const sendStalled = () => sendTimeoutError(url, this.sendTimeoutMs);
       arm(this.sendTimeoutMs, sendStalled);
       // Stays attached after the response: late socket errors must not become unhandled 'error's.
-      req.on('error', (e) => fail(transportError(e, url)));
+      req.on('error', (e) => {
+        if (e instanceof HttpTransferError) fail(e); // already judged (e.g. a proxy tunnel's 407)
+        else fail(proxy ? proxyTransportError(e, proxy.href, url) : transportError(e, url));
+      });
       req.on('finish', () => {
         if (!settled) arm(this.responseTimeoutMs, () => requestTimeoutError(url, this.responseTimeoutMs));
       });

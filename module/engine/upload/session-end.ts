@@ -36,7 +36,7 @@ async function endSession(req: SessionEndRequest, kind: 'Close-Session' | 'Cance
   // Same host rule as the upload: the host-id host, unless it has been failing past the fallback timeout.
   const url = fallbackDue(session, (req.now ?? Date.now)()) ? req.url : sessionUrl(req.url, session);
   const retries = Math.max(0, req.retries ?? DEFAULT_END_RETRIES);
-  const conn = new SessionConnection({ signal: req.signal, sendTimeoutMs: req.requestTimeoutMs, responseTimeoutMs: req.responseTimeoutMs, headers: req.headers, tls: req.tls });
+  const conn = new SessionConnection({ signal: req.signal, sendTimeoutMs: req.requestTimeoutMs, responseTimeoutMs: req.responseTimeoutMs, headers: req.headers, tls: req.tls, transport: req.transport });
   try {
     for (let attempt = 0; ; attempt++) {
       const ack = await conn.send(url, packet);

@@ -64,6 +64,7 @@ export async function uploadFile(req: UploadRequest): Promise<UploadResult> {
     responseTimeoutMs: req.responseTimeoutMs,
     headers: req.headers,
     tls: req.tls,
+    transport: req.transport,
   });
   try {
     return { session: await new UploadRun(req, conn).run() };

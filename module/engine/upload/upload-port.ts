@@ -1,6 +1,7 @@
 // The port between the engine and the BITS Upload Protocol client (spec §7.1–§7.3, §7.5, §7.7).
 // The engine owns job state and persistence; the client owns the packets of one session.
 import type { DownloadTlsOptions } from '../http/download-port.js';
+import type { TransportOptions } from '../transport-port.js';
 
 /** Everything needed to continue a session after a pause, a crash or a reboot. Persisted by the engine. */
 export interface UploadSessionState {
@@ -35,9 +36,16 @@ export interface UploadCommonOptions {
    */
   requestTimeoutMs?: number;
   responseTimeoutMs?: number;
-  /** Extra request headers (issue 4: auth/proxy). */
+  /** Extra request headers. */
   headers?: Record<string, string>;
   tls?: DownloadTlsOptions;
+  /**
+   * The job's proxy settings and credentials (spec §3.7, §4.1). Absent = direct, no credentials.
+   * Every packet may be challenged: a 401/407 is answered once with the job's SERVER/PROXY
+   * credentials (a Fragment is re-sent with its body), else fatal BG_E_HTTP_ERROR_401/407; invalid
+   * proxy settings → fatal BG_E_INVALID_PROXY_INFO.
+   */
+  transport?: TransportOptions;
   /** Clock for the host-id fallback timer (ms since epoch). */
   now?: () => number;
 }

@@ -1,0 +1,152 @@
+// The job's credentials for one transfer (a download call, an upload session call): which
+// credential answers which challenge, and the answers remembered for preemptive reuse.
+//
+// Rules (spec §3.7) and decisions:
+// * A 401 is answered with SERVER credentials, a 407 with PROXY credentials, each only with the
+//   credential of the scheme the challenge names (a Basic credential never answers Digest).
+// * Digest is preferred over Basic when both are offered and set (the password does not travel);
+//   among several Digest challenges the server's first usable one wins (RFC 7616 §3.7).
+// * Credentials without a user name (implicit, NTLM/NEGOTIATE logged-on user) are never sent.
+// * After an answer succeeded, later requests of the same transfer to the same origin (SERVER) or
+//   proxy (PROXY) send it preemptively; Digest counts nc up on the cached nonce. The cache dies
+//   with the transfer: nothing of it is persisted.
+import type { JobCredential } from '../../transport-port.js';
+import { AuthScheme, AuthTarget } from '../../../api/enums.js';
+import { authFailedError, type AuthFailureInfo, type AuthProblem, type AuthTargetName } from './auth-errors.js';
+import { basicAuthorization, basicUserProblem } from './basic.js';
+import type { Challenge } from './challenge.js';
+import { digestAuthorization, readDigestChallenge, type DigestChallenge } from './digest.js';
+
+/** A protection space: who asks (target) and where (origin, or proxy href). */
+export interface AuthSpace {
+  target: AuthTargetName;
+  key: string;
+}
+
+/** The context of an answer, for the error message when there is none. */
+export interface AuthContext {
+  url: string;
+  proxy?: string;
+  credentialsInProxyUrl?: boolean;
+  data?: Record<string, unknown>;
+}
+
+interface Answer {
+  scheme: 'basic' | 'digest';
+  cred: JobCredential & { userName: string; password: string };
+  digest?: DigestChallenge;
+  nc: number;
+}
+
+function explicit(c: JobCredential): c is JobCredential & { userName: string; password: string } {
+  return c.userName !== null && c.password !== null;
+}
+
+const SUPPORTED = new Set(['basic', 'digest']);
+
+export class Authenticator {
+  private readonly answers = new Map<string, Answer>();
+
+  constructor(private readonly credentials: readonly JobCredential[]) {}
+
+  private static id(space: AuthSpace): string {
+    return `${space.target} ${space.key}`;
+  }
+
+  private credentialFor(target: AuthTargetName, scheme: number): (JobCredential & { userName: string; password: string }) | undefined {
+    const t = target === 'SERVER' ? AuthTarget.SERVER : AuthTarget.PROXY;
+    const c = this.credentials.find((x) => x.target === t && x.scheme === scheme);
+    return c && explicit(c) ? c : undefined;
+  }
+
+  private header(a: Answer, method: string, uri: string): string {
+    if (a.scheme === 'basic') return basicAuthorization(a.cred.userName, a.cred.password);
+    a.nc += 1;
+    return digestAuthorization({ challenge: a.digest!, userName: a.cred.userName, password: a.cred.password, method, uri, nc: a.nc });
+  }
+
+  /** The remembered answer for this space, as a header value, or undefined. */
+  preemptive(space: AuthSpace, method: string, uri: string): string | undefined {
+    const a = this.answers.get(Authenticator.id(space));
+    return a ? this.header(a, method, uri) : undefined;
+  }
+
+  /** Forget the remembered answer (it was refused). */
+  forget(space: AuthSpace): void {
+    this.answers.delete(Authenticator.id(space));
+  }
+
+  /** What was last answered in this space (for the "rejected" message). */
+  answered(space: AuthSpace): { scheme: string; userName: string } | undefined {
+    const a = this.answers.get(Authenticator.id(space));
+    return a && { scheme: a.scheme, userName: a.cred.userName };
+  }
+
+  /**
+   * A stale=true Digest challenge for the realm we answered: the credentials were right, only the
+   * nonce expired (RFC 7616 §3.3). Returns the new header, or undefined when this is not that case.
+   */
+  renewStale(space: AuthSpace, challenges: readonly Challenge[], method: string, uri: string): string | undefined {
+    const a = this.answers.get(Authenticator.id(space));
+    if (!a || a.scheme !== 'digest') return undefined;
+    for (const ch of challenges) {
+      if (ch.name !== 'digest') continue;
+      const d = readDigestChallenge(ch);
+      if ('unusable' in d || !d.stale || d.realm !== a.digest!.realm) continue;
+      a.digest = d;
+      a.nc = 0;
+      return this.header(a, method, uri);
+    }
+    return undefined;
+  }
+
+  /** Answers a fresh challenge (and remembers the answer), or throws the fatal 401/407. */
+  answer(space: AuthSpace, challenges: readonly Challenge[], method: string, uri: string, ctx: AuthContext): string {
+    const unusable: string[] = [];
+    let basic: Answer | undefined;
+    let digest: Answer | undefined;
+    for (const ch of challenges) {
+      if (ch.name === 'digest' && !digest) {
+        const cred = this.credentialFor(space.target, AuthScheme.DIGEST);
+        if (!cred) continue;
+        const d = readDigestChallenge(ch);
+        if ('unusable' in d) unusable.push(d.unusable);
+        else digest = { scheme: 'digest', cred, digest: d, nc: 0 };
+      } else if (ch.name === 'basic' && !basic) {
+        const cred = this.credentialFor(space.target, AuthScheme.BASIC);
+        if (!cred) continue;
+        const why = basicUserProblem(cred.userName);
+        if (why) unusable.push(why);
+        else basic = { scheme: 'basic', cred, nc: 0 };
+      }
+    }
+    const chosen = digest ?? basic;
+    if (chosen) {
+      this.answers.set(Authenticator.id(space), chosen);
+      return this.header(chosen, method, uri);
+    }
+    throw this.failure(space, challenges, ctx, unusable);
+  }
+
+  private failure(space: AuthSpace, challenges: readonly Challenge[], ctx: AuthContext, unusable: string[]): Error {
+    let problem: AuthProblem;
+    const supported = [...new Set(challenges.map((c) => c.name).filter((n) => SUPPORTED.has(n)))];
+    if (challenges.length === 0) problem = { kind: 'no-challenge' };
+    else if (unusable.length) problem = { kind: 'unusable', why: unusable.join('; ') };
+    else if (supported.length === 0) problem = { kind: 'unsupported', schemes: [...new Set(challenges.map((c) => c.scheme))] };
+    else {
+      const t = space.target === 'SERVER' ? AuthTarget.SERVER : AuthTarget.PROXY;
+      const implicitOnly = this.credentials.some((c) => c.target === t && c.userName === null);
+      problem = { kind: 'no-credentials', schemes: supported, implicitOnly };
+    }
+    return this.error(space, challenges, ctx, problem);
+  }
+
+  error(space: AuthSpace, challenges: readonly Challenge[], ctx: AuthContext, problem: AuthProblem): Error {
+    const info: AuthFailureInfo = { target: space.target, url: ctx.url, offered: challenges, problem };
+    if (ctx.proxy) info.proxy = ctx.proxy;
+    if (ctx.credentialsInProxyUrl) info.credentialsInProxyUrl = true;
+    if (ctx.data) info.data = ctx.data;
+    return authFailedError(info);
+  }
+}

@@ -1,0 +1,111 @@
+// HTTPS through a proxy: `CONNECT host:port` to the proxy, then TLS to the origin inside the tunnel
+// (SNI = origin host, the origin's certificate checked against the same CAs as a direct
+// connection). A 407 to the CONNECT is answered with the job's PROXY credentials (auth-round.ts);
+// the answer is remembered, so later tunnels of the same transfer send it at once.
+//
+// TunnelAgent plugs this into node:https: its createConnection builds the tunnel asynchronously,
+// so keep-alive (one tunnel per upload session) and pooling work as for direct connections.
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import { requestTimeoutError } from '../http/errors.js';
+import { AuthRound } from './auth/auth-round.js';
+import type { AuthContext, Authenticator } from './auth/authenticator.js';
+import { proxyTransportError, tunnelRefusedError } from './proxy-errors.js';
+import type { ProxyServer } from './proxy-syntax.js';
+
+export interface TunnelOptions {
+  proxy: ProxyServer;
+  auth: Authenticator;
+  /** CAs for TLS to an https:// proxy (and, in TunnelAgent, to the origin). */
+  ca?: string[];
+  /** Limit for each CONNECT exchange (connect + response head). */
+  timeoutMs: number;
+  /** Message context of a 407 (URL, proxy, data). */
+  context(host: string, port: number): AuthContext;
+}
+
+function authority(host: string, port: number): string {
+  return `${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
+}
+
+interface ConnectAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  socket: Duplex;
+}
+
+/** One CONNECT exchange on a fresh connection to the proxy. */
+function connectOnce(o: TunnelOptions, target: string, authHeaders: Record<string, string>, url: string): Promise<ConnectAnswer> {
+  return new Promise((resolve, reject) => {
+    const { proxy } = o;
+    const common = { host: proxy.host, port: proxy.port, method: 'CONNECT', path: target, headers: { Host: target, ...authHeaders }, agent: false as const };
+    const req =
+      proxy.protocol === 'https:'
+        ? https.request({ ...common, ...(o.ca ? { ca: o.ca } : {}), ...(net.isIP(proxy.host) ? {} : { servername: proxy.host }) })
+        : http.request(common);
+    let done = false;
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      req.destroy();
+      reject(requestTimeoutError(proxy.href, o.timeoutMs));
+    }, o.timeoutMs);
+    req.once('connect', (res: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      clearTimeout(timer);
+      if (done) return socket.destroy();
+      done = true;
+      if (head.length) socket.unshift(head);
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, socket });
+    });
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      if (done) return;
+      done = true;
+      reject(proxyTransportError(e, proxy.href, url));
+    });
+    req.end();
+  });
+}
+
+/** A raw tunnel to host:port (plain bytes; TLS is the caller's). */
+export async function openTunnel(o: TunnelOptions, host: string, port: number): Promise<Duplex> {
+  const target = authority(host, port);
+  const ctx = o.context(host, port);
+  const round = new AuthRound(o.auth, 'CONNECT', { server: null, proxy: { space: { target: 'PROXY', key: o.proxy.href }, uri: target }, trustedOrigins: [] }, ctx);
+  for (;;) {
+    const answer = await connectOnce(o, target, round.headers(), ctx.url);
+    if (answer.status >= 200 && answer.status < 300) return answer.socket;
+    answer.socket.destroy();
+    if (answer.status === 407 && round.retryAfter(407, answer.headers)) continue;
+    throw tunnelRefusedError(answer.status, o.proxy.href, ctx.url);
+  }
+}
+
+/** An https.Agent whose connections are TLS inside a CONNECT tunnel. */
+export class TunnelAgent extends https.Agent {
+  constructor(
+    private readonly tunnel: TunnelOptions,
+    options: https.AgentOptions,
+  ) {
+    super(options);
+  }
+
+  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+    const host = String(options.host ?? options.hostname ?? 'localhost').replace(/^\[(.*)\]$/, '$1');
+    const port = Number(options.port ?? 443);
+    openTunnel(this.tunnel, host, port).then(
+      (raw) => {
+        // Same TLS options Node's own https.Agent would use (CA list, servername from the Host
+        // header, rejectUnauthorized), over the tunnel instead of a new TCP connection.
+        const { servername } = options as tls.ConnectionOptions;
+        const secure = tls.connect({ ...(options as tls.ConnectionOptions), socket: raw as net.Socket, ...(servername ? { servername } : {}) });
+        callback?.(null, secure);
+      },
+      (e: Error) => callback?.(e, undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
+}

@@ -1,0 +1,157 @@
+// A real squid for proxy tests: a private instance (own config, pid, logs, no cache) listening on
+// 127.0.0.1:<ephemeral>, run in the foreground (`squid -N`) and stopped by PID. Optionally it
+// requires proxy Basic auth (basic_ncsa_auth + an htpasswd file made with openssl).
+//
+// Squid comes from the Debian package squid (CI installs it in .ci/run). When it is missing the
+// helper throws: a proxy test that silently skips proves nothing.
+//
+// Facts checked against squid 5.7: it forwards extension methods such as BITS_POST with their body
+// unchanged; it passes Range through when nothing is cached; it logs a CONNECT only when the tunnel
+// closes (so readers poll: waitForLog).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findFreePort, running, stopProcess, waitForPort } from './nginx.js';
+
+export interface SquidOptions {
+  /** Require proxy Basic auth (407 without it) for this user. */
+  basicAuth?: { user: string; password: string; realm?: string };
+}
+
+export interface SquidServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  host: string;
+  port: number;
+  pid: number;
+  /** One line per request: `METHOD URL STATUS USER` (USER is `-` when none; URL is host:port for CONNECT). */
+  accessLogPath: string;
+  readAccessLog(): Promise<string[]>;
+  /** Polls the access log until a line satisfies `match` (squid logs a tunnel only when it closes). */
+  waitForLog(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const SQUID_PACKAGE = 'squid';
+const NCSA_AUTH = '/usr/lib/squid/basic_ncsa_auth';
+
+function findSquid(): string {
+  const candidates = process.env.SQUID_BIN ? [process.env.SQUID_BIN] : ['/usr/sbin/squid', '/usr/bin/squid'];
+  const found = candidates.find((p) => existsSync(p));
+  if (found) return found;
+  const where = process.env.CI ? 'CI must install it (.ci/run)' : 'install it';
+  throw new Error(`squid is not installed (looked in ${candidates.join(', ')}): ${where} with "apt-get install -y ${SQUID_PACKAGE}", or set SQUID_BIN.`);
+}
+
+function htpasswdLine(user: string, password: string): string {
+  const hash = execFileSync('openssl', ['passwd', '-apr1', '-stdin'], { input: password, stdio: ['pipe', 'pipe', 'pipe'] }).toString().trim();
+  return `${user}:${hash}\n`;
+}
+
+function squidConfig(dir: string, port: number, o: SquidOptions): string {
+  const asRoot = process.getuid?.() === 0;
+  const auth = o.basicAuth
+    ? [
+        `auth_param basic program ${NCSA_AUTH} ${dir}/passwd`,
+        `auth_param basic realm ${(o.basicAuth.realm ?? 'bits-job2 test proxy').replace(/[\r\n]/g, '')}`,
+        'auth_param basic children 2',
+        'acl authed proxy_auth REQUIRED',
+        'http_access deny !localnet',
+        'http_access allow authed',
+        'http_access deny all',
+      ]
+    : ['http_access allow localnet', 'http_access deny all'];
+  return [
+    `http_port 127.0.0.1:${port}`,
+    'visible_hostname bits-job2-test-squid',
+    // Root squid switches to this user, which must be able to write the (0777) private dir.
+    ...(asRoot ? ['cache_effective_user proxy'] : []),
+    `pid_filename ${dir}/squid.pid`,
+    `cache_log ${dir}/cache.log`,
+    'logformat bits %rm %ru %>Hs %un',
+    `access_log stdio:${dir}/access.log bits`,
+    'cache_store_log none',
+    'cache deny all',
+    'cache_mem 8 MB',
+    `coredump_dir ${dir}`,
+    'pinger_enable off',
+    'netdb_filename none',
+    'shutdown_lifetime 0 seconds',
+    // Tests use 127.0.0.1 servers on ephemeral ports: no Safe_ports/SSL_ports restrictions.
+    'acl localnet src 127.0.0.1/32',
+    ...auth,
+    '',
+  ].join('\n');
+}
+
+export async function startSquid(o: SquidOptions = {}): Promise<SquidServer> {
+  const bin = findSquid();
+  if (o.basicAuth && !existsSync(NCSA_AUTH)) throw new Error(`${NCSA_AUTH} is missing: install the squid package ("apt-get install -y ${SQUID_PACKAGE}").`);
+  const dir = await mkdtemp(join(tmpdir(), 'bits-squid-'));
+  try {
+    await chmod(dir, 0o777);
+    if (o.basicAuth) {
+      await writeFile(join(dir, 'passwd'), htpasswdLine(o.basicAuth.user, o.basicAuth.password));
+      await chmod(join(dir, 'passwd'), 0o644);
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startOnce(bin, dir, o);
+      } catch (e) {
+        if (attempt >= 3 || !/in use|did not listen/i.test((e as Error).message)) throw e;
+      }
+    }
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function startOnce(bin: string, dir: string, o: SquidOptions): Promise<SquidServer> {
+  const port = await findFreePort();
+  const conf = join(dir, 'squid.conf');
+  await writeFile(conf, squidConfig(dir, port, o));
+  await chmod(conf, 0o644);
+  const child = spawn(bin, ['-N', '-d', '1', '-f', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  running.add(child.pid!);
+  try {
+    await waitForPort(port, child, 15_000, 'squid');
+  } catch (e) {
+    await stopProcess(child);
+    running.delete(child.pid!);
+    const log = existsSync(join(dir, 'cache.log')) ? readFileSync(join(dir, 'cache.log'), 'utf8') : '';
+    throw new Error(`${(e as Error).message}\n${stderr.slice(-4000)}${log.slice(-4000)}`);
+  }
+  const accessLogPath = join(dir, 'access.log');
+  const readAccessLog = async () => (existsSync(accessLogPath) ? (await readFile(accessLogPath, 'utf8')).split('\n').filter(Boolean) : []);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: '127.0.0.1',
+    port,
+    pid: child.pid!,
+    accessLogPath,
+    readAccessLog,
+    waitForLog: async (match, timeoutMs = 5000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = (await readAccessLog()).find(match);
+        if (hit) return hit;
+        if (Date.now() > deadline) throw new Error(`squid logged no matching line within ${timeoutMs} ms:\n${(await readAccessLog()).join('\n')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    stop: async () => {
+      await stopProcess(child);
+      running.delete(child.pid!);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
