@@ -3,11 +3,12 @@
 //   1. a download from a loopback HTTP server of the demo's own (`transfer`, with a progress bar);
 //   2. an upload-reply job against `bits-job2 serve --echo-reply` (our BITS upload server, whose
 //      reply handler answers with the size and sha256 it received): upload progress, then reply
-//      progress, then the reply data and the reply file name (IBackgroundCopyJob2), then Complete.
+//      progress, the notify command line run by the service at TRANSFERRED, then the reply data and
+//      the reply file name (IBackgroundCopyJob2), then Complete.
 // It uses its own state directory, so it never touches your real queue, and stops what it started.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +86,12 @@ try {
   writeFileSync(inventory, payload);
   const id = await must(['create', 'inventory', '--type', 'UPLOAD_REPLY'], true);
   await must(['add-file', id, `${uploadUrl}inventory.bin`, inventory], true);
+  // The notify command line (IBackgroundCopyJob2::SetNotifyCmdLine): the service runs it, without a
+  // shell, when the job reaches TRANSFERRED — here a one-line Node program that leaves a note.
+  const note = join(work, 'notified.txt');
+  const script = `require('fs').writeFileSync(process.argv[1], 'notify program ran for job ' + process.argv[2] + ' at ' + new Date().toISOString())`;
+  await must(['set-notify-cmdline', id, '--program', process.execPath, ...['-e', script, note, id].map((a) => `--arg=${a}`)], true);
+  await must(['get-notify-cmdline', id], true);
   await must(['resume', id], true);
   let last = '';
   for (;;) {
@@ -97,6 +104,9 @@ try {
     if (info.state === 'ERROR') throw new Error('the upload-reply job failed: see bits-job2 info ' + id);
     await new Promise((r) => setTimeout(r, 100));
   }
+  for (let i = 0; i < 100 && !existsSync(note); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!existsSync(note)) throw new Error('the notify command line did not run');
+  console.log(`   ${readFileSync(note, 'utf8')}`);
   const reply = await must(['get-reply-data', id], true);
   const replyFile = await must(['get-reply-file', id], true);
   await must(['complete', id], true);

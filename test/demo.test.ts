@@ -14,6 +14,7 @@ test('the demo: a download and an upload-reply cycle through the service, checke
   assert.match(r.stdout, /TRANSFERRED\s+upload 25165824\/25165824 B\s+reply (\d+)\/\1 B/, 'reply progress complete');
   assert.match(r.stdout, /get-reply-data [0-9a-f-]+\n\s+received 25165824 bytes sha256 [0-9a-f]{64}/);
   assert.match(r.stdout, /get-reply-file [0-9a-f-]+\n\s+\/\S+\.reply/);
+  assert.match(r.stdout, /notify program ran for job [0-9a-f-]{36} at \d{4}-/, 'the service ran the notify command line');
   assert.match(r.stdout, /demo OK/);
   const state = /service state: (\/tmp\/bits-job2-demo-\w+)/.exec(r.stdout)?.[1];
   assert.ok(state, 'the demo names its state dir');

@@ -1,0 +1,179 @@
+// A real Apache httpd for Digest tests: a private instance (own ServerRoot, config, pid, logs,
+// mutex dir) listening on 127.0.0.1:<ephemeral>, run in the foreground as one process
+// (`apache2 -X`) and stopped by PID. It serves `root` at `/` and, behind mod_auth_digest
+// (AuthType Digest, AuthDigestAlgorithm MD5, qop=auth, an htdigest-format user file), at
+// `/digest/` — static files with ETag and Range, like any BITS download server.
+//
+// Facts checked against Apache 2.4 (Debian): mod_auth_digest knows only MD5 — "AuthDigestAlgorithm
+// SHA-256" and even "MD5-sess" are configuration errors — so SHA-256 is tested against a node:http
+// fixture instead. Apache refuses to serve as root: started by root it switches to nobody/nogroup,
+// so the helper makes `root` and its own directory world-readable (0755/0644).
+//
+// apache2 comes from the Debian package apache2 (CI installs it in .ci/run). When it is missing
+// the helper throws: a test that silently skips proves nothing.
+import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findFreePort, running, stopProcess, waitForPort } from './nginx.js';
+
+export interface ApacheOptions {
+  /** Directory served at `/` and (with digestAuth) at the Digest location; made world-readable. */
+  root: string;
+  digestAuth?: {
+    user: string;
+    password: string;
+    realm?: string;
+    /** Default `/digest/`. */
+    location?: string;
+    /** AuthDigestNonceLifetime in seconds (default Apache's 300): short values make nonces go stale. */
+    nonceLifetimeSeconds?: number;
+  };
+}
+
+export interface ApacheServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  pid: number;
+  /** One line per request: `METHOD URI STATUS USER range="…"` (USER `-` when none). */
+  accessLogPath: string;
+  readAccessLog(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+const APACHE_PACKAGE = 'apache2';
+const MODULES = '/usr/lib/apache2/modules';
+
+function findApache(): string {
+  const candidates = process.env.APACHE_BIN ? [process.env.APACHE_BIN] : ['/usr/sbin/apache2', '/usr/sbin/httpd'];
+  const found = candidates.find((p) => existsSync(p));
+  if (found) return found;
+  const where = process.env.CI ? 'CI must install it (.ci/run)' : 'install it';
+  throw new Error(`apache2 is not installed (looked in ${candidates.join(', ')}): ${where} with "apt-get install -y ${APACHE_PACKAGE}", or set APACHE_BIN.`);
+}
+
+/** htdigest format: user:realm:MD5(user:realm:password) — what `htdigest -c` writes. */
+function htdigestLine(user: string, realm: string, password: string): string {
+  return `${user}:${realm}:${createHash('md5').update(`${user}:${realm}:${password}`).digest('hex')}\n`;
+}
+
+function apacheConfig(dir: string, port: number, o: ApacheOptions): string {
+  const mod = (name: string, file: string) => `LoadModule ${name}_module ${MODULES}/mod_${file}.so`;
+  const d = o.digestAuth;
+  const root = o.root.replace(/\/$/, '');
+  const digest = d
+    ? [
+        `Alias ${d.location ?? '/digest/'} ${root}/`,
+        `<Location ${d.location ?? '/digest/'}>`,
+        '  AuthType Digest',
+        `  AuthName "${d.realm ?? 'bits-job2 digest'}"`,
+        `  AuthDigestDomain ${d.location ?? '/digest/'}`,
+        '  AuthDigestProvider file',
+        `  AuthUserFile ${dir}/htdigest`,
+        '  AuthDigestAlgorithm MD5',
+        ...(d.nonceLifetimeSeconds !== undefined ? [`  AuthDigestNonceLifetime ${d.nonceLifetimeSeconds}`] : []),
+        '  Require valid-user',
+        '</Location>',
+      ]
+    : [];
+  return [
+    `ServerRoot ${dir}`,
+    `Listen 127.0.0.1:${port}`,
+    mod('mpm_event', 'mpm_event'),
+    mod('authn_core', 'authn_core'),
+    mod('authn_file', 'authn_file'),
+    mod('authz_core', 'authz_core'),
+    mod('authz_user', 'authz_user'),
+    mod('auth_digest', 'auth_digest'),
+    mod('alias', 'alias'),
+    mod('mime', 'mime'),
+    'TypesConfig /etc/mime.types',
+    // Ignored unless started by root, which Apache refuses to serve as.
+    'User nobody',
+    'Group nogroup',
+    'ServerName 127.0.0.1',
+    `PidFile ${dir}/httpd.pid`,
+    `DefaultRuntimeDir ${dir}`,
+    `Mutex file:${dir} default`,
+    `ErrorLog ${dir}/error.log`,
+    'LogLevel warn',
+    'LogFormat "%m %U %>s %u range=\\"%{Range}i\\"" bits',
+    `CustomLog ${dir}/access.log bits`,
+    'KeepAliveTimeout 5',
+    `DocumentRoot ${root}`,
+    `<Directory ${root}>`,
+    '  Require all granted',
+    '</Directory>',
+    ...digest,
+    '',
+  ].join('\n');
+}
+
+async function worldReadable(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await worldReadable(p);
+    else if (e.isFile()) await chmod(p, 0o644);
+  }
+}
+
+export async function startApache(o: ApacheOptions): Promise<ApacheServer> {
+  const bin = findApache();
+  if (!existsSync(`${MODULES}/mod_auth_digest.so`)) throw new Error(`${MODULES}/mod_auth_digest.so is missing: install "${APACHE_PACKAGE}".`);
+  const dir = await mkdtemp(join(tmpdir(), 'bits-apache-'));
+  try {
+    await chmod(dir, 0o755);
+    await worldReadable(o.root);
+    if (o.digestAuth) {
+      const d = o.digestAuth;
+      await writeFile(join(dir, 'htdigest'), htdigestLine(d.user, d.realm ?? 'bits-job2 digest', d.password), { mode: 0o644 });
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startOnce(bin, dir, o);
+      } catch (e) {
+        if (attempt >= 3 || !/in use|Address already/i.test((e as Error).message)) throw e;
+      }
+    }
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function startOnce(bin: string, dir: string, o: ApacheOptions): Promise<ApacheServer> {
+  const port = await findFreePort();
+  const conf = join(dir, 'httpd.conf');
+  await writeFile(conf, apacheConfig(dir, port, o), { mode: 0o644 });
+  const child = spawn(bin, ['-X', '-f', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  running.add(child.pid!);
+  try {
+    await waitForPort(port, child, 15_000, 'apache2');
+  } catch (e) {
+    await stopProcess(child);
+    running.delete(child.pid!);
+    const log = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '';
+    throw new Error(`${(e as Error).message}\n${stderr.slice(-4000)}${log.slice(-4000)}`);
+  }
+  const accessLogPath = join(dir, 'access.log');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    accessLogPath,
+    readAccessLog: async () => (existsSync(accessLogPath) ? (await readFile(accessLogPath, 'utf8')).split('\n').filter(Boolean) : []),
+    stop: async () => {
+      await stopProcess(child);
+      running.delete(child.pid!);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
