@@ -111,7 +111,7 @@ async function main(): Promise<void> {
       findings.downloadNoCheckpoints.ms.push(b.pollMs);
       progress(`run ${i}/${runs} bits-job2 without periodic checkpoints ${b.pollMs.toFixed(0)} ms`);
     }
-    progress('download: bare Node write loops (today\'s pattern vs batched + overlapped), interleaved with curl');
+    progress('download: bare Node write loops (today\'s pattern, writeSync, 1 MiB batches), interleaved with curl');
     findings.downloadProbe = await runDownloadProbe(fixture, runs);
   }
   if (want(!verdicts.rss.met)) {

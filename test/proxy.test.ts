@@ -4,6 +4,7 @@
 // Range resume, bypass (squid never sees the request), TLS to the proxy itself, BITS_POST uploads.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { test } from 'uvu';
@@ -18,6 +19,8 @@ import { proxyPlan } from '../module/engine/transport/proxy.js';
 import type { JobProxySettings, TransportOptions } from '../module/engine/transport-port.js';
 import { closeSession, uploadFile } from '../module/engine/upload/upload-client.js';
 import { NEW_SESSION } from '../module/engine/upload/upload-port.js';
+import { acceptBitsPost } from '../module/server/bits-post-shim.js';
+import { createBitsUploadHandler } from '../module/server/handler.js';
 import { startBitsServer, type RunningBitsServer } from '../module/server/serve.js';
 import { makeUploadFile } from './helpers/bits-fixture-server.js';
 import { findFreePort, makeTestCertificates, startNginx, type NginxServer } from './helpers/nginx.js';
@@ -322,6 +325,44 @@ test('BITS upload through squid: every packet is BITS_POST in absolute form; the
   assert.is(await sha256File(work.file('uploads/through-squid.bin')), f.sha256);
   const posts = (await squid.readAccessLog()).filter((l) => l.startsWith(`BITS_POST ${url} 200`));
   assert.ok(posts.length >= 5, `Create-Session, 4 fragments, Close-Session through squid: ${posts.length}`);
+});
+
+test('BITS upload over HTTPS through squid: one CONNECT tunnel carries the whole session (keep-alive)', async () => {
+  const certs = await makeTestCertificates(work.file('bits-tls'));
+  const [key, cert, bitsCa] = await Promise.all([readFile(certs.keyFile), readFile(certs.certFile), readFile(certs.caFile, 'utf8')]);
+  await mkdir(work.file('uploads-tls'));
+  const handler = createBitsUploadHandler({ root: work.file('uploads-tls'), urlPrefix: '/up' });
+  await handler.ready;
+  const server = https.createServer({ key, cert }, (req, res) => void handler.handle(req, res));
+  acceptBitsPost(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const authority = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const url = `https://${authority}/up/tls.bin`;
+    const f = await makeUploadFile(work.file('up-tls.bin'), 2 * 1024 * 1024 + 3);
+    const transport = override(`${squid.host}:${squid.port}`);
+    const { session } = await uploadFile({
+      url,
+      signal: new AbortController().signal,
+      localPath: f.path,
+      expectedFile: f.expectedFile,
+      wantReply: false,
+      session: { ...NEW_SESSION },
+      onSession: () => undefined,
+      initialFragment: 512 * 1024,
+      maxFragment: 512 * 1024,
+      tls: { ca: bitsCa },
+      transport,
+    });
+    await squid.waitForLog((l) => l === `CONNECT ${authority} 200 -`);
+    assert.is((await squid.readAccessLog()).filter((l) => l.startsWith(`CONNECT ${authority} `)).length, 1, 'Create-Session and 5 fragments in one tunnel');
+    await closeSession({ url, session, signal: new AbortController().signal, tls: { ca: bitsCa }, transport });
+    assert.is(await sha256File(work.file('uploads-tls/tls.bin')), f.sha256);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+    await handler.close();
+  }
 });
 
 test('invalid proxy settings fail the transfer at its start: fatal BG_E_INVALID_PROXY_INFO, nothing sent', async () => {

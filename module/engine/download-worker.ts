@@ -2,6 +2,7 @@
 // temp file next to the destination, checkpointing progress into the store (spec §8, §5.4).
 import type { FileRecord, JobRecord } from './job-record.js';
 import type { DownloadTlsOptions, RemoteValidator } from './http/download-port.js';
+import type { TransportOptions } from './transport-port.js';
 import { downloadFile, headFile } from './http/download.js';
 
 export interface WorkerHost {
@@ -15,6 +16,8 @@ export interface WorkerHost {
   restarted(job: JobRecord, file: FileRecord): void;
   /** A file finished; persist. */
   fileDone(job: JobRecord, file: FileRecord): void;
+  /** The job's proxy settings and decrypted credentials (memory only, per transfer). */
+  transport(job: JobRecord): TransportOptions;
   /** Options for the downloader (timeouts, TLS CA, checkpoint rate). */
   readonly downloadOptions: { checkpointIntervalMs?: number; checkpointBytes?: number; requestTimeoutMs?: number; idleTimeoutMs?: number; tls?: DownloadTlsOptions };
 }
@@ -29,13 +32,14 @@ function applyValidator(file: FileRecord, v: RemoteValidator, finalUrl?: string)
 /** Resolves when every file is transferred; rejects with a TransferFailure, or an AbortError when stopped. */
 export async function runDownloadJob(job: JobRecord, host: WorkerHost, signal: AbortSignal): Promise<void> {
   const pending = job.files.filter((f) => !f.transferred);
+  const transport = host.transport(job);
   // Like Windows for multi-file jobs: learn the sizes first so BytesTotal is known early. A HEAD
   // failure is not fatal here — the GET of that file reports the real error in order.
   if (pending.length > 1) {
     for (const f of pending) {
       if (f.bytesTotal !== null || f.bytesTransferred > 0) continue;
       try {
-        const head = await headFile(f.remoteName, { signal, requestTimeoutMs: host.downloadOptions.requestTimeoutMs, tls: host.downloadOptions.tls });
+        const head = await headFile(f.remoteName, { signal, requestTimeoutMs: host.downloadOptions.requestTimeoutMs, tls: host.downloadOptions.tls, transport });
         if (head.validator.totalSize !== null) f.bytesTotal = head.validator.totalSize;
       } catch (e) {
         if ((e as Error).name === 'AbortError') throw e;
@@ -53,6 +57,7 @@ export async function runDownloadJob(job: JobRecord, host: WorkerHost, signal: A
       offset: file.bytesTransferred,
       validator,
       signal,
+      transport,
       ...host.downloadOptions,
       onResponse: ({ validator: v, finalUrl, restarted, offset }) => {
         applyValidator(file, v, finalUrl);

@@ -322,6 +322,7 @@ export class PortableEngine implements Backend {
 
   private makeWorkerHost(): WorkerHost {
     return {
+      transport: (job) => this.transportFor(job),
       downloadOptions: { ...(this.options.download ?? {}) },
       connected: (job) => {
         if (job.state === JobState.CONNECTING) this.setState(job, JobState.TRANSFERRING);
@@ -367,6 +368,7 @@ export class PortableEngine implements Backend {
         job.firstTransientAt = null;
       },
       replyPath: (job) => this.replyPath(job)!,
+      transport: (job) => this.transportFor(job),
     };
   }
 
@@ -638,7 +640,7 @@ export class PortableEngine implements Backend {
   private cancelRemoteSession(job: JobRecord): void {
     const session = job.upload!.session;
     const url = job.files[0]!.remoteName;
-    void cancelSession({ url, session, signal: AbortSignal.timeout(60_000), tls: this.options.download?.tls })
+    void cancelSession({ url, session, signal: AbortSignal.timeout(60_000), tls: this.options.download?.tls, transport: this.transportFor(job) })
       .then(() => this.log(`job ${job.id}: upload session cancelled on the server`))
       .catch((e: Error) => this.log(`job ${job.id}: Cancel-Session failed: ${e.message}`));
   }

@@ -7,6 +7,7 @@ import { ErrorContext, JobType } from '../api/enums.js';
 import { HR } from '../api/hresult.js';
 import { downloadFile } from './http/download.js';
 import type { DownloadTlsOptions } from './http/download-port.js';
+import type { TransportOptions } from './transport-port.js';
 import type { JobRecord, ReplyRecord } from './job-record.js';
 import { NEW_SESSION } from './upload/upload-port.js';
 import { closeSession, uploadFile } from './upload/upload-client.js';
@@ -19,6 +20,8 @@ export interface UploadHost {
   replyProgress(job: JobRecord, position: number): void;
   /** Absolute path the reply will be published under (explicit or generated). */
   replyPath(job: JobRecord): string;
+  /** The job's proxy settings and decrypted credentials (memory only, per transfer). */
+  transport(job: JobRecord): TransportOptions;
   now(): number;
   readonly options: { requestTimeoutMs?: number; responseTimeoutMs?: number; checkpointIntervalMs?: number; checkpointBytes?: number; tls?: DownloadTlsOptions };
 }
@@ -47,6 +50,7 @@ export async function runUploadJob(job: JobRecord, host: UploadHost, signal: Abo
     requestTimeoutMs: host.options.requestTimeoutMs,
     responseTimeoutMs: host.options.responseTimeoutMs,
     tls: host.options.tls,
+    transport: host.transport(job),
     now: () => host.now(),
   };
   let connected = false;
@@ -79,7 +83,7 @@ export async function runUploadJob(job: JobRecord, host: UploadHost, signal: Abo
   }
   connect();
 
-  if (job.type === JobType.UPLOAD_REPLY) await downloadReply(job, host, signal);
+  if (job.type === JobType.UPLOAD_REPLY) await downloadReply(job, host, signal, common.transport);
 
   if (!up.closed && up.session.sessionId) {
     await closeSession({ ...common, session: up.session });
@@ -88,7 +92,7 @@ export async function runUploadJob(job: JobRecord, host: UploadHost, signal: Abo
   host.persist(job);
 }
 
-async function downloadReply(job: JobRecord, host: UploadHost, signal: AbortSignal): Promise<void> {
+async function downloadReply(job: JobRecord, host: UploadHost, signal: AbortSignal, transport: TransportOptions): Promise<void> {
   const up = job.upload!;
   const reply: ReplyRecord = (job.reply ??= { bytesTotal: null, bytesTransferred: 0, tempName: null, etag: null, lastModified: null, done: false });
   if (reply.done) return;
@@ -111,6 +115,7 @@ async function downloadReply(job: JobRecord, host: UploadHost, signal: AbortSign
     checkpointIntervalMs: host.options.checkpointIntervalMs,
     checkpointBytes: host.options.checkpointBytes,
     tls: host.options.tls,
+    transport,
     onResponse: ({ validator: v, restarted, offset }) => {
       Object.assign(reply, { bytesTotal: v.totalSize, etag: v.etag, lastModified: v.lastModified });
       if (restarted || offset === 0) reply.bytesTransferred = 0;

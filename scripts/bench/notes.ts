@@ -2,28 +2,28 @@
 // profiles of real runs (2026-11-25, this 2-core VM). The tables next to them are regenerated on every
 // run; these words are not, so they avoid exact figures — re-read them when the numbers change.
 export const MISS_NOTES = {
-  download: `**What dominates.** Two things, in this order. (1) Durability: bits-job2 fsyncs the file
-before it reports TRANSFERRED (a crash must not lose a "transferred" file), and on this VM's disk flushing
-1 GiB is a large share of the whole transfer — compare curl with "curl, then sync FILE". Against curl +
-sync, the like-for-like comparison, the gap is much smaller. (2) The rest is the per-chunk write path, not
-CPU: the service's main thread is busy well under half of the download (profile), and what it does is
-\`writeBuffer\` / \`fs/promises write\` (queueing a positional write to the libuv thread pool) and
-\`socketOnData\` (the HTTP parser). \`module/engine/http/body-writer.ts\` awaits \`TempFile.write\` of
-every socket chunk (~64 KiB) before it reads the next one, so socket and disk take turns and every chunk
-pays a thread-pool round trip (strace: one \`pwrite64\` of ~64 KiB per chunk and several \`futex\`
-wake-ups around each; curl does small synchronous \`write\`s on its own thread). The periodic checkpoints
-(fdatasync + a synchronous SQLite commit every second) are not the problem: turning them off did not
-make the download faster in our runs — they start the flush early, while the transfer is still running.
-Run-to-run noise on this shared 2-core VM is large (see the "runs" columns); read the differences above as
-rough.
+  download: `**What dominates.** Not CPU: the service's main thread is busy well under half of the
+download (profile), and what it does is the write path itself — \`writeBuffer\` / \`fs/promises write\`
+(queueing a positional write to the libuv thread pool) and \`socketOnData\` (the HTTP parser). The time
+goes to waiting on that path: \`module/engine/http/body-writer.ts\` awaits \`TempFile.write\` of every
+socket chunk (~64 KiB) before it reads the next one, so every chunk pays a thread-pool round trip while the
+socket sits idle (strace: one \`pwrite64\` of ~64 KiB per chunk and several \`futex\` wake-ups around
+each; curl does small synchronous \`write\`s on its own thread). The probe isolates exactly that loop:
+its median was slower than the same chunks written with \`writeSync\` in every probe we ran, and slower
+than 1 MiB \`writev\` batches whenever we measured those (see the probe table); both came near curl. Durability adds to it:
+bits-job2 fsyncs the file before TRANSFERRED (a crash must not lose a "transferred" file), which curl does
+not — hence the "curl + sync" comparison, whose cost on this VM's disk varied a lot between runs. The periodic
+checkpoints (an fdatasync awaited in the data path, plus a synchronous SQLite commit on the main thread —
+\`sqliteTransaction\` in the profile) sometimes cost time and sometimes none (they start the flush early);
+their effect was within the noise across our runs. This shared 2-core VM is noisy (see the "runs"
+columns and the load average): read single differences as rough, the consistent orderings as the finding.
 
-**Suggested fix (not applied here).** (a) Write path: stop awaiting each chunk in \`writeBody\` — gather
-chunks into ~1 MiB batches and \`writev\` them at their position with one write in flight while the
-socket keeps being read (back-pressure only when two batches are pending, so memory stays bounded); the
-probe table measures that loop against today's and against \`writeSync\`. (b) Durability without the
-stall: flush in the background while downloading — e.g. fdatasync every 64 MiB *without* waiting for it
-before reading on (today the checkpoint awaits it), so the final fsync finds little left to write. The
-final fsync itself should stay: "TRANSFERRED" must mean "on disk".`,
+**Suggested fix (not applied here).** (a) In \`writeBody\`, gather chunks into ~1 MiB and write each
+batch with one \`writev\` at its position (16× fewer thread-pool round trips; memory bounded by one
+batch; checkpoints and progress keep working per batch). The probe row "1 MiB, one awaited writev" is that
+loop. (b) Take the checkpoint's \`fdatasync\` off the data path: start it, keep reading, and record the
+position it covered when it completes — the checkpoint stays just as correct. (c) Keep the final fsync:
+"TRANSFERRED" must mean "on disk"; the like-for-like target for it is curl + sync.`,
 
   rss: `**What dominates.** Two parts. (1) The floor: a bare \`node\` process is already ~40 MiB of VmHWM on
 this machine, and the idle service (Node + better-sqlite3 + our modules + the store) sits ~15 MiB above

@@ -37,7 +37,7 @@ export interface ApacheServer {
   /** http://127.0.0.1:PORT */
   url: string;
   pid: number;
-  /** One line per request: `METHOD URI STATUS USER range="…"` (USER `-` when none). */
+  /** One line per request: `METHOD URI STATUS USER range="…"` (USER and the range `-` when absent). */
   accessLogPath: string;
   readAccessLog(): Promise<string[]>;
   stop(): Promise<void>;

@@ -71,6 +71,7 @@ function squidConfig(dir: string, port: number, o: SquidOptions): string {
     `pid_filename ${dir}/squid.pid`,
     `cache_log ${dir}/cache.log`,
     'logformat bits %rm %ru %>Hs %un',
+    'strip_query_terms off',
     `access_log stdio:${dir}/access.log bits`,
     'cache_store_log none',
     'cache deny all',

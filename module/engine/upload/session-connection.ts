@@ -166,7 +166,12 @@ async function writeBody(req: http.ClientRequest, body: FragmentBody, stop: Abor
       if (stop.aborted) return;
       sent += (chunk as Buffer).length;
       progress();
-      if (!req.write(chunk)) await once(req, 'drain', { signal: stop });
+      const flowing = req.write(chunk);
+      // The last byte is out: end the request now rather than after the file stream's own end
+      // (another I/O turn), so a server's prompt Ack never finds the request unfinished — which
+      // would cost the keep-alive connection (and, through a proxy, the tunnel).
+      if (sent >= body.length) break;
+      if (!flowing) await once(req, 'drain', { signal: stop });
     }
   } catch (e) {
     if (stop.aborted) return;

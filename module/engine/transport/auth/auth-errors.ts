@@ -15,7 +15,7 @@ export type AuthProblem =
   /** Only schemes this engine cannot speak (NTLM, Negotiate, Passport, Bearer, ...). */
   | { kind: 'unsupported'; schemes: string[] }
   /** Supported schemes, but the job has no explicit credentials for any of them. */
-  | { kind: 'no-credentials'; schemes: string[]; implicitOnly: boolean }
+  | { kind: 'no-credentials'; schemes: string[]; implicitOnly: boolean; unsupported: string[] }
   /** A supported scheme with credentials, but its challenge cannot be answered (qop=auth-int, unknown algorithm, ':' in a Basic user). */
   | { kind: 'unusable'; why: string }
   /** Credentials were sent in answer to this very challenge and refused. */
@@ -56,7 +56,8 @@ function explain(info: AuthFailureInfo, who: string): string {
       const names = p.schemes.map((s) => (s === 'basic' ? 'Basic' : 'Digest')).join(' or ');
       const implicit = p.implicitOnly ? ' (credentials without a user name mean the logged-on user, which the portable engine never sends)' : '';
       const envNote = info.credentialsInProxyUrl ? ' A user:password@ in the proxy environment variable is not used.' : '';
-      return `The job has no ${target} credentials for ${names}${implicit}.${envNote} Set them with ${setCommand(target, p.schemes)}, ${resume}.`;
+      const others = p.unsupported.length ? ` (${p.unsupported.join(' and ')}, also offered, ${p.unsupported.length > 1 ? 'are' : 'is'} not supported by the portable engine)` : '';
+      return `The job has no ${target} credentials for ${names}${implicit}${others}.${envNote} Set them with ${setCommand(target, p.schemes)}, ${resume}.`;
     }
     case 'unusable':
       return `The challenge cannot be answered: ${p.why}. Change the ${target === 'SERVER' ? 'server' : 'proxy'} configuration or the credentials, ${resume}.`;

@@ -22,6 +22,11 @@ export interface AuthRoundSpaces {
 }
 
 const MAX_STALE = 2;
+
+function originFormOf(url: string): string {
+  const u = new URL(url);
+  return `${u.pathname}${u.search}`;
+}
 /** Absolute cap on send/answer rounds for one request, whatever a server does. */
 const MAX_ROUNDS = 6;
 
@@ -67,7 +72,7 @@ export class AuthRound {
       // transparent proxy) is answered in the URL's own space below.
       if (target === 'SERVER') throw this.auth.error({ target, key: '' }, challenges, this.ctx, { kind: 'other-origin', trusted: this.spaces.trustedOrigins });
     }
-    const s = where ?? { space: { target, key: `transparent ${this.ctx.url}` }, uri: this.spaces.server?.uri ?? '/' };
+    const s = where ?? { space: { target, key: `transparent ${this.ctx.url}` }, uri: originFormOf(this.ctx.url) };
     let value: string | undefined;
     if (this.sent[target] === 'fresh' || this.rounds > MAX_ROUNDS) {
       if (this.stale < MAX_STALE && this.rounds <= MAX_ROUNDS) value = this.auth.renewStale(s.space, challenges, this.method, s.uri);

@@ -137,7 +137,8 @@ export class Authenticator {
     else {
       const t = space.target === 'SERVER' ? AuthTarget.SERVER : AuthTarget.PROXY;
       const implicitOnly = this.credentials.some((c) => c.target === t && c.userName === null);
-      problem = { kind: 'no-credentials', schemes: supported, implicitOnly };
+      const unsupported = [...new Set(challenges.filter((c) => !SUPPORTED.has(c.name)).map((c) => c.scheme))];
+      problem = { kind: 'no-credentials', schemes: supported, implicitOnly, unsupported };
     }
     return this.error(space, challenges, ctx, problem);
   }
