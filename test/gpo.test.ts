@@ -64,6 +64,7 @@ test('logon script exits; the service uploads, gets the reply, runs the notify p
       assert.is(info.state, 'ACKNOWLEDGED');
       const log = readFileSync(join(svc.stateDir, 'service.log'), 'utf8');
       assert.match(log, /notify command line/, 'the service logged the run');
+      assert.match(log, new RegExp(`job ${id}: notify stdout: completed ${id}`), "the program's output is in the service log");
     });
   } finally {
     await server.close();

@@ -1,6 +1,7 @@
 // A real squid for proxy tests: a private instance (own config, pid, logs, no cache) listening on
 // 127.0.0.1:<ephemeral>, run in the foreground (`squid -N`) and stopped by PID. Optionally it
-// requires proxy Basic auth (basic_ncsa_auth + an htpasswd file made with openssl).
+// requires proxy Basic auth (basic_ncsa_auth + an htpasswd file made with openssl) or proxy Digest
+// auth (digest_file_auth + a `user:realm:HA1` file, -c; squid 5.7 offers MD5 with qop="auth").
 //
 // Squid comes from the Debian package squid (CI installs it in .ci/run). When it is missing the
 // helper throws: a proxy test that silently skips proves nothing.
@@ -9,6 +10,7 @@
 // unchanged; it passes Range through when nothing is cached; it logs a CONNECT only when the tunnel
 // closes (so readers poll: waitForLog).
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,8 @@ import { findFreePort, running, stopProcess, waitForPort } from './nginx.js';
 export interface SquidOptions {
   /** Require proxy Basic auth (407 without it) for this user. */
   basicAuth?: { user: string; password: string; realm?: string };
+  /** Require proxy Digest auth (407 without it) for this user; not together with basicAuth. */
+  digestAuth?: { user: string; password: string; realm?: string };
 }
 
 export interface SquidServer {
@@ -36,6 +40,10 @@ export interface SquidServer {
 
 const SQUID_PACKAGE = 'squid';
 const NCSA_AUTH = '/usr/lib/squid/basic_ncsa_auth';
+const DIGEST_AUTH = '/usr/lib/squid/digest_file_auth';
+const DEFAULT_REALM = 'bits-job2 test proxy';
+
+const realmOf = (a: { realm?: string }): string => (a.realm ?? DEFAULT_REALM).replace(/[\r\n]/g, '');
 
 function findSquid(): string {
   const candidates = process.env.SQUID_BIN ? [process.env.SQUID_BIN] : ['/usr/sbin/squid', '/usr/bin/squid'];
@@ -50,18 +58,21 @@ function htpasswdLine(user: string, password: string): string {
   return `${user}:${hash}\n`;
 }
 
+/** digest_file_auth -c line: user:realm:MD5(user:realm:password), so the password is not stored in clear. */
+function digestLine(user: string, realm: string, password: string): string {
+  if (/[:\r\n]/.test(user) || /[:\r\n]/.test(realm)) throw new Error('digestAuth: user and realm may not contain ":" or line breaks (digest_file_auth file format)');
+  return `${user}:${realm}:${createHash('md5').update(`${user}:${realm}:${password}`, 'utf8').digest('hex')}\n`;
+}
+
 function squidConfig(dir: string, port: number, o: SquidOptions): string {
   const asRoot = process.getuid?.() === 0;
-  const auth = o.basicAuth
-    ? [
-        `auth_param basic program ${NCSA_AUTH} ${dir}/passwd`,
-        `auth_param basic realm ${(o.basicAuth.realm ?? 'bits-job2 test proxy').replace(/[\r\n]/g, '')}`,
-        'auth_param basic children 2',
-        'acl authed proxy_auth REQUIRED',
-        'http_access deny !localnet',
-        'http_access allow authed',
-        'http_access deny all',
-      ]
+  const scheme = o.basicAuth
+    ? [`auth_param basic program ${NCSA_AUTH} ${dir}/passwd`, `auth_param basic realm ${realmOf(o.basicAuth)}`, 'auth_param basic children 2']
+    : o.digestAuth
+      ? [`auth_param digest program ${DIGEST_AUTH} -c ${dir}/passwd`, `auth_param digest realm ${realmOf(o.digestAuth)}`, 'auth_param digest children 2']
+      : null;
+  const auth = scheme
+    ? [...scheme, 'acl authed proxy_auth REQUIRED', 'http_access deny !localnet', 'http_access allow authed', 'http_access deny all']
     : ['http_access allow localnet', 'http_access deny all'];
   return [
     `http_port 127.0.0.1:${port}`,
@@ -89,12 +100,15 @@ function squidConfig(dir: string, port: number, o: SquidOptions): string {
 
 export async function startSquid(o: SquidOptions = {}): Promise<SquidServer> {
   const bin = findSquid();
+  if (o.basicAuth && o.digestAuth) throw new Error('startSquid: basicAuth and digestAuth are exclusive');
   if (o.basicAuth && !existsSync(NCSA_AUTH)) throw new Error(`${NCSA_AUTH} is missing: install the squid package ("apt-get install -y ${SQUID_PACKAGE}").`);
+  if (o.digestAuth && !existsSync(DIGEST_AUTH)) throw new Error(`${DIGEST_AUTH} is missing: install the squid package ("apt-get install -y ${SQUID_PACKAGE}").`);
   const dir = await mkdtemp(join(tmpdir(), 'bits-squid-'));
   try {
     await chmod(dir, 0o777);
-    if (o.basicAuth) {
-      await writeFile(join(dir, 'passwd'), htpasswdLine(o.basicAuth.user, o.basicAuth.password));
+    if (o.basicAuth || o.digestAuth) {
+      const line = o.basicAuth ? htpasswdLine(o.basicAuth.user, o.basicAuth.password) : digestLine(o.digestAuth!.user, realmOf(o.digestAuth!), o.digestAuth!.password);
+      await writeFile(join(dir, 'passwd'), line);
       await chmod(join(dir, 'passwd'), 0o644);
     }
     for (let attempt = 1; ; attempt++) {
