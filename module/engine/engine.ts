@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { closeSync, existsSync, fdatasyncSync, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { bitsError, BitsError } from '../api/bits-error.js';
-import { ErrorContext, JobPriority, JobState, JobType, NOTIFY_FLAGS_VALID_MASK, NotifyFlags, ProxyUsage, AuthScheme, AuthTarget } from '../api/enums.js';
+import { ErrorContext, JobPriority, JobState, JobType, NOTIFY_FLAGS_VALID_MASK, ProxyUsage, AuthScheme, AuthTarget } from '../api/enums.js';
 import { HR, hresultMessage, hresultName } from '../api/hresult.js';
 import { DEFAULTS, LIMITS } from '../api/limits.js';
 import type { JobPropertyName } from '../api/operations.js';
@@ -28,7 +28,7 @@ import { errorInfo, fileInfo, snapshot } from './snapshot.js';
 import { JobStore } from './store.js';
 import { Vault } from './vault.js';
 import { validateNotifyCmdLine } from './notify/notify-cmdline.js';
-import { runNotifyCommand } from './notify/notify-runner.js';
+import { Notifier } from './notifier.js';
 import type { TransportOptions } from './transport-port.js';
 import { checkLocalPath, checkRemoteUrl, checkSeconds, checkString, normalizeJobId } from './validate.js';
 
@@ -69,6 +69,7 @@ export class PortableEngine implements Backend {
   private closed = false;
   private readonly owner: string;
   private readonly vault: Vault;
+  private readonly notifier: Notifier;
   private readonly limits: { jobsPerUser: number; jobsPerMachine: number; filesPerJob: number };
   /** Rows of the store that could not be read at open (reported, kept out of the queue). */
   readonly unreadable: string[];
@@ -83,6 +84,7 @@ export class PortableEngine implements Backend {
   ) {
     this.owner = ownerSid();
     this.vault = Vault.open(stateDir);
+    this.notifier = new Notifier({ clock, log: (l) => this.log(l), save: (j) => this.store.save(j), find: (id) => this.jobs.get(id) });
     this.limits = { jobsPerUser: LIMITS.jobsPerUser, jobsPerMachine: LIMITS.jobsPerMachine, filesPerJob: LIMITS.filesPerJob, ...options.limits };
     this.unreadable = unreadable;
     for (const j of loaded) this.jobs.set(j.id, j);
@@ -119,7 +121,7 @@ export class PortableEngine implements Backend {
     }
     this.checkInactivity();
     this.reschedule();
-    for (const job of this.jobs.values()) this.maybeNotify(job); // events notified before a crash but not yet answered with 0
+    for (const job of this.jobs.values()) this.notifier.check(job); // events notified before a crash but not yet answered with 0
   }
 
   // ── helpers ──────────────────────────────────────────────────────────────────────────────────
@@ -149,81 +151,9 @@ export class PortableEngine implements Backend {
     job.state = state;
     if (state === JobState.QUEUED) job.queuedAt = this.clock.now();
     if (state === JobState.TRANSFERRED) job.transferCompletedAt = this.clock.now();
-    if (state !== JobState.TRANSFERRED && state !== JobState.ERROR) {
-      job.notify = null; // the next TRANSFERRED/ERROR is a new event
-      this.cancelNotifyTimer(job.id);
-    }
+    if (state !== JobState.TRANSFERRED && state !== JobState.ERROR) this.notifier.reset(job); // the next one is a new event
     this.commit(job);
-    this.maybeNotify(job);
-  }
-
-  // ── notify command line (spec §3.1) ──────────────────────────────────────────────────────────
-
-  private readonly notifyTimers = new Map<string, TimerHandle>();
-  private readonly notifyRunning = new Set<string>();
-  private readonly notifyWaiting: string[] = [];
-  /** Stops notify programs still running when the engine closes. */
-  private readonly notifyAbort = new AbortController();
-  /** At most four simultaneous notifications per user (spec §5.2). */
-  private static readonly MAX_NOTIFICATIONS = 4;
-
-  private cancelNotifyTimer(jobId: string): void {
-    this.notifyTimers.get(jobId)?.cancel();
-    this.notifyTimers.delete(jobId);
-  }
-
-  /** Runs the command line if the job is in TRANSFERRED/ERROR, the flags allow it and it has not yet succeeded for this event. */
-  private maybeNotify(job: JobRecord): void {
-    if (this.closed || !job.notifyProgram) return;
-    const event = job.state;
-    if (event !== JobState.TRANSFERRED && event !== JobState.ERROR) return;
-    if (job.notifyFlags & NotifyFlags.DISABLE) return;
-    if (!(job.notifyFlags & (event === JobState.TRANSFERRED ? NotifyFlags.JOB_TRANSFERRED : NotifyFlags.JOB_ERROR))) return;
-    if (job.notify?.event === event && job.notify.succeeded) return;
-    if (this.notifyRunning.has(job.id) || this.notifyTimers.has(job.id) || this.notifyWaiting.includes(job.id)) return;
-    if (job.notify?.event !== event) {
-      job.notify = { event, succeeded: false, retryAt: null, runs: 0 };
-      this.store.save(job);
-    }
-    const wait = (job.notify.retryAt ?? 0) - this.clock.now();
-    if (wait > 0) {
-      this.notifyTimers.set(job.id, this.clock.setTimer(() => {
-        this.notifyTimers.delete(job.id);
-        this.maybeNotify(job);
-      }, wait));
-      return;
-    }
-    this.notifyWaiting.push(job.id);
-    this.launchNotifications();
-  }
-
-  private launchNotifications(): void {
-    while (this.notifyRunning.size < PortableEngine.MAX_NOTIFICATIONS && this.notifyWaiting.length) {
-      const job = this.jobs.get(this.notifyWaiting.shift()!);
-      if (!job || !job.notify || job.state !== job.notify.event || !job.notifyProgram) continue;
-      this.notifyRunning.add(job.id);
-      job.notify.runs++;
-      this.store.save(job);
-      const { notifyProgram: program, notifyParameters: parameters } = job;
-      this.log(`job ${job.id}: notify command line (run ${job.notify.runs}): ${parameters ?? program}`);
-      void runNotifyCommand({ program, parameters: parameters ?? null, id: job.id, log: (line: string) => this.log(line), signal: this.notifyAbort.signal }).then((r) => {
-        this.notifyRunning.delete(job.id);
-        const n = job.notify;
-        if (n && !this.closed) {
-          if (r.exitCode === 0) {
-            n.succeeded = true;
-            n.retryAt = null;
-          } else {
-            // Re-run after the retry delay unless the program (or anyone) completed or cancelled the job.
-            n.retryAt = this.clock.now() + job.minimumRetryDelay * 1000;
-            this.log(`job ${job.id}: notify program ${r.error ?? `exited with ${r.exitCode ?? r.signal}`}; runs again in ${job.minimumRetryDelay} s unless the job is completed or cancelled`);
-          }
-          if (!FINAL.includes(job.state)) this.store.save(job);
-          if (!n.succeeded) this.maybeNotify(job);
-        }
-        this.launchNotifications();
-      });
-    }
+    this.notifier.check(job);
   }
 
   private clearTimer(jobId: string): void {
@@ -687,7 +617,7 @@ export class PortableEngine implements Backend {
     }
     this.commit(job);
     if (name === 'priority') this.reschedule();
-    if (name === 'notifyFlags') this.maybeNotify(job);
+    if (name === 'notifyFlags') this.notifier.check(job);
   }
 
   async setProxySettings(jobId: string, usage: number, proxyList: string | null, bypassList: string | null): Promise<void> {
@@ -724,10 +654,9 @@ export class PortableEngine implements Backend {
     const v = validateNotifyCmdLine(program ?? null, parameters ?? null);
     job.notifyProgram = v.program;
     job.notifyParameters = v.parameters;
-    job.notify = null; // a new command line is notified afresh of the current event
-    this.cancelNotifyTimer(job.id);
+    this.notifier.reset(job); // a new command line is notified afresh of the current event
     this.commit(job);
-    this.maybeNotify(job);
+    this.notifier.check(job);
   }
 
   async getNotifyCmdLine(jobId: string): Promise<NotifyCmdLineWire> {
@@ -822,8 +751,7 @@ export class PortableEngine implements Backend {
     this.sliceTimer?.cancel();
     this.inactivityTimer?.cancel();
     for (const t of this.timers.values()) t.cancel();
-    for (const t of this.notifyTimers.values()) t.cancel();
-    this.notifyAbort.abort();
+    this.notifier.close();
     await Promise.all([...this.jobs.values()].map((j) => this.stopWorker(j)));
     await Promise.all(this.stopping.values());
     this.store.close();

@@ -38,6 +38,7 @@ export declare class PortableEngine implements Backend {
     private closed;
     private readonly owner;
     private readonly vault;
+    private readonly notifier;
     private readonly limits;
     /** Rows of the store that could not be read at open (reported, kept out of the queue). */
     readonly unreadable: string[];
@@ -52,17 +53,6 @@ export declare class PortableEngine implements Backend {
     /** Persists the job and announces a state change (durable before reported). */
     private commit;
     private setState;
-    private readonly notifyTimers;
-    private readonly notifyRunning;
-    private readonly notifyWaiting;
-    /** Stops notify programs still running when the engine closes. */
-    private readonly notifyAbort;
-    /** At most four simultaneous notifications per user (spec §5.2). */
-    private static readonly MAX_NOTIFICATIONS;
-    private cancelNotifyTimer;
-    /** Runs the command line if the job is in TRANSFERRED/ERROR, the flags allow it and it has not yet succeeded for this event. */
-    private maybeNotify;
-    private launchNotifications;
     private clearTimer;
     /** Stops the job's worker (if any) and waits until it has let go of its files. */
     private stopWorker;
