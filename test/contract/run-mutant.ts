@@ -1,21 +1,11 @@
-// Runs the contract suite against one mutant (argv[2]); used by test/contract-mutant.test.ts.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PortableEngine } from '../../module/engine/engine.js';
+// Runs the contract suite against one mutant (argv[2]) of the in-process engine; used by
+// test/contract-mutant.test.ts.
+import { BACKENDS } from './backends.js';
 import { contractSuite } from './contract-suite.js';
 import { mutate, type MutationName } from './mutant-backend.js';
 
 const mutation = process.argv[2] as MutationName;
 contractSuite(`mutant ${mutation}`, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bj2-mut-'));
-  const engine = await PortableEngine.open({ stateDir: dir });
-  return {
-    backend: mutate(engine, mutation),
-    jobsPerUser: 60,
-    cleanup: async () => {
-      await engine.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const ctx = await BACKENDS[0]!.make();
+  return { ...ctx, backend: mutate(ctx.backend, mutation) };
 }).run();
