@@ -1,0 +1,198 @@
+// The single edge-js entry point. edge-js calls `Func<object, Task<object>>`:
+//   in:  { op: string, args: object[] }            (an IDictionary<string, object> from edge-js)
+//   out: { ok: true, result }  or  { ok: false, error: { hresult, hresultHex, name?, context, method, message, ... } }
+// Operation names and argument order are those of module/core/backend.ts (BACKEND_METHODS).
+// Invoke never throws: every failure becomes the error envelope.
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks;
+using Bits.Job2.Bridge.Interop;
+
+namespace Bits.Job2.Bridge
+{
+    public sealed class Bridge
+    {
+        private readonly Func<IBackgroundCopyManager> managerFactory;
+        private readonly object gate = new object();
+        private IBackgroundCopyManager manager;
+        private readonly Dictionary<string, Func<object[], object>> ops;
+
+        /// <summary>What edge-js instantiates: the real BITS manager (created on first use).</summary>
+        public Bridge() : this(CreateBitsManager) { }
+
+        /// <summary>For tests: managed implementations of the interop interfaces instead of BITS.</summary>
+        internal Bridge(Func<IBackgroundCopyManager> managerFactory)
+        {
+            this.managerFactory = managerFactory;
+            ops = new Dictionary<string, Func<object[], object>>(StringComparer.Ordinal)
+            {
+                ["createJob"] = CreateJob,
+                ["getJob"] = a => JobOps.Snapshot(GetJob(a)),
+                ["listJobs"] = ListJobs,
+                ["getErrorDescription"] = GetErrorDescription,
+                ["describeJob"] = a => JobOps.Snapshot(GetJob(a)),
+                ["addFiles"] = a => JobOps.AddFiles(GetJob(a), Arg(a, 1, "files")),
+                ["listFiles"] = a => JobOps.ListFiles(GetJob(a)),
+                ["resume"] = a => JobOps.Resume(GetJob(a)),
+                ["suspend"] = a => JobOps.Suspend(GetJob(a)),
+                ["complete"] = a => JobOps.Complete(GetJob(a)),
+                ["cancel"] = a => JobOps.Cancel(GetJob(a)),
+                ["getError"] = a => JobOps.GetError(GetJob(a)),
+                ["setProperty"] = a => JobOps.SetProperty(GetJob(a), Conversions.ToStringArg(Arg(a, 1, "name"), "name"), Arg(a, 2, "value")),
+                ["setProxySettings"] = a => JobOps.SetProxySettings(GetJob(a), Conversions.ToInt32(Arg(a, 1, "usage"), "usage"),
+                    Conversions.ToNullableString(Arg(a, 2, "proxyList"), "proxyList"), Conversions.ToNullableString(Arg(a, 3, "bypassList"), "bypassList")),
+                ["getProxySettings"] = a => JobOps.GetProxySettings(GetJob(a)),
+                ["takeOwnership"] = a => JobOps.TakeOwnership(GetJob(a)),
+                ["setNotifyCmdLine"] = a => JobOps.SetNotifyCmdLine(GetJob(a),
+                    Conversions.ToNullableString(Arg(a, 1, "program"), "program"), Conversions.ToNullableString(Arg(a, 2, "parameters"), "parameters")),
+                ["getNotifyCmdLine"] = a => JobOps.GetNotifyCmdLine(GetJob(a)),
+                ["getReplyProgress"] = a => JobOps.GetReplyProgress(GetJob(a)),
+                ["getReplyData"] = a => JobOps.GetReplyData(GetJob(a)),
+                ["setReplyFileName"] = a => JobOps.SetReplyFileName(GetJob(a), Conversions.ToNullableString(Arg(a, 1, "replyFileName"), "replyFileName")),
+                ["getReplyFileName"] = a => JobOps.GetReplyFileName(GetJob(a)),
+                ["setCredentials"] = a => JobOps.SetCredentials(GetJob(a), Arg(a, 1, "credentials")),
+                ["removeCredentials"] = a => JobOps.RemoveCredentials(GetJob(a),
+                    Conversions.ToInt32(Arg(a, 1, "target"), "target"), Conversions.ToInt32(Arg(a, 2, "scheme"), "scheme")),
+            };
+        }
+
+        /// <summary>The operation names this bridge dispatches (checked against BACKEND_METHODS by the tests).</summary>
+        public static IReadOnlyCollection<string> Operations => new Bridge(() => null).ops.Keys;
+
+        /// <summary>The edge-js entry point.</summary>
+        public async Task<object> Invoke(object input)
+        {
+            try
+            {
+                var (op, args) = ReadEnvelope(input);
+                if (!ops.TryGetValue(op, out var handler))
+                    throw new BridgeArgumentException($"unknown operation '{op}'");
+                // COM calls are synchronous: run them off the caller's (Node's) thread, in the MTA.
+                var result = await Task.Run(() => handler(args)).ConfigureAwait(false);
+                return new Dictionary<string, object> { ["ok"] = true, ["result"] = result };
+            }
+            catch (Exception e)
+            {
+                return new Dictionary<string, object> { ["ok"] = false, ["error"] = Envelopes.Error(e) };
+            }
+        }
+
+        private static (string op, object[] args) ReadEnvelope(object input)
+        {
+            if (!(input is IDictionary<string, object> env))
+                throw new BridgeArgumentException("the envelope must be an object { op, args }");
+            if (!env.TryGetValue("op", out var opValue) || !(opValue is string op))
+                throw new BridgeArgumentException("the envelope has no string 'op'");
+            env.TryGetValue("args", out var argsValue);
+            object[] args;
+            switch (argsValue)
+            {
+                case null: args = new object[0]; break;
+                case object[] arr: args = arr; break;
+                case IList list: args = new object[list.Count]; list.CopyTo(args, 0); break;
+                default: throw new BridgeArgumentException("'args' must be an array");
+            }
+            return (op, args);
+        }
+
+        internal static object Arg(object[] args, int index, string what) => index < args.Length ? args[index] : null;
+
+        // ---- IBackgroundCopyManager ----
+
+        private IBackgroundCopyManager Manager
+        {
+            get
+            {
+                lock (gate)
+                {
+                    return manager ?? (manager = managerFactory());
+                }
+            }
+        }
+
+        private object CreateJob(object[] a)
+        {
+            var displayName = Conversions.ToStringArg(Arg(a, 0, "displayName"), "displayName");
+            var type = (BG_JOB_TYPE)Conversions.ToInt32(Arg(a, 1, "type"), "type");
+            var m = Manager;
+            var id = ComCall.Run("IBackgroundCopyManager.CreateJob", () =>
+            {
+                m.CreateJob(displayName, type, out var jobId, out _);
+                return jobId;
+            });
+            return Conversions.GuidToString(id);
+        }
+
+        private IBackgroundCopyJob GetJob(object[] a)
+        {
+            var id = Conversions.ParseGuid(Conversions.ToStringArg(Arg(a, 0, "jobId"), "jobId"));
+            var m = Manager;
+            return ComCall.Run("IBackgroundCopyManager.GetJob", () =>
+            {
+                m.GetJob(ref id, out var job);
+                return job;
+            });
+        }
+
+        private object ListJobs(object[] a)
+        {
+            var allUsers = false;
+            if (Arg(a, 0, "options") is IDictionary<string, object> options && options.TryGetValue("allUsers", out var v) && v is bool b) allUsers = b;
+            var m = Manager;
+            var e = ComCall.Run("IBackgroundCopyManager.EnumJobs", () =>
+            {
+                m.EnumJobs(allUsers ? BitsConstants.BG_JOB_ENUM_ALL_USERS : 0u, out var en);
+                return en;
+            });
+            var result = new List<object>();
+            var one = new IBackgroundCopyJob[1];
+            while (true)
+            {
+                uint fetched = 0;
+                var hr = ComCall.Check(e.Next(1, one, ref fetched), "IEnumBackgroundCopyJobs.Next");
+                if (hr == HResults.S_FALSE || fetched == 0) break;
+                try
+                {
+                    result.Add(JobOps.Snapshot(one[0]));
+                }
+                catch (BitsComException ex) when (ex.HResult == HResults.BG_E_NOT_FOUND)
+                {
+                    // The job left the queue between Next and the reads: skip it.
+                }
+            }
+            return result.ToArray();
+        }
+
+        private object GetErrorDescription(object[] a)
+        {
+            var hr = Conversions.HResultToSigned(Conversions.ToDouble(Arg(a, 0, "hresult"), "hresult"));
+            var m = Manager;
+            return ComCall.Localized("IBackgroundCopyManager.GetErrorDescription", lang => { m.GetErrorDescription(hr, lang, out var s); return s; });
+        }
+
+        /// <summary>CoCreateInstance(CLSID_BackgroundCopyManager, CLSCTX_LOCAL_SERVER). Off Windows: REGDB_E_CLASSNOTREG.</summary>
+        internal static IBackgroundCopyManager CreateBitsManager()
+        {
+            var clsid = BitsIds.ClsidBackgroundCopyManager;
+            var iid = BitsIds.IidBackgroundCopyManager;
+            const string method = "CoCreateInstance(BackgroundCopyManager)";
+            int hr;
+            IBackgroundCopyManager m;
+            try
+            {
+                hr = Ole32.CoCreateInstance(ref clsid, IntPtr.Zero, BitsIds.CLSCTX_LOCAL_SERVER, ref iid, out m);
+            }
+            catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException || e is PlatformNotSupportedException
+                                      || e is TypeLoadException || e is MarshalDirectiveException || e is NotSupportedException)
+            {
+                throw new BitsComException(HResults.REGDB_E_CLASSNOTREG, method,
+                    $"BITS is not available on this platform ({RuntimeInformation.OSDescription.Trim()}): the native backend needs Windows "
+                    + $"(ole32.dll and the BITS service); use the portable backend (BITS_JOB2_BACKEND=portable). [{e.GetType().Name}: {e.Message}]");
+            }
+            ComCall.Check(hr, method);
+            return m;
+        }
+    }
+}
