@@ -9,8 +9,9 @@ goes to waiting on that path: \`module/engine/http/body-writer.ts\` awaits \`Tem
 socket chunk (~64 KiB) before it reads the next one, so every chunk pays a thread-pool round trip while the
 socket sits idle (strace: one \`pwrite64\` of ~64 KiB per chunk and several \`futex\` wake-ups around
 each; curl does small synchronous \`write\`s on its own thread). The probe isolates exactly that loop:
-its median was slower than the same chunks written with \`writeSync\` in every probe we ran, and slower
-than 1 MiB \`writev\` batches whenever we measured those (see the probe table); both came near curl. Durability adds to it:
+in every probe we ran, its median was clearly slower than the same chunks written with \`writeSync\`
+on the main thread, which came near curl. Gathering chunks into 1 MiB \`writev\` batches (fewer hops,
+but the socket still waits for each write) was not consistently better than today's loop. Durability adds to it:
 bits-job2 fsyncs the file before TRANSFERRED (a crash must not lose a "transferred" file), which curl does
 not — hence the "curl + sync" comparison, whose cost on this VM's disk varied a lot between runs. The periodic
 checkpoints (an fdatasync awaited in the data path, plus a synchronous SQLite commit on the main thread —
@@ -18,12 +19,14 @@ checkpoints (an fdatasync awaited in the data path, plus a synchronous SQLite co
 their effect was within the noise across our runs. This shared 2-core VM is noisy (see the "runs"
 columns and the load average): read single differences as rough, the consistent orderings as the finding.
 
-**Suggested fix (not applied here).** (a) In \`writeBody\`, gather chunks into ~1 MiB and write each
-batch with one \`writev\` at its position (16× fewer thread-pool round trips; memory bounded by one
-batch; checkpoints and progress keep working per batch). The probe row "1 MiB, one awaited writev" is that
-loop. (b) Take the checkpoint's \`fdatasync\` off the data path: start it, keep reading, and record the
-position it covered when it completes — the checkpoint stays just as correct. (c) Keep the final fsync:
-"TRANSFERRED" must mean "on disk"; the like-for-like target for it is curl + sync.`,
+**Suggested fix (not applied here).** (a) Make the chunk write cheap: run each transfer's HTTP loop in a
+\`worker_thread\` and write chunks there with \`fs.writeSync\` (the probe's fast loop) — a write into the
+page cache costs microseconds, and when it does block (dirty-page throttling, a network file system) it
+blocks only that worker, never the service's RPC loop. Progress and checkpoints go to the main thread as
+messages. A worker is a second V8 isolate, though — measure its RSS against the 80 MB target; the cheaper
+variant is \`writeSync\` on the main thread, accepting that a throttled write delays RPC answers. (b) Take the checkpoint's \`fdatasync\` off the data path: start it, keep reading, and record the
+position it covered once it completes — the checkpoint stays exactly as correct. (c) Keep the final
+fsync: "TRANSFERRED" must mean "on disk"; the like-for-like target for that part is curl + sync.`,
 
   rss: `**What dominates.** Two parts. (1) The floor: a bare \`node\` process is already ~40 MiB of VmHWM on
 this machine, and the idle service (Node + better-sqlite3 + our modules + the store) sits ~15 MiB above
