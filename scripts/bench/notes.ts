@@ -29,9 +29,9 @@ position it covered once it completes — the checkpoint stays exactly as correc
 fsync: "TRANSFERRED" must mean "on disk"; the like-for-like target for that part is curl + sync.`,
 
   rss: `**What dominates.** Two parts. (1) The floor: a bare \`node\` process is already ~40 MiB of VmHWM on
-this machine, and the idle service (Node + better-sqlite3 + our modules + the store) sits ~15 MiB above
+this machine, and the idle service (Node + better-sqlite3 + our modules + the store) sits ~15–20 MiB above
 that, before any transfer. (2) The download adds a roughly constant amount that does not grow with the file
-(the 64 MiB and 1 GiB peaks are the same): it is garbage, not retained data — every socket read allocates a
+(the 64 MiB and 1 GiB peaks are within a few MiB of each other): it is garbage, not retained data — every socket read allocates a
 fresh ~64 KiB Buffer outside the V8 heap, and with the default young generation V8 collects them only after
 tens of MiB have piled up (external-memory pressure). Shrinking the young generation
 (\`--max-semi-space-size=1\`) lowers the peak, which confirms the cause.
