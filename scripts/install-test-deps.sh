@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Debian packages the tests start as real servers on 127.0.0.1: nginx (downloads, Range, ETag,
 # HTTPS), squid and apache2 (proxy and Digest auth, issue 4), aria2 and curl (benchmarks), openssl
-# (test certificates). Idempotent; needs root (CI runs as root) or sudo.
+# (test certificates). Then edge-js for the native round-trip test, in its own prefix .ci/edge/
+# (scripts/install-edge-js.sh; independent of the project's node_modules, so it may run before
+# `npm ci`, which leaves .ci/edge alone). Idempotent; needs root (CI runs as root) or sudo.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 pkgs=(nginx-light squid apache2 apache2-utils aria2 curl openssl)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
-SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+scripts/install-edge-js.sh

@@ -4,12 +4,15 @@
 //   bridge DLL not built   → E_FAIL (`cd module/native/bridge && dotnet build -c Release`, or BITS_JOB2_BRIDGE_DLL)
 //   edge-js not installed  → E_FAIL (`npm install edge-js`, approving its install script)
 //   edge-js cannot load it → E_FAIL with edge-js's message
+// $BITS_JOB2_EDGE_JS names an edge-js package directory to use instead of `import('edge-js')` (the
+// round-trip test points it at .ci/edge/node_modules/edge-js, installed by scripts/install-edge-js.sh).
 // edge-js is imported dynamically, so nothing breaks where it is absent (it is not a dependency of
 // the package: its native build must not be able to fail `npm ci`).
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { bitsError } from '../api/bits-error.js';
+import { BitsError, bitsError } from '../api/bits-error.js';
 import type { BridgeInvoke, BridgeReply, BridgeRequest } from './native-backend.js';
 
 export const BRIDGE_TYPE_NAME = 'Bits.Job2.Bridge.Bridge';
@@ -17,6 +20,8 @@ export const BRIDGE_METHOD_NAME = 'Invoke';
 /** The DLL's place relative to the package root (netstandard2.0: loads on .NET Framework, CoreCLR and Mono). */
 export const BRIDGE_DLL_RELATIVE = 'module/native/bridge/bin/Release/netstandard2.0/Bits.Job2.Bridge.dll';
 export const BRIDGE_DLL_ENV = 'BITS_JOB2_BRIDGE_DLL';
+/** An edge-js package directory to load instead of resolving `edge-js` from this package. */
+export const EDGE_JS_ENV = 'BITS_JOB2_EDGE_JS';
 const BUILD_HINT = 'cd module/native/bridge && dotnet build -c Release';
 
 const REGDB_E_CLASSNOTREG = 0x80040154;
@@ -35,8 +40,12 @@ export interface LoadBridgeOptions {
   platform?: NodeJS.Platform;
   /** Off Windows the bridge loads (Mono/CoreCLR) but BITS is absent; only tests of the round trip set this. */
   allowNonWindows?: boolean;
-  /** Supplies the edge-js module (tests); default: `import('edge-js')`. */
+  /** Supplies the edge-js module (tests); default: $BITS_JOB2_EDGE_JS's package, else `import('edge-js')`. */
   importEdge?: () => Promise<unknown>;
+  /** The .NET type edge-js binds (default Bits.Job2.Bridge.Bridge; the round-trip test binds Bits.Job2.Bridge.Fakes.FakeBridge). */
+  typeName?: string;
+  /** Its `Task<object> M(object)` method (default Invoke). */
+  methodName?: string;
 }
 
 /** The package root: this file is module/native/ (ts) or dist/module/native/ (compiled). */
@@ -53,7 +62,15 @@ export function bridgeDllPath(env: NodeJS.ProcessEnv = process.env): { path: str
   return { path: join(packageRoot(), BRIDGE_DLL_RELATIVE), fromEnv: false };
 }
 
-async function defaultImportEdge(): Promise<unknown> {
+async function defaultImportEdge(env: NodeJS.ProcessEnv): Promise<unknown> {
+  const dir = env[EDGE_JS_ENV];
+  if (dir && dir.trim() !== '') {
+    const path = resolve(dir);
+    if (!existsSync(join(path, 'package.json'))) {
+      throw bitsError(E_FAIL, `${EDGE_JS_ENV} does not name an edge-js package directory: ${path} has no package.json (install it with scripts/install-edge-js.sh).`);
+    }
+    return createRequire(import.meta.url)(path); // edge-js is CommonJS
+  }
   const name = 'edge-js'; // a variable: no compile-time dependency on its (absent) types
   return import(name);
 }
@@ -80,8 +97,9 @@ export async function loadBridge(options: LoadBridgeOptions = {}): Promise<Bridg
 
   let mod: unknown;
   try {
-    mod = await (options.importEdge ?? defaultImportEdge)();
+    mod = await (options.importEdge ?? (() => defaultImportEdge(options.env ?? process.env)))();
   } catch (e) {
+    if (e instanceof BitsError) throw e;
     if (isModuleNotFound(e)) {
       throw bitsError(E_FAIL,
         'edge-js is not installed: the native backend reaches the bridge through it. Install it next to bits-job2 with `npm install edge-js` (npm 11: approve its install script, `npm approve-scripts edge-js`).');
@@ -92,11 +110,13 @@ export async function loadBridge(options: LoadBridgeOptions = {}): Promise<Bridg
   const edge = (typeof m?.func === 'function' ? m : (m?.default as { func?: unknown } | undefined)) as EdgeModule | undefined;
   if (!edge || typeof edge.func !== 'function') throw bitsError(E_FAIL, 'edge-js loaded but has no func(): not a supported edge-js version.');
 
+  const typeName = options.typeName ?? BRIDGE_TYPE_NAME;
+  const methodName = options.methodName ?? BRIDGE_METHOD_NAME;
   let fn: EdgeFunc;
   try {
-    fn = edge.func({ assemblyFile: dll, typeName: BRIDGE_TYPE_NAME, methodName: BRIDGE_METHOD_NAME });
+    fn = edge.func({ assemblyFile: dll, typeName, methodName });
   } catch (e) {
-    throw bitsError(E_FAIL, `edge-js could not load ${BRIDGE_TYPE_NAME}.${BRIDGE_METHOD_NAME} from ${dll}: ${e instanceof Error ? e.message : String(e)}`);
+    throw bitsError(E_FAIL, `edge-js could not load ${typeName}.${methodName} from ${dll}: ${e instanceof Error ? e.message : String(e)}`);
   }
   return (request: BridgeRequest) =>
     new Promise<BridgeReply>((resolvePromise, reject) => {
