@@ -10,17 +10,7 @@ import { join } from 'node:path';
 import { BitsError } from '../module/api/bits-error.js';
 import { nativeFallbackReason, openBackend } from '../module/core/select-backend.js';
 import { killServices } from './helpers/service.js';
-
-async function rejection(p: Promise<unknown>): Promise<BitsError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, BitsError, `not a BitsError: ${String(e)}`);
-    return e as BitsError;
-  }
-  assert.unreachable('expected a rejection');
-  throw new Error('unreachable');
-}
+import { rejection } from './helpers/assert-bits.js';
 
 /** Runs fn with BITS_JOB2_BACKEND (and others) set, restoring them after. */
 async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {

@@ -13,6 +13,7 @@ import { HR } from '../module/api/hresult.js';
 import { BACKEND_METHODS, type Backend } from '../module/core/backend.js';
 import { NativeBackend, type BridgeReply, type BridgeRequest } from '../module/native/native-backend.js';
 import { BRIDGE_DLL_ENV, loadBridge } from '../module/native/load-bridge.js';
+import { rejection } from './helpers/assert-bits.js';
 
 const JOB = '6f1c2a4e-9b7d-4c1e-8a2f-3d5e7f9a1b2c';
 
@@ -26,17 +27,6 @@ function scripted(answer: (r: BridgeRequest) => BridgeReply | Promise<BridgeRepl
   return { backend, requests };
 }
 const ok = (result: unknown): BridgeReply => ({ ok: true, result });
-
-async function rejection(p: Promise<unknown>): Promise<BitsError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, BitsError, `not a BitsError: ${String(e)}`);
-    return e as BitsError;
-  }
-  assert.unreachable('expected a rejection');
-  throw new Error('unreachable');
-}
 
 // Envelopes.Error for the off-Windows CoCreateInstance failure, verbatim as edge-js (CoreCLR)
 // returned it from the real bridge DLL on this machine.

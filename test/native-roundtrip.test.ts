@@ -15,6 +15,7 @@ import { BitsError } from '../module/api/bits-error.js';
 import { JobType } from '../module/api/enums.js';
 import { NativeBackend, type BridgeInvoke, type BridgeReply } from '../module/native/native-backend.js';
 import { EDGE_JS_ENV, loadBridge } from '../module/native/load-bridge.js';
+import { rejection } from './helpers/assert-bits.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = [resolve(here, '..'), resolve(here, '../..')].find((d) => existsSync(join(d, 'module/native/bridge')))!;
@@ -29,17 +30,6 @@ const MiB = 1024 * 1024;
 
 let invoke: BridgeInvoke;
 let backend: NativeBackend;
-
-async function rejection(p: Promise<unknown>): Promise<BitsError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, BitsError, `not a BitsError: ${String(e)}`);
-    return e as BitsError;
-  }
-  assert.unreachable('expected a rejection');
-  throw new Error('unreachable');
-}
 
 /** The reply bytes FakeBridge's fake.finishTransfer produces: byte i = (i * 31 + 7) & 0xFF. */
 function pattern(n: number): Buffer {

@@ -6,17 +6,23 @@ import { JobState, nameOf } from '../../module/api/enums.js';
 import type { Backend } from '../../module/core/backend.js';
 import type { JobSnapshotWire } from '../../module/api/types.js';
 
-/** Asserts that `p` rejects with a BitsError whose HRESULT is named `name`; returns the error. */
-export async function rejectsWith(p: Promise<unknown>, name: string, what = ''): Promise<BitsError> {
+/** Asserts that `p` rejects with a BitsError (any code); returns it. */
+export async function rejection(p: Promise<unknown>, what = ''): Promise<BitsError> {
   try {
     await p;
   } catch (e) {
     assert.ok(e instanceof BitsError, `${what} expected a BitsError, got ${String(e)}`);
-    assert.is(hresultName((e as BitsError).hresult), name, `${what} ${(e as Error).message}`);
     return e as BitsError;
   }
-  assert.unreachable(`${what} expected ${name}, but the call succeeded`);
+  assert.unreachable(`${what} expected a rejection, but the call succeeded`);
   throw new Error('unreachable');
+}
+
+/** Asserts that `p` rejects with a BitsError whose HRESULT is named `name`; returns the error. */
+export async function rejectsWith(p: Promise<unknown>, name: string, what = ''): Promise<BitsError> {
+  const e = await rejection(p, what);
+  assert.is(hresultName(e.hresult), name, `${what} ${e.message}`);
+  return e;
 }
 
 export function stateOf(s: JobSnapshotWire): string {
