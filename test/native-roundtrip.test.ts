@@ -11,7 +11,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BitsError } from '../module/api/bits-error.js';
 import { JobType } from '../module/api/enums.js';
 import { NativeBackend, type BridgeInvoke, type BridgeReply } from '../module/native/native-backend.js';
 import { EDGE_JS_ENV, loadBridge } from '../module/native/load-bridge.js';

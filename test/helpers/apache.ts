@@ -12,12 +12,11 @@
 // apache2 comes from the Debian package apache2 (CI installs it in .ci/run). When it is missing
 // the helper throws: a test that silently skips proves nothing.
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort, running, stopProcess, waitForPort } from './nginx.js';
+import { findFreePort, running, spawnForegroundServer, stopProcess } from './nginx.js';
 
 export interface ApacheOptions {
   /** Directory served at `/` and (with digestAuth) at the Digest location; made world-readable. */
@@ -148,22 +147,7 @@ async function startOnce(bin: string, dir: string, o: ApacheOptions): Promise<Ap
   const port = await findFreePort();
   const conf = join(dir, 'httpd.conf');
   await writeFile(conf, apacheConfig(dir, port, o), { mode: 0o644 });
-  const child = spawn(bin, ['-X', '-f', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', reject);
-  });
-  running.add(child.pid!);
-  try {
-    await waitForPort(port, child, 15_000, 'apache2');
-  } catch (e) {
-    await stopProcess(child);
-    running.delete(child.pid!);
-    const log = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '';
-    throw new Error(`${(e as Error).message}\n${stderr.slice(-4000)}${log.slice(-4000)}`);
-  }
+  const child = await spawnForegroundServer(bin, ['-X', '-f', conf], [port], 'apache2', join(dir, 'error.log'), 15_000);
   const accessLogPath = join(dir, 'access.log');
   return {
     url: `http://127.0.0.1:${port}`,

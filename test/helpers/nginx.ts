@@ -203,30 +203,38 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   }
 }
 
+/**
+ * Starts a server binary in the foreground (nginx, apache2, squid), registers it with the exit
+ * safety net and waits until every port listens. On failure it stops the process and throws with
+ * the tail of its stderr and of its log file.
+ */
+export async function spawnForegroundServer(bin: string, args: string[], ports: number[], name: string, logFile: string, timeoutMs: number): Promise<ChildProcess> {
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  running.add(child.pid!);
+  try {
+    for (const port of ports) await waitForPort(port, child, timeoutMs, name);
+  } catch (e) {
+    await stopProcess(child);
+    running.delete(child.pid!);
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+    throw new Error(`${(e as Error).message}\n${stderr.slice(-4000)}${log.slice(-4000)}`);
+  }
+  return child;
+}
+
 async function startOnce(bin: string, dir: string, o: NginxOptions, certs: TestCertificates | null): Promise<NginxServer> {
   const port = await findFreePort();
   const httpsPort = o.https ? await findFreePort() : null;
   const conf = join(dir, 'nginx.conf');
   if (o.basicAuth) await writeFile(join(dir, 'htpasswd'), htpasswdLine(o.basicAuth.user, o.basicAuth.password));
   await writeFile(conf, nginxConfig(dir, o, port, httpsPort, certs));
-  const child = spawn(bin, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', reject);
-  });
-  await spawned;
-  running.add(child.pid!);
-  try {
-    await waitForPort(port, child, 10_000);
-    if (httpsPort) await waitForPort(httpsPort, child, 10_000);
-  } catch (e) {
-    await stopProcess(child);
-    running.delete(child.pid!);
-    const log = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '';
-    throw new Error(`${(e as Error).message}\n${stderr}${log}`);
-  }
+  const child = await spawnForegroundServer(bin, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], httpsPort ? [port, httpsPort] : [port], 'nginx', join(dir, 'error.log'), 10_000);
   const accessLogPath = join(dir, 'access.log');
   return {
     url: `http://127.0.0.1:${port}`,

@@ -9,13 +9,13 @@
 // Facts checked against squid 5.7: it forwards extension methods such as BITS_POST with their body
 // unchanged; it passes Range through when nothing is cached; it logs a CONNECT only when the tunnel
 // closes (so readers poll: waitForLog).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort, running, stopProcess, waitForPort } from './nginx.js';
+import { findFreePort, running, spawnForegroundServer, stopProcess } from './nginx.js';
 
 export interface SquidOptions {
   /** Require proxy Basic auth (407 without it) for this user. */
@@ -129,22 +129,7 @@ async function startOnce(bin: string, dir: string, o: SquidOptions): Promise<Squ
   const conf = join(dir, 'squid.conf');
   await writeFile(conf, squidConfig(dir, port, o));
   await chmod(conf, 0o644);
-  const child = spawn(bin, ['-N', '-d', '1', '-f', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', reject);
-  });
-  running.add(child.pid!);
-  try {
-    await waitForPort(port, child, 15_000, 'squid');
-  } catch (e) {
-    await stopProcess(child);
-    running.delete(child.pid!);
-    const log = existsSync(join(dir, 'cache.log')) ? readFileSync(join(dir, 'cache.log'), 'utf8') : '';
-    throw new Error(`${(e as Error).message}\n${stderr.slice(-4000)}${log.slice(-4000)}`);
-  }
+  const child = await spawnForegroundServer(bin, ['-N', '-d', '1', '-f', conf], [port], 'squid', join(dir, 'cache.log'), 15_000);
   const accessLogPath = join(dir, 'access.log');
   const readAccessLog = async () => (existsSync(accessLogPath) ? (await readFile(accessLogPath, 'utf8')).split('\n').filter(Boolean) : []);
   return {
