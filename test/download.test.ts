@@ -20,6 +20,7 @@ import {
 import { localFileError, transportError } from '../module/engine/http/errors.js';
 import { findFreePort, makeTestCertificates } from './helpers/nginx.js';
 import { makeTmpDir, sha256File, type TmpDir } from './helpers/tmp.js';
+import { transferFailure } from './helpers/assert-bits.js';
 
 // Setup at top level, not in test.before: uvu reports a suite whose before-hook throws as passed.
 const tmp: TmpDir = await makeTmpDir('bits-download-test');
@@ -63,15 +64,7 @@ function request(path: string, extra: Partial<DownloadRequest> = {}): { req: Dow
   return { req, rec };
 }
 
-async function failure(p: Promise<unknown>): Promise<HttpTransferError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof HttpTransferError) return e;
-    throw new Error(`expected an HttpTransferError, got ${(e as Error)?.name}: ${(e as Error)?.message}`);
-  }
-  throw new Error('expected the download to fail, it succeeded');
-}
+const failure = (p: Promise<unknown>) => transferFailure(p, 'the download');
 
 function assertFailure(e: HttpTransferError, hresult: number, transient: boolean, context: number): void {
   assert.is(e.hresultHex, '0x' + hresult.toString(16).toUpperCase().padStart(8, '0'), e.message);

@@ -11,6 +11,7 @@ import { NEW_SESSION, type SessionEndRequest, type UploadRequest, type UploadSes
 import { makeUploadFile, sha256Of, startBitsFixture, type BitsFixture, type FixtureRequest, type UploadFileFixture } from './helpers/bits-fixture-server.js';
 import { makeTestCertificates } from './helpers/nginx.js';
 import { makeTmpDir, type TmpDir } from './helpers/tmp.js';
+import { transferFailure } from './helpers/assert-bits.js';
 
 const MiB = 1024 * 1024;
 
@@ -49,15 +50,7 @@ function request(extra: Partial<UploadRequest> = {}, f: UploadFileFixture = smal
   };
 }
 
-async function failure(p: Promise<unknown>): Promise<HttpTransferError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof HttpTransferError) return e;
-    throw new Error(`expected an HttpTransferError, got ${(e as Error)?.name}: ${(e as Error)?.message}`);
-  }
-  throw new Error('expected a failure, it succeeded');
-}
+const failure = (p: Promise<unknown>) => transferFailure(p, 'the call');
 
 function assertFailure(e: HttpTransferError, hresult: number | string, transient: boolean, context: keyof typeof ErrorContext, what = ''): void {
   if (typeof hresult === 'number') assert.is(hex(e.hresult), hex(hresult), `${what} ${e.message}`);

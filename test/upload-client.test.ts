@@ -13,6 +13,7 @@ import { uploadFile } from '../module/engine/upload/upload-client.js';
 import { NEW_SESSION, type UploadRequest, type UploadSessionState } from '../module/engine/upload/upload-port.js';
 import { makeUploadFile, sha256Of, startBitsFixture, type BitsFixture, type FixtureRequest, type UploadFileFixture } from './helpers/bits-fixture-server.js';
 import { makeTmpDir, type TmpDir } from './helpers/tmp.js';
+import { transferFailure } from './helpers/assert-bits.js';
 
 const MiB = 1024 * 1024;
 
@@ -66,15 +67,7 @@ function request(f: UploadFileFixture, extra: Partial<UploadRequest> = {}): { re
   return { req, rec };
 }
 
-async function failure(p: Promise<unknown>): Promise<HttpTransferError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof HttpTransferError) return e;
-    throw new Error(`expected an HttpTransferError, got ${(e as Error)?.name}: ${(e as Error)?.message}`);
-  }
-  throw new Error('expected the upload to fail, it succeeded');
-}
+const failure = (p: Promise<unknown>) => transferFailure(p, 'the upload');
 
 function assertFailure(e: HttpTransferError, name: string, transient: boolean, context: keyof typeof ErrorContext): void {
   assert.is(hresultName(e.hresult), name, e.message);

@@ -1,6 +1,7 @@
 // Assertions for BITS results: the HRESULT name a call fails with, waiting for a job state.
 import * as assert from 'uvu/assert';
 import { BitsError } from '../../module/api/bits-error.js';
+import { HttpTransferError } from '../../module/engine/http/errors.js';
 import { hresultName } from '../../module/api/hresult.js';
 import { JobState, nameOf } from '../../module/api/enums.js';
 import type { Backend } from '../../module/core/backend.js';
@@ -44,4 +45,15 @@ export async function waitJob(backend: Backend, id: string, pred: (s: JobSnapsho
 
 export function waitState(backend: Backend, id: string, state: keyof typeof JobState, timeoutMs?: number): Promise<JobSnapshotWire> {
   return waitJob(backend, id, (s) => s.state === JobState[state], state, timeoutMs);
+}
+
+/** Awaits `p` and returns the HttpTransferError it rejects with (HRESULT, context, transient flag). */
+export async function transferFailure(p: Promise<unknown>, what = 'the transfer'): Promise<HttpTransferError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof HttpTransferError) return e;
+    throw new Error(`expected an HttpTransferError, got ${(e as Error)?.name}: ${(e as Error)?.message}`);
+  }
+  throw new Error(`expected ${what} to fail, it succeeded`);
 }
