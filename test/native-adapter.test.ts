@@ -131,7 +131,7 @@ test('a signed HRESULT becomes unsigned; a code only the bridge names keeps the 
   assert.is((await rejection(unnamed.backend.suspend(JOB))).code, '0x8020FFFE');
 });
 
-test('a failing job in ERROR: context and data.jobError (JobErrorWire, named from the table) as Envelopes.JobError builds them', async () => {
+test('a call failing on a job in ERROR: context NONE, no data (as the engine); the job\'s error (named from the table) goes into the message', async () => {
   const jobError = {
     hresult: 2149122452, // 0x80190194: HTTP 404, a code the bridge does not name
     hresultHex: '0x80190194',
@@ -152,15 +152,30 @@ test('a failing job in ERROR: context and data.jobError (JobErrorWire, named fro
   }));
   const e = await rejection(backend.complete(JOB));
   assert.is(e.code, 'BG_E_INVALID_STATE');
-  assert.is(e.context, ErrorContext.REMOTE_FILE);
-  assert.is(e.contextName, 'REMOTE_FILE');
-  const je = e.data!.jobError as Record<string, unknown>;
-  assert.is(je.hresult, 0x80190194);
-  assert.is(je.name, 'BG_E_HTTP_ERROR_404'); // the bridge does not name it; module/api's table does
-  assert.is(je.context, 5);
-  assert.is(je.protocol, 'http');
-  assert.equal(je.file, jobError.file);
-  assert.is(je.contextDescription, jobError.contextDescription);
+  assert.is(e.context, ErrorContext.NONE, 'the call has no error context (spec §4.1); the job\'s error is about its transfer');
+  assert.is(e.data, undefined);
+  assert.match(e.message, /^IBackgroundCopyJob\.Complete failed: 0x80200002\. The job is in error: BG_E_HTTP_ERROR_404 \(0x80190194, REMOTE_FILE\): The requested URL does not exist/);
+});
+
+test('Complete failing with a Win32 error (a rename) → context LOCAL_FILE, as the engine; other operations and E_INVALIDARG keep NONE', async () => {
+  const denied = { ok: false as const, error: { hresult: 0x80070005, name: null, context: 0, method: 'IBackgroundCopyJob.Complete', message: 'IBackgroundCopyJob.Complete failed: 0x80070005' } };
+  const e = await rejection(scripted(() => denied).backend.complete(JOB));
+  assert.is(e.code, 'E_ACCESSDENIED');
+  assert.is(e.contextName, 'LOCAL_FILE');
+  assert.is((await rejection(scripted(() => denied).backend.resume(JOB))).contextName, 'NONE');
+  const badArg = { ok: false as const, error: { hresult: 0x80070057, name: 'E_INVALIDARG', context: 0, message: 'm' } };
+  assert.is((await rejection(scripted(() => badArg).backend.complete(JOB))).contextName, 'NONE');
+});
+
+test('snapshots: an error the bridge leaves unnamed is named from the table in getJob, describeJob and listJobs', async () => {
+  const error = { hresult: 0x80190194, hresultHex: '0x80190194', name: null, context: 5, contextName: 'REMOTE_FILE', message: 'm', contextDescription: 'd', protocol: 'http', file: null };
+  const snap = { id: JOB, state: 4, error } as unknown as Record<string, unknown>;
+  const { backend } = scripted((r) => ok(r.op === 'listJobs' ? [snap, { id: JOB, state: 3, error: null }] : snap));
+  assert.is((await backend.getJob(JOB)).error?.name, 'BG_E_HTTP_ERROR_404');
+  assert.is((await backend.describeJob(JOB)).error?.name, 'BG_E_HTTP_ERROR_404');
+  const list = await backend.listJobs();
+  assert.is(list[0]!.error?.name, 'BG_E_HTTP_ERROR_404');
+  assert.is(list[1]!.error, null);
 });
 
 test('getError(): the JobErrorWire result passes through, with an unsigned, named HRESULT', async () => {

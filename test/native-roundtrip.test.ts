@@ -12,9 +12,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobType } from '../module/api/enums.js';
-import { NativeBackend, type BridgeInvoke, type BridgeReply } from '../module/native/native-backend.js';
+import { NativeBackend, type BridgeErrorWire, type BridgeInvoke, type BridgeReply } from '../module/native/native-backend.js';
 import { EDGE_JS_ENV, loadBridge } from '../module/native/load-bridge.js';
 import { rejection } from './helpers/assert-bits.js';
+import { PARITY_CASES, bridgeErrorEnvelope, callerView, openParityEnv } from './contract/error-parity.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = [resolve(here, '..'), resolve(here, '../..')].find((d) => existsSync(join(d, 'module/native/bridge')))!;
@@ -184,6 +185,116 @@ test('a job in ERROR: getJob carries the JobErrorWire, getError returns it', asy
   assert.is(err.hresult, 0x80190194);
   assert.is(err.protocol, 'http');
   await backend.cancel(id);
+});
+
+test('job objects are held: a finished job still reads CANCELLED/ACKNOWLEDGED, a second Cancel/Complete is BG_E_INVALID_STATE, getJob is BG_E_NOT_FOUND, the reply stays readable', async () => {
+  const id = await backend.createJob('held', JobType.DOWNLOAD);
+  await backend.cancel(id);
+  assert.is((await backend.describeJob(id)).state, 8); // CANCELLED, from the held job object
+  assert.is((await rejection(backend.cancel(id))).code, 'BG_E_INVALID_STATE');
+  assert.is((await rejection(backend.suspend(id))).code, 'BG_E_INVALID_STATE');
+  assert.is((await rejection(backend.getJob(id))).code, 'BG_E_NOT_FOUND', 'the manager no longer finds it');
+  const r = await backend.createJob('held reply', JobType.UPLOAD_REPLY);
+  await backend.addFiles(r, [{ remoteName: 'https://example.test/up', localName: '/tmp/up.bin' }]);
+  await fake('fake.finishTransfer', [r, 3]);
+  await backend.complete(r);
+  assert.is((await backend.describeJob(r)).state, 7); // ACKNOWLEDGED
+  assert.ok(Buffer.from(await backend.getReplyData(r), 'base64').equals(pattern(3)), 'reply readable after Complete');
+  assert.is((await rejection(backend.complete(r))).code, 'BG_E_INVALID_STATE');
+});
+
+test('held job objects are pruned once 1024 are held: final ones are dropped, live ones kept', async () => {
+  const held = async () => {
+    const reply = await invoke({ op: 'fake.heldJobs' as never, args: [] });
+    assert.ok(reply.ok);
+    return (reply as { result: number }).result;
+  };
+  const live = await backend.createJob('stays', JobType.DOWNLOAD);
+  const start = await held();
+  const finished: string[] = [];
+  for (let i = start; i < 1024; i++) {
+    const id = await backend.createJob(`prune ${i}`, JobType.DOWNLOAD);
+    await backend.cancel(id);
+    finished.push(id);
+  }
+  assert.is(await held(), 1024);
+  const next = await backend.createJob('after the prune', JobType.DOWNLOAD);
+  assert.ok((await held()) < 100, `final jobs dropped: ${await held()} held`);
+  assert.is((await backend.describeJob(live)).state, 3, 'a live job is still reachable');
+  assert.is((await rejection(backend.describeJob(finished[0]!))).code, 'BG_E_NOT_FOUND', 'a dropped final job is gone, as in BITS once released');
+  await backend.cancel(live);
+  await backend.cancel(next);
+});
+
+// The parity rows (test/contract/error-parity.ts) the fakes can produce, through the real bridge DLL:
+// the envelope Envelopes.Error really emits equals the mirror native-parity.test.ts uses (all but the
+// message detail, which is the fake's text), and the adapter's BitsError equals the engine's.
+const ZERO = '00000000-0000-0000-0000-000000000000';
+const onFakes: Record<string, () => Promise<string>> = {
+  'unknown job id → BG_E_NOT_FOUND': async () => ZERO,
+  'a job id that is not a GUID → BG_E_NOT_FOUND': async () => 'not-a-guid',
+  'Resume of an unknown job → BG_E_NOT_FOUND': async () => ZERO,
+  'GetJob of a cancelled job (left the queue) → BG_E_NOT_FOUND': async () => { const id = await backend.createJob('c', 0); await backend.cancel(id); return id; },
+  'CreateJob with type 9 → E_INVALIDARG': async () => '',
+  'SetMinimumRetryDelay(-1) → E_INVALIDARG (the bridge refuses a value that is no ULONG)': () => backend.createJob('d', 0),
+  'Resume with no files → BG_E_EMPTY': () => backend.createJob('e', 0),
+  'GetReplyData on a DOWNLOAD job → E_NOTIMPL (spec §3.4)': () => backend.createJob('d', 0),
+  'GetReplyData before TRANSFERRED → BG_E_INVALID_STATE': () => backend.createJob('r', JobType.UPLOAD_REPLY),
+  'a reply over 1 MiB → BG_E_TOO_LARGE with data { size }': async () => {
+    const id = await backend.createJob('big', JobType.UPLOAD_REPLY);
+    await backend.addFiles(id, [{ remoteName: 'https://example.test/up', localName: '/tmp/up.bin' }]);
+    await fake('fake.finishTransfer', [id, MiB + 1]);
+    return id;
+  },
+  'Complete of an UPLOAD job that is not TRANSFERRED → BG_E_INVALID_STATE': () => backend.createJob('u', JobType.UPLOAD),
+  'a second Complete → BG_E_INVALID_STATE': async () => {
+    const id = await backend.createJob('done', JobType.DOWNLOAD);
+    await backend.addFiles(id, [{ remoteName: 'https://example.test/x', localName: '/tmp/x' }]);
+    await fake('fake.finishTransfer', [id, 0]);
+    await backend.complete(id);
+    return id;
+  },
+  'a second Cancel → BG_E_INVALID_STATE': async () => { const id = await backend.createJob('c', 0); await backend.cancel(id); return id; },
+  'Suspend of a cancelled job → BG_E_INVALID_STATE': async () => { const id = await backend.createJob('c', 0); await backend.cancel(id); return id; },
+  'SetNotifyCmdLine on a cancelled job → BG_E_INVALID_STATE': async () => { const id = await backend.createJob('c', 0); await backend.cancel(id); return id; },
+  'GetError of a job not in ERROR → BG_E_ERROR_INFORMATION_UNAVAILABLE': () => backend.createJob('g', 0),
+  'a call that fails on a job in ERROR: context NONE and no job error in data (spec §4.1: no error object for failed calls)': async () => {
+    const id = await backend.createJob('err', JobType.DOWNLOAD);
+    await backend.addFiles(id, [{ remoteName: 'https://example.test/x', localName: '/tmp/x' }]);
+    await fake('fake.fail', [id, 0x80190194, 5, false, 'http']);
+    return id;
+  },
+};
+
+test('error parity through the real bridge DLL (fakes): envelope = the mirror; BitsError = the engine\'s', async () => {
+  const rows = PARITY_CASES.filter((c) => c.title in onFakes);
+  assert.is(rows.length, Object.keys(onFakes).length, 'every fake row names a parity case');
+  for (const c of rows) {
+    const env = await openParityEnv();
+    let engineError;
+    try {
+      engineError = await rejection(c.call(env.engine, await c.prepare(env)), `engine: ${c.title}`);
+    } finally {
+      await env.close();
+    }
+    let last: BridgeReply | undefined;
+    const recording = new NativeBackend(async (r) => (last = await invoke(r)));
+    const nativeError = await rejection(c.call(recording, await onFakes[c.title]!()), `native: ${c.title}`);
+    assert.ok(last && !last.ok, c.title);
+    const real = (last as { error: BridgeErrorWire }).error;
+    const mirror = bridgeErrorEnvelope(c.bridge.hresult, c.bridge.method, { argument: c.bridge.argument, data: c.bridge.data, jobError: c.bridge.jobError });
+    const { message: realMessage, jobError: realJobError, ...realRest } = real;
+    const { message: mirrorMessage, jobError: mirrorJobError, ...mirrorRest } = mirror;
+    assert.equal(realRest, mirrorRest, `${c.title}: envelope`);
+    assert.ok(realMessage!.startsWith(mirrorMessage!), `${c.title}: message ${realMessage} starts with ${mirrorMessage}`);
+    if (mirrorJobError) {
+      assert.equal(Object.keys(realJobError!).sort(), Object.keys(mirrorJobError).sort());
+      for (const k of ['hresult', 'hresultHex', 'name', 'context', 'contextName', 'protocol'] as const) assert.is(realJobError![k], mirrorJobError[k], `jobError.${k}`);
+    } else {
+      assert.is(realJobError, undefined, `${c.title}: no jobError`);
+    }
+    assert.equal(callerView(nativeError), callerView(engineError), c.title);
+  }
 });
 
 test('per-call overhead: median of 1000 describeJob calls', async () => {

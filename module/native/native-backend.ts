@@ -3,14 +3,16 @@
 // `edge.func({ assemblyFile, typeName: 'Bits.Job2.Bridge.Bridge', methodName: 'Invoke' })` in
 // production (see load-bridge.ts), a scripted function in tests. This file is the one conversion
 // point between the bridge's envelopes and the port:
-//   * error envelope → BitsError (unsigned HRESULT, name from module/api's table when the bridge
-//     gives none, context, the bridge's message, data incl. jobError);
+//   * error envelope → the BitsError the portable engine throws for the same condition (unsigned
+//     HRESULT, name from module/api's table when the bridge gives none, context, data) with the
+//     bridge's message (test/native-parity.test.ts holds the two side by side);
+//   * snapshots: their `error` (a JobErrorWire) named from the table, as getError's result;
 //   * getReplyData's byte[] (edge-js gives a Buffer) → base64;
 //   * HResultWire names the bridge leaves null → named from the table;
 //   * everything else passes through: the bridge already returns the wire types of module/api/types.ts.
 import { BitsError, bitsError } from '../api/bits-error.js';
 import { ErrorContext } from '../api/enums.js';
-import { hresultName, toUnsigned } from '../api/hresult.js';
+import { hex, hresultName, toUnsigned } from '../api/hresult.js';
 import type {
   CredentialsInput,
   FileInfoWire,
@@ -54,13 +56,32 @@ export type BridgeInvoke = (request: BridgeRequest) => Promise<BridgeReply>;
 
 const E_FAIL = 0x80004005;
 
-/** Error envelope → the BitsError the rest of the product throws. */
-export function bridgeErrorToBitsError(error: BridgeErrorWire): BitsError {
+/** Win32 errors (facility 7) from Complete are its renames/deletes of local files. */
+function isWin32Failure(hr: number): boolean {
+  return (hr & 0xffff0000) >>> 0 === 0x80070000 && hr !== 0x80070057; // E_INVALIDARG is an argument error
+}
+
+/**
+ * Error envelope → the BitsError the rest of the product throws, equal to the portable engine's for
+ * the same condition in everything a caller reads (test/native-parity.test.ts):
+ *   * context: a failed method call has none (spec §4.1: "no error object is produced for failed
+ *     method calls"), even when the job happens to be in ERROR — the bridge's `jobError` describes
+ *     the job's transfer, not this call, so it goes into the message, not into context/data. The one
+ *     exception is Complete failing with a Win32 error: that is a local file that could not be
+ *     renamed or deleted, which the engine reports with context LOCAL_FILE.
+ *   * data: only what the code defines (BG_E_TOO_LARGE: { size }).
+ * `op` is the operation that failed (the bridge's `method` names the COM method).
+ */
+export function bridgeErrorToBitsError(error: BridgeErrorWire, op?: BackendMethod): BitsError {
   const hr = toUnsigned(Number(error.hresult));
-  const context = typeof error.context === 'number' ? error.context : ErrorContext.NONE;
+  const context = op === 'complete' && isWin32Failure(hr) ? ErrorContext.LOCAL_FILE : ErrorContext.NONE;
   const data: Record<string, unknown> = { ...(error.data ?? {}) };
-  if (error.jobError) data.jobError = normalizeJobError(error.jobError);
-  const message = error.message && error.message.length > 0 ? error.message : undefined;
+  let message = error.message && error.message.length > 0 ? error.message : undefined;
+  if (error.jobError) {
+    const j = normalizeJobError(error.jobError);
+    const about = `The job is in error: ${j.name} (${j.hresultHex ?? hex(j.hresult)}, ${j.contextName ?? j.context})${j.message ? `: ${j.message}` : ''}`;
+    message = message ? `${message}. ${about}` : about;
+  }
   const e = new BitsError(hr, message, context, Object.keys(data).length > 0 ? data : undefined);
   // The table is the one source of names; a name only the bridge knows is kept rather than lost.
   if (error.name && hresultName(hr) !== error.name && hresultName(hr).startsWith('0x')) {
@@ -73,7 +94,13 @@ export function bridgeErrorToBitsError(error: BridgeErrorWire): BitsError {
 /** JobErrorWire with an unsigned HRESULT and a name (the bridge sends null for codes it does not know). */
 export function normalizeJobError(j: NonNullable<BridgeErrorWire['jobError']>): JobErrorWire {
   const hr = toUnsigned(Number(j.hresult));
-  return { ...j, hresult: hr, name: j.name ?? hresultName(hr) } as JobErrorWire;
+  return { ...j, hresult: hr, hresultHex: hex(hr), name: j.name ?? hresultName(hr) } as JobErrorWire;
+}
+
+/** A snapshot with its `error` normalized like getError's result (the bridge leaves unknown names null). */
+export function normalizeSnapshot(s: JobSnapshotWire): JobSnapshotWire {
+  if (!s || typeof s !== 'object' || !s.error) return s;
+  return { ...s, error: normalizeJobError(s.error as NonNullable<BridgeErrorWire['jobError']>) };
 }
 
 /** byte[] as edge-js delivers it (Buffer; Uint8Array or number[] on other hosts) → base64. */
@@ -114,7 +141,7 @@ export class NativeBackend implements Backend {
       throw new BitsError(E_FAIL, `native bridge (${op}): ${e instanceof Error ? e.message : String(e)}`, ErrorContext.UNKNOWN);
     }
     if (!isReply(reply)) throw bitsError(E_FAIL, `native bridge (${op}): malformed reply envelope.`);
-    if (!reply.ok) throw bridgeErrorToBitsError(reply.error);
+    if (!reply.ok) throw bridgeErrorToBitsError(reply.error, op);
     return reply.result ?? null;
   }
 
@@ -123,10 +150,10 @@ export class NativeBackend implements Backend {
     return (await this.call('createJob', [displayName, type])) as string;
   }
   async getJob(jobId: string): Promise<JobSnapshotWire> {
-    return (await this.call('getJob', [jobId])) as JobSnapshotWire;
+    return normalizeSnapshot((await this.call('getJob', [jobId])) as JobSnapshotWire);
   }
   async listJobs(options?: { allUsers?: boolean }): Promise<JobSnapshotWire[]> {
-    return ((await this.call('listJobs', [options ?? null])) ?? []) as JobSnapshotWire[];
+    return (((await this.call('listJobs', [options ?? null])) ?? []) as JobSnapshotWire[]).map(normalizeSnapshot);
   }
   async getErrorDescription(hresult: number): Promise<string> {
     return (await this.call('getErrorDescription', [toUnsigned(hresult)])) as string;
@@ -134,7 +161,7 @@ export class NativeBackend implements Backend {
 
   // IBackgroundCopyJob
   async describeJob(jobId: string): Promise<JobSnapshotWire> {
-    return (await this.call('describeJob', [jobId])) as JobSnapshotWire;
+    return normalizeSnapshot((await this.call('describeJob', [jobId])) as JobSnapshotWire);
   }
   async addFiles(jobId: string, files: NewFile[]): Promise<void> {
     await this.call('addFiles', [jobId, files]);

@@ -3,7 +3,7 @@
 // command line on TRANSFERRED and ERROR (gated by the notify flags, also when set afterwards).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AuthScheme, AuthTarget, JobType, NotifyFlags, ProxyUsage } from '../../module/api/enums.js';
@@ -43,11 +43,11 @@ export function job2ContractSuite(name: string, makeBackend: () => Promise<Contr
   test('SetNotifyCmdLine: limits, codes and round trip; NULL/NULL removes; "" when unset', async (s) => {
     const id = await s.b.createJob('notify', JobType.DOWNLOAD);
     assert.equal(await s.b.getNotifyCmdLine(id), { program: '', parameters: '' });
-    await rejectsWith(s.b.setNotifyCmdLine(id, '/' + 'p'.repeat(LIMITS.notifyProgramMax), null), 'BG_E_STRING_TOO_LONG');
+    await rejectsWith(s.b.setNotifyCmdLine(id, join(s.dir, 'p'.repeat(LIMITS.notifyProgramMax)), null), 'BG_E_STRING_TOO_LONG');
     await rejectsWith(s.b.setNotifyCmdLine(id, node, `"${node}" ` + 'x'.repeat(LIMITS.notifyParametersMax)), 'BG_E_STRING_TOO_LONG');
     await rejectsWith(s.b.setNotifyCmdLine(id, null, `"${node}" x`), 'E_INVALIDARG', 'program NULL, parameters not');
     await rejectsWith(s.b.setNotifyCmdLine(id, 'node', 'node x'), 'E_INVALIDARG', 'relative program');
-    await rejectsWith(s.b.setNotifyCmdLine(id, node, '/usr/bin/other x'), 'E_INVALIDARG', 'first token is not the program');
+    await rejectsWith(s.b.setNotifyCmdLine(id, node, `"${join(dirname(node), 'other')}" x`), 'E_INVALIDARG', 'first token is not the program');
     assert.equal(await s.b.getNotifyCmdLine(id), { program: '', parameters: '' }, 'refused calls change nothing');
     const p = `"${node}" --version`;
     await s.b.setNotifyCmdLine(id, node, p);

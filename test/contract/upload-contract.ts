@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { JobState, JobType } from '../../module/api/enums.js';
@@ -59,6 +59,19 @@ export function uploadContractSuite(name: string, makeBackend: () => Promise<Con
     rmSync(s.dir, { recursive: true, force: true });
   });
 
+  /** The generated reply file name, checked against what the backend documents about it (EngineFacts). */
+  const generatedReplyName = async (s: State, src: string, id: string): Promise<string> => {
+    const name = await s.b.getReplyFileName(id);
+    assert.ok(name !== null, 'a reply file name once the upload file is known');
+    if (s.ctx.generatedReplyName === 'in-upload-directory') {
+      assert.is(dirname(name), dirname(src), `the generated reply file ${name} is in the upload file's directory`);
+      assert.is.not(name, src, 'the reply file is not the upload file');
+    } else {
+      assert.is(name, s.ctx.generatedReplyName(src, id));
+    }
+    return name;
+  };
+
   const source = (s: State, bytes: Buffer) => {
     const p = join(s.dir, `src${++n}.bin`);
     writeFileSync(p, bytes);
@@ -94,8 +107,7 @@ export function uploadContractSuite(name: string, makeBackend: () => Promise<Con
     assert.equal(await s.b.getReplyProgress(id), { bytesTotal: null, bytesTransferred: 0 });
     await rejectsWith(s.b.getReplyData(id), 'BG_E_INVALID_STATE', 'before TRANSFERRED');
     await s.b.addFiles(id, [{ remoteName: `${s.replies.url}inventory.bin`, localName: src }]);
-    const replyName = `${src}.${id}.reply`;
-    assert.is(await s.b.getReplyFileName(id), replyName, 'generated name next to the upload file');
+    const replyName = await generatedReplyName(s, src, id);
     await s.b.resume(id);
     const done = await waitState(s.b, id, 'TRANSFERRED');
     const expected = Buffer.from(`got ${bytes.length} ${sha(bytes)}`);
@@ -115,7 +127,7 @@ export function uploadContractSuite(name: string, makeBackend: () => Promise<Con
     const id = await s.b.createJob('reply name', JobType.UPLOAD_REPLY);
     await rejectsWith(s.b.setReplyFileName(id, 'relative.reply'), 'E_INVALIDARG');
     await rejectsWith(s.b.setReplyFileName(id, join(s.dir, 'missing-dir', 'r.reply')), 'E_INVALIDARG');
-    await rejectsWith(s.b.setReplyFileName(id, '/' + 'x'.repeat(LIMITS.MAX_PATH)), 'E_INVALIDARG');
+    await rejectsWith(s.b.setReplyFileName(id, join(s.dir, 'x'.repeat(LIMITS.MAX_PATH))), 'E_INVALIDARG');
     const explicit = join(s.dir, 'explicit.reply');
     await s.b.setReplyFileName(id, explicit);
     assert.is(await s.b.getReplyFileName(id), explicit);
@@ -128,31 +140,33 @@ export function uploadContractSuite(name: string, makeBackend: () => Promise<Con
     await waitState(s.b, id, 'TRANSFERRED');
     await s.b.complete(id);
     assert.match(readFileSync(explicit, 'utf8'), /^got 5 /);
-    assert.not.ok(existsSync(`${src}.${id}.reply`));
+    assert.equal(readdirSync(s.dir).filter((f) => f !== 'explicit.reply' && f !== basename(src) && f !== 'plain' && f !== 'replies'), [], 'no generated reply file (or temp) beside the explicit one');
   });
 
   test('a reply over 1 MiB: GetReplyData → BG_E_TOO_LARGE with the size; the reply file has it all', async (s) => {
     const id = await s.b.createJob('big reply', JobType.UPLOAD_REPLY);
     const src = source(s, Buffer.from('x'));
     await s.b.addFiles(id, [{ remoteName: `${s.replies.url}big.bin?big=1`, localName: src }]);
+    const replyName = await generatedReplyName(s, src, id);
     await s.b.resume(id);
     await waitState(s.b, id, 'TRANSFERRED');
     const e = await rejectsWith(s.b.getReplyData(id), 'BG_E_TOO_LARGE');
     assert.equal(e.data, { size: LIMITS.replyDataMax + 1 });
     await s.b.complete(id);
-    assert.is(readFileSync(`${src}.${id}.reply`).length, LIMITS.replyDataMax + 1);
+    assert.is(readFileSync(replyName).length, LIMITS.replyDataMax + 1);
   });
 
   test('no reply from the application → empty reply data and an empty reply file', async (s) => {
     const id = await s.b.createJob('no reply', JobType.UPLOAD_REPLY);
     const src = source(s, Buffer.from('quiet'));
     await s.b.addFiles(id, [{ remoteName: `${s.replies.url}quiet.bin?none=1`, localName: src }]);
+    const replyName = await generatedReplyName(s, src, id);
     await s.b.resume(id);
     const j = await waitState(s.b, id, 'TRANSFERRED');
     assert.equal(j.replyProgress, { bytesTotal: 0, bytesTransferred: 0 });
     assert.is(await s.b.getReplyData(id), '');
     await s.b.complete(id);
-    assert.is(readFileSync(`${src}.${id}.reply`).length, 0);
+    assert.is(readFileSync(replyName).length, 0);
   });
 
   test('application 403 → ERROR, context REMOTE_APPLICATION; 503 → TRANSIENT_ERROR; reply URL 404 → ERROR after the upload', async (s) => {
@@ -182,10 +196,11 @@ export function uploadContractSuite(name: string, makeBackend: () => Promise<Con
     const id = await s.b.createJob('cancel reply', JobType.UPLOAD_REPLY);
     const src = source(s, pseudoRandomBytes(1000, 3));
     await s.b.addFiles(id, [{ remoteName: `${s.replies.url}c.bin`, localName: src }]);
+    const replyName = await generatedReplyName(s, src, id);
     await s.b.resume(id);
     await waitState(s.b, id, 'TRANSFERRED');
     assert.is((await s.b.cancel(id)).name, 'S_OK');
-    assert.equal(readdirSync(s.dir).filter((f) => f.includes('.reply') || f.includes('.bits-')), [], 'reply temp deleted');
+    assert.equal(readdirSync(s.dir).filter((f) => f.includes('.reply') || f === basename(replyName) || s.ctx.tempFilePattern.test(f)), [], 'reply temp deleted');
     await rejectsWith(s.b.getReplyData(id), 'BG_E_INVALID_STATE');
     assert.ok(existsSync(src), 'the local upload file is never touched');
   });

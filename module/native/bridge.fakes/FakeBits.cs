@@ -467,6 +467,7 @@ namespace Bits.Job2.Bridge.Fakes
     /// "fake.*" operations drive the fake "server side":
     ///   fake.finishTransfer [jobId, replyLength]  → files transferred, reply of replyLength bytes (byte i = (i * 31 + 7) &amp; 0xFF), TRANSFERRED
     ///   fake.fail [jobId, hresult, context, transient, protocol|null] → ERROR/TRANSIENT_ERROR with an IBackgroundCopyError
+    ///   fake.heldJobs []                            → how many job objects the Bridge holds (its pruning is observable)
     /// </summary>
     public sealed class FakeBridge
     {
@@ -486,6 +487,7 @@ namespace Bits.Job2.Bridge.Fakes
                 {
                     env.TryGetValue("args", out var a);
                     var args = a is IList list ? list.Cast<object>().ToArray() : new object[0];
+                    if (name == "fake.heldJobs") return new Dictionary<string, object> { ["ok"] = true, ["result"] = bridge.HeldJobCount };
                     var job = manager.Find(Guid.Parse((string)args[0])) ?? throw FakeHr.Fail(FakeHr.BG_E_NOT_FOUND, "no such fake job");
                     switch (name)
                     {

@@ -341,12 +341,15 @@ namespace Bits.Job2.Bridge.Tests
                 Eq((double)0x80070057u, ((Dictionary<string, object>)r2["error"])["hresult"]);
                 True(((string)((Dictionary<string, object>)r2["error"])["message"]).Contains("noSuchOperation"), "message names the operation");
             });
-            Test("a bad argument is E_INVALIDARG before any COM call (bad job id)", () =>
+            Test("a job id that is not a GUID is BG_E_NOT_FOUND (as the portable engine) before any COM call; a non-string id is E_INVALIDARG", () =>
             {
                 var r = Call(new Bridge(() => throw new Exception("must not be created")), "getJob", "not-a-guid");
                 var e = (Dictionary<string, object>)r["error"];
-                Eq((double)0x80070057u, e["hresult"]);
+                Eq((double)0x80200001u, e["hresult"]);
+                Eq("BG_E_NOT_FOUND", e["name"]);
                 True(((string)e["message"]).Contains("not-a-guid"), (string)e["message"]);
+                var r2 = Call(new Bridge(() => throw new Exception("must not be created")), "resume", 42.0);
+                Eq((double)0x80070057u, ((Dictionary<string, object>)r2["error"])["hresult"]);
             });
         }
     }

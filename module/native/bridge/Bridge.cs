@@ -29,7 +29,7 @@ namespace Bits.Job2.Bridge
             ops = new Dictionary<string, Func<object[], object>>(StringComparer.Ordinal)
             {
                 ["createJob"] = CreateJob,
-                ["getJob"] = a => JobOps.Snapshot(GetJob(a)),
+                ["getJob"] = a => JobOps.Snapshot(QueuedJob(a)),
                 ["listJobs"] = ListJobs,
                 ["getErrorDescription"] = GetErrorDescription,
                 ["describeJob"] = a => JobOps.Snapshot(GetJob(a)),
@@ -117,23 +117,96 @@ namespace Bits.Job2.Bridge
             var displayName = Conversions.ToStringArg(Arg(a, 0, "displayName"), "displayName");
             var type = (BG_JOB_TYPE)Conversions.ToInt32(Arg(a, 1, "type"), "type");
             var m = Manager;
+            IBackgroundCopyJob job = null;
             var id = ComCall.Run("IBackgroundCopyManager.CreateJob", () =>
             {
-                m.CreateJob(displayName, type, out var jobId, out _);
+                m.CreateJob(displayName, type, out var jobId, out job);
                 return jobId;
             });
+            if (job != null) Hold(id, job);
             return Conversions.GuidToString(id);
         }
 
+        // Job objects this bridge has obtained, by id. BITS keeps a job object usable after the job
+        // left the queue (Complete/Cancel), while IBackgroundCopyManager.GetJob no longer finds it. The
+        // port asks for exactly that (module/core/backend.ts): getJob is the manager's lookup
+        // (BG_E_NOT_FOUND for final jobs); every job operation runs on the held object, so a
+        // finished job still reads ACKNOWLEDGED/CANCELLED, a second Complete or Cancel is
+        // BG_E_INVALID_STATE and the reply stays readable after Complete — as in the portable engine.
+        private readonly Dictionary<Guid, IBackgroundCopyJob> held = new Dictionary<Guid, IBackgroundCopyJob>();
+        internal const int HeldJobsPruneThreshold = 1024;
+
+        private void Hold(Guid id, IBackgroundCopyJob job)
+        {
+            lock (held)
+            {
+                if (held.Count >= HeldJobsPruneThreshold && !held.ContainsKey(id)) PruneFinalJobs();
+                held[id] = job;
+            }
+        }
+
+        /// <summary>Drops held jobs that are final (or no longer answer); called under the lock when the table is full.</summary>
+        private void PruneFinalJobs()
+        {
+            var drop = new List<Guid>();
+            foreach (var kv in held)
+            {
+                try
+                {
+                    kv.Value.GetState(out var state);
+                    if (state == BG_JOB_STATE.BG_JOB_STATE_ACKNOWLEDGED || state == BG_JOB_STATE.BG_JOB_STATE_CANCELLED) drop.Add(kv.Key);
+                }
+                catch (Exception)
+                {
+                    drop.Add(kv.Key);
+                }
+            }
+            foreach (var id in drop) held.Remove(id);
+        }
+
+        internal int HeldJobCount { get { lock (held) return held.Count; } }
+
+        /// <summary>
+        /// The job id argument. A string that is not a GUID names no job: BG_E_NOT_FOUND, as the portable
+        /// engine answers (no COM call is made); a non-string is an argument error (E_INVALIDARG).
+        /// </summary>
+        private static Guid JobId(object[] a)
+        {
+            var text = Conversions.ToStringArg(Arg(a, 0, "jobId"), "jobId");
+            try
+            {
+                return Conversions.ParseGuid(text);
+            }
+            catch (BridgeArgumentException)
+            {
+                throw new BitsComException(HResults.BG_E_NOT_FOUND, "IBackgroundCopyManager.GetJob",
+                    $"IBackgroundCopyManager.GetJob failed: 0x80200001 (BG_E_NOT_FOUND): no job has the id '{text}' (not a GUID)");
+            }
+        }
+
+        /// <summary>IBackgroundCopyManager.GetJob: jobs in the queue only (final jobs: BG_E_NOT_FOUND). Holds what it finds.</summary>
+        private IBackgroundCopyJob QueuedJob(object[] a)
+        {
+            var id = JobId(a);
+            var m = Manager;
+            var job = ComCall.Run("IBackgroundCopyManager.GetJob", () =>
+            {
+                m.GetJob(ref id, out var j);
+                return j;
+            });
+            Hold(id, job);
+            return job;
+        }
+
+        /// <summary>The job object for a job operation: the held one, else the manager's.</summary>
         private IBackgroundCopyJob GetJob(object[] a)
         {
-            var id = Conversions.ParseGuid(Conversions.ToStringArg(Arg(a, 0, "jobId"), "jobId"));
-            var m = Manager;
-            return ComCall.Run("IBackgroundCopyManager.GetJob", () =>
+            var id = JobId(a);
+            lock (held)
             {
-                m.GetJob(ref id, out var job);
-                return job;
-            });
+                if (held.TryGetValue(id, out var job)) return job;
+            }
+            return QueuedJob(a);
         }
 
         private object ListJobs(object[] a)
