@@ -51,6 +51,8 @@ export function contractSuite(name: string, makeBackend: () => Promise<ContractC
   const body = pseudoRandomBytes(64 * 1024, 7);
 
   test.before.each(async (s) => {
+    // A hook that throws after a failed before.each would make uvu drop the failure (and exit 0): start clean, clean up what exists.
+    for (const k of ['ctx', 'b', 'http', 'dir'] as const) delete (s as Partial<State>)[k];
     s.ctx = await makeBackend();
     s.b = s.ctx.backend;
     s.http = await startGateServer();
@@ -58,9 +60,9 @@ export function contractSuite(name: string, makeBackend: () => Promise<ContractC
     s.dir = mkdtempSync(join(tmpdir(), 'bj2-contract-'));
   });
   test.after.each(async (s) => {
-    await s.ctx.cleanup();
-    await s.http.close();
-    rmSync(s.dir, { recursive: true, force: true });
+    await s.ctx?.cleanup();
+    await s.http?.close();
+    if (s.dir) rmSync(s.dir, { recursive: true, force: true });
   });
 
   // ── creation and defaults (spec §4.3, §6) ──────────────────────────────────────────────────

@@ -28,6 +28,8 @@ export function job2ContractSuite(name: string, makeBackend: () => Promise<Contr
   const test = suite<State>(`IBackgroundCopyJob2 contract: ${name}`);
 
   test.before.each(async (s) => {
+    // A hook that throws after a failed before.each would make uvu drop the failure (and exit 0): start clean, clean up what exists.
+    for (const k of ['ctx', 'b', 'http', 'dir'] as const) delete (s as Partial<State>)[k];
     s.ctx = await makeBackend();
     s.b = s.ctx.backend;
     s.http = await startGateServer();
@@ -35,9 +37,9 @@ export function job2ContractSuite(name: string, makeBackend: () => Promise<Contr
     s.dir = mkdtempSync(join(tmpdir(), 'bj2-j2-'));
   });
   test.after.each(async (s) => {
-    await s.ctx.cleanup();
-    await s.http.close();
-    rmSync(s.dir, { recursive: true, force: true });
+    await s.ctx?.cleanup();
+    await s.http?.close();
+    if (s.dir) rmSync(s.dir, { recursive: true, force: true });
   });
 
   test('SetNotifyCmdLine: limits, codes and round trip; NULL/NULL removes; "" when unset', async (s) => {

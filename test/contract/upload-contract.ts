@@ -31,6 +31,8 @@ export function uploadContractSuite(name: string, makeBackend: () => Promise<Con
   let n = 0;
 
   test.before.each(async (s) => {
+    // A hook that throws after a failed before.each would make uvu drop the failure (and exit 0): start clean, clean up what exists.
+    for (const k of ['ctx', 'b', 'dir', 'plain', 'replies'] as const) delete (s as Partial<State>)[k];
     s.ctx = await makeBackend();
     s.b = s.ctx.backend;
     s.dir = mkdtempSync(join(tmpdir(), 'bj2-up-'));
@@ -53,10 +55,10 @@ export function uploadContractSuite(name: string, makeBackend: () => Promise<Con
     });
   });
   test.after.each(async (s) => {
-    await s.ctx.cleanup();
-    await s.plain.close();
-    await s.replies.close();
-    rmSync(s.dir, { recursive: true, force: true });
+    await s.ctx?.cleanup();
+    await s.plain?.close();
+    await s.replies?.close();
+    if (s.dir) rmSync(s.dir, { recursive: true, force: true });
   });
 
   /** The generated reply file name, checked against what the backend documents about it (EngineFacts). */
