@@ -70,4 +70,7 @@ them in JS. \`nameOf\`: precomputed reverse maps per enum. \`snapshot\`: keep th
 (they change only when the times do). \`list --json\`: stream the array (one \`JSON.stringify\` per job,
 written as produced) instead of building one 9 MB string. Past those, the CLI floor (start-up, above)
 decides whether an end-to-end \`list\` of 10,000 can fit in 150 ms at all.`,
+  upload: `TODO`,
+  rssMore: `TODO`,
+  cmdlet: `TODO`,
 };
