@@ -7,16 +7,17 @@
 // Sizes and run counts: `npm run bench -- --help` (flags or BENCH_* variables; `--quick` for a smoke
 // run of about a minute, reported to a temp file).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureImportCosts, runCliBench, type CliResults } from './bench/cli.js';
-import { runConcurrentBench } from './bench/concurrent.js';
+import { probeConcurrent, runConcurrentBench } from './bench/concurrent.js';
 import { runDownloadProbe } from './bench/download-probe.js';
 import { bitsDownload, runDownloadBench, setUpDownloads, type DownloadResults } from './bench/download.js';
 import { runListBench, type ListResults } from './bench/list10k.js';
 import { runNativeBench } from './bench/native.js';
 import { cpuProfArgs, logTop, profileCommand, profileDir, profileInProcess, readProfileDir, straceAttach, straceTop, type StraceHandle } from './bench/profile.js';
 import { runPwshBench } from './bench/pwsh.js';
-import { evaluate, renderReport, type Findings } from './bench/report.js';
+import { evaluate, renderReport, type Findings, type ReportInput } from './bench/report.js';
 import { sweepServicesSync } from './bench/service.js';
 import { parseSettings } from './bench/settings.js';
 import { runReplyBench } from './bench/upload-reply.js';
@@ -150,6 +151,12 @@ async function main(): Promise<void> {
     logTop('upload: service profile', findings.uploadProfile.service);
     logTop('upload: server profile', findings.uploadProfile.server);
   }
+  if (want(!verdicts.concRss.met)) {
+    progress(`concurrent jobs: one batch with the service under --cpu-prof, one with --max-semi-space-size=1`);
+    findings.concurrentProbe = await probeConcurrent(fixture, settings.concJobs, settings.concMb * MiB);
+    logTop('concurrent: service profile', findings.concurrentProbe.profile);
+    progress(`concurrent with --max-semi-space-size=1: VmHWM ${(findings.concurrentProbe.smallSemi.peakRssKb / 1024).toFixed(1)} MiB, ${findings.concurrentProbe.smallSemi.wallMs.toFixed(0)} ms`);
+  }
   if (want(!verdicts.rss.met)) {
     // Is the peak garbage waiting for a collection? The same download with a 1 MiB young generation.
     findings.rssSmallSemiSpace = { nodeArgs: ['--max-semi-space-size=1'], kb: [], ms: [] };
@@ -178,9 +185,20 @@ async function main(): Promise<void> {
 
   const totalS = (hrMs() - started) / 1000;
   mark('end');
-  const md = renderReport({ machine, download, cli, list, upload, reply, concurrent, pwsh, native, verdicts, findings, totalS, loads, settings });
-  writeFileSync(outPath, md);
-  progress(`wrote ${outPath} (${totalS.toFixed(0)} s in all)`);
+  const input: ReportInput = { machine, download, cli, list, upload, reply, concurrent, pwsh, native, verdicts, findings, totalS, loads, settings };
+  writeFileSync(outPath, renderReport(input));
+  // The measurements themselves, so that the report can be re-rendered after editing its text (--render).
+  const dataPath = join(tmpdir(), `bits-job2-bench-${settings.quick ? 'quick' : 'full'}.json`);
+  writeFileSync(dataPath, JSON.stringify(input));
+  progress(`wrote ${outPath} (${totalS.toFixed(0)} s in all); measurements in ${dataPath}`);
+}
+
+/** --render FILE: the report from the measurements a previous run saved (no measuring). */
+function renderOnly(file: string): void {
+  const input = JSON.parse(readFileSync(file, 'utf8')) as ReportInput;
+  input.verdicts = evaluate(input);
+  writeFileSync(outPath, renderReport(input));
+  progress(`re-rendered ${outPath} from ${file} (measured ${input.machine.date})`);
 }
 
 /** VmHWM of a Node process that loads nothing (the floor under any Node service), kB. */
@@ -200,7 +218,8 @@ async function straceCurl(url: string, file: string): Promise<{ table: string; c
 
 let failed = false;
 try {
-  await main();
+  if (settings.render) renderOnly(settings.render);
+  else await main();
 } catch (e) {
   failed = true;
   progress(`FAILED: ${(e as Error).stack ?? e}`);

@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobPriority, JobState, JobType, nameOf } from '../../module/api/enums.js';
 import type { DownloadFixture } from './download.js';
+import { cpuProfArgs, profileDir, readProfileDir, type ProfileSummary } from './profile.js';
 import { startService } from './service.js';
 import { cpuMs, hrMs, MiB, mibPerS, onCleanup, procStatusKb, progress, REPO, sleep, syncDisks, tempDir, timedOk } from './util.js';
 
@@ -63,11 +64,11 @@ async function curlBatch(url: string, dir: string, n: number, bytes: number): Pr
 }
 
 /** N FOREGROUND jobs in one fresh service: create all (suspended), then resume all and poll listJobs. */
-async function bitsBatch(url: string, dir: string, n: number, bytes: number): Promise<BatchRun & { resumeAllMs: number }> {
+async function bitsBatch(url: string, dir: string, n: number, bytes: number, nodeArgs: string[] = []): Promise<BatchRun & { resumeAllMs: number }> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
   syncDisks();
-  const svc = await startService({ main: MORE_JOBS_MAIN, env: { BENCH_JOB_LIMIT: String(Math.max(1000, n + 10)) } });
+  const svc = await startService({ main: MORE_JOBS_MAIN, nodeArgs, env: { BENCH_JOB_LIMIT: String(Math.max(1000, n + 10)) } });
   try {
     const { client, pid } = svc;
     const ids: string[] = [];
@@ -136,4 +137,21 @@ export async function runConcurrentBench(f: DownloadFixture, n: number, bytesEac
     progress(`concurrent run ${i}/${runs} ${line('bits-job2', b)} (resume of all: ${b.resumeAllMs.toFixed(0)} ms)`);
   }
   return r;
+}
+
+/**
+ * For a missed RSS target: the same batch (a) with the service under the V8 profiler (where its CPU
+ * time goes, including the resume calls) and (b) with a 1 MiB young generation
+ * (--max-semi-space-size=1: is the peak garbage waiting for a collection, or live data?).
+ */
+export async function probeConcurrent(f: DownloadFixture, n: number, bytesEach: number): Promise<{ profile: ProfileSummary; profiledRun: BatchRun & { resumeAllMs: number }; smallSemi: BatchRun & { resumeAllMs: number }; smallSemiArgs: string[] }> {
+  const work = tempDir('bj2cp-');
+  onCleanup(`temp dir ${work}`, () => rmSync(work, { recursive: true, force: true }));
+  const dir = profileDir();
+  const url = f.url(f.concName);
+  const profiledRun = await bitsBatch(url, join(work, 'bits'), n, bytesEach, cpuProfArgs(dir));
+  const profile = readProfileDir(dir);
+  const smallSemiArgs = ['--max-semi-space-size=1'];
+  const smallSemi = await bitsBatch(url, join(work, 'bits'), n, bytesEach, smallSemiArgs);
+  return { profile, profiledRun, smallSemi, smallSemiArgs };
 }

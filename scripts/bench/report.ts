@@ -105,6 +105,7 @@ export function evaluate(res: Results): Verdicts {
 }
 
 export interface Findings {
+  concurrentProbe?: { profile: ProfileSummary; profiledRun: BatchRun & { resumeAllMs: number }; smallSemi: BatchRun & { resumeAllMs: number }; smallSemiArgs: string[] };
   uploadProfile?: { service: ProfileSummary; server: ProfileSummary; uploadMs: number };
   downloadProfile?: ProfileSummary & { downloadMs: number };
   downloadStrace?: { table: string; downloadMs: number };
@@ -408,6 +409,19 @@ export function renderReport(r: ReportInput): string {
   }
   if (misses.includes('rss-more')) {
     p(`### Service RSS during the upload (${mib(v.uploadRss.maxKb)}) and the concurrent jobs (${mib(v.concRss.maxKb)}) (target 80 MB)`, '');
+    const cp = f.concurrentProbe;
+    if (cp) {
+      const cc = r.concurrent;
+      p(`The ${cc.jobs}-job batch again, twice, with the service started as \`node ARGS dist/scripts/bench/service-more-jobs.js\`:`, '');
+      p('| service | peak RSS | wall ms | resume of all ms | CPU ms |', '|---|---:|---:|---:|---:|');
+      p(`| default (median of section 6) | ${mib(median(cc.bits.map((b) => b.peakRssKb)))} | ${fmt(median(cc.bits.map((b) => b.wallMs)), 0)} | ${fmt(median(cc.bits.map((b) => b.resumeAllMs)), 0)} | ${fmt(median(cc.bits.map((b) => b.cpuMs)), 0)} |`);
+      p(`| \`${cp.smallSemiArgs.join(' ')}\` | ${mib(cp.smallSemi.peakRssKb)} | ${fmt(cp.smallSemi.wallMs, 0)} | ${fmt(cp.smallSemi.resumeAllMs, 0)} | ${fmt(cp.smallSemi.cpuMs, 0)} |`);
+      p(`| \`--cpu-prof --cpu-prof-interval=500\` (profile below) | ${mib(cp.profiledRun.peakRssKb)} | ${fmt(cp.profiledRun.wallMs, 0)} | ${fmt(cp.profiledRun.resumeAllMs, 0)} | ${fmt(cp.profiledRun.cpuMs, 0)} |`, '');
+      p(`Service main thread during the profiled batch: busy ${fmt(cp.profile.busyMs, 0)} of ${fmt(cp.profile.totalMs, 0)} ms (start-up, job creation, the batch, shut-down).`, '');
+      p(profileTable(cp.profile, 'topFunctions', 12), '');
+      p(profileTable(cp.profile, 'topFiles', 8), '');
+      p(MISS_NOTES.concurrent, '');
+    }
     p(MISS_NOTES.rssMore, '');
   }
   if (misses.includes('cmdlet')) {

@@ -26,6 +26,8 @@ export interface Settings {
   concJobs: number;
   concMb: number;
   out: string;
+  /** Re-render the report from a previous run's saved measurements instead of measuring. */
+  render?: string;
   profile: 'always' | 'never' | 'misses';
 }
 
@@ -59,6 +61,7 @@ export function usage(): string {
     ...KNOBS.map((k) => `  --${k.flag.padEnd(12)} ${k.help} (env ${k.env}; default ${k.full}, quick ${k.quick})`),
     '  --out FILE     report path (env BENCH_OUT; default BENCHMARKS.md in the repository)',
     '  --profile      profile the targets that were missed (default), always, or never (env BENCH_PROFILE)',
+    '  --render FILE  no measuring: rewrite the report from the measurements a run saved (its last line names the file)',
   ].join('\n');
 }
 
@@ -87,7 +90,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv = process.e
     if (value === undefined) throw new Error(`--${m[1]} needs a value`);
     flags.set(m[1]!, value);
   }
-  const known = new Set([...KNOBS.map((k) => k.flag), 'out', 'profile']);
+  const known = new Set([...KNOBS.map((k) => k.flag), 'out', 'profile', 'render']);
   for (const f of flags.keys()) if (!known.has(f)) throw new Error(`unknown option --${f}\n${usage()}`);
 
   const s = { quick } as Settings;
@@ -100,5 +103,6 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv = process.e
   const profile = flags.get('profile') ?? (env.BENCH_PROFILE || 'misses');
   if (!['always', 'never', 'misses'].includes(profile)) throw new Error(`profile ${profile}: use always, never or misses`);
   s.profile = profile as Settings['profile'];
+  s.render = flags.get('render');
   return s;
 }
