@@ -70,8 +70,8 @@ them in JS. \`nameOf\`: precomputed reverse maps per enum. \`snapshot\`: keep th
 (they change only when the times do). \`list --json\`: stream the array (one \`JSON.stringify\` per job,
 written as produced) instead of building one 9 MB string. Past those, the CLI floor (start-up, above)
 decides whether an end-to-end \`list\` of 10,000 can fit in 150 ms at all.`,
-  upload: `**What dominates.** Neither end is CPU-bound: in the profiles the service's main thread is busy about
-half of the upload and our server's well under half. The service's busy time is the body itself —
+  upload: `**What dominates.** Neither end is CPU-bound: in the profiles the main threads of the service and of
+our server are each busy for less than half of the upload. The service's busy time is the body itself —
 \`writeBuffer\` (synchronous socket writes of each 64 KiB chunk, \`module/engine/upload/session-connection.ts\`
 \`writeBody\`) and \`read\` (the file read stream) — and the server's is the mirror image: \`writeBuffer\` /
 \`fs/promises write\` (\`module/server/fragment-writer.ts\` awaits a thread-pool write of every received chunk)
@@ -82,7 +82,7 @@ and answers, the client sends nothing; while the client opens the next read stre
 the server's disk sits idle. Each ack also passes a progress commit through the store
 (\`sqliteTransaction\` in the service profile). curl streams one PUT with no pause, and nginx writes it
 with synchronous writes in a single worker. Durability is not the gap: our server's fdatasync before
-commit is matched by the "curl -T + sync" row, which is close to plain curl -T on this disk.
+commit is matched by the "curl -T + sync" row, which costs far less than the gap on this disk.
 
 **Suggested fix (not applied here; module/engine and module/server belong to other work).** (a) Server:
 write received chunks without awaiting each one (queue them, or gather ~1 MiB per \`writev\`), and
@@ -99,7 +99,7 @@ above; the \`--max-semi-space-size=1\` probe there lowers the download peak). Wi
 the live data really grows: every running job holds a socket, an HTTP parser, a temp file handle,
 a read/write Buffer in flight and its job record, and the garbage of 100 streams piles up between
 scavenges — the probe table above separates the two (a smaller young generation lowers the
-garbage part; what remains is live). The 80 MB target cannot hold for 100 simultaneous transfers in
+garbage part; what remains is live, and with 100 jobs most of the peak stayed). The 80 MB target cannot hold for 100 simultaneous transfers in
 one Node process on this machine's Node floor; it is a per-service target that the single-transfer
 figures should meet first.
 
@@ -109,7 +109,7 @@ cap the number of simultaneous foreground transfers (e.g. 16, the rest queued in
 lets the portable scheduler decide when a job actually transfers) so the peak no longer grows with the
 number of jobs; reuse one \`http.Agent\` per origin so sockets and parsers are shared by jobs of the same server.`,
   concurrent: `**Where the concurrent batch's time goes** (profile above). The service's main thread is
-busy nearly all of the batch, and most of that is \`sqliteTransaction\` — synchronous SQLite commits
+busy for most of the batch, and the largest single item is \`sqliteTransaction\` — synchronous SQLite commits
 (WAL, \`synchronous = FULL\`: an fsync per commit) on the main thread: every createJob, setProperty,
 addFiles, resume and state change, and every job's progress checkpoint, is its own durable commit.
 With 100 jobs these serialize: while one commit waits for the disk, no socket of any job is read and

@@ -556,7 +556,10 @@ function newSections(r: ReportInput): string[] {
   prow('`& node cli info <id> --json` in the same runspace (PowerShell\'s native-command call)', ps.cliInPwshMs);
   prow(`the module's JSON parser alone on that output (${ps.jsonBytes} characters), in module scope`, ps.parseMs, 1);
   p('', `**cmdlet / CLI = ${fmt(v.cmdlet.ratio, 2)}** (target ≤ 1.3: ${mark(v.cmdlet.met)}). Each PwshHost process lived ${list(ps.hostWallMs)} ms in all`,
-    '(start-up, import, every call). The script run in the host (`$args`: repository, node, CLI, job id, runs):', '');
+    '(start-up, import, every call). The ratio is sensitive to load: starting a process from the .NET host slows down more',
+    'than starting it from Node when the machine is busy, and in a run under heavy load (1-min load ~10 on these 2 cores) the',
+    'cmdlet came out near 2 × the CLI — read it together with the `& node` row. The script run in the host (`$args`:',
+    'repository, node, CLI, job id, runs):', '');
   p('```powershell', ps.script, '```', '', '```sh', short(ps.cliCommand), '```', '');
 
   // ── 8 ──

@@ -18,14 +18,6 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-export function envInt(name: string, dflt: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${raw} is not a positive whole number`);
-  return n;
-}
-
 export const MiB = 1024 * 1024;
 
 export function fmt(n: number, digits = 1): string {
@@ -257,14 +249,14 @@ export function cpuMs(pid: number): number {
 
 /**
  * Resets the process's peak RSS (VmHWM) to its current RSS (`echo 5 > /proc/PID/clear_refs`, Linux
- * ≥ 4.0), so that the next VmHWM read is the peak of what happened in between. False when refused.
+ * ≥ 4.0), so that the next VmHWM read is the peak of what happened in between.
  */
-export function resetPeakRss(pid: number): boolean {
+export function resetPeakRss(pid: number): void {
   try {
     writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
+  } catch (e) {
+    // Without the reset a VmHWM read would be the lifetime peak, not this run's: refuse to guess.
+    throw new Error(`cannot reset the peak RSS of pid ${pid} (/proc/${pid}/clear_refs): ${(e as Error).message}`);
   }
 }
 
@@ -283,16 +275,6 @@ export function loadavgLine(): string {
     return readFileSync('/proc/loadavg', 'utf8').trim();
   } catch {
     return loadavg().map((x) => x.toFixed(2)).join(' ');
-  }
-}
-
-/** Whether `cmd` can be run (found on PATH and exits 0 with `args`). */
-export function hasCommand(cmd: string, args: string[] = ['--version']): boolean {
-  try {
-    execFileSync(cmd, args, { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
   }
 }
 
