@@ -65,14 +65,14 @@ async function main(): Promise<void> {
   const download: DownloadResults = await runDownloadBench(fixture, runs);
   mark('after the downloads');
 
-  // 1b. Upload to our server vs curl -T to nginx (PUT), and the upload-reply round trip
+  // 4. Upload to our server vs curl -T to nginx (PUT); 5. the upload-reply round trip (section numbers of the report)
   const uploads = await setUpUploads(fixture);
   const upload = await runUploadBench(uploads, runs);
   mark('after the uploads');
   const reply = await runReplyBench(uploads, settings.replyRuns, settings.replyKb * 1024);
   mark('after the upload-reply round trips');
 
-  // 1c. N concurrent foreground jobs
+  // 6. N concurrent foreground jobs
   const concurrent = await runConcurrentBench(fixture, settings.concJobs, settings.concMb * MiB, runs);
   mark('after the concurrent jobs');
 
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
 
   mark('after list');
 
-  // 4. Cmdlet vs CLI, 5. bridge overhead
+  // 7. Cmdlet vs CLI; 8. bridge overhead
   const pwsh = await runPwshBench(settings.pwshRuns);
   const native = await runNativeBench();
   mark('after cmdlets and bridge');

@@ -73,6 +73,7 @@ function positive(name: string, raw: string): number {
 
 export function parseSettings(argv: string[], env: NodeJS.ProcessEnv = process.env): Settings {
   const flags = new Map<string, string>();
+  const known = new Set([...KNOBS.map((k) => k.flag), 'out', 'profile', 'render']);
   let quick = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -86,12 +87,11 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv = process.e
     }
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
     if (!m) throw new Error(`unknown argument '${a}'\n${usage()}`);
+    if (!known.has(m[1]!)) throw new Error(`unknown option --${m[1]}\n${usage()}`);
     const value = m[2] ?? argv[++i];
     if (value === undefined) throw new Error(`--${m[1]} needs a value`);
     flags.set(m[1]!, value);
   }
-  const known = new Set([...KNOBS.map((k) => k.flag), 'out', 'profile', 'render']);
-  for (const f of flags.keys()) if (!known.has(f)) throw new Error(`unknown option --${f}\n${usage()}`);
 
   const s = { quick } as Settings;
   for (const k of KNOBS) {

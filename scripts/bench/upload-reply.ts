@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { JobPriority, JobState, JobType } from '../../module/api/enums.js';
 import { startChildServer, type ChildServer } from '../../test/helpers/bits-server.js';
 import { startService, type BenchService } from './service.js';
-import type { UploadFixture } from './upload.js';
-import { waitForState } from './upload.js';
+import { waitForState, type UploadFixture } from './upload.js';
 import { CLI_JS, hrMs, NODE, onCleanup, progress, tempDir, timedOk } from './util.js';
 
 /** Poll interval while waiting for TRANSFERRED; small, so the poll does not hide the round trip. */
