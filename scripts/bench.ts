@@ -1,31 +1,39 @@
-// `npm run bench` (never part of the tests): measures bits-job2 on loopback against curl/aria2c and
-// `node -e 0` in one run and writes BENCHMARKS.md (DESIGN §6). Each measurement lives in
-// scripts/bench/*; this file runs them in order, profiles what missed its target, writes the report
-// and cleans up everything it started (nginx, services, strace, temp dirs) whatever happens.
+// `npm run bench` (never part of the tests): measures bits-job2 on loopback against the tools a user
+// would pick instead (curl, aria2c, nginx, `node -e 0`) in one run and writes BENCHMARKS.md (DESIGN §6).
+// Each measurement lives in scripts/bench/*; this file runs them in order, profiles what missed its
+// target, writes the report and cleans up everything it started (nginx, servers, services, strace,
+// temp dirs) whatever happens.
 //
-// Environment: BENCH_SIZE_MB (default 1024), BENCH_RUNS (default 3), BENCH_CLI_RUNS (default 10),
-// BENCH_JOBS (default 10000), BENCH_LIST_RUNS (default 5), BENCH_OUT (default BENCHMARKS.md in the repo),
-// BENCH_PROFILE=always|never|misses (default misses).
+// Sizes and run counts: `npm run bench -- --help` (flags or BENCH_* variables; `--quick` for a smoke
+// run of about a minute, reported to a temp file).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureImportCosts, runCliBench, type CliResults } from './bench/cli.js';
+import { probeConcurrent, runConcurrentBench } from './bench/concurrent.js';
 import { runDownloadProbe } from './bench/download-probe.js';
 import { bitsDownload, runDownloadBench, setUpDownloads, type DownloadResults } from './bench/download.js';
 import { runListBench, type ListResults } from './bench/list10k.js';
+import { runNativeBench } from './bench/native.js';
 import { cpuProfArgs, logTop, profileCommand, profileDir, profileInProcess, readProfileDir, straceAttach, straceTop, type StraceHandle } from './bench/profile.js';
-import { evaluate, renderReport, type Findings } from './bench/report.js';
+import { runPwshBench } from './bench/pwsh.js';
+import { evaluate, renderReport, type Findings, type ReportInput } from './bench/report.js';
 import { sweepServicesSync } from './bench/service.js';
-import { CLI_JS, describeMachine, interruptChildren, sweepTempDirsSync, envInt, hrMs, load1, median, MiB, progress, REPO, runCleanups, timedOk } from './bench/util.js';
+import { parseSettings } from './bench/settings.js';
+import { runReplyBench } from './bench/upload-reply.js';
+import { profileUpload, runUploadBench, setUpUploads } from './bench/upload.js';
+import { CLI_JS, describeMachine, interruptChildren, sweepTempDirsSync, hrMs, loadavgLine, median, MiB, progress, runCleanups, timedOk } from './bench/util.js';
 
-const sizeMb = envInt('BENCH_SIZE_MB', 1024);
-const runs = envInt('BENCH_RUNS', 3);
-const cliRuns = envInt('BENCH_CLI_RUNS', 10);
-const jobs = envInt('BENCH_JOBS', 10_000);
-const listRuns = envInt('BENCH_LIST_RUNS', 5);
-const smallMb = 64;
-const outPath = process.env.BENCH_OUT || join(REPO, 'BENCHMARKS.md');
-const profileMode = (process.env.BENCH_PROFILE || 'misses') as 'always' | 'never' | 'misses';
-if (!['always', 'never', 'misses'].includes(profileMode)) throw new Error(`BENCH_PROFILE=${profileMode}: use always, never or misses`);
+let settings: ReturnType<typeof parseSettings>;
+try {
+  settings = parseSettings(process.argv.slice(2));
+} catch (e) {
+  process.stderr.write(`${(e as Error).message}\n`);
+  process.exit(2);
+}
+const { sizeMb, runs, cliRuns, jobs, listRuns, smallMb } = settings;
+const outPath = settings.out;
+const profileMode = settings.profile;
 
 /** BITS_JOB2_CHECKPOINT_MS / _BYTES far beyond one download: no periodic fdatasync + store commit. */
 const NO_CHECKPOINTS = { BITS_JOB2_CHECKPOINT_MS: String(24 * 3600 * 1000), BITS_JOB2_CHECKPOINT_BYTES: String(2 ** 40) };
@@ -48,11 +56,25 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 async function main(): Promise<void> {
   const started = hrMs();
   const machine = describeMachine();
-  progress(`machine: ${machine.nproc} CPUs, ${machine.memTotalMiB} MiB, node ${machine.node}; file ${sizeMb} MiB, ${runs} runs`);
+  progress(`machine: ${machine.nproc} CPUs, ${machine.memTotalMiB} MiB, node ${machine.node}; file ${sizeMb} MiB, ${runs} runs${settings.quick ? ' (--quick)' : ''}; loadavg ${machine.loadavgAtStart}`);
+  const loads: { label: string; line: string }[] = [{ label: 'start', line: machine.loadavgAtStart }];
+  const mark = (label: string) => loads.push({ label, line: loadavgLine() });
 
   // 1. Download + RSS
-  const fixture = await setUpDownloads(sizeMb * MiB, smallMb * MiB);
+  const fixture = await setUpDownloads(sizeMb * MiB, smallMb * MiB, settings.concMb * MiB);
   const download: DownloadResults = await runDownloadBench(fixture, runs);
+  mark('after the downloads');
+
+  // 4. Upload to our server vs curl -T to nginx (PUT); 5. the upload-reply round trip (section numbers of the report)
+  const uploads = await setUpUploads(fixture);
+  const upload = await runUploadBench(uploads, runs);
+  mark('after the uploads');
+  const reply = await runReplyBench(uploads, settings.replyRuns, settings.replyKb * 1024);
+  mark('after the upload-reply round trips');
+
+  // 6. N concurrent foreground jobs
+  const concurrent = await runConcurrentBench(fixture, settings.concJobs, settings.concMb * MiB, runs);
+  mark('after the concurrent jobs');
 
   // 2. CLI latency
   let cliProfile: Findings['cliProfile'];
@@ -62,6 +84,8 @@ async function main(): Promise<void> {
     progress('CLI: one run of `info` under --cpu-prof');
     cliProfile = await profileCommand([CLI_JS, 'info', jobId, '--state-dir', stateDir]);
   });
+
+  mark('after CLI latency');
 
   // 3. list with 10,000 jobs
   let listEngineProfile: Findings['listEngineProfile'];
@@ -84,7 +108,14 @@ async function main(): Promise<void> {
     },
   });
 
-  const verdicts = evaluate(download, cli, list);
+  mark('after list');
+
+  // 7. Cmdlet vs CLI; 8. bridge overhead
+  const pwsh = await runPwshBench(settings.pwshRuns);
+  const native = await runNativeBench();
+  mark('after cmdlets and bridge');
+
+  const verdicts = evaluate({ download, cli, list, upload, reply, concurrent, pwsh, native });
   const findings: Findings = {};
   const want = (missed: boolean) => profileMode === 'always' || (profileMode === 'misses' && missed);
   if (want(!verdicts.download.met)) {
@@ -114,6 +145,18 @@ async function main(): Promise<void> {
     progress('download: bare Node write loops (today\'s pattern, writeSync, 1 MiB batches), interleaved with curl');
     findings.downloadProbe = await runDownloadProbe(fixture, runs);
   }
+  if (want(!verdicts.upload.met)) {
+    progress('upload missed its target: one bits-job2 upload with the service and a second server under --cpu-prof');
+    findings.uploadProfile = await profileUpload(uploads);
+    logTop('upload: service profile', findings.uploadProfile.service);
+    logTop('upload: server profile', findings.uploadProfile.server);
+  }
+  if (want(!verdicts.concRss.met)) {
+    progress(`concurrent jobs: one batch with the service under --cpu-prof, one with --max-semi-space-size=1`);
+    findings.concurrentProbe = await probeConcurrent(fixture, settings.concJobs, settings.concMb * MiB);
+    logTop('concurrent: service profile', findings.concurrentProbe.profile);
+    progress(`concurrent with --max-semi-space-size=1: VmHWM ${(findings.concurrentProbe.smallSemi.peakRssKb / 1024).toFixed(1)} MiB, ${findings.concurrentProbe.smallSemi.wallMs.toFixed(0)} ms`);
+  }
   if (want(!verdicts.rss.met)) {
     // Is the peak garbage waiting for a collection? The same download with a 1 MiB young generation.
     findings.rssSmallSemiSpace = { nodeArgs: ['--max-semi-space-size=1'], kb: [], ms: [] };
@@ -141,9 +184,21 @@ async function main(): Promise<void> {
   }
 
   const totalS = (hrMs() - started) / 1000;
-  const md = renderReport({ machine, download, cli, list, verdicts, findings, totalS, loadAtEnd: load1(), settings: { sizeMb, runs, cliRuns, jobs, listRuns, smallMb } });
-  writeFileSync(outPath, md);
-  progress(`wrote ${outPath} (${totalS.toFixed(0)} s in all)`);
+  mark('end');
+  const input: ReportInput = { machine, download, cli, list, upload, reply, concurrent, pwsh, native, verdicts, findings, totalS, loads, settings };
+  writeFileSync(outPath, renderReport(input));
+  // The measurements themselves, so that the report can be re-rendered after editing its text (--render).
+  const dataPath = join(tmpdir(), `bits-job2-bench-${settings.quick ? 'quick' : 'full'}.json`);
+  writeFileSync(dataPath, JSON.stringify(input));
+  progress(`wrote ${outPath} (${totalS.toFixed(0)} s in all); measurements in ${dataPath}`);
+}
+
+/** --render FILE: the report from the measurements a previous run saved (no measuring). */
+function renderOnly(file: string): void {
+  const input = JSON.parse(readFileSync(file, 'utf8')) as ReportInput;
+  input.verdicts = evaluate(input);
+  writeFileSync(outPath, renderReport(input));
+  progress(`re-rendered ${outPath} from ${file} (measured ${input.machine.date})`);
 }
 
 /** VmHWM of a Node process that loads nothing (the floor under any Node service), kB. */
@@ -163,7 +218,8 @@ async function straceCurl(url: string, file: string): Promise<{ table: string; c
 
 let failed = false;
 try {
-  await main();
+  if (settings.render) renderOnly(settings.render);
+  else await main();
 } catch (e) {
   failed = true;
   progress(`FAILED: ${(e as Error).stack ?? e}`);

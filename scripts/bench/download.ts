@@ -21,6 +21,9 @@ export interface DownloadFixture {
   bigBytes: number;
   smallName: string;
   smallBytes: number;
+  /** The file every job of the concurrent bench downloads. */
+  concName: string;
+  concBytes: number;
   url(name: string): string;
 }
 
@@ -39,22 +42,23 @@ async function writeRandomFile(path: string, bytes: number): Promise<void> {
 }
 
 /** Temp dir with the served files (random bytes) and an output dir, and a private nginx serving them. */
-export async function setUpDownloads(bigBytes: number, smallBytes: number): Promise<DownloadFixture> {
+export async function setUpDownloads(bigBytes: number, smallBytes: number, concBytes: number): Promise<DownloadFixture> {
   const dir = tempDir('bj2bench-');
   onCleanup(`temp dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   const www = join(dir, 'www');
   const out = join(dir, 'out');
   mkdirSync(www);
   mkdirSync(out);
-  progress(`writing ${bigBytes / MiB} MiB and ${smallBytes / MiB} MiB of random bytes under ${www}`);
+  progress(`writing ${bigBytes / MiB}, ${smallBytes / MiB} and ${concBytes / MiB} MiB of random bytes under ${www}`);
   await writeRandomFile(join(www, 'big.bin'), bigBytes);
   await writeRandomFile(join(www, 'small.bin'), smallBytes);
+  await writeRandomFile(join(www, 'conc.bin'), concBytes);
   syncDisks();
   const nginx = await startNginx({ root: www });
   onCleanup(`nginx pid ${nginx.pid}`, () => nginx.stop());
   progress(`nginx pid ${nginx.pid} serves ${nginx.url}`);
   return {
-    dir, www, out, nginx, bigName: 'big.bin', bigBytes, smallName: 'small.bin', smallBytes,
+    dir, www, out, nginx, bigName: 'big.bin', bigBytes, smallName: 'small.bin', smallBytes, concName: 'conc.bin', concBytes,
     url: (name) => `${nginx.url}/${name}`,
   };
 }

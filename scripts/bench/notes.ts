@@ -70,4 +70,74 @@ them in JS. \`nameOf\`: precomputed reverse maps per enum. \`snapshot\`: keep th
 (they change only when the times do). \`list --json\`: stream the array (one \`JSON.stringify\` per job,
 written as produced) instead of building one 9 MB string. Past those, the CLI floor (start-up, above)
 decides whether an end-to-end \`list\` of 10,000 can fit in 150 ms at all.`,
+  upload: `**What dominates.** Neither end is CPU-bound: in the profiles the main threads of the service and of
+our server are each busy for less than half of the upload. The service's busy time is the body itself —
+\`writeBuffer\` (synchronous socket writes of each 64 KiB chunk, \`module/engine/upload/session-connection.ts\`
+\`writeBody\`) and \`read\` (the file read stream) — and the server's is the mirror image: \`writeBuffer\` /
+\`fs/promises write\` (\`module/server/fragment-writer.ts\` awaits a thread-pool write of every received chunk)
+and the HTTP parser. What curl and nginx do not have is the protocol's shape: BITS sends the file as
+Fragments (1 MiB first, doubling up to 13 MiB, \`fragment-size.ts\`), each a request that must be
+acknowledged before the next one starts — stop-and-wait. While the server finishes writing a fragment
+and answers, the client sends nothing; while the client opens the next read stream and fills the socket,
+the server's disk sits idle. Each ack also passes a progress commit through the store
+(\`sqliteTransaction\` in the service profile). curl streams one PUT with no pause, and nginx writes it
+with synchronous writes in a single worker. Durability is not the gap: our server's fdatasync before
+commit is matched by the "curl -T + sync" row, which costs far less than the gap on this disk.
+
+**Suggested fix (not applied here; module/engine and module/server belong to other work).** (a) Server:
+write received chunks without awaiting each one (queue them, or gather ~1 MiB per \`writev\`), and
+acknowledge as soon as the last write of the fragment completes — the same cure as the download's write
+loop. (b) Client: read the next fragment's first chunks while waiting for the ack, and keep one file
+handle per job instead of a read stream per fragment. (c) Start at a larger fragment on loopback/LAN
+(the doubling from 1 MiB costs several round trips per job); the 13 MiB ceiling is the Windows limit and
+stays. The protocol itself forbids pipelining fragments of one session, so the target is reachable only
+if each round trip is short compared with a 13 MiB transfer — which on loopback it should be.`,
+  rssMore: `**What dominates.** The upload's service peak is about the same as the download's (well above the idle
+service and independent of file size), so the same explanation applies: a ~40 MiB Node floor, the
+service's modules and store on top, and short-lived 64 KiB Buffers that V8 collects late (see "RSS"
+above; the \`--max-semi-space-size=1\` probe there lowers the download peak). With many concurrent jobs
+the live data really grows: every running job holds a socket, an HTTP parser, a temp file handle,
+a read/write Buffer in flight and its job record, and the garbage of 100 streams piles up between
+scavenges — the probe table above separates the two (a smaller young generation lowers the
+garbage part; what remains is live, and with 100 jobs most of the peak stayed). The 80 MB target cannot hold for 100 simultaneous transfers in
+one Node process on this machine's Node floor; it is a per-service target that the single-transfer
+figures should meet first.
+
+**Suggested fix (not applied here).** Start the service with a small young generation
+(\`--max-semi-space-size=1\` in \`Starter\`, module/service/client.ts) and measure the throughput cost;
+cap the number of simultaneous foreground transfers (e.g. 16, the rest queued in CONNECTING — the spec
+lets the portable scheduler decide when a job actually transfers) so the peak no longer grows with the
+number of jobs; reuse one \`http.Agent\` per origin so sockets and parsers are shared by jobs of the same server.`,
+  concurrent: `**Where the concurrent batch's time goes** (profile above). The service's main thread is
+busy for most of the batch, and the largest single item is \`sqliteTransaction\` — synchronous SQLite commits
+(WAL, \`synchronous = FULL\`: an fsync per commit) on the main thread: every createJob, setProperty,
+addFiles, resume and state change, and every job's progress checkpoint, is its own durable commit.
+With 100 jobs these serialize: while one commit waits for the disk, no socket of any job is read and
+no RPC is answered. That is why "resume of all" takes a large share of the wall time (each resume
+waits for its commit behind the checkpoints of the jobs already running) and why later jobs start
+late. Fairness among the jobs that run is good (Jain's index near 1: the engine gives every
+foreground job the same share); curl's per-transfer times spread much more because its transfers
+start and finish at different moments inside one process.
+
+**Suggested fix (not applied here).** Group commits: collect the state and progress changes of one
+event-loop turn (or of ~10 ms) into one transaction, so 100 jobs cost one fsync per tick instead of
+100; keep "committed before reported" by answering the RPCs of that turn after the group commit.
+Alternatively move the store to a worker thread so fsync never blocks the sockets.`,
+  cmdlet: `**What dominates.** Spawning the CLI from .NET, then the wrapper's own work. The table splits it: the
+same \`node cli info --json\` started from inside the runspace (\`&\`, PowerShell's native-command call)
+already costs a good part more than when Node spawns it — starting a process from a large .NET
+process with redirected pipes is slower than from Node, and on this loaded 2-core machine the
+difference is tens of ms — and \`Get-BitsJob2\` adds its own \`Process.Start\` with three redirected streams,
+\`ConvertFrom-BitsJob2Json\` (a JSON parser written in PowerShell script: a few ms for one job, but
+tens of ms on some calls), and the PSObject wrapping. Each call also pays the whole CLI start-up (see
+"CLI latency"), which the cmdlet cannot hide.
+
+**Suggested fix (not applied here; module/powershell is generated by other work).** Stop spawning a
+process per cmdlet: the service already speaks JSON-RPC over its Unix socket, so the module can keep
+one connection per runspace (\`System.Net.Sockets.UnixDomainSocketEndPoint\`, available on PowerShell 7
+everywhere) and call \`getJob\` directly — no node start-up, no CLI parser. That removes the CLI's
+~100+ ms from every call and makes the cmdlet faster than the CLI rather than ≤ 1.3 × it. Short of that:
+parse with the compiled \`ConvertFrom-Json\` of PowerShell 7 where its type mapping is acceptable
+(the module has its own parser, presumably for exact number and date handling — keep whatever it
+guarantees).`,
 };

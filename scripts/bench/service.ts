@@ -40,9 +40,10 @@ export interface BenchService {
  * Without `nodeArgs` the service is started the ordinary way, by ServiceClient.connect. With
  * `nodeArgs` (e.g. --cpu-prof, which NODE_OPTIONS does not accept) it is spawned here as
  * `node ...nodeArgs dist/module/service/main.js --state-dir DIR`, detached like ServiceClient does,
- * and connected to once it answers. `env` is added to the service's environment (e.g. BITS_JOB2_CHECKPOINT_MS).
+ * and connected to once it answers. `main` replaces dist/module/service/main.js (the same way: e.g.
+ * service-more-jobs.js, the service with a higher jobs-per-user limit). `env` is added to the service's environment (e.g. BITS_JOB2_CHECKPOINT_MS).
  */
-export async function startService(opts: { stateDir?: string; nodeArgs?: string[]; env?: Record<string, string>; keepStateDir?: boolean } = {}): Promise<BenchService> {
+export async function startService(opts: { stateDir?: string; nodeArgs?: string[]; main?: string; env?: Record<string, string>; keepStateDir?: boolean } = {}): Promise<BenchService> {
   const stateDir = opts.stateDir ?? tempDir('bj2b-');
   stateDirs.add(stateDir);
   let stopped = false;
@@ -62,8 +63,8 @@ export async function startService(opts: { stateDir?: string; nodeArgs?: string[
   const runEarly = onCleanup(`service ${stateDir}`, stop);
   let client: ServiceClient | undefined;
   try {
-    if (opts.nodeArgs) {
-      const child = spawn(NODE, [...opts.nodeArgs, SERVICE_MAIN, '--state-dir', stateDir], { detached: true, stdio: 'ignore', env: { ...process.env, ...opts.env } });
+    if (opts.nodeArgs || opts.main) {
+      const child = spawn(NODE, [...(opts.nodeArgs ?? []), opts.main ?? SERVICE_MAIN, '--state-dir', stateDir], { detached: true, stdio: 'ignore', env: { ...process.env, ...opts.env } });
       child.unref();
       pid = child.pid;
       const deadline = Date.now() + 20_000;

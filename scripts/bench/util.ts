@@ -1,7 +1,7 @@
 // Shared bits of `npm run bench`: statistics, timed child processes, progress output, the machine
 // description and the cleanup stack that runs whatever happens (success, failure, Ctrl-C).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,14 +16,6 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-export function envInt(name: string, dflt: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${raw} is not a positive whole number`);
-  return n;
 }
 
 export const MiB = 1024 * 1024;
@@ -133,6 +125,8 @@ export interface Machine {
   source: string;
   /** 1-minute load average when the bench started (other work on the machine skews every figure). */
   loadAtStart: number;
+  /** The whole /proc/loadavg line at the start. */
+  loadavgAtStart: string;
 }
 
 export function load1(): number {
@@ -174,10 +168,12 @@ export function describeMachine(): Machine {
     tools: {
       curl: firstLine('curl', ['--version']),
       aria2c: firstLine('aria2c', ['--version']),
-      nginx: firstLine('sh', ['-c', '/usr/sbin/nginx -v 2>&1']),
+      nginx: firstLine('sh', ['-c', '/usr/sbin/nginx -v 2>&1']) + (firstLine('sh', ['-c', '/usr/sbin/nginx -V 2>&1 | grep -o -- --with-http_dav_module']) === '--with-http_dav_module' ? ' (--with-http_dav_module)' : ' (no dav module)'),
+      dotnet: firstLine('dotnet', ['--version']),
     },
     source: sourceVersion(),
     loadAtStart: load1(),
+    loadavgAtStart: loadavgLine(),
   };
 }
 
@@ -227,3 +223,59 @@ export function runCleanups(): Promise<void> {
   })().finally(() => (cleaning = null));
   return cleaning;
 }
+
+// ── per-process figures from /proc ──────────────────────────────────────────────────────────────
+
+/** Clock ticks per second of /proc/<pid>/stat (`getconf CLK_TCK`; 100 on every Linux we target). */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system, all threads) the process has used so far, ms; NaN when it is gone. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)", which may itself contain spaces: state is field 3, utime 14, stime 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Resets the process's peak RSS (VmHWM) to its current RSS (`echo 5 > /proc/PID/clear_refs`, Linux
+ * ≥ 4.0), so that the next VmHWM read is the peak of what happened in between.
+ */
+export function resetPeakRss(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch (e) {
+    // Without the reset a VmHWM read would be the lifetime peak, not this run's: refuse to guess.
+    throw new Error(`cannot reset the peak RSS of pid ${pid} (/proc/${pid}/clear_refs): ${(e as Error).message}`);
+  }
+}
+
+/** Direct children of a process (e.g. nginx's worker under its master). */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The whole /proc/loadavg line ("1-min 5-min 15-min running/total last-pid"). */
+export function loadavgLine(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').trim();
+  } catch {
+    return loadavg().map((x) => x.toFixed(2)).join(' ');
+  }
+}
+
+export const mibPerS = (bytes: number, ms: number): number => bytes / MiB / (ms / 1000);
