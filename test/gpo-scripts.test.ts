@@ -34,6 +34,25 @@ function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number
   });
 }
 
+/** SIGKILL to every process whose command line names `dir` (a fresh mkdtemp folder of this test). */
+function killNotifyPrograms(dir: string): void {
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmdline.includes(dir) && Number(pid) !== process.pid) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+}
+
 interface Sandbox { dir: string; replies: string; inventory: string; uploads: string; serverUrl: string; release(): void }
 
 /** A BITS server whose echo reply waits for release(), and a state dir; the service is stopped by PID at the end. */
@@ -55,6 +74,11 @@ async function withGpoSandbox(fn: (s: Sandbox) => Promise<void>): Promise<void> 
     await fn({ ...s, serverUrl: `${server.url}inventory/`, release });
   } finally {
     release();
+    // A notify program still running when a check fails would start a new service with its next
+    // call: stop the programs started for this sandbox (their command lines name its folders) by
+    // PID, then the services.
+    await killServices(dir);
+    killNotifyPrograms(dir);
     await killServices(dir);
     await server.close();
     rmSync(dir, { recursive: true, force: true });
