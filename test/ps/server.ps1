@@ -42,6 +42,24 @@ Assert-Equal '200 Ack' (Send-BitsPing $server.Url) 'the background server answer
 Stop-Process -Id $server.ProcessId
 Assert-True ($server.Process.WaitForExit(10000)) 'Stop-Process stops it'
 
+# Every parameter reaches the real CLI as a flag it accepts (it refuses unknown flags): a server
+# with all of them starts, in notification mode; another one with a reply handler module.
+$sessions = Join-Path $Dir 'sessions'
+$full = Start-BitsJob2Server -Root $Dir -ListenAddress 127.0.0.1 -Port 0 -UrlPrefix /full -SessionDirectory $sessions -AllowOverwrite -MaximumUploadSize 5000000000 -SessionTimeout 600 -MaximumSessionsPerClient 3 -MaximumFragmentSize 1048576 -HostId farm-1 -HostIdFallbackTimeout 60 -NotificationUrl http://127.0.0.1:9/app -NotificationType VALUE -NoWait
+"full: $($full.Url) pid $($full.ProcessId)"
+Assert-Equal 'notify value http://127.0.0.1:9/app' $full.Mode 'notification mode from -NotificationUrl/-NotificationType'
+Assert-True ($full.Url -match '/full/$') "url prefix: $($full.Url)"
+Assert-Equal '200 Ack' (Send-BitsPing $full.Url) 'the fully configured server answers'
+Stop-Process -Id $full.ProcessId
+[void]$full.Process.WaitForExit(10000)
+$handler = Join-Path $Dir 'handler.mjs'
+[System.IO.File]::WriteAllText($handler, "export default () => ({ reply: 'hi' });`n")
+$withHandler = Start-BitsJob2Server -Root $Dir -ReplyHandler $handler -NoWait
+"handler: $($withHandler.Url) pid $($withHandler.ProcessId)"
+Assert-Equal "reply handler $handler" $withHandler.Mode 'reply handler mode'
+Stop-Process -Id $withHandler.ProcessId
+[void]$withHandler.Process.WaitForExit(10000)
+
 # Foreground: runs until the pipeline stops. A second runspace runs it; Stop() there is Ctrl+C here.
 $ps = [powershell]::Create()
 try {
