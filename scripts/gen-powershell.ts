@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { psCommands, type PsCommand, type PsParam, type PsParameterSet } from './powershell/model.js';
+import { SERVER_OPS, psCommands, type PsCommand, type PsParam, type PsParameterSet } from './powershell/model.js';
 import { PRIVATE_HELPER } from './powershell/private-helper.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -18,6 +18,15 @@ const BOM = '\uFEFF';
 export const MODULE_GUID = '766b7604-f919-460b-b833-f2a5f15bd044';
 export const PS_DIR = 'module/powershell';
 export const MANIFEST = 'Bits.Job2.psd1';
+/**
+ * The manifest of the cmdlets themselves, nested by the root manifest. It exists for Get-Help: about
+ * topics are looked up in <ModuleBase>/<culture>/ of the loaded modules, and a nested manifest gets
+ * its own ModuleBase (module/powershell), so about_Bits.Job2 lives in module/powershell/en-US/ while
+ * the repository's top level stays as it is (checked in the real engine: with the psm1 as RootModule
+ * or NestedModules of the root manifest, ModuleBase is the root and the topic is not found).
+ */
+export const INNER_MANIFEST = `${PS_DIR}/Bits.Job2.Cmdlets.psd1`;
+export const INNER_MODULE_GUID = '0b5d3f0e-7c1a-4d2b-9e6f-3a8c5b1d2e47';
 
 const I1 = '    ';
 const I2 = I1 + I1;
@@ -153,6 +162,11 @@ function setBody(cmd: PsCommand, set: PsParameterSet): string[] {
   for (const p of params.filter((x) => x.emit.kind !== 'positional')) lines.push(...argvLines(p));
   const target = set.params.find((p) => p.api?.type === 'jobId') ?? set.params.find((p) => p.mandatory);
   const targetExpr = target ? `[string]$${target.name}` : `'all jobs'`;
+  if (SERVER_OPS.has(op.name)) {
+    if (op.cmdlet?.shouldProcess) lines.push(`if (-not $PSCmdlet.ShouldProcess(${targetExpr}, ${psString(`Start ${op.bits.method} (bits-job2 ${op.cli})`)})) { return }`);
+    lines.push(`Start-BitsJob2CliServer -Arguments $argv.ToArray() -Cmdlet $PSCmdlet -TypeName ${psString(set.typeName)} -NoWait $NoWait.IsPresent -TargetObject (${targetExpr})`);
+    return lines;
+  }
   const call = `$result = Invoke-BitsJob2Cli -Arguments $argv.ToArray() -InputText $inputText -Cmdlet $PSCmdlet -TypeName ${psString(set.typeName)} -TargetObject (${targetExpr})`;
   if (op.cmdlet?.shouldProcess) {
     lines.push(`if (-not $PSCmdlet.ShouldProcess(${targetExpr}, ${psString(`${op.bits.method} (bits-job2 ${op.cli})`)})) { return }`);
@@ -227,34 +241,63 @@ function renderLoader(commands: PsCommand[]): string {
   ].join('\n');
 }
 
-function renderManifest(commands: PsCommand[]): string {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; description: string };
-  const names = commands.map((c) => c.name).sort();
+function manifestHead(guid: string, description: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   return [
-    BOM + HEADER,
-    '@{',
-    `${I1}RootModule = 'module/powershell/Bits.Job2.psm1'`,
     `${I1}ModuleVersion = ${psString(pkg.version.replace(/[-+].*$/, ''))}`,
-    `${I1}GUID = '${MODULE_GUID}'`,
+    `${I1}GUID = '${guid}'`,
     `${I1}Author = 'bits-job2 contributors'`,
     `${I1}CompanyName = 'bits-job2'`,
     `${I1}Copyright = '(c) bits-job2 contributors. MIT License.'`,
-    `${I1}Description = ${psString(pkg.description)}`,
+    `${I1}Description = ${psString(description)}`,
     `${I1}CompatiblePSEditions = @('Desktop', 'Core')`,
     `${I1}PowerShellVersion = '5.1'`,
+  ];
+}
+
+function exportLists(commands: PsCommand[]): string[] {
+  const names = commands.map((c) => c.name).sort();
+  return [
     `${I1}FunctionsToExport = @(`,
     names.map((n) => `${I2}${psString(n)}`).join(',\n'),
     `${I1})`,
     `${I1}CmdletsToExport = @()`,
     `${I1}AliasesToExport = @()`,
     `${I1}VariablesToExport = @()`,
-    `${I1}FormatsToProcess = @('module/powershell/Bits.Job2.Format.ps1xml')`,
+  ];
+}
+
+function renderManifest(commands: PsCommand[]): string {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { description: string };
+  return [
+    BOM + HEADER,
+    '# The module Bits.Job2: the cmdlets come from the nested manifest under module/powershell (whose',
+    '# folder holds the en-US help), the format view from here.',
+    '@{',
+    `${I1}NestedModules = @('${INNER_MANIFEST}')`,
+    ...manifestHead(MODULE_GUID, pkg.description),
+    ...exportLists(commands),
+    `${I1}FormatsToProcess = @('${PS_DIR}/Bits.Job2.Format.ps1xml')`,
     `${I1}PrivateData = @{`,
     `${I2}PSData = @{`,
     `${I3}Tags = @('BITS', 'BackgroundTransfer', 'Upload', 'GroupPolicy', 'PSEdition_Desktop', 'PSEdition_Core')`,
     `${I3}LicenseUri = 'https://opensource.org/licenses/MIT'`,
     `${I2}}`,
     `${I1}}`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+function renderInnerManifest(commands: PsCommand[]): string {
+  return [
+    BOM + HEADER,
+    '# Nested by Bits.Job2.psd1 at the package root (import that one): its ModuleBase is this folder,',
+    '# where Get-Help finds en-US/about_Bits.Job2.help.txt.',
+    '@{',
+    `${I1}RootModule = 'Bits.Job2.psm1'`,
+    ...manifestHead(INNER_MODULE_GUID, 'The cmdlets of Bits.Job2 (import Bits.Job2.psd1 at the package root).'),
+    ...exportLists(commands),
     '}',
     '',
   ].join('\n');
@@ -332,6 +375,12 @@ function renderAbout(commands: PsCommand[]): string {
     '    line. Failures are ErrorRecords whose FullyQualifiedErrorId starts with the BITS name',
     '    (BG_E_NOT_FOUND, BG_E_INVALID_STATE, ...) and whose exception carries the HRESULT.',
     '',
+    '    Start-BitsJob2Server runs the BITS upload server (bits-job2 serve) the way the CLI does:',
+    '    in the foreground until Ctrl+C, which stops the server (sessions in progress are on disk',
+    '    and survive a restart). It writes the server object (Url, Port, ProcessId, Process) as soon',
+    '    as the server listens. With -NoWait it returns that object at once and the server runs on',
+    '    in the background, its output discarded, until Stop-Process -Id $server.ProcessId.',
+    '',
     'CMDLETS',
     list,
     '',
@@ -341,6 +390,10 @@ function renderAbout(commands: PsCommand[]): string {
     '    Resume-BitsJob2 -JobId $job.JobId',
     '    Wait-BitsJob2 -JobId $job.JobId -Timeout 600 | Complete-BitsJob2',
     '    Get-BitsJob2ReplyData -JobId $job.JobId -AsString',
+    '',
+    '    $server = Start-BitsJob2Server -Root C:\\uploads -EchoReply -NoWait',
+    '    $server.Url',
+    '    Stop-Process -Id $server.ProcessId',
     '',
     'SEE ALSO',
     '    bits-job2 --help',
@@ -358,6 +411,7 @@ export function powerShellFiles(): Map<string, string> {
   files.set(`${PS_DIR}/Bits.Job2.psm1`, renderLoader(commands));
   files.set(`${PS_DIR}/Bits.Job2.Format.ps1xml`, renderFormat());
   files.set(`${PS_DIR}/en-US/about_Bits.Job2.help.txt`, renderAbout(commands));
+  files.set(INNER_MANIFEST, renderInnerManifest(commands));
   files.set(MANIFEST, renderManifest(commands));
   return files;
 }

@@ -1,12 +1,129 @@
 // What the generated cmdlets pass to the CLI, seen by a fake CLI that echoes its argv and stdin:
 // the password of a PSCredential travels on stdin only, never in argv; values keep their text even
-// when they start with a dash; flags are the CLI's own (derived from the same description).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// when they start with a dash; flags are the CLI's own (derived from the same description). The
+// table-driven test runs every cmdlet (every operation of module/api that has one, plus
+// Wait-BitsJob2) with all its parameters and with only the required ones, and compares the exact
+// argv with the one module/api's `cli` entries give.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import * as enums from '../module/api/enums.js';
+import { OPERATIONS, type OperationSpec, type ParamSpec } from '../module/api/operations.js';
 import { describe, PS_DIR, REPO, runPwsh } from './pwsh-host/host.js';
+
+const FAKE_CLI = join(REPO, 'test', 'fixtures', 'fake-cli.mjs');
+
+interface CaseParam { name: string; kind: 'value' | 'switch' | 'credential'; value?: unknown; user?: string; password?: string }
+interface Case { name: string; cmdlet: string; log: string; params: CaseParam[]; argv: string[]; stdin: string }
+
+const JOB_ID = '3f2c9a10-0000-4000-8000-000000000001';
+const CRED_USER = 'corp\\alice';
+
+/** A representative value of a parameter and the argv it must become (values are awkward on purpose:
+ *  spaces, both quotes, backslashes, a leading dash — they must arrive verbatim). */
+function sample(p: ParamSpec, dir: string, password: string): { param: CaseParam; argv: string[] } {
+  const flag = 'flag' in p.cli ? p.cli.flag : undefined;
+  const value = (v: unknown, text: string) => ({ param: { name: p.ps, kind: 'value' as const, value: v }, argv: [flag ? `--${flag}=${text}` : text] });
+  const t = p.type;
+  if (typeof t === 'object') {
+    const names = Object.keys((enums as unknown as Record<string, Record<string, number>>)[t.enum]!);
+    return value(names[names.length - 1], names[names.length - 1]!);
+  }
+  switch (t) {
+    case 'jobId': return value(JOB_ID, JOB_ID);
+    case 'int': { const n = p.max ?? 37; return value(n, String(n)); }
+    case 'flags': return value(0x21, '33');
+    case 'bytes': return value(5_000_000_000, '5000000000');
+    case 'bool': return { param: { name: p.ps, kind: 'switch' }, argv: [`--${flag}`] };
+    case 'secret': return { param: { name: p.ps, kind: 'credential', user: CRED_USER, password }, argv: [`--${flag}`] };
+    case 'path': { const path = join(dir, `${p.ps} dir`, 'a "b" c.bin'); return value(path, path); }
+    case 'url': { const u = `https://example.com/up load/${p.ps}?a=1&b="2"`; return value(u, u); }
+    default: { const s = `-${p.ps} with "double" and 'single' quotes, back\\slash\\ and a trailing \\`; return value(s, s); }
+  }
+}
+
+/** PowerShell-only parameters of the "all parameters" case and the argv they add. */
+function extrasOf(op: OperationSpec, dir: string): { params: CaseParam[]; argv: string[] } {
+  if (op.name === 'getReplyData') {
+    const out = join(dir, 'reply out.bin');
+    return { params: [{ name: 'OutFile', kind: 'value', value: out }], argv: [`--out=${out}`] };
+  }
+  if (op.name === 'startBitsServer') return { params: [{ name: 'NoWait', kind: 'switch' }], argv: [] };
+  if (['Add', 'Resume', 'Suspend', 'Complete', 'Remove', 'Set'].includes(op.cmdlet!.verb)) return { params: [{ name: 'PassThru', kind: 'switch' }], argv: [] };
+  return { params: [], argv: [] };
+}
+
+/** Two cases per operation with a cmdlet (all parameters; required ones only), and the special ones. */
+function cases(dir: string, password: string): Case[] {
+  const out: Case[] = [];
+  const add = (name: string, cmdlet: string, params: CaseParam[], argv: string[], stdin = '') =>
+    out.push({ name, cmdlet, log: join(dir, `case-${out.length}.jsonl`), params, argv, stdin });
+  for (const op of OPERATIONS.filter((o) => o.cmdlet)) {
+    const cmdlet = `${op.cmdlet!.verb}-${op.cmdlet!.noun}`;
+    for (const mode of ['all', 'required'] as const) {
+      const chosen = op.params.filter((p) => mode === 'all' || p.required);
+      const samples = chosen.map((p) => ({ p, ...sample(p, dir, password) }));
+      // The CLI's order: positionals in API order, then the flags in API order.
+      const argv = [op.cli!, ...samples.filter((x) => 'positional' in x.p.cli).flatMap((x) => x.argv), ...samples.filter((x) => 'flag' in x.p.cli).flatMap((x) => x.argv)];
+      const params = samples.map((x) => x.param);
+      if (mode === 'all') {
+        const extras = extrasOf(op, dir);
+        params.push(...extras.params);
+        argv.push(...extras.argv);
+      }
+      add(`${op.name} (${mode})`, cmdlet, params, [...argv, '--json'], samples.some((x) => x.p.type === 'secret') ? password : '');
+    }
+  }
+  // A PSCredential without -UserName: its user name goes to --user, its password to stdin.
+  add('setCredentials (credential only)', 'Set-BitsJob2Credential', [
+    { name: 'JobId', kind: 'value', value: JOB_ID },
+    { name: 'Target', kind: 'value', value: 'PROXY' },
+    { name: 'Scheme', kind: 'value', value: 'DIGEST' },
+    { name: 'Credential', kind: 'credential', user: CRED_USER, password },
+  ], ['set-credentials', JOB_ID, '--target=PROXY', '--scheme=DIGEST', '--password-stdin', `--user=${CRED_USER}`, '--json'], password);
+  // Reply data decoded as a string: no CLI flag.
+  add('getReplyData (AsString)', 'Get-BitsJob2ReplyData', [
+    { name: 'JobId', kind: 'value', value: JOB_ID },
+    { name: 'AsString', kind: 'switch' },
+    { name: 'Encoding', kind: 'value', value: 'us-ascii' },
+  ], ['get-reply-data', JOB_ID, '--json']);
+  // Wait-BitsJob2 composes `info` (the fake job is TRANSFERRED: one poll).
+  add('Wait-BitsJob2', 'Wait-BitsJob2', [
+    { name: 'JobId', kind: 'value', value: JOB_ID },
+    { name: 'Timeout', kind: 'value', value: 30 },
+    { name: 'PollInterval', kind: 'value', value: 50 },
+    { name: 'State', kind: 'value', value: ['TRANSFERRED', 'ERROR'] },
+  ], ['info', JOB_ID, '--json']);
+  return out;
+}
+
+test('every cmdlet passes exactly the argv module/api gives (all parameters, required only), --json last, values verbatim, no password in argv', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bj2-argv-'));
+  const password = `Pa55 "w0rd" \\ -${process.pid}`;
+  try {
+    const table = cases(dir, password);
+    const file = join(dir, 'cases.json');
+    writeFileSync(file, JSON.stringify(table));
+    const r = await runPwsh([join(PS_DIR, 'fake-cli-cases.ps1'), '-Root', REPO, '-CasesFile', file], { env: { BITS_JOB2_CLI: FAKE_CLI }, timeoutMs: 300_000 });
+    assert.is(r.code, 0, describe(r));
+    assert.match(r.stdout, new RegExp(`ran ${table.length} cases`));
+    // Every cmdlet of the description is covered, serve included.
+    const covered = new Set(table.map((c) => c.cmdlet));
+    for (const op of OPERATIONS.filter((o) => o.cmdlet)) assert.ok(covered.has(`${op.cmdlet!.verb}-${op.cmdlet!.noun}`), op.name);
+    for (const c of table) {
+      assert.ok(existsSync(c.log), `${c.name}: the CLI was not run`);
+      const calls = readFileSync(c.log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; stdin: string });
+      assert.is(calls.length, 1, `${c.name}: one CLI call`);
+      assert.equal(calls[0]!.argv, c.argv, `${c.name} (${c.cmdlet})`);
+      assert.is(calls[0]!.stdin, c.stdin, `${c.name}: stdin`);
+      assert.not.ok(calls[0]!.argv.join('\n').includes(password), `${c.name}: the password is in argv`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('Set-BitsJob2Credential sends the password on stdin only; Set-BitsJob2 passes values verbatim', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bj2-fakecli-'));

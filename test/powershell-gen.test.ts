@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OPERATIONS } from '../module/api/operations.js';
 import { ENUMS } from '../scripts/powershell/model.js';
-import { HEADER, MANIFEST, PS_DIR, exportedFunctions, powerShellFiles } from '../scripts/gen-powershell.js';
+import { HEADER, INNER_MANIFEST, MANIFEST, PS_DIR, exportedFunctions, powerShellFiles } from '../scripts/gen-powershell.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -101,7 +101,12 @@ test('FunctionsToExport and Export-ModuleMember equal the description\'s cmdlets
   for (const key of ['CmdletsToExport', 'AliasesToExport', 'VariablesToExport']) assert.match(psd1, new RegExp(`${key} = @\\(\\)`));
   assert.match(psd1, /CompatiblePSEditions = @\('Desktop', 'Core'\)/);
   assert.match(psd1, /PowerShellVersion = '5\.1'/);
-  assert.match(psd1, /RootModule = 'module\/powershell\/Bits\.Job2\.psm1'/);
+  // The root manifest nests the one under module/powershell (its ModuleBase holds the en-US help).
+  assert.match(psd1, /NestedModules = @\('module\/powershell\/Bits\.Job2\.Cmdlets\.psd1'\)/);
+  assert.not.match(psd1, /RootModule/);
+  const inner = files.get(INNER_MANIFEST)!;
+  assert.match(inner, /RootModule = 'Bits\.Job2\.psm1'/);
+  assert.equal([.../FunctionsToExport = @\(([\s\S]*?)\)/.exec(inner)![1]!.matchAll(/'([^']+)'/g)].map((m) => m[1]!), want);
   assert.match(psd1, /FormatsToProcess = @\('module\/powershell\/Bits\.Job2\.Format\.ps1xml'\)/);
   assert.match(psd1, /GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'/);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
@@ -137,6 +142,8 @@ test('every parameter of the description appears with its ps name, type, Mandato
       } else if (t === 'int' || t === 'flags') {
         assert.ok(type === 'uint32' || type === 'int', `${cmdletName(op)} -${p.ps}: integer type, got ${type}`);
         if (p.max !== undefined) assert.ok(block.includes(`[ValidateRange(${p.min ?? 0}, ${p.max})]`), `${cmdletName(op)} -${p.ps}: ValidateRange`);
+      } else if (t === 'bytes') {
+        assert.is(type, 'uint64', `${cmdletName(op)} -${p.ps}: byte counts are UINT64`);
       } else if (t === 'bool') {
         assert.is(type, 'switch');
       } else if (t === 'secret') {

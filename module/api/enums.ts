@@ -42,6 +42,10 @@ export type AuthTargetName = keyof typeof AuthTarget;
 export const AuthScheme = { BASIC: 1, DIGEST: 2, NTLM: 3, NEGOTIATE: 4, PASSPORT: 5 } as const;
 export type AuthSchemeName = keyof typeof AuthScheme;
 
+/** IIS BITSServerNotificationType of the upload server (`serve --notify-type`); 0 (none) is "no --notify-url". */
+export const ServerNotificationType = { REFERENCE: 1, VALUE: 2 } as const;
+export type ServerNotificationTypeName = keyof typeof ServerNotificationType;
+
 export const NotifyFlags = {
   JOB_TRANSFERRED: 0x0001,
   JOB_ERROR: 0x0002,

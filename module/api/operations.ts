@@ -13,7 +13,9 @@ export type ParamType =
   | 'url'
   | 'flags'
   | 'secret'
-  | { enum: 'JobType' | 'JobPriority' | 'ProxyUsage' | 'AuthTarget' | 'AuthScheme' | 'JobState' };
+  /** A byte count: a whole number up to UINT64 (too large for 'int', which is a DWORD). */
+  | 'bytes'
+  | { enum: 'JobType' | 'JobPriority' | 'ProxyUsage' | 'AuthTarget' | 'AuthScheme' | 'JobState' | 'ServerNotificationType' };
 
 export interface ParamSpec {
   /** Name in TypeScript (Backend and Node API argument). */
@@ -39,7 +41,7 @@ export interface OperationSpec {
   /** Backend + Node method name (camelCase of the BITS method). */
   name: string;
   /** The BITS interface and method this operation reproduces. */
-  bits: { interface: 'IBackgroundCopyManager' | 'IBackgroundCopyJob' | 'IBackgroundCopyJob2' | 'IBackgroundCopyError' | 'IBackgroundCopyFile'; method: string };
+  bits: { interface: 'IBackgroundCopyManager' | 'IBackgroundCopyJob' | 'IBackgroundCopyJob2' | 'IBackgroundCopyError' | 'IBackgroundCopyFile' | 'BITS Server Extension'; method: string };
   /** CLI command (undefined: reachable through another command, named in `via`). */
   cli?: string;
   via?: string;
@@ -424,6 +426,50 @@ export const OPERATIONS: OperationSpec[] = [
     description: 'Returns S_FALSE (exit code 0, "nothing to remove") when none were set.',
     examples: [{ cli: 'bits-job2 remove-credentials 3f2c9a10 --target SERVER --scheme BASIC', text: 'Forget server credentials.' }],
     issue: 4,
+  },
+
+  // ── The server side (IIS BITS Server Extension) ───────────────────────────────────────────────
+  {
+    // Node: startBitsServer(options) of bits-job2/server; each parameter is one of its options and
+    // names the IIS property it stands for. Runs until stopped (SIGINT/SIGTERM; the cmdlet: Ctrl+C).
+    name: 'startBitsServer',
+    bits: { interface: 'BITS Server Extension', method: 'BITS Upload Protocol server ([MC-BUP])' },
+    cli: 'serve',
+    cmdlet: { verb: 'Start', noun: 'BitsJob2Server', shouldProcess: true },
+    params: [
+      { name: 'root', cli: { flag: 'root' }, ps: 'Root', type: 'path', required: true, help: 'Directory uploads are published to (IIS: the virtual directory); it must exist.' },
+      { name: 'host', cli: { flag: 'host' }, ps: 'ListenAddress', type: 'string', required: false, default: '127.0.0.1', help: 'Interface to listen on (0.0.0.0 or :: for other machines).' },
+      { name: 'port', cli: { flag: 'port' }, ps: 'Port', type: 'int', required: false, default: 0, min: 0, max: 65535, help: 'TCP port (0 picks a free one; the URL is printed).' },
+      { name: 'urlPrefix', cli: { flag: 'url-prefix' }, ps: 'UrlPrefix', type: 'string', required: false, default: '/', help: 'URL path that maps to the root directory.' },
+      { name: 'sessionsDir', cli: { flag: 'sessions-dir' }, ps: 'SessionDirectory', type: 'path', required: false, help: 'Session data directory (default <root>/BITS-Sessions).' },
+      { name: 'allowOverwrites', cli: { flag: 'allow-overwrites' }, ps: 'AllowOverwrite', type: 'bool', required: false, default: false, help: 'Let an upload replace an existing file (BITSAllowOverwrites; otherwise refused with 409).' },
+      { name: 'maxUploadSize', cli: { flag: 'max-upload-size' }, ps: 'MaximumUploadSize', type: 'bytes', required: false, help: 'Largest upload in bytes (BITSMaximumUploadSize; default unlimited).' },
+      { name: 'sessionTimeoutSeconds', cli: { flag: 'session-timeout' }, ps: 'SessionTimeout', type: 'int', required: false, default: 1209600, min: 0, help: 'Seconds an idle session is kept (BITSSessionTimeout; default 1209600 = 14 days).' },
+      { name: 'maxSessionsPerClient', cli: { flag: 'max-sessions-per-client' }, ps: 'MaximumSessionsPerClient', type: 'int', required: false, default: 50, min: 0, help: 'Open sessions per client address (BITSNumberOfSessionsLimit; 0 = no limit).' },
+      { name: 'maxFragmentBytes', cli: { flag: 'max-fragment-size' }, ps: 'MaximumFragmentSize', type: 'bytes', required: false, default: 16777216, help: 'Largest fragment body in bytes; larger ones get 413.' },
+      { name: 'hostId', cli: { flag: 'host-id' }, ps: 'HostId', type: 'string', required: false, maxLength: 300, help: 'Host name clients must use for the rest of a session (BITSHostId, web farms).' },
+      { name: 'hostIdFallbackTimeout', cli: { flag: 'host-id-fallback-timeout' }, ps: 'HostIdFallbackTimeout', type: 'int', required: false, default: 86400, min: 0, help: 'Seconds before clients fall back to the original host (BITSHostIdFallbackTimeout).' },
+      { name: 'notifyUrl', cli: { flag: 'notify-url' }, ps: 'NotificationUrl', type: 'url', required: false, maxLength: 2200, help: 'Server application URL notified of each upload (BITSServerNotificationURL; http, may be relative to the upload URL).' },
+      { name: 'notifyType', cli: { flag: 'notify-type' }, ps: 'NotificationType', type: { enum: 'ServerNotificationType' }, required: false, default: 'REFERENCE', help: 'REFERENCE: post the file paths; VALUE: post the bytes (BITSServerNotificationType). Needs --notify-url.' },
+      { name: 'replyHandler', cli: { flag: 'reply-handler' }, ps: 'ReplyHandler', type: 'path', required: false, help: 'A JS module whose default export (ctx) => {reply|replyFile|staticResponseUrl|copyToDestination} is the server application.' },
+      { name: 'echoReply', cli: { flag: 'echo-reply' }, ps: 'EchoReply', type: 'bool', required: false, default: false, help: 'Built-in application: replies "received <n> bytes sha256 <hex>".' },
+    ],
+    returns: '{ url, host, port, pid, root, mode } once listening; runs until stopped',
+    codes: ['S_OK', 'E_INVALIDARG'],
+    synopsis: 'Runs a BITS upload server (upload and upload-reply jobs) on this machine.',
+    description:
+      'Serves the BITS Upload Protocol (BITS_POST): uploads to http://HOST:PORT/<path> land in <root>/<path> when the client closes its session. ' +
+      'With a notification URL, a reply handler or the echo reply, the upload goes to a server application instead and its answer is the reply of upload-reply jobs; ' +
+      'give only one of them. Uploaded files and replies are also served by GET/HEAD with Range. Runs until Ctrl+C (SIGINT) or SIGTERM; sessions in progress survive a restart.',
+    examples: [
+      { cli: 'bits-job2 serve --root /srv/uploads --port 8080', text: 'Plain uploads into /srv/uploads.' },
+      { cli: 'bits-job2 serve --root /tmp/up --echo-reply', text: 'Upload-reply jobs get a checksum of what arrived.' },
+      { cli: 'bits-job2 serve --root /srv/up --notify-url http://127.0.0.1:9000/app --notify-type value', text: 'Post each upload to an application; its response is the reply.' },
+      { ps: "Start-BitsJob2Server -Root C:\\uploads -Port 8080", text: 'Serve uploads in the foreground until Ctrl+C; the server object (Url, Port, ProcessId) is written first.' },
+      { ps: "$server = Start-BitsJob2Server -Root C:\\uploads -EchoReply -NoWait\n$server.Url\nStop-Process -Id $server.ProcessId", text: 'Start the server in the background, use its URL, stop it.' },
+      { node: "const server = await startBitsServer({ root: '/srv/uploads', port: 8080 })", text: 'The same server in your own process.' },
+    ],
+    issue: 3,
   },
 ];
 

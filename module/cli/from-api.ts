@@ -2,11 +2,11 @@
 // positionals, flags with types, choices, limits, defaults and help, examples) and back: parsed
 // argv → the operation's arguments by their API names. Commands only add presentation flags.
 import type { Argv, CommandModule, Options, PositionalOptions } from 'yargs';
-import { AuthScheme, AuthTarget, JobPriority, JobState, JobType, NotifyFlags, ProxyUsage, parseEnum } from '../api/enums.js';
+import { AuthScheme, AuthTarget, JobPriority, JobState, JobType, NotifyFlags, ProxyUsage, ServerNotificationType, parseEnum } from '../api/enums.js';
 import { operation, type OperationSpec, type ParamSpec } from '../api/operations.js';
 import { UsageError } from './errors.js';
 
-export const ENUM_TABLES = { JobType, JobPriority, ProxyUsage, AuthTarget, AuthScheme, JobState } as const;
+export const ENUM_TABLES = { JobType, JobPriority, ProxyUsage, AuthTarget, AuthScheme, JobState, ServerNotificationType } as const;
 
 /** yargs argv as the handlers see it. */
 export type Args = Record<string, unknown> & { _: (string | number)[]; $0: string };
@@ -46,6 +46,16 @@ function parseUInt(text: string, p: ParamSpec): number {
     throw new UsageError(`${cliSpelling(p)} must be between ${min} and ${UINT32_MAX}, got '${text}'.`);
   }
   return n;
+}
+
+/**
+ * A byte count: decimal digits only, any size (UINT64 and beyond stay numbers; past 2^53 they are no
+ * longer exact, which callers treat as "no limit").
+ */
+function parseBytes(text: string, p: ParamSpec): number {
+  const s = text.trim();
+  if (!/^\d+$/.test(s)) throw new UsageError(`${cliSpelling(p)} must be a whole number of bytes, got '${text}'.`);
+  return Number(s);
 }
 
 /** Notify flags: a number (decimal or 0x hex) or names joined by `|`, `,` or `+` (JOB_TRANSFERRED|JOB_ERROR). */
@@ -96,6 +106,7 @@ export function coerceFor(p: ParamSpec): ((v: unknown) => unknown) | undefined {
   switch (t) {
     case 'int': return (v) => parseUInt(String(last(v)), p);
     case 'flags': return (v) => parseFlags(String(last(v)), p);
+    case 'bytes': return (v) => parseBytes(String(last(v)), p);
     case 'bool': case 'secret': return undefined;
     default: return (v) => (v === undefined ? v : String(last(v)));
   }
@@ -111,6 +122,7 @@ export function describeParam(p: ParamSpec): string {
   if (p.type === 'int') parts.push('[integer]');
   if (typeof p.type === 'object') parts.push(`[choices: ${enumNames(p).join(', ')}; case-insensitive, or the number]`);
   if (p.type === 'flags') parts.push('[number, 0x hex, or names joined by |]');
+  if (p.type === 'bytes') parts.push('[bytes]');
   if (p.maxLength !== undefined && !mentions(p.help, p.maxLength)) parts.push(`[max length: ${p.maxLength}]`);
   if (p.min !== undefined && p.min !== 0 && !mentions(p.help, p.min)) parts.push(`[min: ${p.min}]`);
   if (p.max !== undefined) parts.push(`[max: ${p.max} (0x${p.max.toString(16)})]`);
@@ -183,6 +195,7 @@ function placeholder(p: ParamSpec): string {
     case 'bool': case 'secret': return '';
     case 'int': return ' <n>';
     case 'flags': return ' <mask>';
+    case 'bytes': return ' <bytes>';
     case 'url': return ' <url>';
     case 'path': return ' <path>';
     default: return ' <text>';

@@ -1,10 +1,10 @@
 // The PowerShell view of module/api: OPERATIONS with a `cmdlet` → commands with parameter sets,
 // typed parameters, help and the CLI argv each parameter becomes. Wait-BitsJob2 is described here by
 // hand (a composition over `info --json`); everything else comes from the description.
-import { AuthScheme, AuthTarget, JobPriority, JobState, JobType, ProxyUsage } from '../../module/api/enums.js';
+import { AuthScheme, AuthTarget, JobPriority, JobState, JobType, ProxyUsage, ServerNotificationType } from '../../module/api/enums.js';
 import { OPERATIONS, type OperationSpec, type ParamSpec } from '../../module/api/operations.js';
 
-export const ENUMS: Record<string, Record<string, number>> = { JobType, JobPriority, ProxyUsage, AuthTarget, AuthScheme, JobState };
+export const ENUMS: Record<string, Record<string, number>> = { JobType, JobPriority, ProxyUsage, AuthTarget, AuthScheme, JobState, ServerNotificationType };
 
 /** How a bound parameter becomes CLI arguments. */
 export type CliEmit =
@@ -63,6 +63,8 @@ export interface PsCommand {
 
 /** Operations whose CLI output is a job snapshot (or a list of them). */
 const JOB_OUTPUT_OPS = new Set(['createJob', 'getJob', 'listJobs']);
+/** Long-running operations: the cmdlet starts the CLI command and waits for it (or not, -NoWait). */
+export const SERVER_OPS = new Set(['startBitsServer']);
 
 export function psParamOf(p: ParamSpec, position: number | undefined): PsParam {
   const emit: CliEmit =
@@ -87,6 +89,8 @@ export function psParamOf(p: ParamSpec, position: number | undefined): PsParam {
     base.type = min >= 0 ? 'uint32' : 'int';
     if (p.max !== undefined) base.validateRange = [min, p.max];
     else if (min > 0) base.validateRange = [min, 2147483647];
+  } else if (t === 'bytes') {
+    base.type = 'uint64';
   } else if (t === 'bool') {
     base.type = 'switch';
   } else if (t === 'path') {
@@ -107,6 +111,10 @@ function extrasFor(ops: OperationSpec[], verb: string): PsParam[] {
       { name: 'Encoding', type: 'string', mandatory: false, defaultValue: 'utf-8', psDefault: "'utf-8'", help: 'Encoding name for -AsString (a .NET encoding name such as utf-8, utf-16, us-ascii, windows-1252). Default: utf-8.', emit: { kind: 'none' } },
     );
   }
+  if (ops.some((o) => SERVER_OPS.has(o.name))) {
+    extras.push({ name: 'NoWait', type: 'switch', mandatory: false, help: 'Return the server object as soon as the server listens and leave it running in the background (its output is discarded); stop it with Stop-Process -Id <server>.ProcessId. Without -NoWait the cmdlet runs until the server stops or Ctrl+C, which stops the server.', emit: { kind: 'none' } });
+    return extras;
+  }
   if (verb !== 'Get' && verb !== 'New') {
     extras.push({ name: 'PassThru', type: 'switch', mandatory: false, help: 'Return the CLI result object (job id and HRESULT) instead of nothing.', emit: { kind: 'none' } });
   }
@@ -115,6 +123,7 @@ function extrasFor(ops: OperationSpec[], verb: string): PsParam[] {
 
 function typeNameOf(op: OperationSpec, noun: string, verb: string): string {
   if (JOB_OUTPUT_OPS.has(op.name)) return 'BitsJob2.Job';
+  if (SERVER_OPS.has(op.name)) return 'BitsJob2.Server';
   if (verb === 'Get') return `BitsJob2.${noun.replace(/^BitsJob2/, '') || 'Job'}`;
   return 'BitsJob2.Result';
 }
@@ -247,7 +256,7 @@ export function psCommands(): PsCommand[] {
         op,
         params: op.params.map((p) => psParamOf(p, 'positional' in p.cli ? pos++ : undefined)),
         typeName: typeNameOf(op, noun, verb),
-        emitsByDefault: verb === 'Get' || verb === 'New',
+        emitsByDefault: verb === 'Get' || verb === 'New' || SERVER_OPS.has(op.name),
       };
     });
     const examples: { code: string; text: string }[] = [];

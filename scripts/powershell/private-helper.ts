@@ -209,24 +209,10 @@ function New-BitsJob2SimpleErrorRecord {
     return [System.Management.Automation.ErrorRecord]::new($exception, $Id, $Category, $TargetObject)
 }
 
-function Invoke-BitsJob2Cli {
-    <#
-    .SYNOPSIS
-    Runs 'node <cli> <Arguments> --json', feeds InputText (a password) on stdin, parses the JSON.
-    .DESCRIPTION
-    Returns the parsed stdout (PSCustomObject or object[]) with TypeName added. On failure writes an
-    ErrorRecord through Cmdlet (non-terminating) and returns nothing; a missing node or CLI is a
-    terminating error. Secrets travel on stdin only, never in the arguments.
-    #>
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory = $true)] [AllowEmptyCollection()] [string[]] $Arguments,
-        [string] $InputText,
-        [System.Management.Automation.PSCmdlet] $Cmdlet,
-        [string] $TypeName,
-        $TargetObject
-    )
-    if ($null -eq $Cmdlet) { $Cmdlet = $PSCmdlet }
+function New-BitsJob2StartInfo {
+    # ProcessStartInfo for 'node <cli> <Arguments> --json' with every stream redirected (UTF-8 out and
+    # err). A missing node or CLI is a terminating error of Cmdlet that says what to install or set.
+    param([string[]] $Arguments, [System.Management.Automation.PSCmdlet] $Cmdlet)
     $node = Find-BitsJob2Node
     if (-not $node) {
         $Cmdlet.ThrowTerminatingError((New-BitsJob2SimpleErrorRecord 'Bits.Job2: node (Node.js >= 20.19) was not found on PATH. Install Node.js and add it to PATH, or set BITS_JOB2_NODE to node''s full path.' 'BitsJob2NodeNotFound' ([System.Management.Automation.ErrorCategory]::ObjectNotFound) $null))
@@ -251,15 +237,54 @@ function Invoke-BitsJob2Cli {
     $psi.StandardOutputEncoding = $utf8
     $psi.StandardErrorEncoding = $utf8
     $psi.EnvironmentVariables['NO_COLOR'] = '1'
-    $location = $ExecutionContext.SessionState.Path.CurrentFileSystemLocation
+    $location = $Cmdlet.SessionState.Path.CurrentFileSystemLocation
     if ($null -ne $location) { $psi.WorkingDirectory = $location.ProviderPath }
+    return $psi
+}
+
+function Write-BitsJob2CliFailure {
+    # A failed CLI run -> a non-terminating ErrorRecord: the CLI's {error:{...}} JSON on stderr when
+    # there is one (BG_E name and HRESULT), otherwise the exit code and the text.
+    param([int] $ExitCode, [string] $StandardError, [System.Management.Automation.PSCmdlet] $Cmdlet, $TargetObject)
+    $parsed = $null
+    $text = $StandardError.Trim()
+    $brace = $text.IndexOf('{')
+    if ($brace -ge 0) {
+        try { $parsed = ConvertFrom-BitsJob2Json $text.Substring($brace) } catch { $parsed = $null }
+    }
+    if ($null -ne $parsed -and $parsed.PSObject.Properties['error']) {
+        $Cmdlet.WriteError((New-BitsJob2ErrorRecord $parsed.error $TargetObject))
+    } else {
+        $Cmdlet.WriteError((New-BitsJob2SimpleErrorRecord ('bits-job2 exited with code ' + $ExitCode + ': ' + $text) 'BitsJob2CliFailed' ([System.Management.Automation.ErrorCategory]::NotSpecified) $TargetObject))
+    }
+}
+
+function Invoke-BitsJob2Cli {
+    <#
+    .SYNOPSIS
+    Runs 'node <cli> <Arguments> --json', feeds InputText (a password) on stdin, parses the JSON.
+    .DESCRIPTION
+    Returns the parsed stdout (PSCustomObject or object[]) with TypeName added. On failure writes an
+    ErrorRecord through Cmdlet (non-terminating) and returns nothing; a missing node or CLI is a
+    terminating error. Secrets travel on stdin only, never in the arguments.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)] [AllowEmptyCollection()] [string[]] $Arguments,
+        [string] $InputText,
+        [System.Management.Automation.PSCmdlet] $Cmdlet,
+        [string] $TypeName,
+        $TargetObject
+    )
+    if ($null -eq $Cmdlet) { $Cmdlet = $PSCmdlet }
+    $psi = New-BitsJob2StartInfo $Arguments $Cmdlet
     $process = [System.Diagnostics.Process]::Start($psi)
     try {
         $stdoutTask = $process.StandardOutput.ReadToEndAsync()
         $stderrTask = $process.StandardError.ReadToEndAsync()
         $stdin = $process.StandardInput.BaseStream
         if ($PSBoundParameters.ContainsKey('InputText') -and $null -ne $InputText) {
-            $bytes = $utf8.GetBytes($InputText)
+            $bytes = [System.Text.UTF8Encoding]::new($false).GetBytes($InputText)
             $stdin.Write($bytes, 0, $bytes.Length)
             $stdin.Flush()
         }
@@ -272,17 +297,7 @@ function Invoke-BitsJob2Cli {
         $process.Dispose()
     }
     if ($exitCode -ne 0) {
-        $parsed = $null
-        $text = $stderr.Trim()
-        $brace = $text.IndexOf('{')
-        if ($brace -ge 0) {
-            try { $parsed = ConvertFrom-BitsJob2Json $text.Substring($brace) } catch { $parsed = $null }
-        }
-        if ($null -ne $parsed -and $parsed.PSObject.Properties['error']) {
-            $Cmdlet.WriteError((New-BitsJob2ErrorRecord $parsed.error $TargetObject))
-        } else {
-            $Cmdlet.WriteError((New-BitsJob2SimpleErrorRecord ('bits-job2 exited with code ' + $exitCode + ': ' + $text) 'BitsJob2CliFailed' ([System.Management.Automation.ErrorCategory]::NotSpecified) $TargetObject))
-        }
+        Write-BitsJob2CliFailure $exitCode $stderr $Cmdlet $TargetObject
         return
     }
     if ($stdout.Trim().Length -eq 0) { return }
@@ -293,5 +308,70 @@ function Invoke-BitsJob2Cli {
         Add-BitsJob2TypeName $result $TypeName
     }
     return ,$result
+}
+
+function Start-BitsJob2CliServer {
+    <#
+    .SYNOPSIS
+    Runs 'node <cli> serve <Arguments> --json', a long-running server.
+    .DESCRIPTION
+    Waits for the JSON document serve prints once it listens and writes it as a BitsJob2.Server
+    object with the node Process and its ProcessId. With NoWait it returns then (the server runs on
+    in the background; its later output is discarded). Otherwise it waits until the server exits;
+    stopping the pipeline (Ctrl+C) kills the server: sessions are on disk and survive, as after any
+    restart. Waits poll every 250 ms so that Ctrl+C is honoured while waiting.
+    #>
+    param(
+        [string[]] $Arguments,
+        [System.Management.Automation.PSCmdlet] $Cmdlet,
+        [string] $TypeName,
+        [bool] $NoWait,
+        $TargetObject
+    )
+    $psi = New-BitsJob2StartInfo $Arguments $Cmdlet
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $keep = $false
+    try {
+        $process.StandardInput.Close()
+        $stderrTask = $process.StandardError.ReadToEndAsync()
+        $text = [System.Text.StringBuilder]::new()
+        $info = $null
+        while ($null -eq $info) {
+            $lineTask = $process.StandardOutput.ReadLineAsync()
+            while (-not $lineTask.Wait(250)) { }
+            $line = $lineTask.Result
+            if ($null -eq $line) { break }
+            [void]$text.AppendLine($line)
+            if ($line.TrimEnd().EndsWith('}')) {
+                try { $info = ConvertFrom-BitsJob2Json $text.ToString() } catch { $info = $null }
+            }
+        }
+        if ($null -eq $info) {
+            # serve ended before it listened: a usage error, a port in use, a missing --root.
+            while (-not $process.WaitForExit(250)) { }
+            Write-BitsJob2CliFailure $process.ExitCode $stderrTask.Result $Cmdlet $TargetObject
+            return
+        }
+        Add-BitsJob2TypeName $info $TypeName
+        $info.PSObject.Properties.Add([System.Management.Automation.PSNoteProperty]::new('ProcessId', $process.Id))
+        $info.PSObject.Properties.Add([System.Management.Automation.PSNoteProperty]::new('Process', $process))
+        # Nothing more is read from stdout: drain it so that the server never blocks on a full pipe.
+        [void]$process.StandardOutput.BaseStream.CopyToAsync([System.IO.Stream]::Null)
+        $Cmdlet.WriteObject($info)
+        if ($NoWait) {
+            $keep = $true
+            return
+        }
+        while (-not $process.WaitForExit(250)) { }
+        $process.WaitForExit()
+        if ($process.ExitCode -ne 0) { Write-BitsJob2CliFailure $process.ExitCode $stderrTask.Result $Cmdlet $TargetObject }
+    } finally {
+        if (-not $keep -and -not $process.HasExited) {
+            try { $process.Kill() } catch { }
+            [void]$process.WaitForExit(10000)
+        }
+        # The object written holds the Process: dispose it only when nothing was written.
+        if ($null -eq $info) { $process.Dispose() }
+    }
 }
 `;

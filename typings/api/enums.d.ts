@@ -56,6 +56,12 @@ export declare const AuthScheme: {
     readonly PASSPORT: 5;
 };
 export type AuthSchemeName = keyof typeof AuthScheme;
+/** IIS BITSServerNotificationType of the upload server (`serve --notify-type`); 0 (none) is "no --notify-url". */
+export declare const ServerNotificationType: {
+    readonly REFERENCE: 1;
+    readonly VALUE: 2;
+};
+export type ServerNotificationTypeName = keyof typeof ServerNotificationType;
 export declare const NotifyFlags: {
     readonly JOB_TRANSFERRED: 1;
     readonly JOB_ERROR: 2;

@@ -1,0 +1,159 @@
+// Get-Command in the real PowerShell engine against module/api, table-driven: this file turns the
+// description into the table of what each cmdlet must declare (written here from module/api, not
+// from the generator's model, so the generator cannot agree with itself), and
+// test/ps/command-metadata.ps1 compares it with Get-Command and prints every difference. A run with
+// a deliberately altered table proves the comparison reports what differs.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as enums from '../module/api/enums.js';
+import { OPERATIONS, type OperationSpec, type ParamSpec } from '../module/api/operations.js';
+import { describe, PS_DIR, REPO, runPwsh } from './pwsh-host/host.js';
+
+interface SetRow { name: string; mandatory: boolean; position: number | null; valueFromPipeline: boolean; valueFromPipelineByPropertyName: boolean }
+interface ParamRow { name: string; type: string; aliases: string[]; validateSet: string[] | null; validateRange: [number, number] | null; sets: SetRow[] }
+interface CmdletRow { name: string; shouldProcess: boolean; parameters: ParamRow[] }
+
+const STRING = 'System.String';
+const SWITCH = 'System.Management.Automation.SwitchParameter';
+
+/** The .NET type a parameter of each API type has in PowerShell. */
+function dotnetType(p: ParamSpec): string {
+  const t = p.type;
+  if (typeof t === 'object') return STRING;
+  switch (t) {
+    case 'int': case 'flags': return (p.min ?? 0) >= 0 ? 'System.UInt32' : 'System.Int32';
+    case 'bytes': return 'System.UInt64';
+    case 'bool': return SWITCH;
+    case 'secret': return 'System.Management.Automation.PSCredential';
+    default: return STRING; // jobId, string, path, url
+  }
+}
+
+function apiRow(p: ParamSpec, setName: string, position: number | null): ParamRow {
+  const t = p.type;
+  return {
+    name: p.ps,
+    type: dotnetType(p),
+    // A job id also binds from objects whose id property is Id or Guid.
+    aliases: t === 'jobId' ? ['Guid', 'Id'] : [],
+    validateSet: typeof t === 'object' ? Object.keys((enums as unknown as Record<string, Record<string, number>>)[t.enum]!) : null,
+    validateRange: p.max !== undefined ? [p.min ?? 0, p.max] : null,
+    sets: [{ name: setName, mandatory: p.required, position, valueFromPipeline: false, valueFromPipelineByPropertyName: t === 'jobId' ? p.pipelineByPropertyName ?? true : false }],
+  };
+}
+
+/** A PowerShell-only parameter (not in module/api): optional, named, no pipeline binding. */
+function psOnly(name: string, type: string, extra: Partial<ParamRow> = {}): ParamRow {
+  return { name, type, aliases: [], validateSet: null, validateRange: null, sets: [], ...extra };
+}
+
+/** PowerShell-only parameters by cmdlet: documented in each cmdlet's help, absent from the CLI. */
+const PS_ONLY: Record<string, ParamRow[]> = {
+  'Get-BitsJob2ReplyData': [psOnly('OutFile', STRING), psOnly('AsString', SWITCH), psOnly('Encoding', STRING)],
+  'Start-BitsJob2Server': [psOnly('NoWait', SWITCH)],
+};
+/** Cmdlets that change something and return nothing unless -PassThru. */
+const PASS_THRU_VERBS = new Set(['Add', 'Resume', 'Suspend', 'Complete', 'Remove', 'Set']);
+
+/** The expected table: every cmdlet of module/api (operations sharing one are parameter sets named after the operation) plus Wait-BitsJob2. */
+function expectedTable(): { cmdlets: CmdletRow[] } {
+  const byCmdlet = new Map<string, OperationSpec[]>();
+  for (const op of OPERATIONS) {
+    if (!op.cmdlet) continue;
+    const name = `${op.cmdlet.verb}-${op.cmdlet.noun}`;
+    byCmdlet.set(name, [...(byCmdlet.get(name) ?? []), op]);
+  }
+  const cmdlets: CmdletRow[] = [];
+  for (const [name, ops] of byCmdlet) {
+    const params: ParamRow[] = [];
+    for (const op of ops) {
+      const setName = ops.length > 1 ? op.name : '__AllParameterSets';
+      let position = 0;
+      for (const p of op.params) {
+        const row = apiRow(p, setName, 'positional' in p.cli ? position++ : null);
+        const seen = params.find((x) => x.name === row.name);
+        if (seen) seen.sets.push(...row.sets);
+        else params.push(row);
+      }
+    }
+    const extras = [...(PS_ONLY[name] ?? [])];
+    if (PASS_THRU_VERBS.has(ops[0]!.cmdlet!.verb)) extras.push(psOnly('PassThru', SWITCH));
+    for (const e of extras) e.sets = [{ name: '__AllParameterSets', mandatory: false, position: null, valueFromPipeline: false, valueFromPipelineByPropertyName: false }];
+    cmdlets.push({ name, shouldProcess: ops.some((o) => o.cmdlet!.shouldProcess === true), parameters: [...params, ...extras] });
+  }
+  // Wait-BitsJob2 composes `info` (getJob): its job id is getJob's; the rest is PowerShell-only.
+  const jobId = apiRow(OPERATIONS.find((o) => o.name === 'getJob')!.params[0]!, '__AllParameterSets', 0);
+  const waitSet = (): SetRow[] => [{ name: '__AllParameterSets', mandatory: false, position: null, valueFromPipeline: false, valueFromPipelineByPropertyName: false }];
+  cmdlets.push({
+    name: 'Wait-BitsJob2',
+    shouldProcess: false,
+    parameters: [
+      jobId,
+      psOnly('State', 'System.String[]', { validateSet: Object.keys(enums.JobState), sets: waitSet() }),
+      psOnly('Timeout', 'System.UInt32', { sets: waitSet() }),
+      psOnly('PollInterval', 'System.UInt32', { validateRange: [50, 60000], sets: waitSet() }),
+    ],
+  });
+  return { cmdlets };
+}
+
+async function compare(table: { cmdlets: CmdletRow[] }) {
+  const dir = mkdtempSync(join(tmpdir(), 'bj2-meta-'));
+  try {
+    const file = join(dir, 'expected.json');
+    writeFileSync(file, JSON.stringify(table));
+    return await runPwsh([join(PS_DIR, 'command-metadata.ps1'), '-Root', REPO, '-ExpectedFile', file], { timeoutMs: 180_000 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('Get-Command of every cmdlet equals module/api: names, types, Mandatory, pipeline binding, ValidateSet, ValidateRange, aliases, -WhatIf/-Confirm', async () => {
+  const table = expectedTable();
+  assert.ok(table.cmdlets.some((c) => c.name === 'Start-BitsJob2Server'), 'serve has a cmdlet');
+  const r = await compare(table);
+  assert.is(r.code, 0, describe(r));
+  assert.not.match(r.stdout, /DIFF:/);
+  const params = table.cmdlets.reduce((n, c) => n + c.parameters.length, 0);
+  assert.match(r.stdout, new RegExp(`metadata ok: ${table.cmdlets.length} cmdlets, ${params} parameters`));
+});
+
+test('the comparison fails and names each difference when the table is altered', async () => {
+  const table = expectedTable();
+  const find = (cmd: string) => table.cmdlets.find((c) => c.name === cmd)!;
+  const param = (cmd: string, p: string) => find(cmd).parameters.find((x) => x.name === p)!;
+  param('Set-BitsJob2Credential', 'Target').sets[0]!.mandatory = false;
+  param('Set-BitsJob2', 'Priority').validateSet = ['FOREGROUND', 'HIGH', 'NORMAL'];
+  param('Set-BitsJob2', 'NotifyFlags').validateRange = [0, 0x7f];
+  param('Set-BitsJob2', 'RetryInterval').type = 'System.Int32';
+  param('Resume-BitsJob2', 'JobId').sets[0]!.valueFromPipelineByPropertyName = false;
+  param('Resume-BitsJob2', 'JobId').aliases = ['Id'];
+  param('Start-BitsJob2Server', 'Port').validateRange = null;
+  find('Get-BitsJob2NotifyCmdLine').shouldProcess = true;
+  find('Add-BitsJob2File').parameters.push(psOnly('Force', SWITCH, { sets: [{ name: '__AllParameterSets', mandatory: false, position: null, valueFromPipeline: false, valueFromPipelineByPropertyName: false }] }));
+  table.cmdlets.push({ name: 'Stop-BitsJob2Server', shouldProcess: true, parameters: [] });
+  const r = await compare(table);
+  assert.is.not(r.code, 0, describe(r));
+  const diffs = r.stdout.split('\n').filter((l) => l.startsWith('DIFF:'));
+  const want = [
+    /^DIFF: module exported commands: expected \[.*Stop-BitsJob2Server.*\]/,
+    /^DIFF: Set-BitsJob2Credential -Target \[__AllParameterSets\] Mandatory: expected \[False\] got \[True\]/,
+    /^DIFF: Set-BitsJob2 -Priority ValidateSet: expected \[FOREGROUND,HIGH,NORMAL\] got \[FOREGROUND,HIGH,NORMAL,LOW\]/,
+    /^DIFF: Set-BitsJob2 -NotifyFlags ValidateRange: expected \[0\.\.127\] got \[0\.\.63\]/,
+    /^DIFF: Set-BitsJob2 -RetryInterval type: expected \[System\.Int32\] got \[System\.UInt32\]/,
+    /^DIFF: Resume-BitsJob2 -JobId \[__AllParameterSets\] ValueFromPipelineByPropertyName: expected \[False\] got \[True\]/,
+    /^DIFF: Resume-BitsJob2 -JobId aliases: expected \[Id\] got \[Guid,Id\]/,
+    /^DIFF: Start-BitsJob2Server -Port ValidateRange: expected \[\] got \[0\.\.65535\]/,
+    /^DIFF: Get-BitsJob2NotifyCmdLine SupportsShouldProcess \(-WhatIf\/-Confirm\): expected \[True\] got \[False\]/,
+    /^DIFF: Add-BitsJob2File parameters: expected \[.*Force.*\] got/,
+    /^DIFF: Stop-BitsJob2Server command: expected \[present\] got \[missing\]/,
+  ];
+  for (const re of want) assert.ok(diffs.some((d) => re.test(d)), `no ${re} among:\n${diffs.join('\n')}`);
+  assert.is(diffs.length, want.length, `exactly the altered entries differ:\n${diffs.join('\n')}`);
+  assert.match(r.stderr, new RegExp(`${want.length} difference\\(s\\) between Get-Command and module/api`));
+});
+
+test.run();
