@@ -176,6 +176,11 @@ function Get-BitsJob2ErrorCategory {
     if ($Name -like '*INVALID_STATE') { return [System.Management.Automation.ErrorCategory]::InvalidOperation }
     if ($Name -eq 'E_INVALIDARG') { return [System.Management.Automation.ErrorCategory]::InvalidArgument }
     if ($Name -eq 'E_ACCESSDENIED') { return [System.Management.Automation.ErrorCategory]::PermissionDenied }
+    if ($Name -eq 'E_NOTIMPL') { return [System.Management.Automation.ErrorCategory]::NotImplemented }
+    if ($Name -like '*TOO_LARGE' -or $Name -like '*TOO_LONG' -or $Name -like 'BG_E_TOO_MANY_*') { return [System.Management.Automation.ErrorCategory]::LimitsExceeded }
+    if ($Name -eq 'BG_E_EMPTY') { return [System.Management.Automation.ErrorCategory]::InvalidOperation }
+    if ($Name -like 'BG_E_HTTP_ERROR_*' -or $Name -like '*NETWORK*' -or $Name -like 'BG_E_PROXY_*' -or $Name -like 'BG_E_SERVER_*') { return [System.Management.Automation.ErrorCategory]::ConnectionError }
+    if ($Name -like '*TIMEOUT*') { return [System.Management.Automation.ErrorCategory]::OperationTimeout }
     return [System.Management.Automation.ErrorCategory]::NotSpecified
 }
 
