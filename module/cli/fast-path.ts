@@ -72,6 +72,9 @@ export function parseFastPath(args: readonly string[], env: NodeJS.ProcessEnv = 
     command: command!,
     argv,
     run: async () => {
+      // Start loading the backend's modules now, beside the command's own: the handler imports them
+      // next anyway (context.ts), and loading them one after the other costs start-up time.
+      if (backend === 'service') void Promise.all([import('../core/bits-manager.js'), import('../service/client.js')]).catch(() => undefined);
       // What parser.ts's middleware does before every handler.
       if (typeof argv.stateDir === 'string' && argv.stateDir) process.env.BITS_JOB2_STATE_DIR = resolve(argv.stateDir);
       const { setColor } = await import('./format.js');
