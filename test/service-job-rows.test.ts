@@ -54,9 +54,18 @@ test('rows give back the engine snapshots exactly (every field, same key order)'
 });
 
 test('a reply with other columns is refused, not misread', () => {
-  const rows = toJobRows([]);
+  const rows = toJobRows([]) as { fields: string[]; rows: unknown[][] };
+  assert.equal(rows, { fields: [...JOB_ROW_FIELDS], rows: [] });
   assert.throws(() => fromJobRows({ ...rows, fields: rows.fields.slice(1) }), /other columns/);
   assert.throws(() => fromJobRows(null), /other columns/);
+});
+
+test('a result that is not a list of snapshots travels unchanged', () => {
+  for (const odd of [[{ argc: 0 }], [], null, 'text', [{ id: 'x', progress: {} }]]) {
+    const sent = JSON.parse(JSON.stringify(toJobRows(odd))) as unknown;
+    if (Array.isArray(odd) && odd.length === 0) continue; // an empty list is an empty list of rows
+    assert.equal(fromJobRows(sent), odd as never);
+  }
 });
 
 test('through a service: listJobs equals describeJob of each job', async () => {

@@ -361,7 +361,8 @@ export class ServiceClient implements Backend {
     try {
       return fromJobRows(await this.call('listJobsRows', [options], true));
     } catch (e) {
-      if (!(e instanceof BitsError && e.hresult === E_NOTIMPL)) throw e;
+      // Only "no such method" of the service itself; an engine's own E_NOTIMPL is the answer.
+      if (!(e instanceof BitsError && e.hresult === E_NOTIMPL && e.message.includes("'listJobsRows'"))) throw e;
       this.rowsUnsupported = true; // a service of an older version
       return this.rpc('listJobs', [options]);
     }

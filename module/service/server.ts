@@ -11,7 +11,6 @@ import { resolve } from 'node:path';
 import { BitsError, bitsError } from '../api/bits-error.js';
 import { BACKEND_METHODS, type Backend } from '../core/backend.js';
 import { ensurePrivateDir } from '../engine/paths.js';
-import type { JobSnapshotWire } from '../api/types.js';
 import { toJobRows } from './job-rows.js';
 import { acquireLock, lockOwnerGone, type HeldLock } from './lock.js';
 import { fileLogger, type LogFn } from './log.js';
@@ -254,7 +253,7 @@ class Service {
 
   private async dispatch(method: string, params: unknown[]): Promise<unknown> {
     if (method === 'ping') return this.info;
-    if (method === 'listJobsRows') return toJobRows((await this.dispatch('listJobs', params)) as JobSnapshotWire[]);
+    if (method === 'listJobsRows') return toJobRows(await this.dispatch('listJobs', params));
     if (!backendMethods.has(method)) {
       throw bitsError(E_NOTIMPL, `The bits-job2 service has no method '${clip(method, 64)}'.`);
     }
