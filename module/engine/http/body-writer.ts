@@ -88,8 +88,10 @@ class ChunkQueue {
     response.on('error', (e) => this.fail(e));
     // Closed without 'end' or 'error' (e.g. destroyed): the body is incomplete.
     response.on('close', () => {
-      if (!this.ended) this.fail(Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      if (!this.ended) this.fail(response.errored ?? prematureClose());
     });
+    // Destroyed before we listened (while the caller awaited something): those events are gone.
+    if (response.destroyed && !response.readableEnded) this.fail(response.errored ?? prematureClose());
   }
 
   private fail(e: unknown): void {
@@ -147,6 +149,10 @@ class ChunkQueue {
     this.bytes -= n;
     return head;
   }
+}
+
+function prematureClose(): Error {
+  return Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
