@@ -103,7 +103,7 @@ export function table(header: string[], rows: string[][]): string {
 }
 
 /** The `list`/`monitor` table. */
-export function jobsTable(jobs: JobInfo[]): string {
+export function jobsTable(jobs: Pick<JobInfo, 'id' | 'state' | 'type' | 'priority' | 'progress' | 'displayName'>[]): string {
   if (jobs.length === 0) return 'no jobs in the queue';
   return table(
     ['ID', 'STATE', 'TYPE', 'PRIORITY', 'BYTES', 'FILES', 'NAME'],

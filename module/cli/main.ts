@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // bits-job2: the command-line interface (DESIGN §2: CLI (yargs) → core API → backend).
-import { hideBin } from 'yargs/helpers';
+// yargs and the command builders are loaded only when needed: the common read-only commands in
+// their simple forms take the fast path (fast-path.ts), which runs the same handlers without them.
 import { reportError } from './errors.js';
-import { buildParser } from './parser.js';
+import { parseFastPath } from './fast-path.js';
 import { findPasswordInArgv, passwordFlagError, takePasswordFromEnv } from './secrets.js';
 
 async function main(): Promise<void> {
@@ -14,12 +15,15 @@ async function main(): Promise<void> {
       throw e;
     });
   }
-  const args = hideBin(process.argv);
+  const args = process.argv.slice(2); // what yargs's hideBin() returns under node
   const passwordFlag = findPasswordInArgv(args);
   if (passwordFlag) {
     process.exitCode = reportError(passwordFlagError(passwordFlag), args.includes('--json'));
     return;
   }
+  const fast = parseFastPath(args);
+  if (fast) return fast.run();
+  const { buildParser } = await import('./parser.js');
   await buildParser(args).parseAsync();
 }
 

@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { BitsError, bitsError } from '../api/bits-error.js';
 import { BACKEND_METHODS, type Backend } from '../core/backend.js';
 import { ensurePrivateDir } from '../engine/paths.js';
+import { toJobRows } from './job-rows.js';
 import { acquireLock, lockOwnerGone, type HeldLock } from './lock.js';
 import { fileLogger, type LogFn } from './log.js';
 import { clip, encodeMessage, errorResponse, LineReader, MAX_REQUEST_LINE_BYTES, parseRequest, type RpcResponse } from './rpc.js';
@@ -49,8 +50,8 @@ export interface ServiceHandle {
   close(): Promise<void>;
 }
 
-/** RPC methods of the service itself, next to the Backend methods. */
-export const SERVICE_METHODS = ['ping', 'shutdown'] as const;
+/** RPC methods of the service itself, next to the Backend methods (listJobsRows: listJobs in rows, job-rows.ts). */
+export const SERVICE_METHODS = ['ping', 'shutdown', 'listJobsRows'] as const;
 
 /** Requests still running after this long are abandoned at shutdown. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -252,6 +253,7 @@ class Service {
 
   private async dispatch(method: string, params: unknown[]): Promise<unknown> {
     if (method === 'ping') return this.info;
+    if (method === 'listJobsRows') return toJobRows(await this.dispatch('listJobs', params));
     if (!backendMethods.has(method)) {
       throw bitsError(E_NOTIMPL, `The bits-job2 service has no method '${clip(method, 64)}'.`);
     }

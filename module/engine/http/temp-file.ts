@@ -53,6 +53,24 @@ export class TempFile {
     });
   }
 
+  /**
+   * Writes all of `chunks` back to back from `position` with as few system calls as the kernel
+   * allows (one pwritev per batch of socket chunks); continues after a partial write like write().
+   */
+  writev(chunks: Buffer[], position: number): Promise<void> {
+    return this.guard(async () => {
+      let rest = chunks;
+      let at = position;
+      const end = position + chunks.reduce((n, c) => n + c.length, 0);
+      while (at < end) {
+        const { bytesWritten } = await this.handle.writev(rest, at);
+        if (bytesWritten === 0) throw Object.assign(new Error(`no bytes written to ${this.path}`), { code: 'ENOSPC' });
+        at += bytesWritten;
+        rest = dropBytes(rest, bytesWritten);
+      }
+    });
+  }
+
   /** Data durable (checkpoints): cheaper than fsync, metadata such as mtime may still be in flight. */
   datasync(): Promise<void> {
     return this.guard(() => this.handle.datasync());
@@ -73,4 +91,13 @@ export class TempFile {
     this.closed = true;
     await this.guard(() => this.handle.close());
   }
+}
+
+/** `chunks` without their first `n` bytes (views, no copies). */
+function dropBytes(chunks: Buffer[], n: number): Buffer[] {
+  let i = 0;
+  while (i < chunks.length && n >= chunks[i]!.length) n -= chunks[i++]!.length;
+  const rest = chunks.slice(i);
+  if (n > 0) rest[0] = rest[0]!.subarray(n);
+  return rest;
 }
