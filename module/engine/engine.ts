@@ -99,7 +99,7 @@ export class PortableEngine implements Backend {
     const { jobs, unreadable } = store.loadAll();
     const merged: EngineOptions = { ...options, timeSliceMs: options.timeSliceMs ?? tuning.timeSliceMs, download: { ...tuning.download, ...options.download } };
     const engine = new PortableEngine(dir, store, options.clock ?? realClock, merged, jobs, unreadable);
-    for (const u of unreadable) engine.log(`store: could not read job ${u}`);
+    for (const u of unreadable) engine.log(`store: ${u}`);
     engine.recover();
     return engine;
   }
