@@ -416,7 +416,8 @@ export class PortableEngine implements Backend {
   }
 
   async listJobs(options: { allUsers?: boolean } = {}): Promise<JobSnapshotWire[]> {
-    if (options.allUsers && !isAdmin()) throw bitsError(HR.E_ACCESSDENIED, 'Listing every user\'s jobs needs administrator rights; each user\'s portable service only holds that user\'s jobs.');
+    // `?.`: a raw RPC client may send null for the options (found by the reliability fuzzer).
+    if (options?.allUsers && !isAdmin()) throw bitsError(HR.E_ACCESSDENIED, 'Listing every user\'s jobs needs administrator rights; each user\'s portable service only holds that user\'s jobs.');
     return [...this.jobs.values()].filter((j) => !FINAL.includes(j.state)).map((j) => this.snap(j));
   }
 
