@@ -1,4 +1,4 @@
-// Hostile CLI arguments, seeded and bounded (reduced: 40 runs; full: 400): very long values, unicode
+// Hostile CLI arguments, seeded and bounded (reduced: 60 runs; full: 400): very long values, unicode
 // and bidi controls, negative and huge numbers, option injection (flags where values belong, `--`,
 // `=` forms), malformed job ids. argv cannot carry NUL bytes (execve ends each argument at the
 // first one), so "a\0b" is not testable here; NUL inside JSON-RPC strings is covered by fuzz-rpc.
@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { makeSandbox } from '../helpers/cli.js';
 import { iterations, seededRng, type Rng } from './support.js';
 
-const RUNS = iterations(40, 400);
+const RUNS = iterations(60, 400);
 const COMMANDS = [
   'create', 'add-file', 'resume', 'suspend', 'complete', 'cancel', 'list', 'info', 'set', 'explain', 'set-proxy',
   'set-notify-cmdline', 'get-notify-cmdline', 'get-reply-progress', 'get-reply-data', 'set-reply-file', 'get-reply-file',

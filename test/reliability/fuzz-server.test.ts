@@ -1,5 +1,5 @@
 // Malformed BITS packets and headers sent to our BITS server (the real `bits-job2 serve` child, so a
-// crash shows as a dead process), seeded and bounded (reduced: 300 requests; full: 3000): random
+// crash shows as a dead process), seeded and bounded (reduced: 600 requests; full: 3000): random
 // bytes, valid packets with mutated types, session ids, Content-Range, Content-Length, paths and
 // header values, against a live session too. Every request gets an HTTP answer (or, when the body
 // it announced never came, is dropped), every BITS error is an Ack with BITS-Error-Code, no request
@@ -13,7 +13,7 @@ import { RawConnection, fragment, packet, startChildServer, type RawResponse } f
 import { isAlive } from '../helpers/service.js';
 import { iterations, seededRng, type Rng } from './support.js';
 
-const REQUESTS = iterations(300, 3000);
+const REQUESTS = iterations(600, 3000);
 const BATCH = 50;
 
 interface Fuzzed { bytes: Buffer; complete: boolean; what: string }

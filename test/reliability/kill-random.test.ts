@@ -20,7 +20,7 @@ import { isAlive, readLockPid, waitFor, withService } from '../helpers/service.j
 import { sha256, sha256File } from '../helpers/tmp.js';
 import { iterations, seededRng } from './support.js';
 
-const ROUNDS = iterations(3, 20);
+const ROUNDS = iterations(5, 20);
 const JOBS = 20;
 /** Per-connection pace (nginx limit_rate for downloads, the throttle proxy for uploads): a 3 MiB file takes ~3 s, so kills land mid-transfer. */
 const RATE = 1024 * 1024;
