@@ -3,7 +3,7 @@
 // start and every job would be stuck. Instead the damaged file (and its -wal/-shm) is moved aside as
 // `jobs.sqlite.corrupt-<time>` — kept for a person to inspect, never deleted — the readable rows are
 // copied into a fresh store, and what could not be read is reported (the engine logs each message).
-import { existsSync, renameSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { basename } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -86,9 +86,36 @@ function scan(db: Database.Database, table: string, problems: string[]): Record<
   return rows;
 }
 
-function readWhatCan(path: string): Salvage {
+/**
+ * A working copy cut to whole pages: past a truncation the last page is partial, and SQLite would
+ * read its missing bytes as zeros — rows of NULs that look valid. The damaged file itself stays as it was.
+ */
+function wholePagesCopy(path: string): string {
+  const copy = `${path}.salvage`;
+  copyFileSync(path, copy);
+  const header = Buffer.alloc(18);
+  const fd = openSync(copy, 'r');
+  try {
+    readSync(fd, header, 0, 18, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const raw = header.readUInt16BE(16);
+  const pageSize = raw === 1 ? 65536 : raw >= 512 && (raw & (raw - 1)) === 0 ? raw : 4096; // a damaged header: SQLite's default
+  const size = statSync(copy).size;
+  truncateSync(copy, size - (size % pageSize));
+  return copy;
+}
+
+function readWhatCan(aside: string): Salvage {
   const problems: string[] = [];
   let db: Database.Database;
+  let path: string;
+  try {
+    path = wholePagesCopy(aside);
+  } catch (e) {
+    return { jobs: [], files: [], filesComplete: false, problems: [`nothing could be read: ${(e as Error).message}`] };
+  }
   try {
     db = new Database(path, { fileMustExist: true });
     // A truncated file is shorter than its header says; SQLite refuses to read it at all unless the
@@ -97,6 +124,7 @@ function readWhatCan(path: string): Salvage {
     db.unsafeMode(true);
     db.pragma('writable_schema = ON');
   } catch (e) {
+    rmSync(path, { force: true });
     return { jobs: [], files: [], filesComplete: false, problems: [`nothing could be read: ${(e as Error).message}`] };
   }
   try {
@@ -113,5 +141,6 @@ function readWhatCan(path: string): Salvage {
     } catch {
       /* closing a broken handle */
     }
+    for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
   }
 }

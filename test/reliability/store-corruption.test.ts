@@ -58,6 +58,7 @@ async function restartAndCheck(svc: ServiceCtx, originals: Map<string, Original>
   assert.ok((await c.listJobs()).some((j) => j.id === fresh));
   await c.cancel(fresh);
   await stop(svc, c);
+  assert.not.ok(readdirSync(svc.stateDir).some((f) => f.includes('.salvage')), 'the working copy of the salvage is removed');
   return { listed: jobs.length, log: readFileSync(svc.logPath, 'utf8') };
 }
 
