@@ -99,7 +99,7 @@ export class PortableEngine implements Backend {
     const { jobs, unreadable } = store.loadAll();
     const merged: EngineOptions = { ...options, timeSliceMs: options.timeSliceMs ?? tuning.timeSliceMs, download: { ...tuning.download, ...options.download } };
     const engine = new PortableEngine(dir, store, options.clock ?? realClock, merged, jobs, unreadable);
-    for (const u of unreadable) engine.log(`store: could not read job ${u}`);
+    for (const u of unreadable) engine.log(`store: ${u}`);
     engine.recover();
     return engine;
   }
@@ -416,7 +416,8 @@ export class PortableEngine implements Backend {
   }
 
   async listJobs(options: { allUsers?: boolean } = {}): Promise<JobSnapshotWire[]> {
-    if (options.allUsers && !isAdmin()) throw bitsError(HR.E_ACCESSDENIED, 'Listing every user\'s jobs needs administrator rights; each user\'s portable service only holds that user\'s jobs.');
+    // `?.`: a raw RPC client may send null for the options (found by the reliability fuzzer).
+    if (options?.allUsers && !isAdmin()) throw bitsError(HR.E_ACCESSDENIED, 'Listing every user\'s jobs needs administrator rights; each user\'s portable service only holds that user\'s jobs.');
     return [...this.jobs.values()].filter((j) => !FINAL.includes(j.state)).map((j) => this.snap(j));
   }
 

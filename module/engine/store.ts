@@ -3,6 +3,7 @@
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { FileRecord, JobRecord } from './job-record.js';
+import { checkOrSalvage, type Salvage } from './store-salvage.js';
 
 const SCHEMA_VERSION = 3;
 
@@ -16,15 +17,19 @@ const JOB_COLUMNS = [
 
 export interface StoreLoadReport {
   jobs: JobRecord[];
-  /** Rows that could not be read (corruption); the rest is kept. */
+  /** What could not be read (a damaged file, rows), one message each; the rest is kept. */
   unreadable: string[];
 }
 
 export class JobStore {
   private readonly db: Database.Database;
   private readonly stmts: Record<string, Database.Statement>;
+  /** Problems found when the file was opened (a damaged file moved aside), reported by loadAll. */
+  private readonly damage: string[] = [];
 
   constructor(readonly path: string) {
+    // A damaged file is moved aside and what can be read from it is restored below (store-salvage.ts).
+    const salvage = checkOrSalvage(path);
     // Create the file 0600 before SQLite does: its -wal and -shm files copy the database's mode.
     closeSync(openSync(path, 'a', 0o600));
     if (process.platform !== 'win32') chmodSync(path, 0o600);
@@ -51,6 +56,41 @@ export class JobStore {
       allJobs: this.db.prepare('SELECT * FROM jobs ORDER BY created_at'),
       allFiles: this.db.prepare('SELECT * FROM files ORDER BY job_id, idx'),
     };
+    if (salvage) this.restore(salvage);
+  }
+
+  /** Copies the rows salvaged from a damaged file into this (new) store; columns it does not know are dropped. */
+  private restore(salvage: Salvage): void {
+    this.damage.push(...salvage.problems);
+    const columnsOf = (table: string) => new Set((this.db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name));
+    const known = { jobs: columnsOf('jobs'), files: columnsOf('files') };
+    // A row read from a damaged page may break a constraint (a NULL id): it is skipped and counted.
+    const insert = (table: 'jobs' | 'files', row: Record<string, unknown>): boolean => {
+      const cols = Object.keys(row).filter((c) => known[table].has(c));
+      try {
+        const sql = `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((c) => '@' + c).join(', ')})`;
+        this.db.prepare(sql).run(Object.fromEntries(cols.map((c) => [c, row[c]])));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let jobs = 0;
+    let skipped = 0;
+    const withFiles = new Set<unknown>();
+    this.db.transaction(() => {
+      const kept = new Set<unknown>();
+      for (const j of salvage.jobs) {
+        if (insert('jobs', j)) kept.add(j.id);
+        else skipped++;
+      }
+      jobs = kept.size;
+      for (const f of salvage.files) if (kept.has(f.job_id) && insert('files', f)) withFiles.add(f.job_id);
+      if (!salvage.filesComplete) {
+        for (const id of kept) if (!withFiles.has(id)) this.damage.push(`job ${String(id)} was recovered without files (they may have been lost)`);
+      }
+    })();
+    this.damage[0] += `; ${jobs} job(s) recovered from it into a new store${skipped ? `, ${skipped} damaged row(s) skipped` : ''}`;
   }
 
   /** Schema steps, applied in order from the file's user_version (0 = new file). */
@@ -117,7 +157,7 @@ export class JobStore {
 
   loadAll(): StoreLoadReport {
     const jobs: JobRecord[] = [];
-    const unreadable: string[] = [];
+    const unreadable: string[] = [...this.damage];
     // One query for every file, grouped here, instead of one query per job (10,000 jobs: 10,001 statements).
     const filesByJob = new Map<unknown, Record<string, unknown>[]>();
     for (const f of this.stmts.allFiles.all() as Record<string, unknown>[]) {
@@ -130,7 +170,7 @@ export class JobStore {
         const files = (filesByJob.get(row.id) ?? []).map(rowToFile);
         jobs.push(rowToJob(row, files));
       } catch (e) {
-        unreadable.push(`${String(row.id)}: ${(e as Error).message}`);
+        unreadable.push(`could not read job ${String(row.id)}: ${(e as Error).message}`);
       }
     }
     return { jobs, unreadable };
