@@ -3,7 +3,11 @@
 // when they start with a dash; flags are the CLI's own (derived from the same description). The
 // table-driven test runs every cmdlet (every operation of module/api that has one, plus
 // Wait-BitsJob2) with all its parameters and with only the required ones, and compares the exact
-// argv with the one module/api's `cli` entries give.
+// argv with the one module/api's `cli` entries give. Every cmdlet that takes a job runs three more times
+// with the job piped in instead of -JobId: one of our job objects (must bind by value, the
+// InputObject parameter set) and a Get-BitsTransfer-shaped object with a [guid] JobId (by property
+// name, the JobId set; also with a [string] JobId) — the same argv, and the set the cmdlet reports
+// with -Verbose.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -17,9 +21,10 @@ const FAKE_CLI = join(REPO, 'test', 'fixtures', 'fake-cli.mjs');
 
 interface CaseParam { name: string; kind: 'value' | 'switch' | 'credential'; value?: unknown; user?: string; password?: string }
 /** pipe: what is piped in — 'job': one of our job objects (from Get-BitsJob2, BitsJob2.Job), by value;
- *  'guid': a Get-BitsTransfer-shaped object whose JobId is a [guid], by property name.
+ *  'guid': a Get-BitsTransfer-shaped object whose JobId is a [guid], by property name;
+ *  'string': an object whose JobId is a [string], by property name.
  *  set: the parameter set the cmdlet must run in (reported by its -Verbose output). */
-interface Case { name: string; cmdlet: string; log: string; params: CaseParam[]; argv: string[]; stdin: string; pipe?: 'job' | 'guid'; jobId?: string; set?: string }
+interface Case { name: string; cmdlet: string; log: string; params: CaseParam[]; argv: string[]; stdin: string; pipe?: 'job' | 'guid' | 'string'; jobId?: string; set?: string }
 
 const JOB_ID = '3f2c9a10-0000-4000-8000-000000000001';
 const CRED_USER = 'corp\\alice';
@@ -87,6 +92,7 @@ function cases(dir: string, password: string): Case[] {
         const withoutId = params.filter((p) => p.name !== jobId.ps);
         add(`${op.name} (job piped by value)`, cmdlet, withoutId, [...argv, '--json'], stdin, { pipe: 'job', jobId: JOB_ID, set: single ? 'InputObject' : `${op.name}InputObject` });
         add(`${op.name} ([guid] JobId piped by property name)`, cmdlet, withoutId, [...argv, '--json'], stdin, { pipe: 'guid', jobId: JOB_ID, set: single ? 'JobId' : op.name });
+        add(`${op.name} ([string] JobId piped by property name)`, cmdlet, withoutId, [...argv, '--json'], stdin, { pipe: 'string', jobId: JOB_ID, set: single ? 'JobId' : op.name });
       }
     }
   }

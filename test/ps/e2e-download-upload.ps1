@@ -78,6 +78,9 @@ Assert-Equal 'CANCELLED' (Get-BitsJob2 -JobId $c2.JobId).JobState 'second select
 Assert-Equal 0 (Get-Listed $c2.JobId).Count 'cancelled jobs have left the queue'
 Assert-Equal 'SUSPENDED' (Get-BitsJob2 -JobId $keep.JobId).JobState 'the job not selected is untouched'
 Assert-True (-not (Test-Path -LiteralPath (Join-Path $Scratch 'c1.bin'))) 'a cancelled job publishes nothing'
-Remove-BitsJob2 -JobId $keep.JobId
+# By property name: an object whose JobId is a [string].
+$set = Get-BoundSet { [pscustomobject]@{ JobId = [string]$keep.JobId } | Remove-BitsJob2 -Verbose }
+Assert-Equal 'JobId' $set 'a [string] JobId binds by property name'
+Assert-Equal 'CANCELLED' (Get-BitsJob2 -JobId $keep.JobId).JobState 'the [string] JobId object cancelled the job'
 
 "ok: downloaded $DownloadSize, uploaded $UploadSize, pipeline cancelled 2"

@@ -4,7 +4,7 @@
 # 'switch' as $true, 'credential' as a PSCredential built here from a user and a password. A case
 # with 'pipe' pipes the job in instead: 'job' one of our job objects (made by Get-BitsJob2 from the
 # fake CLI's info output, outside the case's log), 'guid' an object shaped like Get-BitsTransfer's
-# (JobId is a [guid]); the cmdlet runs with -Verbose and the parameter set it reports is printed.
+# (JobId is a [guid]), 'string' an object whose JobId is a [string]; the cmdlet runs with -Verbose and the parameter set it reports is printed.
 param([string] $Root, [string] $CasesFile)
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $Root 'Bits.Job2.psd1') -Force
@@ -31,8 +31,10 @@ foreach ($case in $cases) {
         $env:FAKE_CLI_LOG = $case.log + '.setup'
         $piped = Get-BitsJob2 -JobId $case.jobId
         if (-not ($piped.PSObject.TypeNames -contains 'BitsJob2.Job')) { throw "$($case.name): Get-BitsJob2 gave no BitsJob2.Job" }
-    } else {
+    } elseif ($case.pipe -eq 'guid') {
         $piped = [pscustomobject]@{ JobId = [guid]$case.jobId; DisplayName = 'from Get-BitsTransfer' }
+    } else {
+        $piped = [pscustomobject]@{ JobId = [string]$case.jobId }
     }
     $env:FAKE_CLI_LOG = $case.log
     $all = @($piped | & $case.cmdlet @splat -Verbose 4>&1)
