@@ -1,6 +1,7 @@
 // Bits.Job2 cmdlets end to end in a real PowerShell engine (test/pwsh-host) against the portable
 // service in a temporary state dir: a download from a real nginx, an upload to our BITS server, and
-// the pipeline (Get-BitsJob2 into Complete-/Remove-BitsJob2, objects with a JobId by property name).
+// the pipeline (job objects by value into Resume-/Complete-BitsJob2, a [guid] JobId as Get-BitsTransfer's
+// by property name, a plain string binding to nothing, Get-BitsJob2 into Complete-/Remove-BitsJob2).
 // The script asserts what the cmdlets return; this file checks the bytes on both ends.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,7 +3,11 @@
 // when they start with a dash; flags are the CLI's own (derived from the same description). The
 // table-driven test runs every cmdlet (every operation of module/api that has one, plus
 // Wait-BitsJob2) with all its parameters and with only the required ones, and compares the exact
-// argv with the one module/api's `cli` entries give.
+// argv with the one module/api's `cli` entries give. Every cmdlet that takes a job runs three more times
+// with the job piped in instead of -JobId: one of our job objects (must bind by value, the
+// InputObject parameter set) and a Get-BitsTransfer-shaped object with a [guid] JobId (by property
+// name, the JobId set; also with a [string] JobId) — the same argv, and the set the cmdlet reports
+// with -Verbose.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -16,7 +20,11 @@ import { describe, PS_DIR, REPO, runPwsh } from './pwsh-host/host.js';
 const FAKE_CLI = join(REPO, 'test', 'fixtures', 'fake-cli.mjs');
 
 interface CaseParam { name: string; kind: 'value' | 'switch' | 'credential'; value?: unknown; user?: string; password?: string }
-interface Case { name: string; cmdlet: string; log: string; params: CaseParam[]; argv: string[]; stdin: string }
+/** pipe: what is piped in — 'job': one of our job objects (from Get-BitsJob2, BitsJob2.Job), by value;
+ *  'guid': a Get-BitsTransfer-shaped object whose JobId is a [guid], by property name;
+ *  'string': an object whose JobId is a [string], by property name.
+ *  set: the parameter set the cmdlet must run in (reported by its -Verbose output). */
+interface Case { name: string; cmdlet: string; log: string; params: CaseParam[]; argv: string[]; stdin: string; pipe?: 'job' | 'guid' | 'string'; jobId?: string; set?: string }
 
 const JOB_ID = '3f2c9a10-0000-4000-8000-000000000001';
 const CRED_USER = 'corp\\alice';
@@ -58,8 +66,9 @@ function extrasOf(op: OperationSpec, dir: string): { params: CaseParam[]; argv: 
 /** Two cases per operation with a cmdlet (all parameters; required ones only), and the special ones. */
 function cases(dir: string, password: string): Case[] {
   const out: Case[] = [];
-  const add = (name: string, cmdlet: string, params: CaseParam[], argv: string[], stdin = '') =>
-    out.push({ name, cmdlet, log: join(dir, `case-${out.length}.jsonl`), params, argv, stdin });
+  const add = (name: string, cmdlet: string, params: CaseParam[], argv: string[], stdin = '', pipe: Pick<Case, 'pipe' | 'jobId' | 'set'> = {}) =>
+    out.push({ name, cmdlet, log: join(dir, `case-${out.length}.jsonl`), params, argv, stdin, ...pipe });
+  const cmdletOps = (cmdlet: string) => OPERATIONS.filter((o) => o.cmdlet && `${o.cmdlet.verb}-${o.cmdlet.noun}` === cmdlet);
   for (const op of OPERATIONS.filter((o) => o.cmdlet)) {
     const cmdlet = `${op.cmdlet!.verb}-${op.cmdlet!.noun}`;
     for (const mode of ['all', 'required'] as const) {
@@ -73,7 +82,18 @@ function cases(dir: string, password: string): Case[] {
         params.push(...extras.params);
         argv.push(...extras.argv);
       }
-      add(`${op.name} (${mode})`, cmdlet, params, [...argv, '--json'], samples.some((x) => x.p.type === 'secret') ? password : '');
+      const stdin = samples.some((x) => x.p.type === 'secret') ? password : '';
+      add(`${op.name} (${mode})`, cmdlet, params, [...argv, '--json'], stdin);
+      // The same call with the job piped in instead of -JobId: the same argv. Our job object binds
+      // by value (the InputObject set), a [guid] JobId by property name (the JobId set).
+      const jobId = op.params.find((p) => p.type === 'jobId' && p.pipelineByValue);
+      if (mode === 'all' && jobId) {
+        const single = cmdletOps(cmdlet).length === 1;
+        const withoutId = params.filter((p) => p.name !== jobId.ps);
+        add(`${op.name} (job piped by value)`, cmdlet, withoutId, [...argv, '--json'], stdin, { pipe: 'job', jobId: JOB_ID, set: single ? 'InputObject' : `${op.name}InputObject` });
+        add(`${op.name} ([guid] JobId piped by property name)`, cmdlet, withoutId, [...argv, '--json'], stdin, { pipe: 'guid', jobId: JOB_ID, set: single ? 'JobId' : op.name });
+        add(`${op.name} ([string] JobId piped by property name)`, cmdlet, withoutId, [...argv, '--json'], stdin, { pipe: 'string', jobId: JOB_ID, set: single ? 'JobId' : op.name });
+      }
     }
   }
   // A PSCredential without -UserName: its user name goes to --user, its password to stdin.
@@ -96,6 +116,8 @@ function cases(dir: string, password: string): Case[] {
     { name: 'PollInterval', kind: 'value', value: 50 },
     { name: 'State', kind: 'value', value: ['TRANSFERRED', 'ERROR'] },
   ], ['info', JOB_ID, '--json']);
+  add('Wait-BitsJob2 (job piped by value)', 'Wait-BitsJob2', [{ name: 'Timeout', kind: 'value', value: 30 }], ['info', JOB_ID, '--json'], '', { pipe: 'job', jobId: JOB_ID, set: 'InputObject' });
+  add('Wait-BitsJob2 ([guid] JobId piped by property name)', 'Wait-BitsJob2', [{ name: 'Timeout', kind: 'value', value: 30 }], ['info', JOB_ID, '--json'], '', { pipe: 'guid', jobId: JOB_ID, set: 'JobId' });
   return out;
 }
 
@@ -112,6 +134,13 @@ test('every cmdlet passes exactly the argv module/api gives (all parameters, req
     // Every cmdlet of the description is covered, serve included.
     const covered = new Set(table.map((c) => c.cmdlet));
     for (const op of OPERATIONS.filter((o) => o.cmdlet)) assert.ok(covered.has(`${op.cmdlet!.verb}-${op.cmdlet!.noun}`), op.name);
+    // Every cmdlet that takes a job is also run with a job object piped by value.
+    for (const c of table.filter((x) => x.params.some((p) => p.name === 'JobId'))) {
+      assert.ok(table.some((x) => x.cmdlet === c.cmdlet && x.pipe === 'job'), `${c.cmdlet}: no by-value case`);
+    }
+    for (const c of table.filter((x) => x.set)) {
+      assert.match(r.stdout, new RegExp(`^case ${c.name.replace(/[()[\]]/g, '\\$&')}: set=${c.set} `, 'm'), `${c.name}: parameter set`);
+    }
     for (const c of table) {
       assert.ok(existsSync(c.log), `${c.name}: the CLI was not run`);
       const calls = readFileSync(c.log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; stdin: string });

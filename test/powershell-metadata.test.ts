@@ -13,8 +13,8 @@ import { OPERATIONS, type OperationSpec, type ParamSpec } from '../module/api/op
 import { describe, PS_DIR, REPO, runPwsh } from './pwsh-host/host.js';
 
 interface SetRow { name: string; mandatory: boolean; position: number | null; valueFromPipeline: boolean; valueFromPipelineByPropertyName: boolean }
-interface ParamRow { name: string; type: string; aliases: string[]; validateSet: string[] | null; validateRange: [number, number] | null; sets: SetRow[] }
-interface CmdletRow { name: string; shouldProcess: boolean; parameters: ParamRow[] }
+interface ParamRow { name: string; type: string; aliases: string[]; validateSet: string[] | null; validateRange: [number, number] | null; psTypeName?: string | null; sets: SetRow[] }
+interface CmdletRow { name: string; shouldProcess: boolean; defaultSet: string | null; parameters: ParamRow[] }
 
 const STRING = 'System.String';
 const SWITCH = 'System.Management.Automation.SwitchParameter';
@@ -45,6 +45,25 @@ function apiRow(p: ParamSpec, setName: string, position: number | null): ParamRo
   };
 }
 
+/** The job id of an operation when it also binds our job objects by value (ParamSpec.pipelineByValue). */
+function byValueJobId(op: OperationSpec): ParamSpec | undefined {
+  return op.params.find((p) => p.type === 'jobId' && p.pipelineByValue === true);
+}
+
+/**
+ * The parameter sets of an operation whose job id binds by value: a JobId set (by property name, as
+ * before) and an InputObject set (our BitsJob2.Job objects by value), named 'JobId'/'InputObject' in a
+ * cmdlet of one operation, '<op>'/'<op>InputObject' when operations share the cmdlet.
+ */
+function byValueSets(op: OperationSpec, single: boolean): { jobIdSet: string; inputObjectSet: string } {
+  return single ? { jobIdSet: 'JobId', inputObjectSet: 'InputObject' } : { jobIdSet: op.name, inputObjectSet: `${op.name}InputObject` };
+}
+
+/** -InputObject: a PSObject restricted to the type name BitsJob2.Job, mandatory in its set, by value. */
+function inputObjectRow(setName: string): ParamRow {
+  return { name: 'InputObject', type: 'System.Management.Automation.PSObject', aliases: [], validateSet: null, validateRange: null, psTypeName: 'BitsJob2.Job', sets: [{ name: setName, mandatory: true, position: null, valueFromPipeline: true, valueFromPipelineByPropertyName: false }] };
+}
+
 /** A PowerShell-only parameter (not in module/api): optional, named, no pipeline binding. */
 function psOnly(name: string, type: string, extra: Partial<ParamRow> = {}): ParamRow {
   return { name, type, aliases: [], validateSet: null, validateRange: null, sets: [], ...extra };
@@ -69,29 +88,44 @@ function expectedTable(): { cmdlets: CmdletRow[] } {
   const cmdlets: CmdletRow[] = [];
   for (const [name, ops] of byCmdlet) {
     const params: ParamRow[] = [];
+    let defaultSet: string | null = null;
     for (const op of ops) {
-      const setName = ops.length > 1 ? op.name : '__AllParameterSets';
+      const single = ops.length === 1;
+      const setName = single ? '__AllParameterSets' : op.name;
+      const byValue = byValueJobId(op) ? byValueSets(op, single) : undefined;
       let position = 0;
       for (const p of op.params) {
-        const row = apiRow(p, setName, 'positional' in p.cli ? position++ : null);
+        const row = apiRow(p, byValue?.jobIdSet ?? setName, 'positional' in p.cli ? position++ : null);
+        // The other parameters of the operation belong to both sets, same position.
+        if (byValue && p.type !== 'jobId') row.sets.push({ ...row.sets[0]!, name: byValue.inputObjectSet });
         const seen = params.find((x) => x.name === row.name);
         if (seen) seen.sets.push(...row.sets);
         else params.push(row);
       }
+      if (byValue) params.push(inputObjectRow(byValue.inputObjectSet));
+      // The default set: one that needs no argument (Get-BitsJob2 lists), else the InputObject set,
+      // which the binder must try first so that our job objects bind by value.
+      if (!single && op.params.every((p) => !p.required)) defaultSet = op.name;
+      else if (byValue && defaultSet === null) defaultSet = byValue.inputObjectSet;
     }
+    if (ops.length === 1 && !byValueJobId(ops[0]!)) defaultSet = null;
     const extras = [...(PS_ONLY[name] ?? [])];
     if (PASS_THRU_VERBS.has(ops[0]!.cmdlet!.verb)) extras.push(psOnly('PassThru', SWITCH));
     for (const e of extras) e.sets = [{ name: '__AllParameterSets', mandatory: false, position: null, valueFromPipeline: false, valueFromPipelineByPropertyName: false }];
-    cmdlets.push({ name, shouldProcess: ops.some((o) => o.cmdlet!.shouldProcess === true), parameters: [...params, ...extras] });
+    cmdlets.push({ name, shouldProcess: ops.some((o) => o.cmdlet!.shouldProcess === true), defaultSet, parameters: [...params, ...extras] });
   }
-  // Wait-BitsJob2 composes `info` (getJob): its job id is getJob's; the rest is PowerShell-only.
-  const jobId = apiRow(OPERATIONS.find((o) => o.name === 'getJob')!.params[0]!, '__AllParameterSets', 0);
+  // Wait-BitsJob2 composes `info` (getJob): its job id is getJob's (both sets); the rest is PowerShell-only.
+  const getJob = OPERATIONS.find((o) => o.name === 'getJob')!;
+  const waitSets = byValueSets(getJob, true);
+  const jobId = apiRow(getJob.params[0]!, waitSets.jobIdSet, 0);
   const waitSet = (): SetRow[] => [{ name: '__AllParameterSets', mandatory: false, position: null, valueFromPipeline: false, valueFromPipelineByPropertyName: false }];
   cmdlets.push({
     name: 'Wait-BitsJob2',
     shouldProcess: false,
+    defaultSet: byValueJobId(getJob) ? waitSets.inputObjectSet : null,
     parameters: [
       jobId,
+      ...(byValueJobId(getJob) ? [inputObjectRow(waitSets.inputObjectSet)] : []),
       psOnly('State', 'System.String[]', { validateSet: Object.keys(enums.JobState), sets: waitSet() }),
       psOnly('Timeout', 'System.UInt32', { sets: waitSet() }),
       psOnly('PollInterval', 'System.UInt32', { validateRange: [50, 60000], sets: waitSet() }),
@@ -111,9 +145,13 @@ async function compare(table: { cmdlets: CmdletRow[] }) {
   }
 }
 
-test('Get-Command of every cmdlet equals module/api: names, types, Mandatory, pipeline binding, ValidateSet, ValidateRange, aliases, -WhatIf/-Confirm', async () => {
+test('Get-Command of every cmdlet equals module/api: names, types, Mandatory, pipeline binding, parameter sets, ValidateSet, ValidateRange, PSTypeName, aliases, -WhatIf/-Confirm', async () => {
   const table = expectedTable();
   assert.ok(table.cmdlets.some((c) => c.name === 'Start-BitsJob2Server'), 'serve has a cmdlet');
+  // Every cmdlet taking a job (Wait-BitsJob2 included) has the by-value InputObject set.
+  const withJob = table.cmdlets.filter((c) => c.parameters.some((p) => p.name === 'JobId'));
+  assert.ok(withJob.length >= 17, `${withJob.length} cmdlets take a job`);
+  for (const c of withJob) assert.ok(c.parameters.some((p) => p.name === 'InputObject' && p.sets[0]!.valueFromPipeline), `${c.name} -InputObject by value`);
   const r = await compare(table);
   assert.is(r.code, 0, describe(r));
   assert.not.match(r.stdout, /DIFF:/);
@@ -132,21 +170,27 @@ test('the comparison fails and names each difference when the table is altered',
   param('Resume-BitsJob2', 'JobId').sets[0]!.valueFromPipelineByPropertyName = false;
   param('Resume-BitsJob2', 'JobId').aliases = ['Id'];
   param('Start-BitsJob2Server', 'Port').validateRange = null;
+  param('Complete-BitsJob2', 'InputObject').psTypeName = 'Microsoft.BackgroundIntelligentTransfer.Management.BitsJob';
+  param('Suspend-BitsJob2', 'InputObject').sets[0]!.valueFromPipeline = false;
+  find('Remove-BitsJob2').defaultSet = 'JobId';
   find('Get-BitsJob2NotifyCmdLine').shouldProcess = true;
   find('Add-BitsJob2File').parameters.push(psOnly('Force', SWITCH, { sets: [{ name: '__AllParameterSets', mandatory: false, position: null, valueFromPipeline: false, valueFromPipelineByPropertyName: false }] }));
-  table.cmdlets.push({ name: 'Stop-BitsJob2Server', shouldProcess: true, parameters: [] });
+  table.cmdlets.push({ name: 'Stop-BitsJob2Server', shouldProcess: true, defaultSet: null, parameters: [] });
   const r = await compare(table);
   assert.is.not(r.code, 0, describe(r));
   const diffs = r.stdout.split('\n').filter((l) => l.startsWith('DIFF:'));
   const want = [
     /^DIFF: module exported commands: expected \[.*Stop-BitsJob2Server.*\]/,
-    /^DIFF: Set-BitsJob2Credential -Target \[__AllParameterSets\] Mandatory: expected \[False\] got \[True\]/,
+    /^DIFF: Set-BitsJob2Credential -Target \[JobId\] Mandatory: expected \[False\] got \[True\]/,
     /^DIFF: Set-BitsJob2 -Priority ValidateSet: expected \[FOREGROUND,HIGH,NORMAL\] got \[FOREGROUND,HIGH,NORMAL,LOW\]/,
     /^DIFF: Set-BitsJob2 -NotifyFlags ValidateRange: expected \[0\.\.127\] got \[0\.\.63\]/,
     /^DIFF: Set-BitsJob2 -RetryInterval type: expected \[System\.Int32\] got \[System\.UInt32\]/,
-    /^DIFF: Resume-BitsJob2 -JobId \[__AllParameterSets\] ValueFromPipelineByPropertyName: expected \[False\] got \[True\]/,
+    /^DIFF: Resume-BitsJob2 -JobId \[JobId\] ValueFromPipelineByPropertyName: expected \[False\] got \[True\]/,
     /^DIFF: Resume-BitsJob2 -JobId aliases: expected \[Id\] got \[Guid,Id\]/,
     /^DIFF: Start-BitsJob2Server -Port ValidateRange: expected \[\] got \[0\.\.65535\]/,
+    /^DIFF: Complete-BitsJob2 -InputObject PSTypeName: expected \[Microsoft\.BackgroundIntelligentTransfer\.Management\.BitsJob\] got \[BitsJob2\.Job\]/,
+    /^DIFF: Suspend-BitsJob2 -InputObject \[InputObject\] ValueFromPipeline: expected \[False\] got \[True\]/,
+    /^DIFF: Remove-BitsJob2 DefaultParameterSetName: expected \[JobId\] got \[InputObject\]/,
     /^DIFF: Get-BitsJob2NotifyCmdLine SupportsShouldProcess \(-WhatIf\/-Confirm\): expected \[True\] got \[False\]/,
     /^DIFF: Add-BitsJob2File parameters: expected \[.*Force.*\] got/,
     /^DIFF: Stop-BitsJob2Server command: expected \[present\] got \[missing\]/,

@@ -34,6 +34,9 @@ export interface ParamSpec {
   maxLength?: number;
   /** PowerShell: bind from the pipeline by property name (JobId). */
   pipelineByPropertyName?: boolean;
+  /** PowerShell: also take the module's own job objects (type name BitsJob2.Job) from the pipeline by
+   *  value, through an -InputObject parameter set next to the JobId one; the id is InputObject.JobId. */
+  pipelineByValue?: boolean;
   help: string;
 }
 
@@ -65,6 +68,7 @@ const jobIdParam: ParamSpec = {
   type: 'jobId',
   required: true,
   pipelineByPropertyName: true,
+  pipelineByValue: true,
   help: 'Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI.',
 };
 

@@ -21,6 +21,10 @@ export interface PsParam {
   mandatory: boolean;
   position?: number;
   pipelineByPropertyName?: boolean;
+  /** ValueFromPipeline (the -InputObject parameter of a job cmdlet). */
+  valueFromPipeline?: boolean;
+  /** [PSTypeName(...)]: binds only objects carrying this type name. */
+  psTypeName?: string;
   aliases?: string[];
   validateSet?: string[];
   validateRange?: [number, number];
@@ -43,6 +47,8 @@ export interface PsParameterSet {
   /** Type name added to output objects; undefined: the set emits only with -PassThru. */
   typeName: string;
   emitsByDefault: boolean;
+  /** Set only for an -InputObject set: the name of the JobId set it mirrors (same operation, same body). */
+  byValueOf?: string;
 }
 
 export interface PsCommand {
@@ -65,6 +71,55 @@ export interface PsCommand {
 const JOB_OUTPUT_OPS = new Set(['createJob', 'getJob', 'listJobs']);
 /** Long-running operations: the cmdlet starts the CLI command and waits for it (or not, -NoWait). */
 export const SERVER_OPS = new Set(['startBitsServer']);
+
+/** The type name of job objects; -InputObject binds only objects carrying it. */
+export const JOB_TYPE_NAME = 'BitsJob2.Job';
+
+/** The -InputObject parameter of the by-value set of a job cmdlet. */
+export function inputObjectParam(): PsParam {
+  return {
+    name: 'InputObject',
+    type: 'psobject',
+    mandatory: true,
+    valueFromPipeline: true,
+    psTypeName: JOB_TYPE_NAME,
+    help: `A job object (type name ${JOB_TYPE_NAME}, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.`,
+    emit: { kind: 'none' },
+  };
+}
+
+/** Set names: a cmdlet of one operation gets 'JobId' + 'InputObject'; of several, '<op>' + '<op>InputObject'. */
+export function byValueSetNames(opName: string, single: boolean): { jobIdSet: string; inputObjectSet: string } {
+  return single ? { jobIdSet: 'JobId', inputObjectSet: 'InputObject' } : { jobIdSet: opName, inputObjectSet: `${opName}InputObject` };
+}
+
+/**
+ * Splits a set whose job id binds by value (ParamSpec.pipelineByValue) in two: the JobId set as
+ * before and an -InputObject set with every other parameter of the operation. Sets without such a
+ * job id come back unchanged. Two sets rather than ValueFromPipeline on the [string] JobId: the
+ * binder tries by-value-with-coercion before by-property-name-with-coercion, so an object whose JobId
+ * is a [guid] (Get-BitsTransfer's) would bind as its ToString() "@{JobId=...}" (checked in the engine).
+ */
+export function withInputObjectSet(set: PsParameterSet, single: boolean): PsParameterSet[] {
+  const jobId = set.params.find((p) => p.api?.type === 'jobId');
+  if (!jobId?.api?.pipelineByValue) return [set];
+  const { jobIdSet, inputObjectSet } = byValueSetNames(set.op.name, single);
+  return [
+    { ...set, name: jobIdSet },
+    { ...set, name: inputObjectSet, params: [inputObjectParam(), ...set.params.filter((p) => p !== jobId)], byValueOf: jobIdSet },
+  ];
+}
+
+/** The PowerShell lines, at the top of `process`, that take the job id from -InputObject in its sets. */
+export function inputObjectPrelude(sets: PsParameterSet[]): string[] {
+  const byValue = sets.filter((s) => s.byValueOf);
+  if (!byValue.length) return [];
+  return [
+    ...byValue.map((s) => `if ($PSCmdlet.ParameterSetName -eq '${s.name}') { $JobId = [string]$InputObject.JobId }`),
+    // -Verbose tells how the pipeline bound (by value: the InputObject set; by property name: JobId).
+    `$PSCmdlet.WriteVerbose('Parameter set ' + $PSCmdlet.ParameterSetName)`,
+  ];
+}
 
 export function psParamOf(p: ParamSpec, position: number | undefined): PsParam {
   const emit: CliEmit =
@@ -176,14 +231,15 @@ const WAIT_STATES = ['TRANSFERRED', 'ERROR', 'ACKNOWLEDGED', 'CANCELLED'];
 function waitCommand(): PsCommand {
   const getJob = OPERATIONS.find((o) => o.name === 'getJob')!;
   const jobId = psParamOf(getJob.params[0]!, 0);
-  const params: PsParam[] = [
-    jobId,
+  const extras: PsParam[] = [
     { name: 'State', type: 'string[]', mandatory: false, validateSet: Object.keys(JobState), defaultValue: WAIT_STATES.join(', '), help: `Return when the job is in one of these states. Default: ${WAIT_STATES.join(', ')}.`, emit: { kind: 'none' } },
     { name: 'Timeout', type: 'uint32', mandatory: false, defaultValue: '0', psDefault: '0', help: 'Give up after this many seconds with a BitsJob2WaitTimeout error (OperationTimeout); 0 waits forever. Default: 0.', emit: { kind: 'none' } },
     { name: 'PollInterval', type: 'uint32', mandatory: false, validateRange: [50, 60000], defaultValue: '500', psDefault: '500', help: 'Milliseconds between two polls of `bits-job2 info`. Default: 500.', emit: { kind: 'none' } },
   ];
   const states = WAIT_STATES.map((s) => `'${s}'`).join(', ');
+  const sets = withInputObjectSet({ name: '__AllParameterSets', op: getJob, params: [jobId], typeName: JOB_TYPE_NAME, emitsByDefault: true }, true);
   const body = `    process {
+${inputObjectPrelude(sets).map((l) => `        ${l}`).join('\n')}
         $wanted = $State
         if (-not $PSBoundParameters.ContainsKey('State')) { $wanted = @(${states}) }
         $started = [System.Diagnostics.Stopwatch]::StartNew()
@@ -226,11 +282,11 @@ function waitCommand(): PsCommand {
     shouldProcess: false,
     synopsis: 'Waits until a job reaches a final state (TRANSFERRED, ERROR, ACKNOWLEDGED or CANCELLED by default) and returns it.',
     description: 'Polls `bits-job2 info <job> --json` every -PollInterval milliseconds, reports progress with Write-Progress semantics ($PSCmdlet.WriteProgress), and returns the job object once its state is one of -State. TRANSIENT_ERROR is not final: BITS retries after the retry delay.',
-    sets: [{ name: '__AllParameterSets', op: getJob, params, typeName: 'BitsJob2.Job', emitsByDefault: true }],
-    extras: [],
+    sets,
+    extras,
     examples: [
       { code: "$job = New-BitsJob2 -DisplayName 'inventory' -TransferType UPLOAD_REPLY\nAdd-BitsJob2File -JobId $job.JobId -RemoteName https://server/upload -LocalName C:\\inventory.xml\nResume-BitsJob2 -JobId $job.JobId\nWait-BitsJob2 -JobId $job.JobId -Timeout 600", text: 'Upload a file and wait up to ten minutes for the reply.' },
-      { code: 'Get-BitsJob2 | Wait-BitsJob2 -State TRANSFERRED, ERROR', text: 'Wait for every job in turn.' },
+      { code: 'Get-BitsJob2 | Wait-BitsJob2 -State TRANSFERRED, ERROR', text: 'Wait for every job in turn (the job objects bind to -InputObject by value).' },
     ],
     notes: 'Composition over: bits-job2 info <job> --json (BITS: IBackgroundCopyManager::GetJob).',
     body,
@@ -249,15 +305,15 @@ export function psCommands(): PsCommand[] {
   for (const [name, ops] of byName) {
     const { verb, noun } = ops[0]!.cmdlet!;
     const extras = extrasFor(ops, verb);
-    const sets: PsParameterSet[] = ops.map((op) => {
+    const sets: PsParameterSet[] = ops.flatMap((op) => {
       let pos = 0;
-      return {
+      return withInputObjectSet({
         name: ops.length > 1 ? op.name : '__AllParameterSets',
         op,
         params: op.params.map((p) => psParamOf(p, 'positional' in p.cli ? pos++ : undefined)),
         typeName: typeNameOf(op, noun, verb),
         emitsByDefault: verb === 'Get' || verb === 'New' || SERVER_OPS.has(op.name),
-      };
+      }, ops.length === 1);
     });
     const examples: { code: string; text: string }[] = [];
     for (const op of ops) {

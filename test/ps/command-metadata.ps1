@@ -1,6 +1,7 @@
 # Compares what Get-Command reports for every cmdlet of Bits.Job2 with an expected table (JSON written
 # by test/powershell-metadata.test.ts from module/api): the exported names, SupportsShouldProcess
-# (-WhatIf/-Confirm present), and per parameter its type, aliases, ValidateSet, ValidateRange and, per
+# (-WhatIf/-Confirm present), DefaultParameterSetName, and per parameter its type, aliases,
+# ValidateSet, ValidateRange, PSTypeName and, per
 # parameter set, Mandatory, Position (API positionals only), ValueFromPipeline and
 # ValueFromPipelineByPropertyName. Every difference is printed as one 'DIFF:' line; the script throws
 # at the end when there was any (the host exits 1), so the test sees all of them at once.
@@ -26,6 +27,10 @@ foreach ($want in $expected.cmdlets) {
     if ($null -eq $cmd) { Add-Diff $want.name 'command' 'present' 'missing'; continue }
     $hasWhatIf = $cmd.Parameters.ContainsKey('WhatIf') -and $cmd.Parameters.ContainsKey('Confirm')
     if ($hasWhatIf -ne [bool]$want.shouldProcess) { Add-Diff $want.name 'SupportsShouldProcess (-WhatIf/-Confirm)' $want.shouldProcess $hasWhatIf }
+    # CommandInfo.DefaultParameterSet is $null when the function declares none.
+    $gotDefault = [string]$cmd.DefaultParameterSet
+    $wantDefault = [string]$want.defaultSet
+    if ($gotDefault -ne $wantDefault) { Add-Diff $want.name 'DefaultParameterSetName' $wantDefault $gotDefault }
 
     $actualNames = @($cmd.Parameters.Keys | Where-Object { $common -notcontains $_ } | Sort-Object)
     $wantParams = @($want.parameters | ForEach-Object { $_.name } | Sort-Object)
@@ -52,6 +57,11 @@ foreach ($want in $expected.cmdlets) {
         $wantRange = ''
         if ($null -ne $wp.validateRange) { $wantRange = "$($wp.validateRange[0])..$($wp.validateRange[1])" }
         if ($gotRange -ne $wantRange) { Add-Diff $where 'ValidateRange' $wantRange $gotRange }
+        $typeName = @($p.Attributes | Where-Object { $_ -is [System.Management.Automation.PSTypeNameAttribute] })
+        $gotTypeName = ''
+        if ($typeName.Count -gt 0) { $gotTypeName = $typeName[0].PSTypeName }
+        $wantTypeName = [string]$wp.psTypeName
+        if ($gotTypeName -ne $wantTypeName) { Add-Diff $where 'PSTypeName' $wantTypeName $gotTypeName }
 
         $gotSets = Join-Values (@($p.ParameterSets.Keys) | Sort-Object)
         $wantSets = Join-Values (@($wp.sets | ForEach-Object { $_.name }) | Sort-Object)

@@ -26,6 +26,9 @@ export interface ParamSpec {
     maxLength?: number;
     /** PowerShell: bind from the pipeline by property name (JobId). */
     pipelineByPropertyName?: boolean;
+    /** PowerShell: also take the module's own job objects (type name BitsJob2.Job) from the pipeline by
+     *  value, through an -InputObject parameter set next to the JobId one; the id is InputObject.JobId. */
+    pipelineByValue?: boolean;
     help: string;
 }
 export interface OperationSpec {

@@ -11,6 +11,9 @@ function Add-BitsJob2File {
     .PARAMETER JobId
     Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI. CLI: <job>.
 
+    .PARAMETER InputObject
+    A job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.
+
     .PARAMETER RemoteName
     http:// or https:// URL, ≤ 2200 characters, no wildcards. CLI: <remote>.
 
@@ -31,17 +34,23 @@ function Add-BitsJob2File {
     .LINK
     about_Bits.Job2
     #>
-    [CmdletBinding(SupportsShouldProcess = $true)]
+    [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'InputObject')]
     [OutputType('BitsJob2.Result')]
     param(
-        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
+        [Parameter(ParameterSetName = 'JobId', Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
         [Alias('Id', 'Guid')]
         [string] $JobId,
 
-        [Parameter(Mandatory = $true, Position = 1)]
+        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, ValueFromPipeline = $true)]
+        [PSTypeName('BitsJob2.Job')]
+        [psobject] $InputObject,
+
+        [Parameter(ParameterSetName = 'JobId', Mandatory = $true, Position = 1)]
+        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, Position = 1)]
         [string] $RemoteName,
 
-        [Parameter(Mandatory = $true, Position = 2)]
+        [Parameter(ParameterSetName = 'JobId', Mandatory = $true, Position = 2)]
+        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, Position = 2)]
         [string] $LocalName,
 
         [Parameter()]
@@ -49,6 +58,8 @@ function Add-BitsJob2File {
     )
 
     process {
+        if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $JobId = [string]$InputObject.JobId }
+        $PSCmdlet.WriteVerbose('Parameter set ' + $PSCmdlet.ParameterSetName)
         $argv = [System.Collections.Generic.List[string]]::new()
         $argv.Add('add-file')
         $inputText = $null

@@ -13,6 +13,9 @@ function Get-BitsJob2 {
     .PARAMETER JobId
     Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI. CLI: <job>.
 
+    .PARAMETER InputObject
+    A job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.
+
     .PARAMETER AllUsers
     Every user's jobs (BG_JOB_ENUM_ALL_USERS; administrators only). Default: false. CLI: --all-users.
 
@@ -40,13 +43,19 @@ function Get-BitsJob2 {
         [Alias('Id', 'Guid')]
         [string] $JobId,
 
+        [Parameter(ParameterSetName = 'getJobInputObject', Mandatory = $true, ValueFromPipeline = $true)]
+        [PSTypeName('BitsJob2.Job')]
+        [psobject] $InputObject,
+
         [Parameter(ParameterSetName = 'listJobs')]
         [switch] $AllUsers
     )
 
     process {
+        if ($PSCmdlet.ParameterSetName -eq 'getJobInputObject') { $JobId = [string]$InputObject.JobId }
+        $PSCmdlet.WriteVerbose('Parameter set ' + $PSCmdlet.ParameterSetName)
         switch ($PSCmdlet.ParameterSetName) {
-            'getJob' {
+            { @('getJob', 'getJobInputObject') -contains $_ } {
                 $argv = [System.Collections.Generic.List[string]]::new()
                 $argv.Add('info')
                 $inputText = $null

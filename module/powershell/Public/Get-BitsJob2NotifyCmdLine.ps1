@@ -11,6 +11,9 @@ function Get-BitsJob2NotifyCmdLine {
     .PARAMETER JobId
     Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI. CLI: <job>.
 
+    .PARAMETER InputObject
+    A job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.
+
     .EXAMPLE
     Get-BitsJob2NotifyCmdLine -JobId $id
 
@@ -22,15 +25,21 @@ function Get-BitsJob2NotifyCmdLine {
     .LINK
     about_Bits.Job2
     #>
-    [CmdletBinding()]
+    [CmdletBinding(DefaultParameterSetName = 'InputObject')]
     [OutputType('BitsJob2.NotifyCmdLine')]
     param(
-        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
+        [Parameter(ParameterSetName = 'JobId', Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
         [Alias('Id', 'Guid')]
-        [string] $JobId
+        [string] $JobId,
+
+        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, ValueFromPipeline = $true)]
+        [PSTypeName('BitsJob2.Job')]
+        [psobject] $InputObject
     )
 
     process {
+        if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $JobId = [string]$InputObject.JobId }
+        $PSCmdlet.WriteVerbose('Parameter set ' + $PSCmdlet.ParameterSetName)
         $argv = [System.Collections.Generic.List[string]]::new()
         $argv.Add('get-notify-cmdline')
         $inputText = $null

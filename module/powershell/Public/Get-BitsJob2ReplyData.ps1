@@ -11,6 +11,9 @@ function Get-BitsJob2ReplyData {
     .PARAMETER JobId
     Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI. CLI: <job>.
 
+    .PARAMETER InputObject
+    A job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.
+
     .PARAMETER OutFile
     Write the reply bytes to this file (CLI --out) instead of returning them.
 
@@ -31,12 +34,16 @@ function Get-BitsJob2ReplyData {
     .LINK
     about_Bits.Job2
     #>
-    [CmdletBinding()]
+    [CmdletBinding(DefaultParameterSetName = 'InputObject')]
     [OutputType('System.Byte[]', 'System.String')]
     param(
-        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
+        [Parameter(ParameterSetName = 'JobId', Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
         [Alias('Id', 'Guid')]
         [string] $JobId,
+
+        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, ValueFromPipeline = $true)]
+        [PSTypeName('BitsJob2.Job')]
+        [psobject] $InputObject,
 
         [Parameter()]
         [string] $OutFile,
@@ -49,6 +56,8 @@ function Get-BitsJob2ReplyData {
     )
 
     process {
+        if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $JobId = [string]$InputObject.JobId }
+        $PSCmdlet.WriteVerbose('Parameter set ' + $PSCmdlet.ParameterSetName)
         $argv = [System.Collections.Generic.List[string]]::new()
         $argv.Add('get-reply-data')
         $inputText = $null

@@ -11,6 +11,9 @@ function Remove-BitsJob2Credential {
     .PARAMETER JobId
     Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI. CLI: <job>.
 
+    .PARAMETER InputObject
+    A job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.
+
     .PARAMETER Target
     SERVER or PROXY. Values: SERVER, PROXY. CLI: --target.
 
@@ -31,18 +34,24 @@ function Remove-BitsJob2Credential {
     .LINK
     about_Bits.Job2
     #>
-    [CmdletBinding(SupportsShouldProcess = $true)]
+    [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'InputObject')]
     [OutputType('BitsJob2.Result')]
     param(
-        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
+        [Parameter(ParameterSetName = 'JobId', Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
         [Alias('Id', 'Guid')]
         [string] $JobId,
 
-        [Parameter(Mandatory = $true)]
+        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, ValueFromPipeline = $true)]
+        [PSTypeName('BitsJob2.Job')]
+        [psobject] $InputObject,
+
+        [Parameter(ParameterSetName = 'JobId', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true)]
         [ValidateSet('SERVER', 'PROXY')]
         [string] $Target,
 
-        [Parameter(Mandatory = $true)]
+        [Parameter(ParameterSetName = 'JobId', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true)]
         [ValidateSet('BASIC', 'DIGEST', 'NTLM', 'NEGOTIATE', 'PASSPORT')]
         [string] $Scheme,
 
@@ -51,6 +60,8 @@ function Remove-BitsJob2Credential {
     )
 
     process {
+        if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $JobId = [string]$InputObject.JobId }
+        $PSCmdlet.WriteVerbose('Parameter set ' + $PSCmdlet.ParameterSetName)
         $argv = [System.Collections.Generic.List[string]]::new()
         $argv.Add('remove-credentials')
         $inputText = $null

@@ -11,6 +11,9 @@ function Set-BitsJob2Proxy {
     .PARAMETER JobId
     Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI. CLI: <job>.
 
+    .PARAMETER InputObject
+    A job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.
+
     .PARAMETER ProxyUsage
     PRECONFIG (environment), NO_PROXY, OVERRIDE (use --list), AUTODETECT. Values: PRECONFIG, NO_PROXY, OVERRIDE, AUTODETECT. CLI: --usage.
 
@@ -34,21 +37,28 @@ function Set-BitsJob2Proxy {
     .LINK
     about_Bits.Job2
     #>
-    [CmdletBinding(SupportsShouldProcess = $true)]
+    [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'InputObject')]
     [OutputType('BitsJob2.Result')]
     param(
-        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
+        [Parameter(ParameterSetName = 'JobId', Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
         [Alias('Id', 'Guid')]
         [string] $JobId,
 
-        [Parameter(Mandatory = $true)]
+        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, ValueFromPipeline = $true)]
+        [PSTypeName('BitsJob2.Job')]
+        [psobject] $InputObject,
+
+        [Parameter(ParameterSetName = 'JobId', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true)]
         [ValidateSet('PRECONFIG', 'NO_PROXY', 'OVERRIDE', 'AUTODETECT')]
         [string] $ProxyUsage,
 
-        [Parameter()]
+        [Parameter(ParameterSetName = 'JobId')]
+        [Parameter(ParameterSetName = 'InputObject')]
         [string] $ProxyList,
 
-        [Parameter()]
+        [Parameter(ParameterSetName = 'JobId')]
+        [Parameter(ParameterSetName = 'InputObject')]
         [string] $ProxyBypass,
 
         [Parameter()]
@@ -56,6 +66,8 @@ function Set-BitsJob2Proxy {
     )
 
     process {
+        if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $JobId = [string]$InputObject.JobId }
+        $PSCmdlet.WriteVerbose('Parameter set ' + $PSCmdlet.ParameterSetName)
         $argv = [System.Collections.Generic.List[string]]::new()
         $argv.Add('set-proxy')
         $inputText = $null

@@ -11,6 +11,9 @@ function Wait-BitsJob2 {
     .PARAMETER JobId
     Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI. CLI: <job>.
 
+    .PARAMETER InputObject
+    A job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.
+
     .PARAMETER State
     Return when the job is in one of these states. Default: TRANSFERRED, ERROR, ACKNOWLEDGED, CANCELLED. Values: QUEUED, CONNECTING, TRANSFERRING, SUSPENDED, ERROR, TRANSIENT_ERROR, TRANSFERRED, ACKNOWLEDGED, CANCELLED.
 
@@ -31,7 +34,7 @@ function Wait-BitsJob2 {
     .EXAMPLE
     Get-BitsJob2 | Wait-BitsJob2 -State TRANSFERRED, ERROR
 
-    Wait for every job in turn.
+    Wait for every job in turn (the job objects bind to -InputObject by value).
 
     .NOTES
     Composition over: bits-job2 info <job> --json (BITS: IBackgroundCopyManager::GetJob).
@@ -39,12 +42,16 @@ function Wait-BitsJob2 {
     .LINK
     about_Bits.Job2
     #>
-    [CmdletBinding()]
+    [CmdletBinding(DefaultParameterSetName = 'InputObject')]
     [OutputType('BitsJob2.Job')]
     param(
-        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
+        [Parameter(ParameterSetName = 'JobId', Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
         [Alias('Id', 'Guid')]
         [string] $JobId,
+
+        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, ValueFromPipeline = $true)]
+        [PSTypeName('BitsJob2.Job')]
+        [psobject] $InputObject,
 
         [Parameter()]
         [ValidateSet('QUEUED', 'CONNECTING', 'TRANSFERRING', 'SUSPENDED', 'ERROR', 'TRANSIENT_ERROR', 'TRANSFERRED', 'ACKNOWLEDGED', 'CANCELLED')]
@@ -59,6 +66,8 @@ function Wait-BitsJob2 {
     )
 
     process {
+        if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $JobId = [string]$InputObject.JobId }
+        $PSCmdlet.WriteVerbose('Parameter set ' + $PSCmdlet.ParameterSetName)
         $wanted = $State
         if (-not $PSBoundParameters.ContainsKey('State')) { $wanted = @('TRANSFERRED', 'ERROR', 'ACKNOWLEDGED', 'CANCELLED') }
         $started = [System.Diagnostics.Stopwatch]::StartNew()
