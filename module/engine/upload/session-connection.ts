@@ -2,14 +2,16 @@
 // destroyed when the call ends; through a proxy, the connection to it or the CONNECT tunnel), one
 // outstanding packet at a time (spec §7.1), 401/407 answered with the job's credentials (spec §7.3
 // step 6), the two timers of spec §7.3 step 7, and Fragment bodies streamed from the local file in
-// constant memory.
+// constant memory: one file handle per call, 1 MiB positional reads, the next read in flight while
+// the socket drains the previous one (a read stream per fragment and 64 KiB socket writes cost a
+// syscall pair per 64 KiB and left the socket idle during each read — BENCHMARKS.md, upload).
 //
 // Timers: the send timer ([MC-BUP] "upload request timer", 2 min) runs while the request goes out
 // and restarts whenever a body chunk is handed to the socket — a stall, not a slow link, trips it,
 // so a 13 MiB fragment over a slow line is not killed for being slow [DECISION]. The response
 // timer (5 min) runs from the last request byte to the response headers. Both → transient
 // ERROR_INTERNET_TIMEOUT.
-import { createReadStream, type ReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import type http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -48,6 +50,7 @@ export class SessionConnection {
   // Keep-alive agents (maxSockets 1: one outstanding packet, spec §7.1), proxy route and the
   // credentials' preemptive answers, all for this call only.
   private readonly transport: TransportSession;
+  private readonly files = new LocalFiles();
 
   /** Throws BG_E_INVALID_PROXY_INFO when the job's proxy settings are invalid (transfer time). */
   constructor(private readonly o: ConnectionOptions) {
@@ -59,6 +62,7 @@ export class SessionConnection {
   /** Ends the call's connections (the server sees the socket close). */
   close(): void {
     this.transport.close();
+    this.files.close();
   }
 
   /**
@@ -140,7 +144,7 @@ export class SessionConnection {
         req.end();
         return;
       }
-      writeBody(req, packet.body, stopBody.signal, () => arm(this.sendTimeoutMs, sendStalled)).then(
+      writeBody(req, packet.body, this.files, stopBody.signal, () => arm(this.sendTimeoutMs, sendStalled)).then(
         () => {
           if (!stopBody.signal.aborted) req.end();
         },
@@ -152,33 +156,71 @@ export class SessionConnection {
   }
 }
 
-/** Streams `body` into `req`, honouring backpressure; `progress` runs for every chunk handed over. */
-async function writeBody(req: http.ClientRequest, body: FragmentBody, stop: AbortSignal, progress: () => void): Promise<void> {
-  let stream: ReadStream;
+/** Bytes per read of the local file (and per socket write): few syscalls, constant memory. */
+export const READ_BYTES = 1024 * 1024;
+
+/** The local files a call reads, each opened once (every fragment of the job reads the same file). */
+class LocalFiles {
+  private readonly open = new Map<string, Promise<FileHandle>>();
+  private closed = false;
+
+  get(path: string): Promise<FileHandle> {
+    if (this.closed) return Promise.reject(new Error('connection closed'));
+    let fh = this.open.get(path);
+    if (!fh) {
+      fh = open(path, 'r');
+      this.open.set(path, fh);
+      // A failed open is not cached: the next fragment tries again.
+      fh.catch(() => this.open.delete(path));
+    }
+    return fh;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const fh of this.open.values()) fh.then((h) => h.close()).catch(() => undefined);
+    this.open.clear();
+  }
+}
+
+/**
+ * Streams `body` into `req`, honouring backpressure; the next block is read while the socket drains
+ * the previous one. `progress` runs for every block handed over.
+ */
+async function writeBody(req: http.ClientRequest, body: FragmentBody, files: LocalFiles, stop: AbortSignal, progress: () => void): Promise<void> {
+  let fh: FileHandle;
   try {
-    stream = createReadStream(body.path, { start: body.start, end: body.start + body.length - 1, highWaterMark: 64 * 1024 });
+    fh = await files.get(body.path);
   } catch (e) {
+    if (stop.aborted) return;
     throw localReadError(e, body.path);
   }
+  const read = (offset: number): Promise<Buffer> => {
+    const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, body.length - offset));
+    const p = fh.read(buf, 0, buf.length, body.start + offset).then(({ bytesRead }) => buf.subarray(0, bytesRead));
+    p.catch(() => undefined); // awaited below unless the body was stopped first
+    return p;
+  };
   let sent = 0;
   try {
-    for await (const chunk of stream) {
+    let next: Promise<Buffer> | null = read(0);
+    while (next) {
+      const chunk: Buffer = await next;
       if (stop.aborted) return;
-      sent += (chunk as Buffer).length;
+      // The file got shorter between the size check and this read.
+      if (chunk.length === 0) break;
+      sent += chunk.length;
+      next = sent < body.length ? read(sent) : null;
       progress();
       const flowing = req.write(chunk);
-      // The last byte is out: end the request now rather than after the file stream's own end
-      // (another I/O turn), so a server's prompt Ack never finds the request unfinished — which
-      // would cost the keep-alive connection (and, through a proxy, the tunnel).
-      if (sent >= body.length) break;
+      // The last byte is out: end the request now (the caller does), so a server's prompt Ack never
+      // finds the request unfinished — which would cost the keep-alive connection.
+      if (!next) break;
       if (!flowing) await once(req, 'drain', { signal: stop });
     }
   } catch (e) {
     if (stop.aborted) return;
     throw (e as NodeJS.ErrnoException).code ? localReadError(e, body.path) : e;
-  } finally {
-    stream.destroy();
   }
-  // The file got shorter between the size check and this read.
   if (sent !== body.length) throw localFileChangedError(body.path, `was truncated (read ${sent} of ${body.length} bytes at offset ${body.start})`);
 }
