@@ -1,0 +1,28 @@
+// The text of a machine-readable document: JSON (--json), or CLIXML (--clixml) for the PowerShell
+// module. clixml.ts (and xml2js) is loaded only when --clixml asks for it, before the first document
+// is written, so that the other modes keep their start-up time.
+type ToClixml = (value: unknown, typeName?: string) => string;
+let toClixml: ToClixml | undefined;
+
+/** Switches every later machine document (results and errors) of this process to CLIXML. */
+export async function enableClixml(): Promise<void> {
+  toClixml ??= (await import('./clixml.js')).toClixml;
+}
+
+export function clixmlEnabled(): boolean {
+  return toClixml !== undefined;
+}
+
+/** `--clixml` (or `--clixml=true`) anywhere in argv, for the paths that run before yargs. */
+export function argvWantsClixml(args: readonly string[]): boolean {
+  return args.some((a) => a === '--clixml' || a === '--clixml=true');
+}
+
+/**
+ * One document: pretty JSON (compact for one-line documents such as errors), or one line of CLIXML
+ * whose top object (each item of a top array) carries `typeName`.
+ */
+export function machineText(value: unknown, typeName = 'BitsJob2.Result', compact = false): string {
+  if (toClixml) return toClixml(value, typeName);
+  return compact ? JSON.stringify(value) : JSON.stringify(value, null, 2);
+}
