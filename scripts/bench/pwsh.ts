@@ -38,7 +38,7 @@ $ErrorActionPreference = 'Stop'
 $root, $node, $cli, $id, $runs = $args
 Import-Module (Join-Path $root 'Bits.Job2.psd1') -Force
 # The nested module that defines the cmdlets holds the private helpers.
-$mod = (Get-Command Get-BitsJob2).Module
+$mod = (Get-Command Get-BitsJob2).ScriptBlock.Module
 $j = Get-BitsJob2 -JobId $id
 if ($j.JobId -ne $id) { throw "Get-BitsJob2 returned job '$($j.JobId)', expected $id" }
 $text = (& $node $cli info $id --clixml) -join [Environment]::NewLine
