@@ -8,7 +8,7 @@ import { CliFailure, reportError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { resolveJobId } from './job-id.js';
 import type { Args } from './from-api.js';
-import { enableClixml, machineText } from './machine-output.js';
+import { machineText, useClixml } from './machine-output.js';
 
 export type BackendName = 'service' | 'portable' | 'native';
 export const BACKENDS: readonly BackendName[] = ['service', 'portable', 'native'];
@@ -92,7 +92,7 @@ export async function run(argv: Args, body: (ctx: CliContext) => Promise<number 
   const ctx = new CliContext(argv as unknown as GlobalArgs);
   let code: number;
   try {
-    if (ctx.args.clixml === true) await enableClixml();
+    await useClixml(ctx.args.clixml === true);
     code = (await body(ctx)) ?? EXIT.OK;
   } catch (e) {
     code = reportError(e, ctx.json, { jobId: ctx.jobId });

@@ -2,15 +2,20 @@
 // module. clixml.ts (and xml2js) is loaded only when --clixml asks for it, before the first document
 // is written, so that the other modes keep their start-up time.
 type ToClixml = (value: unknown, typeName?: string) => string;
-let toClixml: ToClixml | undefined;
+let loaded: ToClixml | undefined;
+let active = false;
 
-/** Switches every later machine document (results and errors) of this process to CLIXML. */
-export async function enableClixml(): Promise<void> {
-  toClixml ??= (await import('./clixml.js')).toClixml;
+/**
+ * Sets the format of every later machine document (results and errors): CLIXML or JSON. Set per
+ * command run, not once per process, because tests run many commands in one process.
+ */
+export async function useClixml(on: boolean): Promise<void> {
+  if (on) loaded ??= (await import('./clixml.js')).toClixml;
+  active = on;
 }
 
 export function clixmlEnabled(): boolean {
-  return toClixml !== undefined;
+  return active;
 }
 
 /** `--clixml` (or `--clixml=true`) anywhere in argv, for the paths that run before yargs. */
@@ -23,6 +28,6 @@ export function argvWantsClixml(args: readonly string[]): boolean {
  * whose top object (each item of a top array) carries `typeName`.
  */
 export function machineText(value: unknown, typeName = 'BitsJob2.Result', compact = false): string {
-  if (toClixml) return toClixml(value, typeName);
+  if (active && loaded) return loaded(value, typeName);
   return compact ? JSON.stringify(value) : JSON.stringify(value, null, 2);
 }

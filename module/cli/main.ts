@@ -4,7 +4,7 @@
 // their simple forms take the fast path (fast-path.ts), which runs the same handlers without them.
 import { reportError } from './errors.js';
 import { parseFastPath } from './fast-path.js';
-import { argvWantsClixml, clixmlEnabled, enableClixml } from './machine-output.js';
+import { argvWantsClixml, clixmlEnabled, useClixml } from './machine-output.js';
 import { findPasswordInArgv, passwordFlagError, takePasswordFromEnv } from './secrets.js';
 
 async function main(): Promise<void> {
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     });
   }
   const args = process.argv.slice(2); // what yargs's hideBin() returns under node
-  if (argvWantsClixml(args)) await enableClixml();
+  await useClixml(argvWantsClixml(args));
   const passwordFlag = findPasswordInArgv(args);
   if (passwordFlag) {
     process.exitCode = reportError(passwordFlagError(passwordFlag), args.includes('--json') || clixmlEnabled());
