@@ -1,7 +1,7 @@
 // --clixml: the documents --json writes, as PowerShell CLIXML (what Export-Clixml writes and
 // [System.Management.Automation.PSSerializer]::Deserialize reads), for the Bits.Job2 module: reading
-// CLIXML in PowerShell is 30-70 times faster than parsing JSON there (BENCHMARKS.md), and the
-// values arrive typed. The value walk follows JSON.stringify (toJSON, undefined properties dropped,
+// CLIXML in PowerShell is 30-70 times faster than parsing JSON there (scripts/bench/pwsh-exchange.ts),
+// and the values arrive typed. The value walk follows JSON.stringify (toJSON, undefined properties dropped,
 // NaN/Infinity as null) so that both modes carry the same document. Types (JSON → CLIXML):
 //   string                        → <S>, except a time (below)
 //   time: a Date, or an ISO string (YYYY-MM-DDTHH:MM:SS[.fff]Z) in a property named `time`, `*Time`
@@ -11,8 +11,8 @@
 //   other finite number           → <Db>;  boolean → <B>;  null, NaN, Infinity → <Nil>
 //   object                        → <Obj> with a type name list and <MS> (properties in order)
 //   array                         → <Obj> of System.Object[] with <LST>
-// The top object (or each item of a top array) carries the type name the caller gives (BitsJob2.Job, ...); Deserialize reads it
-// as Deserialized.<name>, so the module puts the plain name back in front.
+// The top object (or each item of a top array) carries the type name the caller gives (BitsJob2.Job,
+// ...); Deserialize reads it as Deserialized.<name>, so the module puts the plain name back in front.
 import xml2js from 'xml2js';
 
 const NS = 'http://schemas.microsoft.com/powershell/2004/04';
@@ -48,7 +48,7 @@ class Writer {
     if (typeof v === 'string') return leaf(name !== undefined && TIME_NAME.test(name) && ISO_TIME.test(v) ? 'DT' : 'S', encodeClixmlString(v));
     if (typeof v === 'boolean') return leaf('B', String(v));
     if (typeof v === 'number') return leaf(Number.isSafeInteger(v) ? 'I64' : 'Db', Number.isInteger(v) && !Number.isSafeInteger(v) ? v.toExponential() : String(v));
-    if (typeof v === 'bigint') return leaf(v < 0n ? 'I64' : 'U64', String(v));
+    if (typeof v === 'bigint') throw new TypeError('a BigInt has no JSON form (JSON.stringify throws too)');
     const body: Node = { $: { ...attrs, RefId: String(this.refs++) } };
     if (Array.isArray(v)) {
       Object.assign(body, this.typeNames(ARRAY));

@@ -6,7 +6,7 @@
 // Exchange with the CLI: CLIXML (--clixml, module/cli/clixml.ts) read by PSSerializer::Deserialize,
 // which 5.1 and 7 both have; no JSON API exists in both (System.Web.Script.Serialization is .NET
 // Framework only, System.Text.Json is .NET Core only) and a JSON parser written in PowerShell was
-// 30-70 times slower (BENCHMARKS.md, scripts/bench/pwsh-exchange.ts).
+// 30-70 times slower (scripts/bench/pwsh-exchange.ts).
 
 export const PRIVATE_HELPER = String.raw`
 function ConvertFrom-BitsJob2Clixml {
@@ -34,8 +34,8 @@ function Get-BitsJob2ClixmlDocument {
 function Add-BitsJob2TypeName {
     # Puts the plain type name in front of each object (Deserialize gives Deserialized.<name>) and
     # for jobs adds the Get-BitsTransfer-like properties the format view shows. InputObject is one
-    # object or an object[]; one call loops over all of them (a call per item cost 3-4 times more
-    # for 1,000 jobs, scripts/bench/pwsh-exchange.ts).
+    # object or an object[]; one call loops over all of them (a function call per item made this
+    # step 3-4 times slower for 1,000 jobs).
     param($InputObject, [string] $TypeName)
     if ($null -eq $InputObject -or -not $TypeName) { return }
     $items = $InputObject
