@@ -1,7 +1,7 @@
 // Generates the PowerShell module Bits.Job2 from module/api (DESIGN §4 "One source of truth",
 // issue 6): one advanced function per cmdlet of OPERATIONS (+ Wait-BitsJob2), the private CLI
 // helper, the loader, the manifest, the format view and the about topic. The cmdlets shell into
-// the CLI (`node dist/module/cli/main.js ... --json`), so the two cannot drift.
+// the CLI (`node dist/module/cli/main.js ... --clixml`), so the two cannot drift.
 // Usage: node dist/scripts/gen-powershell.js [outDir]   (outDir: the repository root by default)
 // test/powershell-gen.test.ts regenerates in memory (powerShellFiles()) and fails on any drift.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -376,7 +376,7 @@ function renderAbout(commands: PsCommand[]): string {
     'LONG DESCRIPTION',
     '    The Bits.Job2 cmdlets are generated from the same API description as the',
     '    bits-job2 command-line interface and run it: node <package>/dist/module/cli/main.js',
-    '    ... --json. Node.js must be on PATH (or BITS_JOB2_NODE must name it); the CLI is found',
+    '    ... --clixml. Node.js must be on PATH (or BITS_JOB2_NODE must name it); the CLI is found',
     '    next to the module (BITS_JOB2_CLI overrides it).',
     '',
     '    Job objects have the type name BitsJob2.Job and the properties JobId, DisplayName,',
@@ -391,16 +391,15 @@ function renderAbout(commands: PsCommand[]): string {
     '    positional argument) instead. With a job piped in, name the other parameters',
     '    ($job | Add-BitsJob2File -RemoteName ... -LocalName ...): position 0 stays -JobId\'s.',
     '',
-    '    EXCHANGE WITH THE CLI: the cmdlets read the CLI\'s --json output with a small parser of',
-    '    their own (ConvertFrom-Json differs between 5.1 and 7). Measured against CLIXML read by',
-    '    [System.Management.Automation.PSSerializer]::Deserialize in PowerShell 7.6 on the output',
-    '    of list for 1, 100 and 1,000 jobs (scripts/bench/pwsh-exchange.ts), CLIXML is about 30',
-    '    to 80 times faster to read (1,000 jobs: 2.6 s of JSON parsing against 36 ms) and keeps',
-    '    DateTime and UInt64 values, where JSON gives strings and Int64; but every type name comes',
-    '    back as Deserialized.BitsJob2.Job (views and -InputObject would have to accept or re-tag',
-    '    it), arrays become ArrayLists, and the text is 2.5 times larger. JSON is kept for now,',
-    '    but from about 100 jobs on (0.3 s) the JSON parse time outweighs the CLI',
-    '    run itself (about 0.15 s): CLIXML is the faster exchange for long lists.',
+    '    EXCHANGE WITH THE CLI: the CLI writes its --json documents as CLIXML (--clixml) and the',
+    '    cmdlets read them with [System.Management.Automation.PSSerializer]::Deserialize, which',
+    '    Windows PowerShell 5.1 and PowerShell 7 both have: no other module is needed, times',
+    '    arrive as DateTime (UTC) and counts and byte sizes as Int64. Measured in PowerShell 7.6',
+    '    (scripts/bench/pwsh-exchange.ts), reading CLIXML is 30 to 70 times faster than the JSON',
+    '    parser the module used before (1,000 jobs: about 2.6 s against 40 ms). Deserialize',
+    '    returns Deserialized.BitsJob2.* type names; the cmdlets put the plain names',
+    '    (BitsJob2.Job, ...) back in front, so the format view and -InputObject bind as before.',
+    '    Lists inside objects (files) are ArrayLists.',
     '',
     '    Cmdlets that change or delete support -WhatIf and -Confirm. Passwords are given as',
     '    -Credential [PSCredential] and reach the CLI on standard input, never on a command',

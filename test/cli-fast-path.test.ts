@@ -73,6 +73,11 @@ const SAME: string[][] = [
   ['info', '00000000-0000-0000-0000-000000000000', ...common],
   ['info', '00000000-0000-0000-0000-000000000000', '--json', ...common],
   ['info', 'not-a-job', '--json', ...common],
+  ['info', first, '--clixml', ...common],
+  ['list', '--clixml', ...common],
+  ['info', 'not-a-job', '--clixml', ...common],
+  // JSON again after CLIXML in the same process: the format is per command run.
+  ['list', '--all-users', '--json', '--no-color', ...common],
 ];
 
 for (const args of SAME) {

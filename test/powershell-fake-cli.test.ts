@@ -83,16 +83,16 @@ function cases(dir: string, password: string): Case[] {
         argv.push(...extras.argv);
       }
       const stdin = samples.some((x) => x.p.type === 'secret') ? password : '';
-      add(`${op.name} (${mode})`, cmdlet, params, [...argv, '--json'], stdin);
+      add(`${op.name} (${mode})`, cmdlet, params, [...argv, '--clixml'], stdin);
       // The same call with the job piped in instead of -JobId: the same argv. Our job object binds
       // by value (the InputObject set), a [guid] JobId by property name (the JobId set).
       const jobId = op.params.find((p) => p.type === 'jobId' && p.pipelineByValue);
       if (mode === 'all' && jobId) {
         const single = cmdletOps(cmdlet).length === 1;
         const withoutId = params.filter((p) => p.name !== jobId.ps);
-        add(`${op.name} (job piped by value)`, cmdlet, withoutId, [...argv, '--json'], stdin, { pipe: 'job', jobId: JOB_ID, set: single ? 'InputObject' : `${op.name}InputObject` });
-        add(`${op.name} ([guid] JobId piped by property name)`, cmdlet, withoutId, [...argv, '--json'], stdin, { pipe: 'guid', jobId: JOB_ID, set: single ? 'JobId' : op.name });
-        add(`${op.name} ([string] JobId piped by property name)`, cmdlet, withoutId, [...argv, '--json'], stdin, { pipe: 'string', jobId: JOB_ID, set: single ? 'JobId' : op.name });
+        add(`${op.name} (job piped by value)`, cmdlet, withoutId, [...argv, '--clixml'], stdin, { pipe: 'job', jobId: JOB_ID, set: single ? 'InputObject' : `${op.name}InputObject` });
+        add(`${op.name} ([guid] JobId piped by property name)`, cmdlet, withoutId, [...argv, '--clixml'], stdin, { pipe: 'guid', jobId: JOB_ID, set: single ? 'JobId' : op.name });
+        add(`${op.name} ([string] JobId piped by property name)`, cmdlet, withoutId, [...argv, '--clixml'], stdin, { pipe: 'string', jobId: JOB_ID, set: single ? 'JobId' : op.name });
       }
     }
   }
@@ -102,26 +102,26 @@ function cases(dir: string, password: string): Case[] {
     { name: 'Target', kind: 'value', value: 'PROXY' },
     { name: 'Scheme', kind: 'value', value: 'DIGEST' },
     { name: 'Credential', kind: 'credential', user: CRED_USER, password },
-  ], ['set-credentials', JOB_ID, '--target=PROXY', '--scheme=DIGEST', '--password-stdin', `--user=${CRED_USER}`, '--json'], password);
+  ], ['set-credentials', JOB_ID, '--target=PROXY', '--scheme=DIGEST', '--password-stdin', `--user=${CRED_USER}`, '--clixml'], password);
   // Reply data decoded as a string: no CLI flag.
   add('getReplyData (AsString)', 'Get-BitsJob2ReplyData', [
     { name: 'JobId', kind: 'value', value: JOB_ID },
     { name: 'AsString', kind: 'switch' },
     { name: 'Encoding', kind: 'value', value: 'us-ascii' },
-  ], ['get-reply-data', JOB_ID, '--json']);
+  ], ['get-reply-data', JOB_ID, '--clixml']);
   // Wait-BitsJob2 composes `info` (the fake job is TRANSFERRED: one poll).
   add('Wait-BitsJob2', 'Wait-BitsJob2', [
     { name: 'JobId', kind: 'value', value: JOB_ID },
     { name: 'Timeout', kind: 'value', value: 30 },
     { name: 'PollInterval', kind: 'value', value: 50 },
     { name: 'State', kind: 'value', value: ['TRANSFERRED', 'ERROR'] },
-  ], ['info', JOB_ID, '--json']);
-  add('Wait-BitsJob2 (job piped by value)', 'Wait-BitsJob2', [{ name: 'Timeout', kind: 'value', value: 30 }], ['info', JOB_ID, '--json'], '', { pipe: 'job', jobId: JOB_ID, set: 'InputObject' });
-  add('Wait-BitsJob2 ([guid] JobId piped by property name)', 'Wait-BitsJob2', [{ name: 'Timeout', kind: 'value', value: 30 }], ['info', JOB_ID, '--json'], '', { pipe: 'guid', jobId: JOB_ID, set: 'JobId' });
+  ], ['info', JOB_ID, '--clixml']);
+  add('Wait-BitsJob2 (job piped by value)', 'Wait-BitsJob2', [{ name: 'Timeout', kind: 'value', value: 30 }], ['info', JOB_ID, '--clixml'], '', { pipe: 'job', jobId: JOB_ID, set: 'InputObject' });
+  add('Wait-BitsJob2 ([guid] JobId piped by property name)', 'Wait-BitsJob2', [{ name: 'Timeout', kind: 'value', value: 30 }], ['info', JOB_ID, '--clixml'], '', { pipe: 'guid', jobId: JOB_ID, set: 'JobId' });
   return out;
 }
 
-test('every cmdlet passes exactly the argv module/api gives (all parameters, required only), --json last, values verbatim, no password in argv', async () => {
+test('every cmdlet passes exactly the argv module/api gives (all parameters, required only), --clixml last, values verbatim, no password in argv', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bj2-argv-'));
   const password = `Pa55 "w0rd" \\ -${process.pid}`;
   try {
@@ -170,7 +170,7 @@ test('Set-BitsJob2Credential sends the password on stdin only; Set-BitsJob2 pass
     assert.is(cred.argv[0], 'set-credentials');
     assert.ok(cred.argv.includes('--password-stdin'));
     assert.ok(cred.argv.includes('--target=SERVER') && cred.argv.includes('--scheme=BASIC') && cred.argv.includes('--user=alice'), cred.argv.join(' '));
-    assert.ok(cred.argv.includes('--json'));
+    assert.ok(cred.argv.includes('--clixml'));
     assert.not.ok(cred.argv.join('\n').includes(password), 'the password is not in argv');
     assert.is(cred.stdin.replace(/\r?\n$/, ''), password, 'the password arrives on stdin');
     const set = calls[1]!;

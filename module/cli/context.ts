@@ -8,12 +8,15 @@ import { CliFailure, reportError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { resolveJobId } from './job-id.js';
 import type { Args } from './from-api.js';
+import { machineText, useClixml } from './machine-output.js';
 
 export type BackendName = 'service' | 'portable' | 'native';
 export const BACKENDS: readonly BackendName[] = ['service', 'portable', 'native'];
 
 export interface GlobalArgs {
   json: boolean;
+  /** CLIXML instead of JSON (machine-output.ts); implies machine output like --json. */
+  clixml?: boolean;
   backend: BackendName;
   stateDir?: string;
   noColor: boolean;
@@ -26,8 +29,9 @@ export class CliContext {
 
   constructor(readonly args: GlobalArgs) {}
 
+  /** Machine output (--json or --clixml): one document on stdout, errors as a document on stderr. */
   get json(): boolean {
-    return this.args.json;
+    return this.args.json || this.args.clixml === true;
   }
   get backendName(): BackendName {
     return this.args.backend;
@@ -72,9 +76,9 @@ export class CliContext {
   }
 }
 
-/** Writes one JSON document on stdout. */
-export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+/** Writes one machine document on stdout: JSON, or CLIXML under --clixml with `typeName` on its top object. */
+export function printJson(value: unknown, typeName?: string): void {
+  process.stdout.write(machineText(value, typeName) + '\n');
 }
 export function println(text = ''): void {
   process.stdout.write(text + '\n');
@@ -88,6 +92,7 @@ export async function run(argv: Args, body: (ctx: CliContext) => Promise<number 
   const ctx = new CliContext(argv as unknown as GlobalArgs);
   let code: number;
   try {
+    await useClixml(ctx.args.clixml === true);
     code = (await body(ctx)) ?? EXIT.OK;
   } catch (e) {
     code = reportError(e, ctx.json, { jobId: ctx.jobId });

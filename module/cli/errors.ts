@@ -1,10 +1,12 @@
 // The CLI's one error conversion (DESIGN §2): anything thrown → BitsError → exit code + a message on
-// stderr (human: `error: NAME (0x...): message` and `hint: ...`; --json: `{"error": {...}}`).
+// stderr (human: `error: NAME (0x...): message` and `hint: ...`; --json: `{"error": {...}}`, one line;
+// --clixml: the same document as CLIXML, type name BitsJob2.Error).
 import { BitsError, type BitsErrorJSON } from '../api/bits-error.js';
 import { ErrorContext } from '../api/enums.js';
 import { HR } from '../api/hresult.js';
 import { EXIT, exitCodeForError, isBackendUnavailable } from './exit-codes.js';
 import { paintErr } from './format.js';
+import { machineText } from './machine-output.js';
 
 /** Bad flags or arguments (exit 2). Never carries secrets. */
 export class UsageError extends Error {
@@ -76,7 +78,7 @@ export function reportError(e: unknown, json: boolean, scope: ErrorScope = {}): 
     payload = { ...err.toJSON(), exitCode, ...(hint ? { hint } : {}), ...(scope.jobId ? { jobId: scope.jobId } : {}) };
   }
   if (json) {
-    process.stderr.write(JSON.stringify({ error: payload }) + '\n');
+    process.stderr.write(machineText({ error: payload }, 'BitsJob2.Error', true) + '\n');
   } else {
     const label = payload.usage ? 'usage' : `${payload.name} (${payload.hresultHex})`;
     process.stderr.write(`${paintErr('red', 'error:')} ${label}: ${payload.message}\n`);

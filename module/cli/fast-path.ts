@@ -48,7 +48,7 @@ export function parseFastPath(args: readonly string[], env: NodeJS.ProcessEnv = 
     const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
     if (!a.startsWith('--') || seen.has(name)) return undefined;
     seen.add(name);
-    if (name === 'json' || name === 'no-color' || spec.flags.includes(name)) {
+    if (name === 'json' || name === 'clixml' || name === 'no-color' || spec.flags.includes(name)) {
       if (eq >= 0) return undefined; // --json=false etc.: yargs's business
       values[name] = true;
     } else if (name === 'state-dir' || name === 'backend') {
@@ -63,7 +63,7 @@ export function parseFastPath(args: readonly string[], env: NodeJS.ProcessEnv = 
   const backend = (values.backend ?? (env.BITS_JOB2_BACKEND || 'service').toLowerCase()) as BackendName;
   if (!BACKENDS.includes(backend)) return undefined;
 
-  const argv: Args = { _: [command!], $0: 'bits-job2', json: values.json === true, backend, 'no-color': values['no-color'] === true, noColor: values['no-color'] === true };
+  const argv: Args = { _: [command!], $0: 'bits-job2', json: values.json === true, clixml: values.clixml === true, backend, 'no-color': values['no-color'] === true, noColor: values['no-color'] === true };
   if (typeof values['state-dir'] === 'string') argv['state-dir'] = argv.stateDir = values['state-dir'];
   // Like yargs: a command flag that was not given is absent (its API default applies), not false.
   for (const f of spec.flags) if (values[f] === true) argv[f] = argv[camel(f)] = true;

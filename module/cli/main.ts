@@ -4,6 +4,7 @@
 // their simple forms take the fast path (fast-path.ts), which runs the same handlers without them.
 import { reportError } from './errors.js';
 import { parseFastPath } from './fast-path.js';
+import { argvWantsClixml, clixmlEnabled, useClixml } from './machine-output.js';
 import { findPasswordInArgv, passwordFlagError, takePasswordFromEnv } from './secrets.js';
 
 async function main(): Promise<void> {
@@ -16,9 +17,10 @@ async function main(): Promise<void> {
     });
   }
   const args = process.argv.slice(2); // what yargs's hideBin() returns under node
+  await useClixml(argvWantsClixml(args));
   const passwordFlag = findPasswordInArgv(args);
   if (passwordFlag) {
-    process.exitCode = reportError(passwordFlagError(passwordFlag), args.includes('--json'));
+    process.exitCode = reportError(passwordFlagError(passwordFlag), args.includes('--json') || clixmlEnabled());
     return;
   }
   const fast = parseFastPath(args);
@@ -28,5 +30,5 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.exitCode = reportError(e, process.argv.includes('--json'));
+  process.exitCode = reportError(e, process.argv.includes('--json') || clixmlEnabled());
 });

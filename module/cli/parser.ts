@@ -48,6 +48,7 @@ export function buildParser(args: string[]): Argv {
     })
     .usage('$0 <command> [options]\n\nBITS jobs (IBackgroundCopyJob2) from the command line: create, add files, resume, watch, complete; reply data, notify command line, credentials.')
     .option('json', { type: 'boolean', default: false, global: true, describe: 'Machine output: exactly one JSON document on stdout; errors as {"error": {...}} on stderr.' })
+    .option('clixml', { type: 'boolean', default: false, global: true, describe: 'Like --json, as PowerShell CLIXML (PSSerializer::Deserialize reads it; the Bits.Job2 module uses it): times as DateTime, numbers as Int64, type names BitsJob2.*; wins over --json.' })
     .option('backend', {
       choices: BACKENDS as string[],
       default: (process.env.BITS_JOB2_BACKEND || 'service').toLowerCase(),
@@ -68,7 +69,7 @@ export function buildParser(args: string[]): Argv {
       if (typeof argv.stateDir === 'string' && argv.stateDir) process.env.BITS_JOB2_STATE_DIR = resolve(argv.stateDir);
       setColor(argv.noColor !== true && process.env.NO_COLOR === undefined);
     });
-  y = y.group(['json', 'backend', 'state-dir', 'no-color', 'help', 'version'], 'Global options:');
+  y = y.group(['json', 'clixml', 'backend', 'state-dir', 'no-color', 'help', 'version'], 'Global options:');
   for (const c of COMMANDS) y = y.command(c);
   return y
     .demandCommand(1, 'give a command')

@@ -551,10 +551,10 @@ function newSections(r: ReportInput): string[] {
   p('| call | median ms | ratio to the CLI | runs (ms) |', '|---|---:|---:|---|');
   const cli = median(ps.cliDirectMs);
   const prow = (name: string, xs: number[], digits = 0) => p(`| ${name} | ${fmt(median(xs), digits)} | ${fmt(median(xs) / cli, 2)} | ${list(xs, digits)} |`);
-  prow('CLI `info <id> --json` spawned by Node (the CLI the cmdlet wraps)', ps.cliDirectMs);
+  prow('CLI `info <id> --clixml` spawned by Node (the CLI the cmdlet wraps)', ps.cliDirectMs);
   prow('`Get-BitsJob2 -JobId <id>` in the runspace', ps.cmdletMs);
-  prow('`& node cli info <id> --json` in the same runspace (PowerShell\'s native-command call)', ps.cliInPwshMs);
-  prow(`the module's JSON parser alone on that output (${ps.jsonBytes} characters), in module scope`, ps.parseMs, 1);
+  prow('`& node cli info <id> --clixml` in the same runspace (PowerShell\'s native-command call)', ps.cliInPwshMs);
+  prow(`the module's reader alone on that output (${ps.jsonBytes} characters; PSSerializer::Deserialize), in module scope`, ps.parseMs, 1);
   p('', `**cmdlet / CLI = ${fmt(v.cmdlet.ratio, 2)}** (target ≤ 1.3: ${mark(v.cmdlet.met)}). Each PwshHost process lived ${list(ps.hostWallMs)} ms in all`,
     '(start-up, import, every call). The ratio is sensitive to load: starting a process from the .NET host slows down more',
     'than starting it from Node when the machine is busy, and in a run under heavy load (1-min load ~10 on these 2 cores) the',

@@ -1,6 +1,6 @@
 // The PowerShell view of module/api: OPERATIONS with a `cmdlet` → commands with parameter sets,
 // typed parameters, help and the CLI argv each parameter becomes. Wait-BitsJob2 is described here by
-// hand (a composition over `info --json`); everything else comes from the description.
+// hand (a composition over `info --clixml`); everything else comes from the description.
 import { AuthScheme, AuthTarget, JobPriority, JobState, JobType, ProxyUsage, ServerNotificationType } from '../../module/api/enums.js';
 import { OPERATIONS, type OperationSpec, type ParamSpec } from '../../module/api/operations.js';
 
@@ -209,7 +209,7 @@ export function psExampleFromCli(cmd: string, op: OperationSpec, cli: string, ex
     const tok = tokens[i]!;
     if (tok.startsWith('--')) {
       const [flag, inline] = tok.slice(2).split('=', 2) as [string, string | undefined];
-      if (flag === 'json') continue;
+      if (flag === 'json' || flag === 'clixml') continue;
       const p = op.params.find((x) => 'flag' in x.cli && x.cli.flag === flag);
       const extra = extras.find((x) => x.emit.kind === 'flag' && x.emit.flag === flag);
       if (p?.type === 'bool') parts.push(`-${p.ps}`);
@@ -227,7 +227,7 @@ export function psExampleFromCli(cmd: string, op: OperationSpec, cli: string, ex
 
 const WAIT_STATES = ['TRANSFERRED', 'ERROR', 'ACKNOWLEDGED', 'CANCELLED'];
 
-/** Wait-BitsJob2: polls `info --json` until the job reaches one of -State, with progress. */
+/** Wait-BitsJob2: polls `info --clixml` until the job reaches one of -State, with progress. */
 function waitCommand(): PsCommand {
   const getJob = OPERATIONS.find((o) => o.name === 'getJob')!;
   const jobId = psParamOf(getJob.params[0]!, 0);
@@ -281,14 +281,14 @@ ${inputObjectPrelude(sets).map((l) => `        ${l}`).join('\n')}
     noun: 'BitsJob2',
     shouldProcess: false,
     synopsis: 'Waits until a job reaches a final state (TRANSFERRED, ERROR, ACKNOWLEDGED or CANCELLED by default) and returns it.',
-    description: 'Polls `bits-job2 info <job> --json` every -PollInterval milliseconds, reports progress with Write-Progress semantics ($PSCmdlet.WriteProgress), and returns the job object once its state is one of -State. TRANSIENT_ERROR is not final: BITS retries after the retry delay.',
+    description: 'Polls `bits-job2 info <job> --clixml` every -PollInterval milliseconds, reports progress with Write-Progress semantics ($PSCmdlet.WriteProgress), and returns the job object once its state is one of -State. TRANSIENT_ERROR is not final: BITS retries after the retry delay.',
     sets,
     extras,
     examples: [
       { code: "$job = New-BitsJob2 -DisplayName 'inventory' -TransferType UPLOAD_REPLY\nAdd-BitsJob2File -JobId $job.JobId -RemoteName https://server/upload -LocalName C:\\inventory.xml\nResume-BitsJob2 -JobId $job.JobId\nWait-BitsJob2 -JobId $job.JobId -Timeout 600", text: 'Upload a file and wait up to ten minutes for the reply.' },
       { code: 'Get-BitsJob2 | Wait-BitsJob2 -State TRANSFERRED, ERROR', text: 'Wait for every job in turn (the job objects bind to -InputObject by value).' },
     ],
-    notes: 'Composition over: bits-job2 info <job> --json (BITS: IBackgroundCopyManager::GetJob).',
+    notes: 'Composition over: bits-job2 info <job> --clixml (BITS: IBackgroundCopyManager::GetJob).',
     body,
   };
 }
@@ -328,7 +328,7 @@ export function psCommands(): PsCommand[] {
       }
     }
     const notes = ops
-      .map((op) => `Runs: bits-job2 ${op.cli} ... --json. BITS: ${op.bits.interface}::${op.bits.method}. Returns: ${op.returns}. Codes: ${op.codes.join(', ')}.`)
+      .map((op) => `Runs: bits-job2 ${op.cli} ... --clixml. BITS: ${op.bits.interface}::${op.bits.method}. Returns: ${op.returns}. Codes: ${op.codes.join(', ')}.`)
       .join('\n');
     commands.push({
       name,

@@ -3,121 +3,56 @@
 // no ternary, `??`, `?.`, `&&`/`||`, no ProcessStartInfo.ArgumentList, no StandardInputEncoding.
 // No utility cmdlets either (the test host has none): no ConvertFrom-Json, Write-Output, New-Object,
 // Join-Path, Test-Path, Start-Sleep — language features, .NET and $PSCmdlet methods only.
-// JSON: a small hand-written parser (regex tokenizer + recursive descent) → PSCustomObject / object[]
-// / string / long / double / bool / $null, because no JSON API exists in both 5.1 and 7
-// (System.Web.Script.Serialization is .NET Framework only, System.Text.Json is .NET Core only).
+// Exchange with the CLI: CLIXML (--clixml, module/cli/clixml.ts) read by PSSerializer::Deserialize,
+// which 5.1 and 7 both have; no JSON API exists in both (System.Web.Script.Serialization is .NET
+// Framework only, System.Text.Json is .NET Core only) and a JSON parser written in PowerShell was
+// 30-70 times slower (scripts/bench/pwsh-exchange.ts).
 
 export const PRIVATE_HELPER = String.raw`
-# JSON tokens: strings, numbers, literals, punctuation (whitespace between them is skipped).
-$script:BitsJob2JsonToken = '\G\s*(?:(?<s>"(?:[^"\\]|\\.)*")|(?<n>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?<l>true|false|null)|(?<p>[{}\[\]:,]))'
-
-function ConvertFrom-BitsJob2JsonString {
-    param([string] $Quoted)
-    $inner = $Quoted.Substring(1, $Quoted.Length - 2)
-    if ($inner.IndexOf([char]92) -lt 0) { return $inner }
-    $sb = [System.Text.StringBuilder]::new()
-    $i = 0
-    while ($i -lt $inner.Length) {
-        $c = $inner[$i]
-        if ($c -ne [char]92) { [void]$sb.Append($c); $i++; continue }
-        $e = $inner[$i + 1]
-        switch -CaseSensitive ([string]$e) {
-            'n' { [void]$sb.Append([char]10) }
-            'r' { [void]$sb.Append([char]13) }
-            't' { [void]$sb.Append([char]9) }
-            'b' { [void]$sb.Append([char]8) }
-            'f' { [void]$sb.Append([char]12) }
-            'u' {
-                [void]$sb.Append([char][System.Convert]::ToInt32($inner.Substring($i + 2, 4), 16))
-                $i += 4
-            }
-            default { [void]$sb.Append($e) }
-        }
-        $i += 2
-    }
-    return $sb.ToString()
-}
-
-function Read-BitsJob2JsonValue {
-    param([hashtable] $State)
-    $tokens = $State.Tokens
-    if ($State.Index -ge $tokens.Count) { throw 'JSON: unexpected end of input' }
-    $m = $tokens[$State.Index]
-    $State.Index++
-    if ($m.Groups['s'].Success) { return (ConvertFrom-BitsJob2JsonString $m.Groups['s'].Value) }
-    if ($m.Groups['n'].Success) {
-        $text = $m.Groups['n'].Value
-        $long = [long]0
-        if ([long]::TryParse($text, [System.Globalization.NumberStyles]::AllowLeadingSign, [System.Globalization.CultureInfo]::InvariantCulture, [ref]$long)) { return $long }
-        return [double]::Parse($text, [System.Globalization.CultureInfo]::InvariantCulture)
-    }
-    if ($m.Groups['l'].Success) {
-        $l = $m.Groups['l'].Value
-        if ($l -ceq 'true') { return $true }
-        if ($l -ceq 'false') { return $false }
-        return $null
-    }
-    $p = $m.Groups['p'].Value
-    if ($p -eq '{') {
-        $obj = [System.Management.Automation.PSObject]::new()
-        if ($tokens[$State.Index].Groups['p'].Value -eq '}') { $State.Index++; return $obj }
-        while ($true) {
-            $k = $tokens[$State.Index]
-            if (-not $k.Groups['s'].Success) { throw 'JSON: expected a property name' }
-            $State.Index++
-            if ($tokens[$State.Index].Groups['p'].Value -ne ':') { throw 'JSON: expected :' }
-            $State.Index++
-            $name = ConvertFrom-BitsJob2JsonString $k.Groups['s'].Value
-            $value = Read-BitsJob2JsonValue $State
-            $obj.PSObject.Properties.Add([System.Management.Automation.PSNoteProperty]::new($name, $value))
-            $sep = $tokens[$State.Index].Groups['p'].Value
-            $State.Index++
-            if ($sep -eq '}') { return $obj }
-            if ($sep -ne ',') { throw 'JSON: expected , or }' }
-        }
-    }
-    if ($p -eq '[') {
-        $list = [System.Collections.Generic.List[object]]::new()
-        if ($tokens[$State.Index].Groups['p'].Value -eq ']') { $State.Index++; return ,$list.ToArray() }
-        while ($true) {
-            $list.Add((Read-BitsJob2JsonValue $State))
-            $sep = $tokens[$State.Index].Groups['p'].Value
-            $State.Index++
-            if ($sep -eq ']') { return ,$list.ToArray() }
-            if ($sep -ne ',') { throw 'JSON: expected , or ]' }
-        }
-    }
-    throw ('JSON: unexpected ' + $p)
-}
-
-function ConvertFrom-BitsJob2Json {
-    # JSON text -> PSCustomObject / object[] / string / long / double / bool / $null.
+function ConvertFrom-BitsJob2Clixml {
+    # One CLIXML document of the CLI (--clixml) -> PSCustomObject / object[] / $null. PSSerializer
+    # is in System.Management.Automation of 5.1 and 7 alike: no other module, and DateTime/Int64
+    # arrive typed. The type names arrive as Deserialized.BitsJob2.*; Add-BitsJob2TypeName puts the
+    # plain name in front.
     param([string] $Text)
-    $tokens = [regex]::Matches($Text, $script:BitsJob2JsonToken)
-    $end = 0
-    foreach ($t in $tokens) { $end = $t.Index + $t.Length }
-    if ($Text.Substring($end).Trim().Length -ne 0) { throw ('JSON: cannot parse at offset ' + $end) }
-    if ($tokens.Count -eq 0) { return $null }
-    $state = @{ Tokens = $tokens; Index = 0 }
-    $value = Read-BitsJob2JsonValue $state
-    if ($state.Index -ne $tokens.Count) { throw 'JSON: trailing data' }
+    $value = [System.Management.Automation.PSSerializer]::Deserialize($Text)
     if ($null -eq $value) { return $null }
+    # A top array (list) deserializes as an ArrayList: hand it on as object[] like before.
+    if ($value -is [System.Collections.IList]) { return ,([object[]]@($value)) }
     return ,$value
 }
 
+function Get-BitsJob2ClixmlDocument {
+    # The CLIXML document in Text (from <Objs to the last </Objs>), or $null when there is none.
+    param([string] $Text)
+    $start = $Text.IndexOf('<Objs')
+    $end = $Text.LastIndexOf('</Objs>')
+    if ($start -lt 0 -or $end -lt $start) { return $null }
+    return $Text.Substring($start, $end + 7 - $start)
+}
+
 function Add-BitsJob2TypeName {
-    # Adds the PSTypeName (and for jobs the Get-BitsTransfer-like properties the format view shows).
+    # Puts the plain type name in front of each object (Deserialize gives Deserialized.<name>) and
+    # for jobs adds the Get-BitsTransfer-like properties the format view shows. InputObject is one
+    # object or an object[]; one call loops over all of them (a function call per item made this
+    # step 3-4 times slower for 1,000 jobs).
     param($InputObject, [string] $TypeName)
     if ($null -eq $InputObject -or -not $TypeName) { return }
-    $InputObject.PSObject.TypeNames.Insert(0, $TypeName)
-    if ($TypeName -eq 'BitsJob2.Job') {
-        $props = $InputObject.PSObject.Properties
-        $progress = $InputObject.progress
-        $props.Add([System.Management.Automation.PSNoteProperty]::new('JobId', $InputObject.id))
-        $props.Add([System.Management.Automation.PSNoteProperty]::new('JobState', $InputObject.state))
-        $props.Add([System.Management.Automation.PSNoteProperty]::new('TransferType', $InputObject.type))
-        $props.Add([System.Management.Automation.PSNoteProperty]::new('BytesTransferred', $progress.bytesTransferred))
-        $props.Add([System.Management.Automation.PSNoteProperty]::new('BytesTotal', $progress.bytesTotal))
+    $items = $InputObject
+    if ($InputObject -isnot [System.Array]) { $items = @(, $InputObject) }
+    $isJob = $TypeName -eq 'BitsJob2.Job'
+    foreach ($item in $items) {
+        if ($null -eq $item) { continue }
+        $item.PSObject.TypeNames.Insert(0, $TypeName)
+        if ($isJob) {
+            $props = $item.PSObject.Properties
+            $progress = $item.progress
+            $props.Add([System.Management.Automation.PSNoteProperty]::new('JobId', $item.id))
+            $props.Add([System.Management.Automation.PSNoteProperty]::new('JobState', $item.state))
+            $props.Add([System.Management.Automation.PSNoteProperty]::new('TransferType', $item.type))
+            $props.Add([System.Management.Automation.PSNoteProperty]::new('BytesTransferred', $progress.bytesTransferred))
+            $props.Add([System.Management.Automation.PSNoteProperty]::new('BytesTotal', $progress.bytesTotal))
+        }
     }
 }
 
@@ -215,7 +150,7 @@ function New-BitsJob2SimpleErrorRecord {
 }
 
 function New-BitsJob2StartInfo {
-    # ProcessStartInfo for 'node <cli> <Arguments> --json' with every stream redirected (UTF-8 out and
+    # ProcessStartInfo for 'node <cli> <Arguments> --clixml' with every stream redirected (UTF-8 out and
     # err). A missing node or CLI is a terminating error of Cmdlet that says what to install or set.
     param([string[]] $Arguments, [System.Management.Automation.PSCmdlet] $Cmdlet)
     $node = Find-BitsJob2Node
@@ -229,7 +164,7 @@ function New-BitsJob2StartInfo {
     $all = [System.Collections.Generic.List[string]]::new()
     $all.Add((ConvertTo-BitsJob2ArgumentString $cli))
     foreach ($a in $Arguments) { $all.Add((ConvertTo-BitsJob2ArgumentString $a)) }
-    $all.Add('--json')
+    $all.Add('--clixml')
     $psi = [System.Diagnostics.ProcessStartInfo]::new()
     $psi.FileName = $node
     $psi.Arguments = [string]::Join(' ', $all.ToArray())
@@ -248,14 +183,14 @@ function New-BitsJob2StartInfo {
 }
 
 function Write-BitsJob2CliFailure {
-    # A failed CLI run -> a non-terminating ErrorRecord: the CLI's {error:{...}} JSON on stderr when
+    # A failed CLI run -> a non-terminating ErrorRecord: the CLI's {error:{...}} CLIXML on stderr when
     # there is one (BG_E name and HRESULT), otherwise the exit code and the text.
     param([int] $ExitCode, [string] $StandardError, [System.Management.Automation.PSCmdlet] $Cmdlet, $TargetObject)
     $parsed = $null
     $text = $StandardError.Trim()
-    $brace = $text.IndexOf('{')
-    if ($brace -ge 0) {
-        try { $parsed = ConvertFrom-BitsJob2Json $text.Substring($brace) } catch { $parsed = $null }
+    $document = Get-BitsJob2ClixmlDocument $text
+    if ($null -ne $document) {
+        try { $parsed = ConvertFrom-BitsJob2Clixml $document } catch { $parsed = $null }
     }
     if ($null -ne $parsed -and $parsed.PSObject.Properties['error']) {
         $Cmdlet.WriteError((New-BitsJob2ErrorRecord $parsed.error $TargetObject))
@@ -267,7 +202,7 @@ function Write-BitsJob2CliFailure {
 function Invoke-BitsJob2Cli {
     <#
     .SYNOPSIS
-    Runs 'node <cli> <Arguments> --json', feeds InputText (a password) on stdin, parses the JSON.
+    Runs 'node <cli> <Arguments> --clixml', feeds InputText (a password) on stdin, reads the CLIXML.
     .DESCRIPTION
     Returns the parsed stdout (PSCustomObject or object[]) with TypeName added. On failure writes an
     ErrorRecord through Cmdlet (non-terminating) and returns nothing; a missing node or CLI is a
@@ -306,21 +241,17 @@ function Invoke-BitsJob2Cli {
         return
     }
     if ($stdout.Trim().Length -eq 0) { return }
-    $result = ConvertFrom-BitsJob2Json $stdout
-    if ($result -is [System.Array]) {
-        foreach ($item in $result) { Add-BitsJob2TypeName $item $TypeName }
-    } else {
-        Add-BitsJob2TypeName $result $TypeName
-    }
+    $result = ConvertFrom-BitsJob2Clixml $stdout
+    Add-BitsJob2TypeName $result $TypeName
     return ,$result
 }
 
 function Start-BitsJob2CliServer {
     <#
     .SYNOPSIS
-    Runs 'node <cli> serve <Arguments> --json', a long-running server.
+    Runs 'node <cli> serve <Arguments> --clixml', a long-running server.
     .DESCRIPTION
-    Waits for the JSON document serve prints once it listens and writes it as a BitsJob2.Server
+    Waits for the CLIXML document (one line) serve prints once it listens and writes it as a BitsJob2.Server
     object with the node Process and its ProcessId. With NoWait it returns then (the server runs on
     in the background; its later output is discarded). Otherwise it waits until the server exits;
     stopping the pipeline (Ctrl+C) kills the server: sessions are on disk and survive, as after any
@@ -347,8 +278,8 @@ function Start-BitsJob2CliServer {
             $line = $lineTask.Result
             if ($null -eq $line) { break }
             [void]$text.AppendLine($line)
-            if ($line.TrimEnd().EndsWith('}')) {
-                try { $info = ConvertFrom-BitsJob2Json $text.ToString() } catch { $info = $null }
+            if ($line.TrimEnd().EndsWith('</Objs>')) {
+                try { $info = ConvertFrom-BitsJob2Clixml (Get-BitsJob2ClixmlDocument $text.ToString()) } catch { $info = $null }
             }
         }
         if ($null -eq $info) {

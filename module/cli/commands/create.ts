@@ -9,7 +9,7 @@ export default opCommand('createJob', {
       const a = readParams(op, argv, true);
       const m = await ctx.manager();
       const job = await m.createJob(a.displayName as string, { type: a.type as number });
-      if (ctx.json) printJson(jobJson(await job.getInfo()));
+      if (ctx.json) printJson(jobJson(await job.getInfo()), 'BitsJob2.Job');
       else println(job.id);
     }),
 });

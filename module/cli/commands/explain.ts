@@ -35,7 +35,7 @@ export default opCommand('getErrorDescription', {
         code: hr & 0xffff,
         exitCode: exitCodeForHResult(hr),
       };
-      if (ctx.json) printJson(result);
+      if (ctx.json) printJson(result, 'BitsJob2.Explanation');
       else {
         println(`${result.name} (${result.hresultHex}): ${message}`);
         println(`${result.severity}; facility ${result.facility}, code ${result.code}; CLI exit code ${result.exitCode}`);

@@ -7,7 +7,7 @@ export default opCommand('getNotifyCmdLine', {
     run(argv, async (ctx) => {
       const id = await ctx.resolveJob(readParams(op, argv).jobId as string);
       const r = await (await ctx.manager()).job(id).getNotifyCmdLine();
-      if (ctx.json) printJson({ jobId: id, ...r });
+      if (ctx.json) printJson({ jobId: id, ...r }, 'BitsJob2.NotifyCmdLine');
       else if (!r.program && !r.parameters) println('no notify command line');
       else {
         println(`program:    ${r.program}`);

@@ -67,7 +67,7 @@ export default opCommand('getReplyData', {
         }
       }
       if (ctx.json) {
-        printJson({ jobId: id, size: data.length, ...(out !== undefined ? { out } : { base64: data.toString('base64') }) });
+        printJson({ jobId: id, size: data.length, ...(out !== undefined ? { out } : { base64: data.toString('base64') }) }, 'BitsJob2.ReplyData');
       } else if (out !== undefined) {
         println(`wrote ${data.length} bytes to ${out}`);
       } else if (data.length === 0) {

@@ -7,7 +7,7 @@ export default opCommand('getReplyFileName', {
     run(argv, async (ctx) => {
       const id = await ctx.resolveJob(readParams(op, argv).jobId as string);
       const path = await (await ctx.manager()).job(id).getReplyFileName();
-      if (ctx.json) printJson({ jobId: id, replyFileName: path });
+      if (ctx.json) printJson({ jobId: id, replyFileName: path }, 'BitsJob2.ReplyFileName');
       else if (path) println(path);
       else process.stderr.write('no reply file name yet\n');
     }),

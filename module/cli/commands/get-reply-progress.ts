@@ -8,7 +8,7 @@ export default opCommand('getReplyProgress', {
     run(argv, async (ctx) => {
       const id = await ctx.resolveJob(readParams(op, argv).jobId as string);
       const r = await (await ctx.manager()).job(id).getReplyProgress();
-      if (ctx.json) printJson({ jobId: id, ...r });
+      if (ctx.json) printJson({ jobId: id, ...r }, 'BitsJob2.ReplyProgress');
       else println(`${formatBytes(r.bytesTransferred)} / ${formatBytes(r.bytesTotal)} (${percent(r.bytesTransferred, r.bytesTotal)})`);
     }),
 });

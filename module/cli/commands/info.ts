@@ -20,7 +20,7 @@ export default opCommand('getJob', {
         // A job that left the queue may no longer enumerate its files; the snapshot still shows.
         if (!(e instanceof BitsError && (e.hresult === HR.BG_E_INVALID_STATE || e.hresult === HR.BG_E_NOT_FOUND))) throw e;
       }
-      if (ctx.json) printJson(jobJson(info, files ?? []));
+      if (ctx.json) printJson(jobJson(info, files ?? []), 'BitsJob2.Job');
       else println(jobText(info, files));
     }),
 });

@@ -12,7 +12,7 @@ export default opCommand('listJobs', {
       const a = readParams(op, argv, true);
       const snapshots = await (await ctx.manager()).backend.listJobs({ allUsers: a.allUsers === true });
       const jobs = snapshots.map(jobDocument);
-      if (ctx.json) printJson(jobs);
+      if (ctx.json) printJson(jobs, 'BitsJob2.Job');
       else println(jobsTable(jobs));
     }),
 });

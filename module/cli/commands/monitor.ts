@@ -20,7 +20,7 @@ async function monitor(ctx: CliContext, argv: Args): Promise<number> {
   const interval = Number(argv.interval);
   if (argv.once === true || ctx.json) {
     const jobs = await snapshot(ctx, all);
-    if (ctx.json) printJson({ time: new Date(), jobs: jobs.map((j) => jobJson(j)) });
+    if (ctx.json) printJson({ time: new Date(), jobs: jobs.map((j) => jobJson(j)) }, 'BitsJob2.Monitor');
     else println(jobsTable(jobs));
     return EXIT.OK;
   }

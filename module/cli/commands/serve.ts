@@ -72,7 +72,7 @@ async function serve(ctx: CliContext, argv: Args, op: OperationSpec): Promise<nu
   }
   const mode = notifyUrl ? `notify ${notifyType} ${notifyUrl}` : echo ? 'echo reply' : replyHandlerFile ? `reply handler ${replyHandlerFile}` : 'upload (published on Close-Session)';
   if (ctx.json) {
-    printJson({ url: server.url, host: server.host, port: server.port, pid: process.pid, root, mode });
+    printJson({ url: server.url, host: server.host, port: server.port, pid: process.pid, root, mode }, 'BitsJob2.Server');
   } else {
     println(`BITS upload server on ${server.url}  (root ${root}; ${mode})`);
     println('Ctrl-C stops it; sessions in progress survive a restart.');

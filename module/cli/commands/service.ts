@@ -17,7 +17,7 @@ async function act(ctx: CliContext, action: Action): Promise<number> {
   const dir = ctx.stateDir;
   if (action === 'status') {
     const s = await c.serviceStatus(dir);
-    if (ctx.json) printJson(s);
+    if (ctx.json) printJson(s, 'BitsJob2.ServiceStatus');
     else {
       println(s.running ? `running (pid ${s.pid})` : 'not running');
       println(`socket:    ${s.socketPath}`);
@@ -34,12 +34,12 @@ async function act(ctx: CliContext, action: Action): Promise<number> {
     } catch (e) {
       throw new CliFailure(BitsError.from(e), 'see service.log in the state directory (`bits-job2 service status` shows where)', EXIT.SERVICE_UNAVAILABLE);
     }
-    if (ctx.json) printJson(r);
+    if (ctx.json) printJson(r, 'BitsJob2.ServiceStatus');
     else println(r.alreadyRunning ? `already running (pid ${r.pid})` : `started (pid ${r.pid})`);
     return EXIT.OK;
   }
   const r = await c.stopService(dir);
-  if (ctx.json) printJson(r);
+  if (ctx.json) printJson(r, 'BitsJob2.ServiceStatus');
   else println(r.stopped ? `stopped${r.pid ? ` (pid ${r.pid})` : ''}` : 'was not running');
   return EXIT.OK;
 }

@@ -110,7 +110,7 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
   }
 
   if (argv.noWait === true) {
-    if (ctx.json) printJson(jobJson(await job.getInfo()));
+    if (ctx.json) printJson(jobJson(await job.getInfo()), 'BitsJob2.Job');
     else println(job.id);
     return EXIT.OK;
   }
@@ -162,7 +162,7 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
   const result = await job.complete();
   const replyFileName = final.type === 'UPLOAD_REPLY' ? await job.getReplyFileName().catch(() => null) : null;
   if (ctx.json) {
-    printJson({ ...jobJson(await job.getInfo()), complete: hresultJson(result), files, ...(replyFileName ? { replyFileName } : {}) });
+    printJson({ ...jobJson(await job.getInfo()), complete: hresultJson(result), files, ...(replyFileName ? { replyFileName } : {}) }, 'BitsJob2.Job');
   } else {
     println(`transferred ${job.id}${successNote(result)}`);
     if (final.type === 'DOWNLOAD') for (const f of files) println(`  ${f.localName}`);

@@ -29,7 +29,7 @@ function Add-BitsJob2File {
     Add one file.
 
     .NOTES
-    Runs: bits-job2 add-file ... --json. BITS: IBackgroundCopyJob::AddFileSet. Returns: nothing. Codes: S_OK, E_INVALIDARG, BG_E_TOO_MANY_FILES, BG_E_TOO_MANY_FILES_IN_JOB, E_ACCESSDENIED, BG_E_INVALID_STATE.
+    Runs: bits-job2 add-file ... --clixml. BITS: IBackgroundCopyJob::AddFileSet. Returns: nothing. Codes: S_OK, E_INVALIDARG, BG_E_TOO_MANY_FILES, BG_E_TOO_MANY_FILES_IN_JOB, E_ACCESSDENIED, BG_E_INVALID_STATE.
 
     .LINK
     about_Bits.Job2

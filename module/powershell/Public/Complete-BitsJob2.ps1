@@ -23,7 +23,7 @@ function Complete-BitsJob2 {
     Complete every finished job.
 
     .NOTES
-    Runs: bits-job2 complete ... --json. BITS: IBackgroundCopyJob::Complete. Returns: S_OK, BG_S_PARTIAL_COMPLETE or BG_S_UNABLE_TO_DELETE_FILES. Codes: S_OK, BG_S_PARTIAL_COMPLETE, BG_S_UNABLE_TO_DELETE_FILES, BG_E_INVALID_STATE.
+    Runs: bits-job2 complete ... --clixml. BITS: IBackgroundCopyJob::Complete. Returns: S_OK, BG_S_PARTIAL_COMPLETE or BG_S_UNABLE_TO_DELETE_FILES. Codes: S_OK, BG_S_PARTIAL_COMPLETE, BG_S_UNABLE_TO_DELETE_FILES, BG_E_INVALID_STATE.
 
     .LINK
     about_Bits.Job2

@@ -30,8 +30,8 @@ function Get-BitsJob2 {
     All your jobs.
 
     .NOTES
-    Runs: bits-job2 info ... --json. BITS: IBackgroundCopyManager::GetJob. Returns: job snapshot: every property, progress, times, error. Codes: S_OK, BG_E_NOT_FOUND, E_ACCESSDENIED.
-    Runs: bits-job2 list ... --json. BITS: IBackgroundCopyManager::EnumJobs. Returns: job snapshots of the queue (final-state jobs are never listed). Codes: S_OK, E_ACCESSDENIED.
+    Runs: bits-job2 info ... --clixml. BITS: IBackgroundCopyManager::GetJob. Returns: job snapshot: every property, progress, times, error. Codes: S_OK, BG_E_NOT_FOUND, E_ACCESSDENIED.
+    Runs: bits-job2 list ... --clixml. BITS: IBackgroundCopyManager::EnumJobs. Returns: job snapshots of the queue (final-state jobs are never listed). Codes: S_OK, E_ACCESSDENIED.
 
     .LINK
     about_Bits.Job2

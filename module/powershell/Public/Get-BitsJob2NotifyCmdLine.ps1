@@ -20,7 +20,7 @@ function Get-BitsJob2NotifyCmdLine {
     Show the notify program. (CLI: bits-job2 get-notify-cmdline 3f2c9a10)
 
     .NOTES
-    Runs: bits-job2 get-notify-cmdline ... --json. BITS: IBackgroundCopyJob2::GetNotifyCmdLine. Returns: { program, parameters } ("" when unset). Codes: S_OK.
+    Runs: bits-job2 get-notify-cmdline ... --clixml. BITS: IBackgroundCopyJob2::GetNotifyCmdLine. Returns: { program, parameters } ("" when unset). Codes: S_OK.
 
     .LINK
     about_Bits.Job2

@@ -29,7 +29,7 @@ function Get-BitsJob2ReplyData {
     Save the reply. (CLI: bits-job2 get-reply-data 3f2c9a10 --out reply.bin)
 
     .NOTES
-    Runs: bits-job2 get-reply-data ... --json. BITS: IBackgroundCopyJob2::GetReplyData. Returns: reply bytes (≤ 1 MiB; empty when the server sent none). Codes: S_OK, E_NOTIMPL, BG_E_TOO_LARGE, BG_E_INVALID_STATE.
+    Runs: bits-job2 get-reply-data ... --clixml. BITS: IBackgroundCopyJob2::GetReplyData. Returns: reply bytes (≤ 1 MiB; empty when the server sent none). Codes: S_OK, E_NOTIMPL, BG_E_TOO_LARGE, BG_E_INVALID_STATE.
 
     .LINK
     about_Bits.Job2

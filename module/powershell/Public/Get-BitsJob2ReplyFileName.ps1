@@ -20,7 +20,7 @@ function Get-BitsJob2ReplyFileName {
     Print the reply path. (CLI: bits-job2 get-reply-file 3f2c9a10)
 
     .NOTES
-    Runs: bits-job2 get-reply-file ... --json. BITS: IBackgroundCopyJob2::GetReplyFileName. Returns: path or null. Codes: S_OK, E_NOTIMPL.
+    Runs: bits-job2 get-reply-file ... --clixml. BITS: IBackgroundCopyJob2::GetReplyFileName. Returns: path or null. Codes: S_OK, E_NOTIMPL.
 
     .LINK
     about_Bits.Job2

@@ -20,7 +20,7 @@ function Get-BitsJob2ReplyProgress {
     How much of the reply arrived. (CLI: bits-job2 get-reply-progress 3f2c9a10)
 
     .NOTES
-    Runs: bits-job2 get-reply-progress ... --json. BITS: IBackgroundCopyJob2::GetReplyProgress. Returns: BG_JOB_REPLY_PROGRESS (bytesTotal null until the reply download begins). Codes: S_OK, E_NOTIMPL.
+    Runs: bits-job2 get-reply-progress ... --clixml. BITS: IBackgroundCopyJob2::GetReplyProgress. Returns: BG_JOB_REPLY_PROGRESS (bytesTotal null until the reply download begins). Codes: S_OK, E_NOTIMPL.
 
     .LINK
     about_Bits.Job2

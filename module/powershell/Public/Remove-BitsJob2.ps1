@@ -23,7 +23,7 @@ function Remove-BitsJob2 {
     Show what would be cancelled.
 
     .NOTES
-    Runs: bits-job2 cancel ... --json. BITS: IBackgroundCopyJob::Cancel. Returns: S_OK or BG_S_UNABLE_TO_DELETE_FILES. Codes: S_OK, BG_S_UNABLE_TO_DELETE_FILES, BG_E_INVALID_STATE.
+    Runs: bits-job2 cancel ... --clixml. BITS: IBackgroundCopyJob::Cancel. Returns: S_OK or BG_S_UNABLE_TO_DELETE_FILES. Codes: S_OK, BG_S_UNABLE_TO_DELETE_FILES, BG_E_INVALID_STATE.
 
     .LINK
     about_Bits.Job2

@@ -29,7 +29,7 @@ function Remove-BitsJob2Credential {
     Forget server credentials. (CLI: bits-job2 remove-credentials 3f2c9a10 --target SERVER --scheme BASIC)
 
     .NOTES
-    Runs: bits-job2 remove-credentials ... --json. BITS: IBackgroundCopyJob2::RemoveCredentials. Returns: S_OK (removed) or S_FALSE (none was set). Codes: S_OK, S_FALSE, BG_E_INVALID_AUTH_TARGET, BG_E_INVALID_AUTH_SCHEME, BG_E_INVALID_STATE.
+    Runs: bits-job2 remove-credentials ... --clixml. BITS: IBackgroundCopyJob2::RemoveCredentials. Returns: S_OK (removed) or S_FALSE (none was set). Codes: S_OK, S_FALSE, BG_E_INVALID_AUTH_TARGET, BG_E_INVALID_AUTH_SCHEME, BG_E_INVALID_STATE.
 
     .LINK
     about_Bits.Job2

@@ -23,7 +23,7 @@ function Resume-BitsJob2 {
     Resume every job.
 
     .NOTES
-    Runs: bits-job2 resume ... --json. BITS: IBackgroundCopyJob::Resume. Returns: nothing. Codes: S_OK, BG_E_EMPTY, BG_E_INVALID_STATE.
+    Runs: bits-job2 resume ... --clixml. BITS: IBackgroundCopyJob::Resume. Returns: nothing. Codes: S_OK, BG_E_EMPTY, BG_E_INVALID_STATE.
 
     .LINK
     about_Bits.Job2

@@ -41,7 +41,7 @@ function Set-BitsJob2 {
     Raise the priority.
 
     .NOTES
-    Runs: bits-job2 set ... --json. BITS: IBackgroundCopyJob::SetDisplayName/SetDescription/SetPriority/SetNotifyFlags/SetMinimumRetryDelay/SetNoProgressTimeout. Returns: nothing. Codes: S_OK, E_INVALIDARG, BG_E_STRING_TOO_LONG, E_NOTIMPL, BG_E_INVALID_STATE.
+    Runs: bits-job2 set ... --clixml. BITS: IBackgroundCopyJob::SetDisplayName/SetDescription/SetPriority/SetNotifyFlags/SetMinimumRetryDelay/SetNoProgressTimeout. Returns: nothing. Codes: S_OK, E_INVALIDARG, BG_E_STRING_TOO_LONG, E_NOTIMPL, BG_E_INVALID_STATE.
 
     .LINK
     about_Bits.Job2

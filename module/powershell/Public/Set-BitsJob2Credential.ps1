@@ -35,7 +35,7 @@ function Set-BitsJob2Credential {
     Basic credentials from stdin. (CLI: printf %s "$PW" | bits-job2 set-credentials 3f2c9a10 --target SERVER --scheme BASIC --user alice --password-stdin)
 
     .NOTES
-    Runs: bits-job2 set-credentials ... --json. BITS: IBackgroundCopyJob2::SetCredentials. Returns: nothing. Codes: S_OK, BG_E_INVALID_AUTH_TARGET, BG_E_INVALID_AUTH_SCHEME, BG_E_USERNAME_TOO_LARGE, BG_E_PASSWORD_TOO_LARGE, E_INVALIDARG, BG_E_INVALID_STATE.
+    Runs: bits-job2 set-credentials ... --clixml. BITS: IBackgroundCopyJob2::SetCredentials. Returns: nothing. Codes: S_OK, BG_E_INVALID_AUTH_TARGET, BG_E_INVALID_AUTH_SCHEME, BG_E_USERNAME_TOO_LARGE, BG_E_PASSWORD_TOO_LARGE, E_INVALIDARG, BG_E_INVALID_STATE.
 
     .LINK
     about_Bits.Job2

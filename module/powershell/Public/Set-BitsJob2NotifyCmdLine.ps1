@@ -29,7 +29,7 @@ function Set-BitsJob2NotifyCmdLine {
     Run a script when done. (CLI: bits-job2 set-notify-cmdline 3f2c9a10 --program /usr/bin/node --parameters '/usr/bin/node /opt/done.js 3f2c9a10')
 
     .NOTES
-    Runs: bits-job2 set-notify-cmdline ... --json. BITS: IBackgroundCopyJob2::SetNotifyCmdLine. Returns: nothing. Codes: S_OK, BG_E_STRING_TOO_LONG, E_INVALIDARG, BG_E_INVALID_STATE.
+    Runs: bits-job2 set-notify-cmdline ... --clixml. BITS: IBackgroundCopyJob2::SetNotifyCmdLine. Returns: nothing. Codes: S_OK, BG_E_STRING_TOO_LONG, E_INVALIDARG, BG_E_INVALID_STATE.
 
     .LINK
     about_Bits.Job2

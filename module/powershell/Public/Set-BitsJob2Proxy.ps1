@@ -32,7 +32,7 @@ function Set-BitsJob2Proxy {
     Use a fixed proxy. (CLI: bits-job2 set-proxy 3f2c9a10 --usage OVERRIDE --list 'http://proxy:3128' --bypass '<local>')
 
     .NOTES
-    Runs: bits-job2 set-proxy ... --json. BITS: IBackgroundCopyJob::SetProxySettings. Returns: nothing. Codes: S_OK, E_NOTIMPL, E_INVALIDARG, BG_E_PROXY_LIST_TOO_LARGE, BG_E_PROXY_BYPASS_LIST_TOO_LARGE, BG_E_INVALID_STATE.
+    Runs: bits-job2 set-proxy ... --clixml. BITS: IBackgroundCopyJob::SetProxySettings. Returns: nothing. Codes: S_OK, E_NOTIMPL, E_INVALIDARG, BG_E_PROXY_LIST_TOO_LARGE, BG_E_PROXY_BYPASS_LIST_TOO_LARGE, BG_E_INVALID_STATE.
 
     .LINK
     about_Bits.Job2

@@ -26,7 +26,7 @@ function Set-BitsJob2ReplyFileName {
     Store the reply here. (CLI: bits-job2 set-reply-file 3f2c9a10 /data/reply.xml)
 
     .NOTES
-    Runs: bits-job2 set-reply-file ... --json. BITS: IBackgroundCopyJob2::SetReplyFileName. Returns: nothing. Codes: S_OK, E_INVALIDARG, E_ACCESSDENIED, E_NOTIMPL, BG_E_INVALID_STATE.
+    Runs: bits-job2 set-reply-file ... --clixml. BITS: IBackgroundCopyJob2::SetReplyFileName. Returns: nothing. Codes: S_OK, E_INVALIDARG, E_ACCESSDENIED, E_NOTIMPL, BG_E_INVALID_STATE.
 
     .LINK
     about_Bits.Job2

@@ -72,7 +72,7 @@ function Start-BitsJob2Server {
     Start the server in the background, use its URL, stop it.
 
     .NOTES
-    Runs: bits-job2 serve ... --json. BITS: BITS Server Extension::BITS Upload Protocol server ([MC-BUP]). Returns: { url, host, port, pid, root, mode } once listening; runs until stopped. Codes: S_OK, E_INVALIDARG.
+    Runs: bits-job2 serve ... --clixml. BITS: BITS Server Extension::BITS Upload Protocol server ([MC-BUP]). Returns: { url, host, port, pid, root, mode } once listening; runs until stopped. Codes: S_OK, E_INVALIDARG.
 
     .LINK
     about_Bits.Job2

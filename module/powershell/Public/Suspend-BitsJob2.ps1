@@ -23,7 +23,7 @@ function Suspend-BitsJob2 {
     Pause a job. (CLI: bits-job2 suspend 3f2c9a10)
 
     .NOTES
-    Runs: bits-job2 suspend ... --json. BITS: IBackgroundCopyJob::Suspend. Returns: nothing. Codes: S_OK, BG_E_INVALID_STATE.
+    Runs: bits-job2 suspend ... --clixml. BITS: IBackgroundCopyJob::Suspend. Returns: nothing. Codes: S_OK, BG_E_INVALID_STATE.
 
     .LINK
     about_Bits.Job2

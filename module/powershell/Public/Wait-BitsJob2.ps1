@@ -6,7 +6,7 @@ function Wait-BitsJob2 {
     Waits until a job reaches a final state (TRANSFERRED, ERROR, ACKNOWLEDGED or CANCELLED by default) and returns it.
 
     .DESCRIPTION
-    Polls `bits-job2 info <job> --json` every -PollInterval milliseconds, reports progress with Write-Progress semantics ($PSCmdlet.WriteProgress), and returns the job object once its state is one of -State. TRANSIENT_ERROR is not final: BITS retries after the retry delay.
+    Polls `bits-job2 info <job> --clixml` every -PollInterval milliseconds, reports progress with Write-Progress semantics ($PSCmdlet.WriteProgress), and returns the job object once its state is one of -State. TRANSIENT_ERROR is not final: BITS retries after the retry delay.
 
     .PARAMETER JobId
     Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI. CLI: <job>.
@@ -37,7 +37,7 @@ function Wait-BitsJob2 {
     Wait for every job in turn (the job objects bind to -InputObject by value).
 
     .NOTES
-    Composition over: bits-job2 info <job> --json (BITS: IBackgroundCopyManager::GetJob).
+    Composition over: bits-job2 info <job> --clixml (BITS: IBackgroundCopyManager::GetJob).
 
     .LINK
     about_Bits.Job2
