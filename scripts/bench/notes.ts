@@ -1,143 +1,105 @@
 // Hand-written analysis printed under "Misses and why" when a target is missed, written from the
 // profiles of real runs (2026-11-25, this 2-core VM). The tables next to them are regenerated on every
 // run; these words are not, so they avoid exact figures — re-read them when the numbers change.
+// Last revised after the download, upload and list changes of 2026-11-25 (which they describe as done).
 export const MISS_NOTES = {
-  download: `**What dominates.** Not CPU: the service's main thread is busy well under half of the
-download (profile), and what it does is the write path itself — \`writeBuffer\` / \`fs/promises write\`
-(queueing a positional write to the libuv thread pool) and \`socketOnData\` (the HTTP parser). The time
-goes to waiting on that path: \`module/engine/http/body-writer.ts\` awaits \`TempFile.write\` of every
-socket chunk (~64 KiB) before it reads the next one, so every chunk pays a thread-pool round trip while the
-socket sits idle (strace: one \`pwrite64\` of ~64 KiB per chunk and several \`futex\` wake-ups around
-each; curl does small synchronous \`write\`s on its own thread). The probe isolates exactly that loop:
-in every probe we ran, its median was clearly slower than the same chunks written with \`writeSync\`
-on the main thread, which came near curl. Gathering chunks into 1 MiB \`writev\` batches (fewer hops,
-but the socket still waits for each write) was not consistently better than today's loop. Durability adds to it:
-bits-job2 fsyncs the file before TRANSFERRED (a crash must not lose a "transferred" file), which curl does
-not — hence the "curl + sync" comparison, whose cost on this VM's disk varied a lot between runs. The periodic
-checkpoints (an fdatasync awaited in the data path, plus a synchronous SQLite commit on the main thread —
-\`sqliteTransaction\` in the profile) sometimes cost time and sometimes none (they start the flush early);
-their effect was within the noise across our runs. This shared 2-core VM is noisy (see the "runs"
-columns and the load average): read single differences as rough, the consistent orderings as the finding.
+  download: `**What dominates.** Not CPU: the service's main thread is busy for about a third of the download
+(profile), most of it in Node's HTTP client (\`socketOnData\`: parsing and copying each socket read into a
+fresh Buffer). The write path is no longer the wait it was: \`module/engine/http/body-writer.ts\` queues the
+socket's chunks while a write is in flight and writes the whole queue with one \`pwritev\` (the socket is
+paused only at 2 MiB queued), and the checkpoint's \`fdatasync\` runs beside the transfer (\`checkpointer.ts\`:
+a position is recorded only once its bytes are durable; a batch never crosses the next size checkpoint). Before
+those two changes the loop awaited a thread-pool write for every ~64 KiB chunk and the service reached about
+half of curl's throughput; now the remaining gap is the one thing curl does not do: bits-job2 makes the file
+durable — periodic fdatasyncs during the transfer and a final one before TRANSFERRED (a crash must not lose a
+"transferred" file). The like-for-like comparison is "curl + sync", which bits-job2 beats. On this shared VM
+the disk's flush cost varies a lot between runs (see the runs columns and the load average).
 
-**Suggested fix (not applied here).** (a) Make the chunk write cheap: run each transfer's HTTP loop in a
-\`worker_thread\` and write chunks there with \`fs.writeSync\` (the probe's fast loop) — a write into the
-page cache costs microseconds, and when it does block (dirty-page throttling, a network file system) it
-blocks only that worker, never the service's RPC loop. Progress and checkpoints go to the main thread as
-messages. A worker is a second V8 isolate, though — measure its RSS against the 80 MB target; the cheaper
-variant is \`writeSync\` on the main thread, accepting that a throttled write delays RPC answers. (b) Take the checkpoint's \`fdatasync\` off the data path: start it, keep reading, and record the
-position it covered once it completes — the checkpoint stays exactly as correct. (c) Keep the final
-fsync: "TRANSFERRED" must mean "on disk"; the like-for-like target for that part is curl + sync.`,
+**What would close the rest (not done, and why).** Dropping or thinning the checkpoints would reach curl but
+break the promise that a kill -9 re-fetches at most two checkpoint intervals (README); the final fsync stays
+because TRANSFERRED must mean "on disk". Reading the body without Node's HTTP client (a raw socket parser)
+would save the per-read Buffer copies in \`socketOnData\`; it is a large change for the few percent left.`,
 
   rss: `**What dominates.** Two parts. (1) The floor: a bare \`node\` process is already ~40 MiB of VmHWM on
 this machine, and the idle service (Node + better-sqlite3 + our modules + the store) sits ~15–20 MiB above
-that, before any transfer. (2) The download adds a roughly constant amount that does not grow with the file
-(the 64 MiB and 1 GiB peaks are within a few MiB of each other): it is garbage, not retained data — every socket read allocates a
-fresh ~64 KiB Buffer outside the V8 heap, and with the default young generation V8 collects them only after
-tens of MiB have piled up (external-memory pressure). Shrinking the young generation
-(\`--max-semi-space-size=1\`) lowers the peak, which confirms the cause.
+that, before any transfer. (2) The download adds a roughly constant ~35–40 MiB that does not grow with the
+file (the 64 MiB and 1 GiB peaks are within a few MiB of each other): garbage, not retained data — every
+socket read allocates a fresh ~64 KiB Buffer inside Node's HTTP client, outside the V8 heap, and V8 collects
+them only after tens of MiB have piled up (external-memory pressure). Our own queue is bounded at 2 MiB.
 
-**Suggested fix (not applied here).** The socket Buffers are allocated inside Node's HTTP client and
-cannot be reused from our code, so the lever is how soon they are collected: spawn the service with
-\`--max-semi-space-size=1\` (one argument in \`Starter\` in module/service/client.ts and in any service
-launcher; the price is more frequent scavenges — compare the download-time column). If the peak is still
-above 80 MB, the remaining lever is the floor itself (fewer modules loaded at start),
-since Node alone takes half of the budget.`,
+**What was tried.** \`--max-semi-space-size=1\` (row above) changes the peak by about a MiB; \`--optimize-for-size\`
+did not help; forcing collections made it worse (115–139 MiB). The Buffers are allocated by Node's HTTP
+client and cannot be pooled from our code, so reaching 80 MB would take reading the body without Node's HTTP
+client (a raw socket and our own response parser writing into reused buffers) or a smaller floor (fewer
+modules at start). Neither was done: the first is a rewrite of the downloader, and the floor is mostly Node itself.`,
 
   cli: `**What dominates.** Module loading, not the work: \`info\` and \`list\` need one socket round trip of
-a few ms, but the CLI first loads ~90 files (about 50 of ours and ~40 from yargs and its dependencies —
-yargs, yargs-parser, cliui, y18n, escalade; counted with \`strace -e openat\`). The import table shows
-that \`import 'yargs'\` alone uses a large part of the 60 ms budget (about half when the machine is
-quiet), and the parser (which imports every command module eagerly) plus the service client take most of
-the rest. In the profile the top entries are ESM
-compile/resolve/load (\`compileSourceTextModule\`, \`node:internal/modules/esm/*\`) and yargs.
+a few ms. \`info\` and \`list\` in their simple forms already skip yargs (\`module/cli/fast-path.ts\`: the same
+handlers, the same output and exit codes; anything else goes through yargs), which took the CLI from about
++85 ms to about +37 ms over \`node -e 0\` here. What remains is ESM compile/resolve/load of the CLI's own
+modules and the service client (\`compileSourceTextModule\`, \`node:internal/modules/esm/*\` in the profile).
 
-**Suggested fix (not applied here).** (1) Replace yargs on the hot path with \`node:util\` \`parseArgs\`
-(built in, nothing to load), or keep yargs only for \`--help\` and usage errors, loaded lazily. (2) Register
-commands by name and import only the invoked command's module. (3) Bundle \`dist/module/cli\` into one
-file at build time (esbuild/rollup) so that Node resolves and compiles one module instead of ~90;
-Node 22's module compile cache would help further but Node 20 has none.`,
+**What would help (not done).** Bundle \`dist/module/cli\` into one file at build time so Node resolves and
+compiles one module instead of dozens; Node 22's module compile cache (Node 20 has none).`,
 
-  list: `**What dominates.** The engine is fast enough in-process; the cost is around it. In-process
-\`listJobs()\` is spent in \`snapshot()\` and \`iso()\` (three \`Date#toISOString\` per job) plus GC for 10,000
-fresh objects. Through the service the RPC adds JSON encoding/decoding of ~9 MB, and the CLI then pays its
-start-up (see CLI latency), \`parseResponse\` of the reply, wrapping every snapshot (\`toDate\`,
-\`nameOf\`, which scans \`Object.entries\` of an enum on every call) and \`printJson\`: a pretty-printed
-\`JSON.stringify\` of the whole array, then one big write. With \`--backend portable\` the biggest single
-item is \`JobStore.loadAll\`: one query for the jobs and then **one files query per job** (10,001 statements).
+  list: `**What dominates.** The engine (in-process) and the RPC are well inside the target; what is left is the CLI
+process around them: Node's start-up (the \`node -e 0\` row of section 2, ~60 ms here), loading the CLI's
+modules, one RPC round trip carrying the 10,000 jobs, and printing ~8.7 MB of pretty JSON. Already done: the
+store reads all files in one query (it was one query per job: 10,001 statements), \`list\` travels as compact
+rows (a third of the bytes and of the JSON work, \`module/service/job-rows.ts\`), the CLI skips yargs for
+\`list\` (\`module/cli/fast-path.ts\`) and builds its output straight from the rows
+(\`module/cli/job-document.ts\`). The \`--backend portable\` row also opens the SQLite store and loads the engine
+in the CLI process, which the service path avoids.
 
-**Suggested fix (not applied here).** \`loadAll\`: read all files in one query ordered by job id and group
-them in JS. \`nameOf\`: precomputed reverse maps per enum. \`snapshot\`: keep the ISO strings on the record
-(they change only when the times do). \`list --json\`: stream the array (one \`JSON.stringify\` per job,
-written as produced) instead of building one 9 MB string. Past those, the CLI floor (start-up, above)
-decides whether an end-to-end \`list\` of 10,000 can fit in 150 ms at all.`,
+**What would close the rest (not done).** Streaming the JSON array as it is produced (one stringify per job)
+instead of one 9 MB string, and a \`list\` that asks only for the columns the table prints. With Node's own
+start-up at ~60 ms and ~9 MB of output to produce, 150 ms end to end leaves little room on this machine.`,
   upload: `**What dominates.** Neither end is CPU-bound: in the profiles the main threads of the service and of
-our server are each busy for less than half of the upload. The service's busy time is the body itself —
-\`writeBuffer\` (synchronous socket writes of each 64 KiB chunk, \`module/engine/upload/session-connection.ts\`
-\`writeBody\`) and \`read\` (the file read stream) — and the server's is the mirror image: \`writeBuffer\` /
-\`fs/promises write\` (\`module/server/fragment-writer.ts\` awaits a thread-pool write of every received chunk)
-and the HTTP parser. What curl and nginx do not have is the protocol's shape: BITS sends the file as
-Fragments (1 MiB first, doubling up to 13 MiB, \`fragment-size.ts\`), each a request that must be
-acknowledged before the next one starts — stop-and-wait. While the server finishes writing a fragment
-and answers, the client sends nothing; while the client opens the next read stream and fills the socket,
-the server's disk sits idle. Each ack also passes a progress commit through the store
-(\`sqliteTransaction\` in the service profile). curl streams one PUT with no pause, and nginx writes it
-with synchronous writes in a single worker. Durability is not the gap: our server's fdatasync before
-commit is matched by the "curl -T + sync" row, which costs far less than the gap on this disk.
+our server are each busy for less than half of the upload. Already done: the server queues a fragment's
+chunks while a write is in flight and writes them with one \`pwritev\` (\`module/server/fragment-writer.ts\`,
+acknowledged only when the fragment's last write completes), and the client reads the file once per upload
+call with 1 MiB positional reads, the next read in flight while the socket sends, honouring socket
+backpressure (\`module/engine/upload/session-connection.ts\`); together about +20% (0.42 → 0.51 × in paired
+runs). What curl and nginx do not have is the protocol's shape: BITS sends the file as Fragments (1 MiB first,
+doubling up to 13 MiB, \`fragment-size.ts\`), each a request that must be acknowledged before the next one
+starts — stop-and-wait, which the protocol requires (fragments of one session cannot be pipelined). Timing
+probes in the server put ~1.3 s per GiB in its disk writes, about as long as curl's whole transfer: nginx's
+writes overlap the socket, ours must finish before the Ack. Our server also fdatasyncs an upload before
+committing it ("curl -T + sync" is the like-for-like row). Between an Ack and the next fragment the client
+waits under a millisecond, so the round trips themselves are not the gap.
 
-**Suggested fix (not applied here; module/engine and module/server belong to other work).** (a) Server:
-write received chunks without awaiting each one (queue them, or gather ~1 MiB per \`writev\`), and
-acknowledge as soon as the last write of the fragment completes — the same cure as the download's write
-loop. (b) Client: read the next fragment's first chunks while waiting for the ack, and keep one file
-handle per job instead of a read stream per fragment. (c) Start at a larger fragment on loopback/LAN
-(the doubling from 1 MiB costs several round trips per job); the 13 MiB ceiling is the Windows limit and
-stays. The protocol itself forbids pipelining fragments of one session, so the target is reachable only
-if each round trip is short compared with a 13 MiB transfer — which on loopback it should be.`,
+**What would close the rest (not done).** Server writes with no thread-pool hop (\`writeSync\` from a worker
+thread per session) so the disk write overlaps the next fragment's arrival less badly; a larger queue (8 MiB
+was tried: no gain, more memory).`,
   rssMore: `**What dominates.** The upload's service peak is about the same as the download's (well above the idle
 service and independent of file size), so the same explanation applies: a ~40 MiB Node floor, the
-service's modules and store on top, and short-lived 64 KiB Buffers that V8 collects late (see "RSS"
-above; the \`--max-semi-space-size=1\` probe there lowers the download peak). With many concurrent jobs
-the live data really grows: every running job holds a socket, an HTTP parser, a temp file handle,
-a read/write Buffer in flight and its job record, and the garbage of 100 streams piles up between
-scavenges — the probe table above separates the two (a smaller young generation lowers the
-garbage part; what remains is live, and with 100 jobs most of the peak stayed). The 80 MB target cannot hold for 100 simultaneous transfers in
-one Node process on this machine's Node floor; it is a per-service target that the single-transfer
-figures should meet first.
+service's modules and store on top, and short-lived Buffers that V8 collects late (see "RSS" above). With
+many concurrent jobs the live data really grows: every running job holds a socket, an HTTP parser, a temp
+file handle, up to 2 MiB of queued chunks and its job record — the probe table above separates garbage (a
+smaller young generation lowers it a little) from live data (most of the peak stays). The 80 MB target
+cannot hold for 100 simultaneous transfers in one Node process on this machine's Node floor.
 
-**Suggested fix (not applied here).** Start the service with a small young generation
-(\`--max-semi-space-size=1\` in \`Starter\`, module/service/client.ts) and measure the throughput cost;
-cap the number of simultaneous foreground transfers (e.g. 16, the rest queued in CONNECTING — the spec
-lets the portable scheduler decide when a job actually transfers) so the peak no longer grows with the
-number of jobs; reuse one \`http.Agent\` per origin so sockets and parsers are shared by jobs of the same server.`,
+**What would help (not done).** Cap the number of simultaneous foreground transfers (e.g. 16, the rest
+waiting in QUEUED — the spec lets the scheduler decide when a job actually transfers) so the peak no longer
+grows with the number of jobs; reuse one \`http.Agent\` per origin so sockets and parsers are shared.`,
   concurrent: `**Where the concurrent batch's time goes** (profile above). The service's main thread is
 busy for most of the batch, and the largest single item is \`sqliteTransaction\` — synchronous SQLite commits
 (WAL, \`synchronous = FULL\`: an fsync per commit) on the main thread: every createJob, setProperty,
 addFiles, resume and state change, and every job's progress checkpoint, is its own durable commit.
 With 100 jobs these serialize: while one commit waits for the disk, no socket of any job is read and
-no RPC is answered. That is why "resume of all" takes a large share of the wall time (each resume
-waits for its commit behind the checkpoints of the jobs already running) and why later jobs start
-late. Fairness among the jobs that run is good (Jain's index near 1: the engine gives every
-foreground job the same share); curl's per-transfer times spread much more because its transfers
-start and finish at different moments inside one process.
+no RPC is answered. That is why "resume of all" takes a large share of the wall time and why later jobs
+start late. Fairness among the jobs that run is good (Jain's index near 1: the engine gives every
+foreground job the same share); curl's per-transfer times spread much more.
 
-**Suggested fix (not applied here).** Group commits: collect the state and progress changes of one
-event-loop turn (or of ~10 ms) into one transaction, so 100 jobs cost one fsync per tick instead of
-100; keep "committed before reported" by answering the RPCs of that turn after the group commit.
-Alternatively move the store to a worker thread so fsync never blocks the sockets.`,
-  cmdlet: `**What dominates.** Spawning the CLI from .NET, then the wrapper's own work. The table splits it: the
-same \`node cli info --json\` started from inside the runspace (\`&\`, PowerShell's native-command call)
-already costs a good part more than when Node spawns it — starting a process from a large .NET
-process with redirected pipes is slower than from Node, and on this loaded 2-core machine the
-difference is tens of ms — and \`Get-BitsJob2\` adds its own \`Process.Start\` with three redirected streams,
-\`ConvertFrom-BitsJob2Json\` (a JSON parser written in PowerShell script: a few ms for one job, but
-tens of ms on some calls), and the PSObject wrapping. Each call also pays the whole CLI start-up (see
-"CLI latency"), which the cmdlet cannot hide.
+**What would help (not done).** Group commits: collect the state and progress changes of one event-loop
+turn (or ~10 ms) into one transaction, so 100 jobs cost one fsync per tick instead of 100, keeping
+"committed before reported" by answering that turn's RPCs after the group commit; or move the store to a
+worker thread so an fsync never blocks the sockets.`,
+  cmdlet: `**What dominates.** Each cmdlet call is one CLI process, so the cmdlet pays the whole CLI start-up (see
+"CLI latency") plus starting a process from .NET with three redirected streams, which on a loaded machine
+is slower than Node's spawn (the \`& node cli\` row), plus reading the CLI's CLIXML with
+\`PSSerializer::Deserialize\` and re-adding the plain type names (about a millisecond for one job).
 
-**Suggested fix (not applied here; module/powershell is generated by other work).** Stop spawning a
-process per cmdlet: the service already speaks JSON-RPC over its Unix socket, so the module can keep
-one connection per runspace (\`System.Net.Sockets.UnixDomainSocketEndPoint\`, available on PowerShell 7
-everywhere) and call \`getJob\` directly — no node start-up, no CLI parser. That removes the CLI's
-~100+ ms from every call and makes the cmdlet faster than the CLI rather than ≤ 1.3 × it. Short of that:
-parse with the compiled \`ConvertFrom-Json\` of PowerShell 7 where its type mapping is acceptable
-(the module has its own parser, presumably for exact number and date handling — keep whatever it
-guarantees).`,
+**What would help (not done).** Keep one connection per runspace to the service's socket and call it
+directly (no node start-up per call); that would make the cmdlet faster than the CLI it wraps.`,
 };
