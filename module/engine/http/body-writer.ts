@@ -1,10 +1,11 @@
 // Streams one response body into the temp file at its offset, in constant memory. The socket keeps
-// flowing while a write is in flight: its chunks queue up (at most MAX_QUEUED_BYTES, then the socket
-// is paused until the disk catches up) and the next write takes the whole queue as one pwritev.
+// flowing while a write is in flight: its chunks queue up (module/io/chunk-queue.ts, at most
+// MAX_QUEUED_BYTES, then the socket is paused) and the next write takes the whole queue as one pwritev.
 // Awaiting each ~64 KiB chunk's write before reading on left the socket idle for a thread-pool round
 // trip per chunk (BENCHMARKS.md). Owns the idle timeout, abort, progress and checkpoints of the body.
 import type { IncomingMessage } from 'node:http';
 import { ErrorContext } from '../../api/enums.js';
+import { ChunkQueue } from '../../io/chunk-queue.js';
 import { Checkpointer, type CheckpointPolicy } from './checkpointer.js';
 import type { RemoteValidator } from './download-port.js';
 import {
@@ -33,9 +34,6 @@ export interface BodyWriteOptions {
   onCheckpoint?(position: number, validator: RemoteValidator): void;
 }
 
-/** Bytes queued from the socket while the disk is busy; beyond this the socket is paused (memory bound). */
-export const MAX_QUEUED_BYTES = 2 * 1024 * 1024;
-
 /** Fires when no chunk arrived for `ms` while the socket was read; paused while the queue is full (a slow disk is not an idle server). */
 class IdleTimer {
   private timer: NodeJS.Timeout | undefined;
@@ -52,107 +50,6 @@ class IdleTimer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
-}
-
-/**
- * The response's chunks as batches: everything that arrived since the last take(). Reading stops
- * (socket paused) while MAX_QUEUED_BYTES wait and resumes when they are taken.
- */
-class ChunkQueue {
-  private chunks: Buffer[] = [];
-  private bytes = 0;
-  private ended = false;
-  private error: unknown;
-  private wake: (() => void) | undefined;
-
-  constructor(
-    private readonly response: IncomingMessage,
-    private readonly idle: IdleTimer,
-    private readonly onChunk: (chunk: Buffer) => void,
-  ) {
-    response.on('data', (chunk: Buffer) => {
-      this.idle.arm();
-      this.onChunk(chunk);
-      this.chunks.push(chunk);
-      this.bytes += chunk.length;
-      if (this.bytes >= MAX_QUEUED_BYTES) {
-        response.pause();
-        this.idle.disarm();
-      }
-      this.notify();
-    });
-    response.on('end', () => {
-      this.ended = true;
-      this.notify();
-    });
-    response.on('error', (e) => this.fail(e));
-    // Closed without 'end' or 'error' (e.g. destroyed): the body is incomplete.
-    response.on('close', () => {
-      if (!this.ended) this.fail(response.errored ?? prematureClose());
-    });
-    // Destroyed before we listened (while the caller awaited something): those events are gone.
-    if (response.destroyed && !response.readableEnded) this.fail(response.errored ?? prematureClose());
-  }
-
-  private fail(e: unknown): void {
-    this.error ??= e;
-    this.notify();
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-
-  /**
-   * The next batch of at most `maxBytes` (never empty; a chunk is split at the limit), or null at the
-   * clean end of the body; throws the stream's error.
-   */
-  async take(maxBytes: number): Promise<Buffer[] | null> {
-    for (;;) {
-      if (this.error !== undefined) throw this.error;
-      if (this.bytes > 0) {
-        let batch = this.chunks;
-        if (this.bytes <= maxBytes) {
-          this.chunks = [];
-          this.bytes = 0;
-        } else {
-          batch = this.splitAt(maxBytes);
-        }
-        if (this.response.isPaused() && this.bytes < MAX_QUEUED_BYTES) {
-          this.idle.arm();
-          this.response.resume();
-        }
-        return batch;
-      }
-      if (this.ended) return null;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-
-  /** Removes and returns the first `n` queued bytes (views, no copies). */
-  private splitAt(n: number): Buffer[] {
-    const head: Buffer[] = [];
-    let left = n;
-    while (left > 0) {
-      const c = this.chunks[0]!;
-      if (c.length <= left) {
-        head.push(this.chunks.shift()!);
-        left -= c.length;
-      } else {
-        head.push(c.subarray(0, left));
-        this.chunks[0] = c.subarray(left);
-        left = 0;
-      }
-    }
-    this.bytes -= n;
-    return head;
-  }
-}
-
-function prematureClose(): Error {
-  return Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
@@ -177,9 +74,16 @@ export async function writeBody(response: IncomingMessage, o: BodyWriteOptions):
     if (o.signal.aborted) throw new DownloadAbortedError(o.signal.reason);
     o.signal.addEventListener('abort', onAbort, { once: true });
     idle.arm();
-    const queue = new ChunkQueue(response, idle, (chunk) => {
-      received += chunk.length;
-      if (received > o.total) response.destroy(invalidServerResponseError(o.url, `The server sent more than the announced ${o.total} bytes`));
+    // The idle timer runs while the socket is read; a full queue (a slow disk) is not an idle server.
+    const queue = new ChunkQueue(response, {
+      accept: (chunk) => {
+        idle.arm();
+        received += chunk.length;
+        if (received > o.total) response.destroy(invalidServerResponseError(o.url, `The server sent more than the announced ${o.total} bytes`));
+        return chunk;
+      },
+      onPause: () => idle.disarm(),
+      onResume: () => idle.arm(),
     });
     // A batch never crosses the next size checkpoint, so checkpoints land where the policy puts them.
     for (let batch = await queue.take(checkpointer.bytesUntilDue(position)); batch; batch = await queue.take(checkpointer.bytesUntilDue(position))) {

@@ -3,6 +3,7 @@
 // raw errno.
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { dropBytes } from '../../io/chunk-queue.js';
 import { localFileError } from './errors.js';
 
 export class TempFile {
@@ -93,11 +94,3 @@ export class TempFile {
   }
 }
 
-/** `chunks` without their first `n` bytes (views, no copies). */
-function dropBytes(chunks: Buffer[], n: number): Buffer[] {
-  let i = 0;
-  while (i < chunks.length && n >= chunks[i]!.length) n -= chunks[i++]!.length;
-  const rest = chunks.slice(i);
-  if (n > 0) rest[0] = rest[0]!.subarray(n);
-  return rest;
-}
