@@ -3,23 +3,13 @@
 # valid, the exports equal the list given as argument 1 (comma-separated), and every cmdlet has a
 # synopsis and an example in Get-Help. Throws on the first problem (the host exits 1).
 param([string] $Root, [string] $Expected)
+. (Join-Path $PSScriptRoot 'assert.ps1')
 $ErrorActionPreference = 'Stop'
 
 $files = Get-ChildItem -Path (Join-Path $Root 'module/powershell') -Recurse -Include *.ps1, *.psm1
 $files += Get-Item (Join-Path $Root 'Bits.Job2.psd1')
 foreach ($f in $files) {
-    $tokens = $null; $errors = $null
-    $ast = [System.Management.Automation.Language.Parser]::ParseFile($f.FullName, [ref] $tokens, [ref] $errors)
-    if ($errors.Count -gt 0) { throw "$($f.Name): parse error $($errors[0].Message)" }
-    # PowerShell 7-only syntax: ternary, null-coalescing, pipeline chains, null-conditional access.
-    $newer = $ast.FindAll({ param($n)
-        $n -is [System.Management.Automation.Language.TernaryExpressionAst] -or
-        $n -is [System.Management.Automation.Language.PipelineChainAst] -or
-        ($n -is [System.Management.Automation.Language.BinaryExpressionAst] -and $n.Operator -eq 'QuestionQuestion') -or
-        ($n -is [System.Management.Automation.Language.AssignmentStatementAst] -and $n.Operator -eq 'QuestionQuestionEquals') -or
-        ($n -is [System.Management.Automation.Language.MemberExpressionAst] -and $n.NullConditional)
-    }, $true)
-    if (@($newer).Count -gt 0) { throw "$($f.Name): syntax newer than 5.1 at line $(@($newer)[0].Extent.StartLineNumber): $(@($newer)[0].Extent.Text)" }
+    Assert-Ps51Syntax $f.FullName
 }
 
 $manifest = Test-ModuleManifest -Path (Join-Path $Root 'Bits.Job2.psd1')
