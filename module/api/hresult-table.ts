@@ -18,6 +18,7 @@ export const HRESULT_TABLE: readonly HResultInfo[] = [
   { name: 'ERROR_PATH_NOT_FOUND', value: 0x80070003, message: 'The system cannot find the path specified.' },
   { name: 'ERROR_RESOURCE_LANG_NOT_FOUND', value: 0x80070717, message: 'No text for that language.' },
   { name: 'REGDB_E_CLASSNOTREG', value: 0x80040154, message: 'Class not registered (BITS is not available).' },
+  { name: 'CO_E_SERVER_EXEC_FAILURE', value: 0x80080005, message: 'Server execution failed: the service could not start.' },
   { name: 'ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED', value: 0x80072F0C, message: 'The site asks for a client certificate.' },
   { name: 'ERROR_INTERNET_TIMEOUT', value: 0x80072EE2, message: 'The operation timed out.' },
   { name: 'ERROR_INTERNET_NAME_NOT_RESOLVED', value: 0x80072EE7, message: 'The server name could not be resolved.' },

@@ -19,6 +19,8 @@ export const BRIDGE_TYPE_NAME = 'Bits.Job2.Bridge.Bridge';
 export const BRIDGE_METHOD_NAME = 'Invoke';
 /** The DLL's place relative to the package root (netstandard2.0: loads on .NET Framework, CoreCLR and Mono). */
 export const BRIDGE_DLL_RELATIVE = 'module/native/bridge/bin/Release/netstandard2.0/Bits.Job2.Bridge.dll';
+/** The DLL the npm and PowerShell packages ship (built by scripts/build-bridge.mjs at pack time; packages hold no bin/obj). */
+export const PACKAGED_BRIDGE_DLL_RELATIVE = 'dist/bridge/Bits.Job2.Bridge.dll';
 export const BRIDGE_DLL_ENV = 'BITS_JOB2_BRIDGE_DLL';
 /** An edge-js package directory to load instead of resolving `edge-js` from this package. */
 export const EDGE_JS_ENV = 'BITS_JOB2_EDGE_JS';
@@ -59,7 +61,11 @@ export function packageRoot(): string {
 export function bridgeDllPath(env: NodeJS.ProcessEnv = process.env): { path: string; fromEnv: boolean } {
   const override = env[BRIDGE_DLL_ENV];
   if (override && override.trim() !== '') return { path: resolve(override), fromEnv: true };
-  return { path: join(packageRoot(), BRIDGE_DLL_RELATIVE), fromEnv: false };
+  const root = packageRoot();
+  const built = join(root, BRIDGE_DLL_RELATIVE);
+  const packaged = join(root, PACKAGED_BRIDGE_DLL_RELATIVE);
+  // A checkout's own build wins over a packaged copy that may be older.
+  return { path: existsSync(built) || !existsSync(packaged) ? built : packaged, fromEnv: false };
 }
 
 async function defaultImportEdge(env: NodeJS.ProcessEnv): Promise<unknown> {
