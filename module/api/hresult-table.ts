@@ -16,6 +16,7 @@ export const HRESULT_TABLE: readonly HResultInfo[] = [
   { name: 'ERROR_DISK_FULL', value: 0x80070070, message: 'There is not enough space on the disk.' },
   { name: 'ERROR_FILE_NOT_FOUND', value: 0x80070002, message: 'The system cannot find the file specified.' },
   { name: 'ERROR_PATH_NOT_FOUND', value: 0x80070003, message: 'The system cannot find the path specified.' },
+  { name: 'ERROR_TIMEOUT', value: 0x800705B4, message: 'This operation returned because the timeout period expired.' },
   { name: 'ERROR_RESOURCE_LANG_NOT_FOUND', value: 0x80070717, message: 'No text for that language.' },
   { name: 'REGDB_E_CLASSNOTREG', value: 0x80040154, message: 'Class not registered (BITS is not available).' },
   { name: 'CO_E_SERVER_EXEC_FAILURE', value: 0x80080005, message: 'Server execution failed: the service could not start.' },

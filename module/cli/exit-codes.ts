@@ -48,7 +48,7 @@ export const EXIT_CODES: readonly ExitCodeSpec[] = [
   { code: EXIT.USAGE, name: 'USAGE', hresults: [], meaning: 'Usage error: unknown command or flag, missing or malformed argument.' },
   { code: EXIT.NOT_FOUND, name: 'NOT_FOUND', hresults: ['BG_E_NOT_FOUND'], meaning: 'No such job (unknown id, or the job left the queue).' },
   { code: EXIT.INVALID_STATE, name: 'INVALID_STATE', hresults: ['BG_E_INVALID_STATE'], meaning: "Operation not allowed in the job's current state (e.g. a second complete)." },
-  { code: EXIT.JOB_ERROR, name: 'JOB_ERROR', hresults: [], meaning: 'transfer: the job ended in ERROR; it is left in the queue for inspection.' },
+  { code: EXIT.JOB_ERROR, name: 'JOB_ERROR', hresults: [], meaning: 'transfer, wait: the job ended in ERROR; it is left in the queue for inspection.' },
   { code: EXIT.SERVICE_UNAVAILABLE, name: 'SERVICE_UNAVAILABLE', hresults: [...BACKEND_UNAVAILABLE_HRESULTS], meaning: 'The backend is unavailable: the service cannot be reached or started, or BITS is missing.' },
   { code: EXIT.INTERRUPTED, name: 'INTERRUPTED', hresults: [], meaning: 'Interrupted (Ctrl-C). A transfer keeps running in the service.' },
 ];

@@ -38,7 +38,7 @@ const EPILOGUE = [
 /** Builds the parser for `args` (already stripped of `node main.js`). */
 export function buildParser(args: string[]): Argv {
   const command = args.find((a) => COMMAND_NAMES.includes(a));
-  const LIST_KEYS = new Set(['_', 'more', 'arg']);
+  const LIST_KEYS = new Set(['_', 'more', 'arg', 'state']);
   let y = yargs(args)
     .scriptName('bits-job2')
     .parserConfiguration({
@@ -59,7 +59,7 @@ export function buildParser(args: string[]): Argv {
     .option('state-dir', { type: 'string', global: true, describe: 'State directory of the portable engine/service (sets BITS_JOB2_STATE_DIR for this process).' })
     .option('no-color', { type: 'boolean', default: false, global: true, describe: 'No colors (colors are used only on a terminal).' })
     .middleware((argv) => {
-      // A flag given twice: the last one wins. Lists stay lists: transfer's [more..] and set-notify-cmdline's --arg.
+      // A flag given twice: the last one wins. Lists stay lists: transfer's [more..], set-notify-cmdline's --arg, wait's --state.
       for (const key of Object.keys(argv)) {
         const v = argv[key];
         if (!LIST_KEYS.has(key) && Array.isArray(v)) argv[key] = v[v.length - 1];

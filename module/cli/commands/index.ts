@@ -1,5 +1,5 @@
 // Every command of the CLI, in the order `--help` lists them. Commands of module/api are derived
-// from their OperationSpec (from-api.ts); transfer, monitor and service compose operations.
+// from their OperationSpec (from-api.ts); transfer, wait, monitor and service compose operations.
 import type { CommandModule } from 'yargs';
 import create from './create.js';
 import addFile from './add-file.js';
@@ -12,6 +12,7 @@ import info from './info.js';
 import set from './set.js';
 import explain from './explain.js';
 import transfer from './transfer.js';
+import wait from './wait.js';
 import monitor from './monitor.js';
 import service from './service.js';
 import serve from './serve.js';
@@ -28,7 +29,7 @@ import takeOwnership from './take-ownership.js';
 
 export const COMMANDS: readonly CommandModule[] = [
   create, addFile, resume, suspend, complete, cancel, list, info, set, explain,
-  transfer, monitor, service, serve,
+  transfer, wait, monitor, service, serve,
   setProxy, setNotifyCmdLine, getNotifyCmdLine, getReplyProgress, getReplyData, setReplyFile, getReplyFile,
   setCredentials, removeCredentials, takeOwnership,
 ];

@@ -3,16 +3,16 @@
 // those operations in module/api. Ctrl-C detaches: the job keeps running in the service.
 import type { Argv, CommandModule } from 'yargs';
 import { BitsError } from '../../api/bits-error.js';
-import { ErrorContext } from '../../api/enums.js';
+import { waitVerdict } from '../../api/wait-rule.js';
 import { HR } from '../../api/hresult.js';
 import type { NewFile } from '../../api/types.js';
-import type { BitsJob } from '../../core/bits-job.js';
+import { errorOfJob, type BitsJob } from '../../core/bits-job.js';
 import type { JobInfo } from '../../core/job-info.js';
 import { applyParam, cliKey, coerceFor, paramOf, type Args } from '../from-api.js';
 import { printJson, println, run, type CliContext } from '../context.js';
 import { CliFailure, UsageError, withHint } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { formatBytes, percent, progressBar } from '../format.js';
+import { makeProgress } from '../progress.js';
 import { hresultJson, jobJson, successNote } from '../output.js';
 import { localPathHint, remoteHint } from './add-file.js';
 
@@ -23,50 +23,6 @@ const P = {
   local: paramOf('addFiles', 'localName'),
   priority: paramOf('setProperties', 'priority'),
 };
-
-/** Plain progress lines when stderr is not a terminal: on every state change and at most this often otherwise. */
-const PLAIN_INTERVAL_MS = 5000;
-
-interface Progress {
-  update(info: JobInfo): void;
-  /** Clears the bar before other output. */
-  clear(): void;
-}
-
-function makeProgress(ctx: CliContext): Progress {
-  const err = process.stderr;
-  if (err.isTTY) {
-    let drawn = false;
-    return {
-      update(info) {
-        let line = progressBar(info, (err.columns || 80) - 1);
-        if (info.state === 'TRANSIENT_ERROR' && info.error) line = `${info.state}: ${info.error.name}, retrying (Ctrl-C detaches)`.slice(0, (err.columns || 80) - 1);
-        err.write(`\r\x1b[2K${line}`);
-        drawn = true;
-      },
-      clear() {
-        if (drawn) err.write('\r\x1b[2K');
-        drawn = false;
-      },
-    };
-  }
-  if (ctx.json) return { update() {}, clear() {} };
-  let lastState = '';
-  let lastAt = 0;
-  return {
-    update(info) {
-      const now = Date.now();
-      if (info.state === lastState && now - lastAt < PLAIN_INTERVAL_MS) return;
-      lastState = info.state;
-      lastAt = now;
-      const p = info.progress;
-      let line = `${info.state} ${formatBytes(p.bytesTransferred)} / ${formatBytes(p.bytesTotal)} (${percent(p.bytesTransferred, p.bytesTotal)}), files ${p.filesTransferred}/${p.filesTotal}`;
-      if (info.state === 'TRANSIENT_ERROR' && info.error) line += ` — ${info.error.name}: ${info.error.message} (retried after the retry delay)`;
-      err.write(line + '\n');
-    },
-    clear() {},
-  };
-}
 
 function filesFrom(argv: Args): NewFile[] {
   const coerce = coerceFor(P.remote)!;
@@ -115,6 +71,8 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
     return EXIT.OK;
   }
 
+  // The id first, so that a script or a person can follow or detach from the job at once.
+  if (!ctx.json) process.stderr.write(`transfer: job ${job.id}\n`);
   const progress = makeProgress(ctx);
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -122,7 +80,7 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
   let final: JobInfo | undefined;
   try {
     for await (const info of job.watch({ signal: abort.signal, intervalMs: Number(argv.interval) })) {
-      if (info.state === 'TRANSFERRED' || info.state === 'ERROR' || info.state === 'ACKNOWLEDGED' || info.state === 'CANCELLED') {
+      if (waitVerdict(info.state, ['TRANSFERRED']) !== 'waiting') {
         final = info;
         break;
       }
@@ -145,12 +103,8 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
   }
 
   if (final.state === 'ERROR') {
-    const e = final.error;
-    const err = e
-      ? new BitsError(e.hresult, `${e.message}${e.file ? ` (${e.file.remoteName} -> ${e.file.localName})` : ''}`, ErrorContext[e.context], { jobId: job.id, state: final.state, file: e.file })
-      : new BitsError(HR.E_FAIL!, 'The job is in ERROR.', ErrorContext.UNKNOWN, { jobId: job.id, state: final.state });
     throw new CliFailure(
-      err,
+      errorOfJob(final),
       `the job ${job.id} is left in ERROR for inspection: \`bits-job2 info ${job.id}\`; fix the cause and \`bits-job2 resume ${job.id}\`, or \`bits-job2 cancel ${job.id}\``,
       EXIT.JOB_ERROR,
     );
