@@ -32,16 +32,6 @@ export const BACKEND_UNAVAILABLE_HRESULTS = [
   'CO_E_SERVER_EXEC_FAILURE', // 0x80080005
 ] as const;
 
-/** Values of the names above that module/api's HRESULT table may not list. */
-const EXTRA_HRESULTS: Record<string, number> = {
-  REGDB_E_CLASSNOTREG: 0x80040154,
-  RPC_S_SERVER_UNAVAILABLE: 0x800706ba,
-  ERROR_SERVICE_NOT_ACTIVE: 0x80070426,
-  ERROR_SERVICE_DISABLED: 0x80070422,
-  ERROR_SERVICE_REQUEST_TIMEOUT: 0x8007041d,
-  CO_E_SERVER_EXEC_FAILURE: 0x80080005,
-};
-
 export const EXIT_CODES: readonly ExitCodeSpec[] = [
   { code: EXIT.OK, name: 'OK', hresults: ['S_OK', 'S_FALSE', 'BG_S_*'], meaning: 'Success, including S_FALSE and BG_S_* success codes (printed when not S_OK).' },
   { code: EXIT.BITS_ERROR, name: 'BITS_ERROR', hresults: ['*'], meaning: 'The operation failed with a BITS or Windows HRESULT not listed below (printed on stderr).' },
@@ -53,7 +43,7 @@ export const EXIT_CODES: readonly ExitCodeSpec[] = [
   { code: EXIT.INTERRUPTED, name: 'INTERRUPTED', hresults: [], meaning: 'Interrupted (Ctrl-C). A transfer keeps running in the service.' },
 ];
 
-const unavailable = new Set<number>(BACKEND_UNAVAILABLE_HRESULTS.map((n) => (HR[n] ?? EXTRA_HRESULTS[n]!) >>> 0));
+const unavailable = new Set<number>(BACKEND_UNAVAILABLE_HRESULTS.map((n) => HR[n]! >>> 0));
 
 /** Node errors of a socket/pipe that is not there or not answering. */
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
