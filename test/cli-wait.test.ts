@@ -120,6 +120,25 @@ test('transfer names the job first and its progress lines carry speed and ETA', 
     for (const l of moving) assert.match(l, /, (-|\d+(\.\d)? (B|KiB|MiB)\/s), ETA (-|\d+:\d\d)$/, l);
   }));
 
+test('transfer --retry-delay/--no-progress-timeout set the job; an unreachable host ends in ERROR at once with 0; --timeout gives up, the job goes on', () =>
+  withServer(async ({ url, sb }) => {
+    const dead = await sb.run(['transfer', 'dead', 'http://127.0.0.1:9/x.bin', `${sb.stateDir}/dead.bin`, '--retry-delay', '5', '--no-progress-timeout', '0', '--json'], { timeoutMs: 60_000 });
+    assert.is(dead.code, 5, dead.stderr);
+    const e = jsonError(dead);
+    assert.is(e.name, 'ERROR_INTERNET_CANNOT_CONNECT');
+    const listed = json<{ id: string; displayName: string; minimumRetryDelay: number; noProgressTimeout: number }[]>(await sb.run(['list', '--json']));
+    const job = listed.find((j) => j.displayName === 'dead')!;
+    assert.is(job.minimumRetryDelay, 5);
+    assert.is(job.noProgressTimeout, 0);
+    const held = await sb.run(['transfer', 'held', `${url}/held.bin`, `${sb.stateDir}/held.bin`, '--timeout', '1', '--json'], { timeoutMs: 30_000 });
+    assert.is(held.code, 1, held.stderr);
+    const te = jsonError(held);
+    assert.is(te.name, 'ERROR_TIMEOUT');
+    assert.match(te.hint, /goes on in the background: `bits-job2 wait [0-9a-f-]{36}`/);
+    const id = te.jobId ?? te.data?.jobId ?? /[0-9a-f-]{36}/.exec(te.message)![0];
+    assert.match(json<{ state: string }>(await sb.run(['info', id, '--json'])).state, /^(QUEUED|CONNECTING)$/);
+  }));
+
 test('RateMeter: a moving average over its window, restarted when bytes go back; ETA from it', () => {
   const m = new RateMeter(5000);
   m.add(0, 0);

@@ -22,7 +22,13 @@ const P = {
   remote: paramOf('addFiles', 'remoteName'),
   local: paramOf('addFiles', 'localName'),
   priority: paramOf('setProperties', 'priority'),
+  retryDelay: paramOf('setProperties', 'minimumRetryDelay'),
+  noProgressTimeout: paramOf('setProperties', 'noProgressTimeout'),
 };
+/** ERROR_TIMEOUT: --timeout ran out (the job is left to go on). */
+const ERROR_TIMEOUT = 0x800705b4;
+
+interface Settings { priority?: number; retryDelay?: number; noProgressTimeout?: number }
 
 function filesFrom(argv: Args): NewFile[] {
   const coerce = coerceFor(P.remote)!;
@@ -35,7 +41,7 @@ function filesFrom(argv: Args): NewFile[] {
   return files;
 }
 
-async function setUp(job: BitsJob, files: NewFile[], priority: number | undefined): Promise<void> {
+async function setUp(job: BitsJob, files: NewFile[], settings: Settings): Promise<void> {
   try {
     await job.addFiles(files);
   } catch (e) {
@@ -43,7 +49,9 @@ async function setUp(job: BitsJob, files: NewFile[], priority: number | undefine
     const hint = invalidArg ? files.map((f) => localPathHint(f.localName) ?? remoteHint(f.remoteName)).find(Boolean) : undefined;
     throw withHint(e, hint);
   }
-  if (priority !== undefined) await job.setPriority(priority);
+  if (settings.priority !== undefined) await job.setPriority(settings.priority);
+  if (settings.retryDelay !== undefined) await job.setMinimumRetryDelay(settings.retryDelay);
+  if (settings.noProgressTimeout !== undefined) await job.setNoProgressTimeout(settings.noProgressTimeout);
   await job.resume();
 }
 
@@ -51,13 +59,18 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
   const files = filesFrom(argv);
   const name = String(argv[cliKey(P.name)]);
   const type = argv[cliKey(P.type)] === undefined ? (coerceFor(P.type)!(String(P.type.default)) as number) : (argv[cliKey(P.type)] as number);
-  const priority = argv[cliKey(P.priority)] as number | undefined;
+  const settings: Settings = {
+    priority: argv[cliKey(P.priority)] as number | undefined,
+    retryDelay: argv[cliKey(P.retryDelay)] as number | undefined,
+    noProgressTimeout: argv[cliKey(P.noProgressTimeout)] as number | undefined,
+  };
+  const timeoutSeconds = Number(argv.timeout);
 
   const m = await ctx.manager();
   const job = await m.createJob(name, { type });
   ctx.jobId = job.id;
   try {
-    await setUp(job, files, priority);
+    await setUp(job, files, settings);
   } catch (e) {
     // The caller never saw the id: do not leave a half-built job behind.
     await job.cancel().catch(() => undefined);
@@ -77,9 +90,12 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
+  const signal = timeoutSeconds > 0 ? AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutSeconds * 1000)]) : abort.signal;
   let final: JobInfo | undefined;
+  let last: JobInfo | undefined;
   try {
-    for await (const info of job.watch({ signal: abort.signal, intervalMs: Number(argv.interval) })) {
+    for await (const info of job.watch({ signal, intervalMs: Number(argv.interval) })) {
+      last = info;
       if (waitVerdict(info.state, ['TRANSFERRED']) !== 'waiting') {
         final = info;
         break;
@@ -87,12 +103,18 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
       progress.update(info);
     }
   } catch (e) {
-    if (!abort.signal.aborted) throw e;
+    if (!signal.aborted) throw e;
   } finally {
     process.off('SIGINT', onSigint);
     progress.clear();
   }
 
+  if (!final && !abort.signal.aborted) {
+    throw new CliFailure(
+      new BitsError(ERROR_TIMEOUT, `The job ${job.id} is still ${last?.state ?? 'unknown'} after ${timeoutSeconds} s.`, 0, { jobId: job.id, state: last?.state }),
+      `it goes on in the background: \`bits-job2 wait ${job.id}\`, then \`bits-job2 complete ${job.id}\`; or \`bits-job2 cancel ${job.id}\``,
+    );
+  }
   if (!final) {
     const where =
       ctx.backendName === 'portable'
@@ -139,16 +161,20 @@ const command: CommandModule = {
     for (const p of [P.name, P.remote, P.local]) b = applyParam(b, p);
     b = b.positional('more', { type: 'string', array: true, describe: 'More <remote> <local> pairs.' });
     b = applyParam(b, P.type);
-    b = applyParam(b, P.priority);
+    for (const p of [P.priority, P.retryDelay, P.noProgressTimeout]) b = applyParam(b, p);
     return b
+      .option('timeout', { type: 'number', default: 0, describe: 'Stop waiting after this many seconds with ERROR_TIMEOUT (exit 1); the job goes on. 0: wait as long as it takes.' })
       .option('no-wait', { type: 'boolean', default: false, describe: 'Print the job id after Resume and exit; the service finishes the transfer (complete it later).' })
       .option('interval', { type: 'number', default: 250, describe: 'Poll interval in ms while waiting.' })
       .example('bits-job2 transfer report https://example.com/r.pdf "$PWD/r.pdf"', 'Download one file and wait for it.')
       .example('bits-job2 transfer iso https://example.com/a.iso /data/a.iso https://example.com/b.iso /data/b.iso --priority FOREGROUND', 'Two files, now.')
       .example('bits-job2 transfer nightly https://example.com/big.tar /data/big.tar --no-wait', 'Start it and return; the service finishes it.')
+      .example('bits-job2 transfer probe https://host.example/f /tmp/f --retry-delay 5 --no-progress-timeout 30 --timeout 60', 'Fail fast on an unreachable host: retry every 5 s, ERROR after 30 s without progress, give up waiting after a minute.')
       .check((a) => {
         const n = Number(a.interval);
         if (!Number.isFinite(n) || n < 20) throw new UsageError('--interval must be a number of milliseconds ≥ 20');
+        const t = Number(a.timeout);
+        if (!Number.isFinite(t) || t < 0) throw new UsageError('--timeout must be a number of seconds ≥ 0');
         return true;
       });
   },
