@@ -121,6 +121,7 @@ export const OPERATIONS: OperationSpec[] = [
     cmdlet: { verb: 'Get', noun: 'BitsJob2' },
     params: [
       { name: 'allUsers', cli: { flag: 'all-users' }, ps: 'AllUsers', type: 'bool', required: false, default: false, help: 'Every user\'s jobs (BG_JOB_ENUM_ALL_USERS; administrators only).' },
+      { name: 'displayNamePattern', cli: { flag: 'name' }, ps: 'Name', type: 'string', required: false, help: 'Only jobs whose display name matches this pattern: * any characters, ? one, case-insensitive (as Get-BitsTransfer -Name). Applied to the list BITS returns.' },
     ],
     returns: 'job snapshots of the queue (final-state jobs are never listed)',
     codes: ['S_OK', 'E_ACCESSDENIED'],
@@ -129,7 +130,9 @@ export const OPERATIONS: OperationSpec[] = [
     examples: [
       { cli: 'bits-job2 list', text: 'A table of your jobs.' },
       { cli: 'bits-job2 list --json', text: 'The same as JSON.' },
+      { cli: "bits-job2 list --name 'nightly*'", text: 'Jobs whose name starts with nightly.' },
       { ps: 'Get-BitsJob2', text: 'All your jobs.' },
+      { ps: "Get-BitsJob2 -Name 'nightly*' | Remove-BitsJob2", text: 'Cancel every job whose name starts with nightly.' },
     ],
     issue: 2,
   },
