@@ -42,6 +42,11 @@ export async function openBackend(choice?: BackendChoice, options: OpenOptions =
     }
   }
   const wanted = explicit ?? 'service';
+  if (wanted === 'portable' || wanted === 'service') {
+    // In the PowerShell package: its SQLite add-on must fit this Node before a service is spawned.
+    const { assertPackagedAddonsFit } = await import('./packaged-addons.js');
+    assertPackagedAddonsFit();
+  }
   switch (wanted) {
     case 'portable': {
       const { PortableEngine } = await import('../engine/engine.js');

@@ -175,7 +175,8 @@ function New-BitsJob2StartInfo {
 
 function Write-BitsJob2CliFailure {
     # A failed CLI run -> a non-terminating ErrorRecord: the CLI's {error:{...}} CLIXML on stderr when
-    # there is one (BG_E name and HRESULT), otherwise the exit code and the text.
+    # there is one (BG_E name and HRESULT), otherwise the exit code and the text. Add-ons that do not
+    # fit this machine are a terminating error.
     param([int] $ExitCode, [string] $StandardError, [System.Management.Automation.PSCmdlet] $Cmdlet, $TargetObject)
     $parsed = $null
     $text = $StandardError.Trim()
@@ -184,7 +185,17 @@ function Write-BitsJob2CliFailure {
         try { $parsed = ConvertFrom-BitsJob2Clixml $document } catch { $parsed = $null }
     }
     if ($null -ne $parsed -and $parsed.PSObject.Properties['error']) {
-        $Cmdlet.WriteError((New-BitsJob2ErrorRecord $parsed.error $TargetObject))
+        $record = New-BitsJob2ErrorRecord $parsed.error $TargetObject
+        # Add-ons of the package built for another platform or Node (core/packaged-addons.ts): no
+        # cmdlet can work until they are replaced, so stop here like a missing node does.
+        $data = $null
+        if ($parsed.error.PSObject.Properties['data']) { $data = $parsed.error.data }
+        if ($null -ne $data -and $data.PSObject.Properties['reason'] -and $data.reason -eq 'NativeAddonMismatch') {
+            $terminating = [System.Management.Automation.ErrorRecord]::new($record.Exception, 'BitsJob2NativeAddonMismatch', [System.Management.Automation.ErrorCategory]::NotInstalled, $TargetObject)
+            $terminating.ErrorDetails = $record.ErrorDetails
+            $Cmdlet.ThrowTerminatingError($terminating)
+        }
+        $Cmdlet.WriteError($record)
     } else {
         $Cmdlet.WriteError((New-BitsJob2SimpleErrorRecord ('bits-job2 exited with code ' + $ExitCode + ': ' + $text) 'BitsJob2CliFailed' ([System.Management.Automation.ErrorCategory]::NotSpecified) $TargetObject))
     }
