@@ -4,10 +4,11 @@
 // removed), with no node_modules anywhere above it; the real PowerShell engine (test/pwsh-host)
 // finds it BY NAME on PSModulePath and drives a download through the portable service started from
 // the package. Also: no node on PATH, and add-ons built for another platform, are terminating errors
-// that say what to install; the contents carry no tests, benches, C# bin/obj or dangling source maps.
+// that say what to install; NuGet itself (dotnet restore from a local feed) accepts the .nupkg; the
+// contents carry no tests, benches, C# bin/obj or dangling source maps.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isNupkgOnlyPart } from '../scripts/powershell/nupkg.js';
@@ -90,6 +91,22 @@ test('one version from package.json; nuspec metadata and Gallery tags; FileList 
   const onDisk = walk(moduleDir).map((p) => relative(moduleDir, p).split(sep).join('/')).sort();
   assert.equal(fileList, onDisk, 'FileList lists exactly the installed files');
   assert.equal(entries.map((e) => e.name).filter((n) => !isNupkgOnlyPart(n, 'Bits.Job2')).sort(), onDisk);
+});
+
+test('a NuGet client accepts the .nupkg: dotnet restore from a local feed installs Bits.Job2 with its files', () => {
+  const dir = join(work, 'nuget');
+  mkdirSync(join(dir, 'feed'), { recursive: true });
+  copyFileSync(nupkg, join(dir, 'feed', basename(nupkg)));
+  writeFileSync(join(dir, 'nuget.config'), '<?xml version="1.0" encoding="utf-8"?>\n<configuration><packageSources><clear /><add key="local" value="feed" /></packageSources></configuration>\n');
+  writeFileSync(join(dir, 'consumer.csproj'), `<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup><ItemGroup><PackageReference Include="Bits.Job2" Version="${VERSION}" /></ItemGroup></Project>\n`);
+  const r = spawnSync('dotnet', ['restore', '--packages', join(dir, 'packages'), dir], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' },
+  });
+  assert.is(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  const installed = join(dir, 'packages', 'bits.job2', VERSION);
+  for (const f of ['bits.job2.nuspec', 'Bits.Job2.psd1', 'dist/module/cli/main.js']) assert.ok(existsSync(join(installed, f)), `NuGet extracted ${f}`);
 });
 
 test('contents: no tests, benches, fixtures, C# bin/obj, typings or source maps; compiled JS names no map', () => {
