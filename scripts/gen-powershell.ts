@@ -309,6 +309,7 @@ function renderManifest(commands: PsCommand[], fileList?: string[]): string {
     BOM + HEADER,
     '# The module Bits.Job2: the cmdlets come from the nested manifest under module/powershell (whose',
     '# folder holds the en-US help), the format view from here.',
+    ...(fileList ? ['# FileList: the files of the PowerShell package, added by scripts/pack-powershell.ts.'] : []),
     '@{',
     `${I1}NestedModules = @('${INNER_MANIFEST}')`,
     ...manifestHead(MODULE_GUID, packageJson().description),

@@ -26,7 +26,7 @@ function isRuntimeFile(rel: string): boolean {
   const parts = rel.split('/');
   const base = parts[parts.length - 1]!;
   if (parts.some((p) => p.startsWith('.'))) return false;
-  if (parts.slice(0, -1).some((p) => /^(test|tests|__tests__|example|examples|docs?|benchmarks?|\.github)$/i.test(p))) return false;
+  if (parts.slice(0, -1).some((p) => /^(test|tests|__tests__|example|examples|docs?|benchmarks?)$/i.test(p))) return false;
   if (/^(licen[cs]e|copying|notice)/i.test(base)) return true;
   return !/\.(md|markdown|yml|yaml|map|d\.ts|d\.mts|d\.cts|ts|mts|cts)$/i.test(base);
 }
