@@ -8,15 +8,21 @@
 //   node_modules/                  their run-time dependencies (scripts/powershell/runtime-deps.ts)
 //   package.json                   "type": "module" for dist/, and the dependencies for a reinstall
 //   native-addons.json             the platform, CPU and Node ABI the native add-ons were built for
+//   dist/native/Bits.Job2.Bridge.dll  the C# bridge of the Windows native backend (netstandard2.0)
 // Native add-ons are per platform: the package carries better-sqlite3 as built here (the machine
 // that packs), and module/core/packaged-addons.ts turns a mismatch into an error that says what to
-// install. The version is package.json's, the one place: ModuleVersion and the nuspec's <version>.
+// install. edge-js (the native backend's add-on, prebuilt for Windows in its npm package) is not
+// carried: a Windows user who wants real BITS installs it into the package, and load-bridge.ts
+// says so when it is missing. Packing needs the .NET SDK (the bridge is built here).
+// The version is package.json's, the one place: ModuleVersion and the nuspec's <version>.
 // Usage: node dist/scripts/pack-powershell.js [--out <dir>]   (default dist/powershell)
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADDONS_RECORD, runningTarget, type AddonsRecord } from '../module/core/packaged-addons.js';
 import { exportedFunctions, MANIFEST, MANIFEST_META, moduleVersion, packageJson, PS_DIR, renderPackagedManifest } from './gen-powershell.js';
+import { PACKAGED_BRIDGE_DLL_RELATIVE } from '../module/native/load-bridge.js';
+import { buildBridgeDll } from './powershell/bridge.js';
 import { nupkgEntries } from './powershell/nupkg.js';
 import { runtimePackages } from './powershell/runtime-deps.js';
 import { zip, type ZipEntry } from './powershell/zip.js';
@@ -84,6 +90,8 @@ function collectFiles(): Map<string, { data: Buffer; mode: number }> {
   const native = packages.filter((p) => p.files.some((f) => f.endsWith('.node')));
   const record: AddonsRecord = { builtFor: runningTarget(), addons: native.map((p) => ({ name: p.name, version: p.version })) };
   add(ADDONS_RECORD, Buffer.from(JSON.stringify(record, null, 2) + '\n'));
+  // Windows: the native backend (real BITS) needs this DLL plus edge-js, which the user installs.
+  add(PACKAGED_BRIDGE_DLL_RELATIVE, buildBridgeDll(join(root, 'module/native/bridge')));
   add('package.json', Buffer.from(packagedPackageJson()));
   return files;
 }

@@ -4,8 +4,10 @@
 // removed), with no node_modules anywhere above it; the real PowerShell engine (test/pwsh-host)
 // finds it BY NAME on PSModulePath and drives a download through the portable service started from
 // the package. Also: no node on PATH, and add-ons built for another platform, are terminating errors
-// that say what to install; NuGet itself (dotnet restore from a local feed) accepts the .nupkg; the
-// contents carry no tests, benches, C# bin/obj or dangling source maps.
+// that say what to install; the Windows native backend's C# bridge is carried and loads through
+// edge-js, whose absence is an error that says how to install it; NuGet itself (dotnet restore from
+// a local feed) accepts the .nupkg; the contents carry no tests, benches, C# bin/obj or dangling
+// source maps.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
@@ -184,6 +186,31 @@ test('add-ons built for another platform and Node: a terminating error naming th
     await killServices(stateDir, packagedServicePids(stateDir));
     rmSync(stateDir, { recursive: true, force: true });
   }
+});
+
+test('Windows native backend: the package carries the C# bridge; without edge-js the error says how to install it; with edge-js the bridge answers', async () => {
+  assert.ok(entries.some((e) => e.name === 'dist/native/Bits.Job2.Bridge.dll'), 'the bridge DLL is packaged');
+  // edge-js as a user would add it (here the one scripts/install-edge-js.sh built for this machine).
+  const edge = process.env.BITS_JOB2_EDGE_JS?.trim() ? process.env.BITS_JOB2_EDGE_JS : join(REPO, '.ci/edge/node_modules/edge-js');
+  assert.ok(existsSync(join(edge, 'package.json')), `edge-js is not installed at ${edge}: run scripts/install-edge-js.sh (install-test-deps.sh runs it)`);
+  const probe = join(work, 'native-probe.mjs');
+  writeFileSync(probe, [
+    `const m = await import(${JSON.stringify(join(moduleDir, 'dist/module/native/load-bridge.js'))});`,
+    `console.log('dll: ' + m.bridgeDllPath({}).path);`,
+    // As on Windows without edge-js: the package's DLL is found, edge-js is not (nothing above /tmp lends it).
+    `try { await m.loadBridge({ platform: 'win32', env: {} }); console.log('loaded without edge-js'); } catch (e) { console.log('missing: ' + e.message); }`,
+    `const invoke = await m.loadBridge({ allowNonWindows: true, env: { BITS_JOB2_EDGE_JS: ${JSON.stringify(edge)} } });`,
+    `console.log('reply: ' + JSON.stringify(await invoke({ op: 'listJobs', args: [] })));`,
+  ].join('\n'));
+  const r = spawnSync(process.execPath, [probe], { cwd: work, encoding: 'utf8', timeout: 60_000, env: { ...userEnv(work), EDGE_USE_CORECLR: '1' } });
+  assert.is(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, `dll: ${join(moduleDir, 'dist/native/Bits.Job2.Bridge.dll')}\n`);
+  assert.match(r.stdout, `missing: Unspecified failure. edge-js is not installed: the native backend reaches the bridge through it. Install it into the PowerShell package with \`npm install edge-js --prefix "${moduleDir}"\``);
+  // The packaged bridge itself runs (under CoreCLR) and reports what is missing off Windows: BITS.
+  const reply = JSON.parse(/^reply: (.*)$/m.exec(r.stdout)![1]!) as { ok: boolean; error: { name: string; method: string } };
+  assert.is(reply.ok, false);
+  assert.is(reply.error.name, 'REGDB_E_CLASSNOTREG');
+  assert.is(reply.error.method, 'CoCreateInstance(BackgroundCopyManager)');
 });
 
 mkdirSync(out, { recursive: true });

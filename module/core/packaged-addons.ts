@@ -66,7 +66,9 @@ export function addonMismatch(record: AddonsRecord, running: AddonTarget, root: 
     `\`npm install --omit=dev --prefix "${root}"\` (Windows and macOS download a prebuilt better-sqlite3; Linux compiles it ` +
     `and needs a C++ toolchain and Node's headers), or run Node ${b.node.split('.')[0]} on ${b.platform}-${b.arch} ` +
     `(BITS_JOB2_NODE names the node to use).` +
-    (running.platform === 'win32' ? ' On Windows, BITS_JOB2_BACKEND=native uses real BITS and needs no SQLite, but the C# bridge and edge-js, which this package does not carry.' : '');
+    (running.platform === 'win32'
+      ? ` On Windows, BITS_JOB2_BACKEND=native uses real BITS and needs no SQLite: the package carries its C# bridge; install edge-js with \`npm install edge-js --prefix "${root}"\`.`
+      : '');
   return new BitsError(
     REGDB_E_CLASSNOTREG,
     `The portable engine and the service cannot run here: this package's native add-ons (${names}) were built for ${describe(b)}, ` +
