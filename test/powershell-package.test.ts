@@ -188,6 +188,21 @@ test('add-ons built for another platform and Node: a terminating error naming th
   }
 });
 
+test('BITS_JOB2_BACKEND=native where it cannot run (here: not Windows): a terminating error saying what to use', async () => {
+  const stateDir = mkdtempSync('/tmp/bj2k-');
+  try {
+    const r = await runPwsh([join(PS_DIR, 'package-terminating.ps1'), '-ModulesDir', modules, '-Expect', 'BitsJob2NativeBackendUnavailable'], {
+      cwd: work,
+      env: { ...userEnv(stateDir), BITS_JOB2_BACKEND: 'native' },
+    });
+    assert.is(r.code, 0, describe(r));
+    assert.match(r.stdout, /^message: REGDB_E_CLASSNOTREG \(0x80040154\): .*The native backend needs Windows BITS; this is linux\. Use BITS_JOB2_BACKEND=service \(default\) or portable\./m);
+    assert.match(r.stdout, /^category: NotInstalled$/m);
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+});
+
 test('Windows native backend: the package carries the C# bridge; without edge-js the error says how to install it; with edge-js the bridge answers', async () => {
   assert.ok(entries.some((e) => e.name === 'dist/native/Bits.Job2.Bridge.dll'), 'the bridge DLL is packaged');
   // edge-js as a user would add it (here the one scripts/install-edge-js.sh built for this machine).

@@ -184,8 +184,8 @@ function New-BitsJob2StartInfo {
 
 function Write-BitsJob2CliFailure {
     # A failed CLI run -> a non-terminating ErrorRecord: the CLI's {error:{...}} CLIXML on stderr when
-    # there is one (BG_E name and HRESULT), otherwise the exit code and the text. Add-ons that do not
-    # fit this machine are a terminating error.
+    # there is one (BG_E name and HRESULT), otherwise the exit code and the text. A backend that
+    # cannot run on this machine is a terminating error.
     param([int] $ExitCode, [string] $StandardError, [System.Management.Automation.PSCmdlet] $Cmdlet, $TargetObject)
     $parsed = $null
     $text = $StandardError.Trim()
@@ -195,12 +195,13 @@ function Write-BitsJob2CliFailure {
     }
     if ($null -ne $parsed -and $parsed.PSObject.Properties['error']) {
         $record = New-BitsJob2ErrorRecord $parsed.error $TargetObject
-        # Add-ons of the package built for another platform or Node (core/packaged-addons.ts): no
-        # cmdlet can work until they are replaced, so stop here like a missing node does.
-        $data = $null
-        if ($parsed.error.PSObject.Properties['data']) { $data = $parsed.error.data }
-        if ($null -ne $data -and $data.PSObject.Properties['reason'] -and $data.reason -eq 'NativeAddonMismatch') {
-            $terminating = [System.Management.Automation.ErrorRecord]::new($record.Exception, 'BitsJob2NativeAddonMismatch', [System.Management.Automation.ErrorCategory]::NotInstalled, $TargetObject)
+        # A backend that cannot run here: the package's add-ons built for another platform or Node
+        # (core/packaged-addons.ts), or the native backend's Windows, bridge DLL or edge-js missing
+        # (core/select-backend.ts). No cmdlet works until it is installed: stop like a missing node.
+        $reason = $null
+        if ($parsed.error.PSObject.Properties['data'] -and $null -ne $parsed.error.data -and $parsed.error.data.PSObject.Properties['reason']) { $reason = [string]$parsed.error.data.reason }
+        if ($reason -eq 'NativeAddonMismatch' -or $reason -eq 'NativeBackendUnavailable') {
+            $terminating = [System.Management.Automation.ErrorRecord]::new($record.Exception, ('BitsJob2' + $reason), [System.Management.Automation.ErrorCategory]::NotInstalled, $TargetObject)
             $terminating.ErrorDetails = $record.ErrorDetails
             $Cmdlet.ThrowTerminatingError($terminating)
         }
