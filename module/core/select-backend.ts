@@ -23,7 +23,7 @@ export function nativeFallbackReason(): BitsError | undefined {
 }
 
 /** data.reason of every failure to open the native backend: nothing in it can run (the PowerShell module stops). */
-export const NATIVE_UNAVAILABLE_REASON = 'NativeBackendUnavailable';
+const NATIVE_UNAVAILABLE_REASON = 'NativeBackendUnavailable';
 
 /** Opening native fails only for what is missing (Windows, the bridge DLL, edge-js): tag it as such. */
 async function openNative(): Promise<Backend> {
