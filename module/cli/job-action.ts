@@ -15,7 +15,7 @@ import { exitCodeForError, EXIT } from './exit-codes.js';
 import { namePattern } from './name-pattern.js';
 import { hresultJson, successNote } from './output.js';
 
-type Call = (job: BitsJob) => Promise<HResultWire | void>;
+type Call = (job: BitsJob, argv: Args) => Promise<HResultWire | void>;
 
 const BG_E_NOT_FOUND = 0x80200001;
 
@@ -41,7 +41,7 @@ async function act(ctx: CliContext, argv: Args, first: unknown, pastTense: strin
   const manager = await ctx.manager();
   if (single) {
     ctx.jobId = ids[0];
-    const result = (await call(manager.job(ids[0]!))) ?? { hresult: 0, name: 'S_OK' };
+    const result = (await call(manager.job(ids[0]!), argv)) ?? { hresult: 0, name: 'S_OK' };
     if (ctx.json) printJson({ jobId: ids[0], ...hresultJson(result) });
     else println(`${pastTense} ${ids[0]}${successNote(result)}`);
     return EXIT.OK;
@@ -50,7 +50,7 @@ async function act(ctx: CliContext, argv: Args, first: unknown, pastTense: strin
   const results: Record<string, unknown>[] = [];
   for (const id of ids) {
     try {
-      const result = (await call(manager.job(id))) ?? { hresult: 0, name: 'S_OK' };
+      const result = (await call(manager.job(id), argv)) ?? { hresult: 0, name: 'S_OK' };
       results.push({ jobId: id, ...hresultJson(result) });
       if (!ctx.json) println(`${pastTense} ${id}${successNote(result)}`);
     } catch (e) {

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { BACKENDS } from './context.js';
 import { COMMANDS, COMMAND_NAMES } from './commands/index.js';
+import { OPERATIONS } from '../api/operations.js';
 import { UsageError } from './errors.js';
 import { exitCodesHelp } from './exit-codes.js';
 import { setColor } from './format.js';
@@ -34,6 +35,23 @@ const EPILOGUE = [
   '',
   ENVIRONMENT,
 ].join('\n');
+
+/** Commands of an operation with a secret parameter (set-credentials): a stray word may be a password. */
+function takesSecret(command: string | undefined): boolean {
+  return command !== undefined && OPERATIONS.some((op) => op.cli === command && op.params.some((p) => p.type === 'secret'));
+}
+
+/**
+ * yargs names stray words ("Unknown argument: s3cret"); for a command that takes a password such a
+ * word is likely the password typed on the command line, so it is not repeated (flags still are).
+ */
+function withoutStrayValues(message: string, command: string, args: readonly string[]): UsageError {
+  // yargs names unknown flags without their dashes: a word is a flag when the command line has it so.
+  const isFlag = (w: string) => args.some((a) => a === `--${w}` || a === `-${w}` || a.startsWith(`--${w}=`));
+  const text = message.replace(/^(Unknown arguments?: )(.*)$/m, (_, lead: string, list: string) =>
+    lead + list.split(', ').map((w) => (isFlag(w) ? w : '<value not shown>')).join(', '));
+  return new UsageError(text, `a password goes to stdin (--password-stdin) or BITS_JOB2_PASSWORD, never on the command line; see \`bits-job2 ${command} --help\``);
+}
 
 /** Builds the parser for `args` (already stripped of `node main.js`). */
 export function buildParser(args: string[]): Argv {
@@ -84,7 +102,9 @@ export function buildParser(args: string[]): Argv {
       const usage =
         err instanceof UsageError
           ? err
-          : new UsageError(msg || err?.message || 'usage error', `see \`bits-job2 ${command ? `${command} ` : ''}--help\``);
+          : takesSecret(command)
+            ? withoutStrayValues(msg || err?.message || 'usage error', command!, args)
+            : new UsageError(msg || err?.message || 'usage error', `see \`bits-job2 ${command ? `${command} ` : ''}--help\``);
       // Throwing stops yargs (a returning fail handler lets the command run); main() reports it.
       throw usage;
     });

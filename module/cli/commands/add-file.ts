@@ -1,6 +1,6 @@
 // `add-file <job> <remote> <local> [<remote> <local>...] [--list FILE|-]`: every file in one AddFileSet
-// call (all or none are added). Paths are passed as given: BITS wants an absolute local path and says
-// E_INVALIDARG otherwise; we add a hint with the absolute form.
+// call (all or none are added). Relative local names are taken from the working directory (BITS gets
+// the absolute path it needs).
 import { isAbsolute, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { operation } from '../../api/operations.js';
@@ -11,9 +11,12 @@ import { UsageError, withHint } from '../errors.js';
 import { BitsError } from '../../api/bits-error.js';
 import { HR } from '../../api/hresult.js';
 
-export function localPathHint(local: string): string | undefined {
-  if (isAbsolute(local)) return undefined;
-  return `use an absolute path, e.g. ${resolve(local)}`;
+/**
+ * A local name as a shell user means it: relative to the working directory, as cp would take it.
+ * BITS itself takes absolute paths only (E_INVALIDARG otherwise), so the CLI hands it the absolute one.
+ */
+export function localPath(local: string): string {
+  return isAbsolute(local) ? local : resolve(local);
 }
 
 export function remoteHint(remote: string): string | undefined {
@@ -29,7 +32,7 @@ export function parseFileList(text: string, source: string): NewFile[] {
     if (!line || line.startsWith('#')) return;
     const m = /^(\S+)\s+(.+)$/.exec(line);
     if (!m) throw new UsageError(`${source} line ${i + 1}: expected '<remote> <local>', got '${line}'`);
-    files.push({ remoteName: m[1]!, localName: m[2]! });
+    files.push({ remoteName: m[1]!, localName: localPath(m[2]!) });
   });
   return files;
 }
@@ -40,11 +43,11 @@ function filesOf(a: Record<string, unknown>, argv: Args): NewFile[] {
   const given = (v: unknown) => v !== undefined && v !== '';
   if (given(a.remoteName)) {
     if (!given(a.localName)) throw new UsageError(`'${String(a.remoteName)}' has no local name: give <remote> <local>`);
-    files.push({ remoteName: a.remoteName as string, localName: a.localName as string });
+    files.push({ remoteName: a.remoteName as string, localName: localPath(a.localName as string) });
   }
   const more = ((argv.more as unknown[] | undefined) ?? []).map(String);
   if (more.length % 2 !== 0) throw new UsageError(`remote and local names come in pairs; '${more[more.length - 1]}' has no local name`);
-  for (let i = 0; i < more.length; i += 2) files.push({ remoteName: more[i]!, localName: more[i + 1]! });
+  for (let i = 0; i < more.length; i += 2) files.push({ remoteName: more[i]!, localName: localPath(more[i + 1]!) });
   if (typeof argv.list === 'string' && given(argv.list)) {
     const source = argv.list === '-' ? 'stdin' : argv.list;
     files.push(...parseFileList(readFileSync(argv.list === '-' ? 0 : argv.list, 'utf8'), source));
@@ -71,7 +74,7 @@ const command = opCommand('addFiles', {
         await (await ctx.manager()).job(id).addFiles(files);
       } catch (e) {
         const invalidArg = e instanceof BitsError && e.hresult === HR.E_INVALIDARG;
-        throw withHint(e, invalidArg ? files.map((f) => localPathHint(f.localName) ?? remoteHint(f.remoteName)).find(Boolean) : undefined);
+        throw withHint(e, invalidArg ? files.map((f) => remoteHint(f.remoteName)).find(Boolean) : undefined);
       }
       if (ctx.json) printJson(files.length === 1 ? { jobId: id, ...files[0] } : { jobId: id, files });
       else for (const f of files) println(`added ${f.remoteName} -> ${f.localName} to ${id}`);

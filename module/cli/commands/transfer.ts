@@ -14,7 +14,7 @@ import { CliFailure, UsageError, withHint } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { makeProgress } from '../progress.js';
 import { hresultJson, jobJson, successNote } from '../output.js';
-import { localPathHint, remoteHint } from './add-file.js';
+import { localPath, remoteHint } from './add-file.js';
 
 const P = {
   name: paramOf('createJob', 'displayName'),
@@ -36,8 +36,8 @@ function filesFrom(argv: Args): NewFile[] {
   if (more.length % 2 !== 0) {
     throw new UsageError(`remote and local names come in pairs; '${more[more.length - 1]}' has no local name`, 'bits-job2 transfer <name> <remote> <local> [<remote> <local>...]');
   }
-  const files: NewFile[] = [{ remoteName: coerce(argv[cliKey(P.remote)]) as string, localName: coerce(argv[cliKey(P.local)]) as string }];
-  for (let i = 0; i < more.length; i += 2) files.push({ remoteName: more[i]!, localName: more[i + 1]! });
+  const files: NewFile[] = [{ remoteName: coerce(argv[cliKey(P.remote)]) as string, localName: localPath(coerce(argv[cliKey(P.local)]) as string) }];
+  for (let i = 0; i < more.length; i += 2) files.push({ remoteName: more[i]!, localName: localPath(more[i + 1]!) });
   return files;
 }
 
@@ -46,7 +46,7 @@ async function setUp(job: BitsJob, files: NewFile[], settings: Settings): Promis
     await job.addFiles(files);
   } catch (e) {
     const invalidArg = e instanceof BitsError && e.hresult === HR.E_INVALIDARG;
-    const hint = invalidArg ? files.map((f) => localPathHint(f.localName) ?? remoteHint(f.remoteName)).find(Boolean) : undefined;
+    const hint = invalidArg ? files.map((f) => remoteHint(f.remoteName)).find(Boolean) : undefined;
     throw withHint(e, hint);
   }
   if (settings.priority !== undefined) await job.setPriority(settings.priority);
