@@ -29,6 +29,7 @@
         'Set-BitsJob2Proxy',
         'Set-BitsJob2ReplyFileName',
         'Start-BitsJob2Server',
+        'Start-BitsJob2Transfer',
         'Suspend-BitsJob2',
         'Wait-BitsJob2'
     )

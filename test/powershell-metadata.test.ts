@@ -77,7 +77,7 @@ const PS_ONLY: Record<string, ParamRow[]> = {
 /** Cmdlets that change something and return nothing unless -PassThru. */
 const PASS_THRU_VERBS = new Set(['Add', 'Resume', 'Suspend', 'Complete', 'Remove', 'Set']);
 
-/** The expected table: every cmdlet of module/api (operations sharing one are parameter sets named after the operation) plus Wait-BitsJob2. */
+/** The expected table: every cmdlet of module/api (operations sharing one are parameter sets named after the operation) plus Wait-BitsJob2 and Start-BitsJob2Transfer. */
 function expectedTable(): { cmdlets: CmdletRow[] } {
   const byCmdlet = new Map<string, OperationSpec[]>();
   for (const op of OPERATIONS) {
@@ -129,6 +129,26 @@ function expectedTable(): { cmdlets: CmdletRow[] } {
       psOnly('State', 'System.String[]', { validateSet: Object.keys(enums.JobState), sets: waitSet() }),
       psOnly('Timeout', 'System.UInt32', { sets: waitSet() }),
       psOnly('PollInterval', 'System.UInt32', { validateRange: [50, 60000], sets: waitSet() }),
+    ],
+  });
+  // Start-BitsJob2Transfer: Start-BitsTransfer's parameters, composed of the cmdlets above (PowerShell-only).
+  const any = (mandatory = false, position: number | null = null): SetRow[] => [{ name: '__AllParameterSets', mandatory, position, valueFromPipeline: false, valueFromPipelineByPropertyName: false }];
+  cmdlets.push({
+    name: 'Start-BitsJob2Transfer',
+    shouldProcess: true,
+    defaultSet: null,
+    parameters: [
+      psOnly('Source', 'System.String[]', { sets: any(true, 0) }),
+      psOnly('Destination', 'System.String[]', { sets: any(false, 1) }),
+      psOnly('TransferType', STRING, { validateSet: Object.keys(enums.JobType), sets: any() }),
+      psOnly('DisplayName', STRING, { sets: any() }),
+      psOnly('Description', STRING, { sets: any() }),
+      psOnly('Priority', STRING, { validateSet: Object.keys(enums.JobPriority), sets: any() }),
+      psOnly('Credential', 'System.Management.Automation.PSCredential', { sets: any() }),
+      psOnly('Authentication', STRING, { validateSet: Object.keys(enums.AuthScheme), sets: any() }),
+      psOnly('RetryInterval', 'System.UInt32', { sets: any() }),
+      psOnly('RetryTimeout', 'System.UInt32', { sets: any() }),
+      psOnly('Asynchronous', SWITCH, { sets: any() }),
     ],
   });
   return { cmdlets };

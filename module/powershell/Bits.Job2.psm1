@@ -22,6 +22,7 @@ $script:BitsJob2PackageRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Co
 . ([System.IO.Path]::Combine($PSScriptRoot, 'Public', 'Set-BitsJob2Proxy.ps1'))
 . ([System.IO.Path]::Combine($PSScriptRoot, 'Public', 'Set-BitsJob2ReplyFileName.ps1'))
 . ([System.IO.Path]::Combine($PSScriptRoot, 'Public', 'Start-BitsJob2Server.ps1'))
+. ([System.IO.Path]::Combine($PSScriptRoot, 'Public', 'Start-BitsJob2Transfer.ps1'))
 . ([System.IO.Path]::Combine($PSScriptRoot, 'Public', 'Suspend-BitsJob2.ps1'))
 . ([System.IO.Path]::Combine($PSScriptRoot, 'Public', 'Wait-BitsJob2.ps1'))
 
@@ -43,6 +44,7 @@ Export-ModuleMember -Function @(
     'Set-BitsJob2Proxy',
     'Set-BitsJob2ReplyFileName',
     'Start-BitsJob2Server',
+    'Start-BitsJob2Transfer',
     'Suspend-BitsJob2',
     'Wait-BitsJob2'
 )

@@ -1,7 +1,9 @@
 // The PowerShell view of module/api: OPERATIONS with a `cmdlet` → commands with parameter sets,
 // typed parameters, help and the CLI argv each parameter becomes. Wait-BitsJob2 is described here by
-// hand (a composition over `info --clixml`); everything else comes from the description.
+// hand (a composition over `info --clixml`), Start-BitsJob2Transfer in start-transfer.ts (over the
+// module's own cmdlets); everything else comes from the description.
 import { WAIT_RULE } from '../../module/api/wait-rule.js';
+import { startTransferCommand } from './start-transfer.js';
 import { AuthScheme, AuthTarget, JobPriority, JobState, JobType, ProxyUsage, ServerNotificationType } from '../../module/api/enums.js';
 import { OPERATIONS, type OperationSpec, type ParamSpec } from '../../module/api/operations.js';
 
@@ -355,6 +357,6 @@ export function psCommands(): PsCommand[] {
       notes,
     });
   }
-  commands.push(waitCommand());
+  commands.push(waitCommand(), startTransferCommand(JOB_TYPE_NAME));
   return commands.sort((a, b) => a.name.localeCompare(b.name));
 }
