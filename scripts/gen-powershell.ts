@@ -125,6 +125,8 @@ function argvLines(p: PsParam): string[] {
         `${I1}$argv.Add('--${p.emit.flag}')`,
         `${I1}$inputText = $${p.name}.GetNetworkCredential().Password`,
         `${I1}if (-not $PSBoundParameters.ContainsKey('UserName')) { $argv.Add('--user=' + $${p.name}.UserName) }`,
+        // Both given and different: which one was meant is unknown, so neither is sent.
+        `${I1}elseif ([string]$UserName -ne $${p.name}.UserName) { $PSCmdlet.ThrowTerminatingError((New-BitsJob2SimpleErrorRecord ('Bits.Job2: -UserName ''' + $UserName + ''' differs from the user name of -${p.name} (''' + $${p.name}.UserName + '''): give one of them.') 'BitsJob2UserNameConflict' ([System.Management.Automation.ErrorCategory]::InvalidArgument) $null)) }`,
         '}',
       ];
     case 'none':
@@ -152,6 +154,8 @@ function outputLines(cmd: PsCommand, set: PsParameterSet): string[] {
       `}`,
       `if ($PassThru.IsPresent) { $PSCmdlet.WriteObject($result, $true) }`,
     );
+  } else if (set.op.cmdlet?.output) {
+    lines.push(`$PSCmdlet.WriteObject($result.${set.op.cmdlet.output})`);
   } else {
     lines.push(`$PSCmdlet.WriteObject($result, $true)`);
   }
@@ -217,7 +221,9 @@ export function renderFunction(cmd: PsCommand): string {
     binding.push(`DefaultParameterSetName = ${psString(dflt.name)}`);
   }
   const types = [...new Set(cmd.sets.map((s) => s.typeName))];
-  const outputType = cmd.sets.some((s) => s.op.name === 'getReplyData') ? ["'System.Byte[]'", "'System.String'"] : types.map(psString);
+  const outputType = cmd.sets.some((s) => s.op.name === 'getReplyData')
+    ? ["'System.Byte[]'", "'System.String'"]
+    : cmd.sets.some((s) => s.op.cmdlet?.output) ? ["'System.String'"] : types.map(psString);
   const lines = [
     BOM + HEADER,
     '',

@@ -35,6 +35,8 @@ function sample(p: ParamSpec, dir: string, password: string): { param: CaseParam
   const flag = 'flag' in p.cli ? p.cli.flag : undefined;
   const value = (v: unknown, text: string) => ({ param: { name: p.ps, kind: 'value' as const, value: v }, argv: [flag ? `--${flag}=${text}` : text] });
   const t = p.type;
+  // Given with -Credential, -UserName must name the credential's user (a different one is refused).
+  if (p.name === 'userName') return value(CRED_USER, CRED_USER);
   if (typeof t === 'object') {
     const names = Object.keys((enums as unknown as Record<string, Record<string, number>>)[t.enum]!);
     return value(names[names.length - 1], names[names.length - 1]!);
@@ -154,7 +156,7 @@ test('every cmdlet passes exactly the argv module/api gives (all parameters, req
   }
 });
 
-test('Set-BitsJob2Credential sends the password on stdin only; Set-BitsJob2 passes values verbatim', async () => {
+test('Set-BitsJob2Credential sends the password on stdin only and refuses a -UserName that contradicts -Credential; Set-BitsJob2 passes values verbatim', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bj2-fakecli-'));
   const log = join(dir, 'calls.jsonl');
   const password = 'Fake-Pa55-w0rd-991';
@@ -165,7 +167,7 @@ test('Set-BitsJob2Credential sends the password on stdin only; Set-BitsJob2 pass
     });
     assert.is(r.code, 0, describe(r));
     const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; stdin: string });
-    assert.is(calls.length, 2, 'one CLI call per cmdlet (Set-BitsJob2 passes every property to one `set`)');
+    assert.is(calls.length, 3, 'one CLI call per cmdlet (Set-BitsJob2 passes every property to one `set`); none for the refused -UserName/-Credential conflict');
     const cred = calls[0]!;
     assert.is(cred.argv[0], 'set-credentials');
     assert.ok(cred.argv.includes('--password-stdin'));
@@ -178,6 +180,8 @@ test('Set-BitsJob2Credential sends the password on stdin only; Set-BitsJob2 pass
     assert.ok(set.argv.includes('--description=-starts with a dash'), set.argv.join(' '));
     assert.ok(set.argv.includes('--priority=HIGH'), set.argv.join(' '));
     assert.is(set.stdin, '', 'nothing on stdin for other cmdlets');
+    const same = calls[2]!;
+    assert.ok(same.argv.includes('--user=alice') && same.stdin.startsWith(password), '-UserName equal to the credential\'s: sent once');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -49,7 +49,15 @@ export interface OperationSpec {
   cli?: string;
   via?: string;
   /** PowerShell cmdlet (undefined: covered by another cmdlet, named in `via`). */
-  cmdlet?: { verb: string; noun: string; shouldProcess?: boolean };
+  cmdlet?: {
+    verb: string;
+    noun: string;
+    shouldProcess?: boolean;
+    /** The cmdlet's synopsis when the operation's (written for the CLI) does not fit PowerShell. */
+    synopsis?: string;
+    /** The one property of the CLI result the cmdlet returns (a path rather than an object holding it). */
+    output?: string;
+  };
   params: ParamSpec[];
   returns: string;
   /** HRESULT names this operation may return (spec §3/§4), successes included. */
@@ -80,7 +88,7 @@ export const OPERATIONS: OperationSpec[] = [
     name: 'createJob',
     bits: { interface: 'IBackgroundCopyManager', method: 'CreateJob' },
     cli: 'create',
-    cmdlet: { verb: 'New', noun: 'BitsJob2', shouldProcess: true },
+    cmdlet: { verb: 'New', noun: 'BitsJob2', shouldProcess: true, synopsis: 'Creates a job (SUSPENDED) and returns it as a BitsJob2.Job object.' },
     params: [
       { name: 'displayName', cli: { positional: 'name' }, ps: 'DisplayName', type: 'string', required: true, maxLength: LIMITS.displayNameMax, help: `Display name, up to ${LIMITS.displayNameMax} characters (empty is allowed, as in BITS); several jobs may share one.` },
       { name: 'type', cli: { flag: 'type', alias: 't' }, ps: 'TransferType', type: { enum: 'JobType' }, required: false, default: 'DOWNLOAD', help: 'DOWNLOAD, UPLOAD or UPLOAD_REPLY.' },
@@ -392,7 +400,7 @@ export const OPERATIONS: OperationSpec[] = [
     name: 'getReplyFileName',
     bits: { interface: 'IBackgroundCopyJob2', method: 'GetReplyFileName' },
     cli: 'get-reply-file',
-    cmdlet: { verb: 'Get', noun: 'BitsJob2ReplyFileName' },
+    cmdlet: { verb: 'Get', noun: 'BitsJob2ReplyFileName', output: 'replyFileName' },
     params: [jobIdParam],
     returns: 'path or null',
     codes: ['S_OK', 'E_NOTIMPL'],

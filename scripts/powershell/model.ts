@@ -349,7 +349,7 @@ export function psCommands(): PsCommand[] {
       verb,
       noun,
       shouldProcess: ops.some((o) => o.cmdlet!.shouldProcess === true),
-      synopsis: ops.map((o) => o.synopsis).join(' / '),
+      synopsis: ops.map((o) => o.cmdlet?.synopsis ?? o.synopsis).join(' / '),
       description: ops.map((o) => o.description).join('\n\n'),
       sets,
       extras,

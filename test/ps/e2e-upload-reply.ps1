@@ -15,17 +15,17 @@ $expectedText = [System.Text.Encoding]::UTF8.GetString($expected)
 
 $job = New-BitsJob2 -DisplayName 'ps e2e reply' -TransferType UPLOAD_REPLY
 Assert-Equal 'UPLOAD_REPLY' $job.TransferType 'job type'
-Assert-Equal $null (Get-BitsJob2ReplyFileName -JobId $job.JobId).replyFileName 'no reply file name before a file or a name'
+Assert-Equal $null (Get-BitsJob2ReplyFileName -JobId $job.JobId) 'no reply file name before a file or a name'
 Add-BitsJob2File -JobId $job.JobId -RemoteName $Url -LocalName $Source
-$generated = (Get-BitsJob2ReplyFileName -JobId $job.JobId).replyFileName
+$generated = (Get-BitsJob2ReplyFileName -JobId $job.JobId)
 Assert-Equal ($Source + '.' + $job.JobId + '.reply') $generated 'generated reply file name'
 
 Set-BitsJob2ReplyFileName -JobId $job.JobId -Path $ReplyPath -WhatIf
-Assert-Equal $generated (Get-BitsJob2ReplyFileName -JobId $job.JobId).replyFileName 'Set-BitsJob2ReplyFileName -WhatIf changed nothing'
+Assert-Equal $generated (Get-BitsJob2ReplyFileName -JobId $job.JobId) 'Set-BitsJob2ReplyFileName -WhatIf changed nothing'
 Set-BitsJob2ReplyFileName -JobId $job.JobId -Path $ReplyPath
 $name = Get-BitsJob2ReplyFileName -JobId $job.JobId
-Assert-True ($name.PSObject.TypeNames -contains 'BitsJob2.ReplyFileName') 'reply file name type'
-Assert-Equal $ReplyPath $name.replyFileName 'reply file name after Set'
+Assert-True ($name -is [string]) 'the reply file name is a path string, not an object holding it'
+Assert-Equal $ReplyPath $name 'reply file name after Set'
 
 $before = Get-BitsJob2ReplyProgress -JobId $job.JobId
 Assert-True ($before.PSObject.TypeNames -contains 'BitsJob2.ReplyProgress') 'reply progress type'

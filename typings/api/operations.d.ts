@@ -47,6 +47,10 @@ export interface OperationSpec {
         verb: string;
         noun: string;
         shouldProcess?: boolean;
+        /** The cmdlet's synopsis when the operation's (written for the CLI) does not fit PowerShell. */
+        synopsis?: string;
+        /** The one property of the CLI result the cmdlet returns (a path rather than an object holding it). */
+        output?: string;
     };
     params: ParamSpec[];
     returns: string;

@@ -26,7 +26,7 @@ function Get-BitsJob2ReplyFileName {
     about_Bits.Job2
     #>
     [CmdletBinding(DefaultParameterSetName = 'InputObject')]
-    [OutputType('BitsJob2.ReplyFileName')]
+    [OutputType('System.String')]
     param(
         [Parameter(ParameterSetName = 'JobId', Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
         [Alias('Id', 'Guid')]
@@ -46,6 +46,6 @@ function Get-BitsJob2ReplyFileName {
         $argv.Add([string]$JobId)
         $result = Invoke-BitsJob2Cli -Arguments $argv.ToArray() -InputText $inputText -Cmdlet $PSCmdlet -TypeName 'BitsJob2.ReplyFileName' -TargetObject ([string]$JobId)
         if ($null -eq $result) { return }
-        $PSCmdlet.WriteObject($result, $true)
+        $PSCmdlet.WriteObject($result.replyFileName)
     }
 }

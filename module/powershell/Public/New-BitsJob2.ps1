@@ -3,7 +3,7 @@
 function New-BitsJob2 {
     <#
     .SYNOPSIS
-    Creates a job (SUSPENDED) and prints its id.
+    Creates a job (SUSPENDED) and returns it as a BitsJob2.Job object.
 
     .DESCRIPTION
     Creates a BITS job owned by the current user. The job starts SUSPENDED: add files, set properties, then resume it. At most 60 jobs per user and 300 per machine.

@@ -87,6 +87,7 @@ function Set-BitsJob2Credential {
             $argv.Add('--password-stdin')
             $inputText = $Credential.GetNetworkCredential().Password
             if (-not $PSBoundParameters.ContainsKey('UserName')) { $argv.Add('--user=' + $Credential.UserName) }
+            elseif ([string]$UserName -ne $Credential.UserName) { $PSCmdlet.ThrowTerminatingError((New-BitsJob2SimpleErrorRecord ('Bits.Job2: -UserName ''' + $UserName + ''' differs from the user name of -Credential (''' + $Credential.UserName + '''): give one of them.') 'BitsJob2UserNameConflict' ([System.Management.Automation.ErrorCategory]::InvalidArgument) $null)) }
         }
         if (-not $PSCmdlet.ShouldProcess([string]$JobId, 'SetCredentials (bits-job2 set-credentials)')) { return }
         $result = Invoke-BitsJob2Cli -Arguments $argv.ToArray() -InputText $inputText -Cmdlet $PSCmdlet -TypeName 'BitsJob2.Result' -TargetObject ([string]$JobId)
