@@ -29,7 +29,7 @@ const ENVIRONMENT = [
 
 const EPILOGUE = [
   'Jobs: give the GUID printed by `create`/`list` ({...} optional) or a unique prefix of 8+ hex digits.',
-  'Files: local names must be absolute paths. Passwords are read from stdin, never from the command line.',
+  'Files: relative local names are taken from the working directory. Passwords are read from stdin, never from the command line.',
   '',
   exitCodesHelp(),
   '',
