@@ -3,7 +3,6 @@
 // those operations in module/api. Ctrl-C detaches: the job keeps running in the service.
 import type { Argv, CommandModule } from 'yargs';
 import { BitsError } from '../../api/bits-error.js';
-import { waitVerdict } from '../../api/wait-rule.js';
 import { HR } from '../../api/hresult.js';
 import type { NewFile } from '../../api/types.js';
 import { errorOfJob, type BitsJob } from '../../core/bits-job.js';
@@ -12,7 +11,7 @@ import { applyParam, cliKey, coerceFor, paramOf, type Args } from '../from-api.j
 import { printJson, println, run, type CliContext } from '../context.js';
 import { CliFailure, UsageError, withHint } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { makeProgress } from '../progress.js';
+import { waitWithProgress } from '../wait-loop.js';
 import { hresultJson, jobJson, successNote } from '../output.js';
 import { localPath, remoteHint } from './add-file.js';
 
@@ -85,37 +84,14 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
   }
 
   // The id first, so that a script or a person can follow or detach from the job at once.
-  if (!ctx.json) process.stderr.write(`transfer: job ${job.id}\n`);
-  const progress = makeProgress(ctx);
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
-  const signal = timeoutSeconds > 0 ? AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutSeconds * 1000)]) : abort.signal;
-  let final: JobInfo | undefined;
-  let last: JobInfo | undefined;
-  try {
-    for await (const info of job.watch({ signal, intervalMs: Number(argv.interval) })) {
-      last = info;
-      if (waitVerdict(info.state, ['TRANSFERRED']) !== 'waiting') {
-        final = info;
-        break;
-      }
-      progress.update(info);
-    }
-  } catch (e) {
-    if (!signal.aborted) throw e;
-  } finally {
-    process.off('SIGINT', onSigint);
-    progress.clear();
-  }
-
-  if (!final && !abort.signal.aborted) {
+  const end = await waitWithProgress(ctx, job, ['TRANSFERRED'], { intervalMs: Number(argv.interval), timeoutSeconds, announce: `transfer: job ${job.id}` });
+  if (end.kind === 'timeout') {
     throw new CliFailure(
-      new BitsError(ERROR_TIMEOUT, `The job ${job.id} is still ${last?.state ?? 'unknown'} after ${timeoutSeconds} s.`, 0, { jobId: job.id, state: last?.state }),
+      new BitsError(ERROR_TIMEOUT, `The job ${job.id} is still ${end.last?.state ?? 'unknown'} after ${timeoutSeconds} s.`, 0, { jobId: job.id, state: end.last?.state }),
       `it goes on in the background: \`bits-job2 wait ${job.id}\`, then \`bits-job2 complete ${job.id}\`; or \`bits-job2 cancel ${job.id}\``,
     );
   }
-  if (!final) {
+  if (end.kind === 'interrupted') {
     const where =
       ctx.backendName === 'portable'
         ? 'the in-process portable engine stops with this command; the job is saved and continues the next time the engine runs'
@@ -123,6 +99,7 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
     process.stderr.write(`detached from ${job.id}: ${where}.\nFollow it with \`bits-job2 info ${job.id}\`, finish it with \`bits-job2 complete ${job.id}\`.\n`);
     return EXIT.INTERRUPTED;
   }
+  const final = end.info;
 
   if (final.state === 'ERROR') {
     throw new CliFailure(

@@ -6,15 +6,13 @@
 import type { Argv, CommandModule } from 'yargs';
 import { BitsError } from '../../api/bits-error.js';
 import { JobState, type JobStateName } from '../../api/enums.js';
-import { waitVerdict } from '../../api/wait-rule.js';
 import { errorOfJob } from '../../core/bits-job.js';
-import type { JobInfo } from '../../core/job-info.js';
 import { applyParam, cliKey, paramOf, type Args } from '../from-api.js';
 import { printJson, println, run, type CliContext } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { jobJson } from '../output.js';
-import { makeProgress } from '../progress.js';
+import { waitWithProgress } from '../wait-loop.js';
 
 const jobId = paramOf('getJob', 'jobId');
 /** ERROR_TIMEOUT: "This operation returned because the timeout period expired." */
@@ -28,45 +26,22 @@ async function waitCommand(ctx: CliContext, argv: Args): Promise<number> {
   ctx.jobId = id;
   const job = (await ctx.manager()).job(id);
 
-  const progress = makeProgress(ctx);
-  const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort();
-  process.once('SIGINT', onSigint);
-  const signal = timeoutSeconds > 0 ? AbortSignal.any([interrupt.signal, AbortSignal.timeout(timeoutSeconds * 1000)]) : interrupt.signal;
-  let last: JobInfo | undefined;
-  let end: JobInfo | undefined;
-  try {
-    for await (const info of job.watch({ signal, intervalMs: Number(argv.interval) })) {
-      last = info;
-      if (waitVerdict(info.state, wanted) !== 'waiting') {
-        end = info;
-        break;
-      }
-      progress.update(info);
-    }
-  } catch (e) {
-    if (!signal.aborted) throw e;
-  } finally {
-    process.off('SIGINT', onSigint);
-    progress.clear();
+  const end = await waitWithProgress(ctx, job, wanted, { intervalMs: Number(argv.interval), timeoutSeconds });
+  if (end.kind === 'interrupted') {
+    process.stderr.write(`stopped waiting for ${id}; the job goes on (${end.last?.state ?? 'state unknown'}).\n`);
+    return EXIT.INTERRUPTED;
   }
-
-  if (!end) {
-    if (interrupt.signal.aborted) {
-      process.stderr.write(`stopped waiting for ${id}; the job goes on (${last?.state ?? 'state unknown'}).\n`);
-      return EXIT.INTERRUPTED;
-    }
-    throw new BitsError(ERROR_TIMEOUT, `The job ${id} is still ${last?.state ?? 'unknown'} after ${timeoutSeconds} s (waited for ${wanted.join(' or ')}).`, 0, { jobId: id, state: last?.state });
+  if (end.kind === 'timeout') {
+    throw new BitsError(ERROR_TIMEOUT, `The job ${id} is still ${end.last?.state ?? 'unknown'} after ${timeoutSeconds} s (waited for ${wanted.join(' or ')}).`, 0, { jobId: id, state: end.last?.state });
   }
-  const verdict = waitVerdict(end.state, wanted);
-  if (verdict === 'job-error') {
-    throw new CliFailure(errorOfJob(end), `the job ${id} is in ERROR: fix the cause and \`bits-job2 resume ${id}\`, or \`bits-job2 cancel ${id}\``, EXIT.JOB_ERROR);
+  if (end.verdict === 'job-error') {
+    throw new CliFailure(errorOfJob(end.info), `the job ${id} is in ERROR: fix the cause and \`bits-job2 resume ${id}\`, or \`bits-job2 cancel ${id}\``, EXIT.JOB_ERROR);
   }
-  if (verdict === 'left-queue') {
-    throw new BitsError(BG_E_INVALID_STATE, `The job ${id} reached ${end.state} while waiting for ${wanted.join(' or ')}.`, 0, { jobId: id, state: end.state });
+  if (end.verdict === 'left-queue') {
+    throw new BitsError(BG_E_INVALID_STATE, `The job ${id} reached ${end.info.state} while waiting for ${wanted.join(' or ')}.`, 0, { jobId: id, state: end.info.state });
   }
-  if (ctx.json) printJson(jobJson(end), 'BitsJob2.Job');
-  else println(`${end.state} ${id}`);
+  if (ctx.json) printJson(jobJson(end.info), 'BitsJob2.Job');
+  else println(`${end.info.state} ${id}`);
   return EXIT.OK;
 }
 
