@@ -14,6 +14,13 @@ export interface BitsErrorJSON {
   data?: Record<string, unknown>;
 }
 
+/**
+ * The brand every BitsError carries, from the global symbol registry: two copies of this package in
+ * one process (a dependency of a dependency, a bundled copy) share it, so `instanceof BitsError` and
+ * BitsError.is() recognise each other's errors (undici does the same with Symbol.for).
+ */
+const BRAND = Symbol.for('bits-job2.BitsError');
+
 export class BitsError extends Error {
   readonly hresult: number;
   readonly context: number;
@@ -23,9 +30,20 @@ export class BitsError extends Error {
     const hr = toUnsigned(hresult);
     super(message ?? hresultMessage(hr));
     this.name = 'BitsError';
+    Object.defineProperty(this, BRAND, { value: true });
     this.hresult = hr;
     this.context = context;
     if (data) this.data = data;
+  }
+
+  /** A BitsError of any copy of this package (the brand, not the prototype chain). */
+  static is(e: unknown): e is BitsError {
+    return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  static override [Symbol.hasInstance](e: unknown): boolean {
+    // Subclasses (HttpTransferError) keep the ordinary prototype test; BitsError itself goes by brand.
+    return this === BitsError ? BitsError.is(e) : Function.prototype[Symbol.hasInstance].call(this, e);
   }
 
   /** The BG_E_* (or other) symbolic name of the HRESULT. */

@@ -14,6 +14,9 @@ export declare class BitsError extends Error {
     readonly context: number;
     readonly data?: Record<string, unknown>;
     constructor(hresult: number, message?: string, context?: number, data?: Record<string, unknown>);
+    /** A BitsError of any copy of this package (the brand, not the prototype chain). */
+    static is(e: unknown): e is BitsError;
+    static [Symbol.hasInstance](e: unknown): boolean;
     /** The BG_E_* (or other) symbolic name of the HRESULT. */
     get code(): string;
     get hresultHex(): string;
