@@ -1,0 +1,3 @@
+// placeholder
+import { nativeFacts } from './backends.js';
+export const WINE_FACTS = nativeFacts(true);
