@@ -13,6 +13,8 @@ import { rejectsWith, waitState } from '../helpers/assert-bits.js';
 import { pseudoRandomBytes, startGateServer, type GateServer } from '../helpers/gate-server.js';
 import { waitFor } from '../helpers/service.js';
 import type { ContractContext } from './contract-suite.js';
+import { wineAware } from './wine-aware.js';
+import { WINE_JOB2_ROWS } from './wine-rows-job2.js';
 
 interface State { ctx: ContractContext; b: Backend; http: GateServer; dir: string }
 
@@ -25,7 +27,7 @@ function recorder(marker: string, ...args: string[]): { program: string; paramet
 }
 
 export function job2ContractSuite(name: string, makeBackend: () => Promise<ContractContext>) {
-  const test = suite<State>(`IBackgroundCopyJob2 contract: ${name}`);
+  const test = wineAware(suite<State>(`IBackgroundCopyJob2 contract: ${name}`), WINE_JOB2_ROWS);
 
   test.before.each(async (s) => {
     // A hook that throws after a failed before.each would make uvu drop the failure (and exit 0): start clean, clean up what exists.
