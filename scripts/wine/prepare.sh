@@ -9,6 +9,8 @@
 #   4. app root    EDGE_APP_ROOT: test/wine/edge-app published self-contained win-x64 (net10.0), its
 #                  runtimeconfig's includedFrameworks removed (edge-js asserts on it, fx_muxer.cpp:318)
 #   5. bridge      module/native/bridge's sources compiled in the cache (test/wine/bridge/*.csproj)
+#   6. pwsh host   test/pwsh-host published self-contained win-x64 (PowerShell 7.6 SDK on .NET 10), its
+#                  built-in modules copied to $PSHOME/Modules (publish leaves them under runtimes/win/)
 # Then writes .ci/wine/lane.env (KEY=VALUE, Linux paths) for test/helpers/wine.ts.
 #   scripts/wine/prepare.sh                     everything
 #   scripts/wine/prepare.sh bridge SRC OUTDIR   only step 5, from SRC into OUTDIR (the mutant test)
@@ -117,6 +119,19 @@ fi
 # 5. the bridge
 build_bridge "$ROOT/module/native/bridge" "$CACHE/bridge"
 
+# 6. PwshHost for the module on the Windows chain (test/wine-powershell.test.ts)
+PWSH_DIR="$CACHE/pwsh-host"
+key="$(hash_files test/pwsh-host/PwshHost.csproj test/pwsh-host/Program.cs test/pwsh-host/TestHost.cs)-$(dotnet --version)"
+if stamp_ok "$PWSH_DIR/.stamp" "$key" && [ -f "$PWSH_DIR/PwshHost.exe" ]; then step "pwsh host: up to date"; else
+  t0=$(now); rm -rf "$PWSH_DIR"
+  if ! dotnet publish test/pwsh-host -c Release -r win-x64 --self-contained -p:InvariantGlobalization=true -nologo -v q \
+      --artifacts-path "$CACHE/pwsh-artifacts" -o "$PWSH_DIR" > "$CACHE/pwsh-publish.log" 2>&1; then
+    tail -30 "$CACHE/pwsh-publish.log" >&2; fail "dotnet publish of test/pwsh-host for win-x64 failed (log: $CACHE/pwsh-publish.log)"
+  fi
+  cp -r "$PWSH_DIR/runtimes/win/lib/net10.0/Modules" "$PWSH_DIR/Modules"
+  echo "$key" > "$PWSH_DIR/.stamp"; step "pwsh host: published in $(took "$t0")"
+fi
+
 cat > "$CACHE/lane.env" <<ENV
 WINE=$WINE
 WINESERVER=$WINESERVER
@@ -125,5 +140,6 @@ NODE_EXE=$NODE_DIR/node.exe
 EDGE_JS=$EDGE_DIR
 APP_ROOT=$APP_ROOT
 BRIDGE_DLL=$CACHE/bridge/Bits.Job2.Bridge.dll
+PWSH_HOST=$PWSH_DIR/PwshHost.exe
 ENV
 step "ready: $CACHE/lane.env"

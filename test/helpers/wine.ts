@@ -21,6 +21,8 @@ export interface WineLane {
   edgeJs: string;
   appRoot: string;
   bridgeDll: string;
+  /** test/pwsh-host published self-contained for win-x64. */
+  pwshHost: string;
   /** What prepare.sh printed (which steps ran, how long they took). */
   prepareLog: string;
   prepareMs: number;
@@ -42,7 +44,7 @@ export function prepareWineLane(): WineLane {
   ) as Record<string, string>;
   return {
     wine: env.WINE!, wineserver: env.WINESERVER!, prefix: env.WINEPREFIX!, nodeExe: env.NODE_EXE!,
-    edgeJs: env.EDGE_JS!, appRoot: env.APP_ROOT!, bridgeDll: env.BRIDGE_DLL!, prepareLog: log, prepareMs: Date.now() - t0,
+    edgeJs: env.EDGE_JS!, appRoot: env.APP_ROOT!, bridgeDll: env.BRIDGE_DLL!, pwshHost: env.PWSH_HOST!, prepareLog: log, prepareMs: Date.now() - t0,
   };
 }
 
