@@ -3,7 +3,8 @@
 // sha256, a 404 read through getError, Cancel of a job in ERROR, credentials on a real job, a stubbed
 // getter in a snapshot. Then the same scenarios against a deliberately reordered bridge
 // (GetProgress ↔ GetTimes, test/helpers/bridge-mutant.ts), which must fail: the lane catches a
-// vtable slot error that compiles and marshals fine. And run-native's exit status on Linux.
+// vtable slot error that compiles and marshals fine. And run-native's exit status on failure, under
+// Wine and on Linux (its success under Wine: test/wine-contract.test.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -73,6 +74,22 @@ test('a reordered interface in the bridge (GetProgress ↔ GetTimes) makes the l
     // (zeros → null), where Wine's real GetTimes answers E_NOTIMPL.
     assert.match(r.stdout, /FAIL .*"a stubbed getter: the snapshot reports IBackgroundCopyJob\.GetTimes/, r.stdout);
     assert.match(r.stdout, /creationTime/, r.stdout);
+  });
+});
+
+test('run-native under wine64 with a bridge that cannot load: every row fails, the summary, then exit 1 (not a hang)', async () => {
+  await withWineLane(async () => {
+    const lane = prepareWineLane();
+    startWineserver(lane);
+    try {
+      const r = await runNodeUnderWine(lane, join(REPO, 'dist/test/contract/run-native.js'), [], { BITS_JOB2_BRIDGE_DLL: 'Z:\\nonexistent\\Bits.Job2.Bridge.dll' }, 5 * 60_000);
+      assert.match(r.stdout, /Total:\s+35\s/, r.stdout + r.stderr);
+      assert.match(r.stdout, /Passed:\s+0\s/, r.stdout);
+      assert.match(r.stdout, /The native bridge DLL named by BITS_JOB2_BRIDGE_DLL does not exist/, 'each row reports why');
+      assert.is(r.code, 1);
+    } finally {
+      stopWineserver(lane);
+    }
   });
 });
 
