@@ -78,8 +78,19 @@ export interface WineRun {
 /**
  * Runs `wine64 <exe> ...args` and waits for it. stdout/stderr go to files (a Linux pipe as the
  * stdout of a Windows console program gives EBADF under Wine) and are read afterwards.
+ * A start that fails within a second with no output (seen once right after the previous file's
+ * `wineserver -k`: wine64 exited 1 after 12 ms while that server was still going away) is retried
+ * once after a second, and said so on the console with what wine64 printed.
  */
-export function runWine(lane: WineLane, exe: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 5 * 60_000): Promise<WineRun> {
+export async function runWine(lane: WineLane, exe: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 5 * 60_000): Promise<WineRun> {
+  const r = await runWineOnce(lane, exe, args, env, timeoutMs);
+  if (r.code === 0 || r.ms > 1000 || r.stdout !== '') return r;
+  console.log(`  [wine] ${exe} failed to start (exit ${r.code} after ${r.ms} ms): ${r.stderr.trim() || '(no output)'}; retrying once`);
+  await new Promise((done) => setTimeout(done, 1000));
+  return runWineOnce(lane, exe, args, env, timeoutMs);
+}
+
+function runWineOnce(lane: WineLane, exe: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<WineRun> {
   const dir = join(WINE_CACHE, 'runs');
   mkdirSync(dir, { recursive: true });
   const base = join(dir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
