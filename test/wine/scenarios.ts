@@ -4,10 +4,12 @@
 // served at 1 MiB/s, BITS_JOB2_WINE_SHA256 its sha256). Exits with uvu's status after the summary
 // (edge-js keeps the process alive otherwise). The same file against a reordered bridge must fail.
 import '../contract/uvu-defer.js';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { exec, suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AuthScheme, AuthTarget, JobState, JobType } from '../../module/api/enums.js';
@@ -18,6 +20,7 @@ import { WINE_TABLE as W } from '../contract/wine-facts.js';
 
 const NGINX = process.env.BITS_JOB2_WINE_NGINX ?? '';
 const SHA256 = process.env.BITS_JOB2_WINE_SHA256 ?? '';
+const CLI = fileURLToPath(new URL('../../module/cli/main.js', import.meta.url));
 const test = suite<{ b: Backend; dir: string }>("Wine's BITS through the Windows chain, against nginx");
 
 test.before(async (s) => {
@@ -83,7 +86,7 @@ test('credentials set and removed on a real job; the job still downloads', async
   assert.is(readFileSync(join(s.dir, 'small.txt'), 'utf8'), 'hello from nginx\n');
 });
 
-test('a stubbed getter: the snapshot reports IBackgroundCopyJob.GetTimes and E_NOTIMPL, listing jobs works', async (s) => {
+test('a stubbed getter: the snapshot reports IBackgroundCopyJob.GetTimes and E_NOTIMPL; listJobs, the CLI\'s info and list work', async (s) => {
   const id = await s.b.createJob('stubbed getter', JobType.DOWNLOAD);
   const j = await s.b.getJob(id);
   assert.is(j.times, null);
@@ -93,6 +96,14 @@ test('a stubbed getter: the snapshot reports IBackgroundCopyJob.GetTimes and E_N
   assert.is(listed!.state, JobState.SUSPENDED);
   const e = await rejectsWith(s.b.getProxySettings(id), 'E_NOTIMPL');
   assert.match(e.message, /^IBackgroundCopyJob\.GetProxySettings failed: 0x80004001 \(E_NOTIMPL\)/, 'the COM method, not Bridge.Invoke');
+  // The real CLI (a child node.exe on the native backend): `info` says why, `list` still lists.
+  const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const info = cli(['info', id]);
+  assert.is(info.status, 0, info.stderr);
+  assert.match(info.stdout, /Created:\s+unavailable: E_NOTIMPL \(0x80004001\) from IBackgroundCopyJob\.GetTimes/, info.stdout);
+  const list = cli(['list']);
+  assert.is(list.status, 0, list.stderr);
+  assert.ok(list.stdout.includes(id), list.stdout);
   await s.b.cancel(id);
 });
 
