@@ -18,7 +18,8 @@ PREFIX="$ROOT/.ci/edge"
 VERSION="26.1.0"
 EDGE="$PREFIX/node_modules/edge-js"
 STAMP="$PREFIX/.done-$VERSION"
-export npm_config_nodedir="${npm_config_nodedir:-/usr}"
+# node-gyp compiles against the headers the running Node ships next to itself (no download here).
+export npm_config_nodedir="${npm_config_nodedir:-$(node -p "require('path').resolve(process.execPath, '../..')")}"
 
 fail() { echo "install-edge-js: $*" >&2; exit 1; }
 

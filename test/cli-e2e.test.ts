@@ -206,14 +206,26 @@ test('transfer of a missing file: exit 5, the job error on stderr, the job left 
   assert.is((await sb.run(['cancel', e.data.jobId])).code, 0);
 });
 
-test('transfer with a relative local path: E_INVALIDARG with a hint, and the half-built job is cancelled', async () => {
-  const r = await sb.run(['transfer', 'e2e relative job', `${base}/small.bin`, 'relative.bin']);
+test('transfer with a URL BITS refuses: E_INVALIDARG with a hint, and the half-built job is cancelled', async () => {
+  const r = await sb.run(['transfer', 'e2e refused job', 'ftp://127.0.0.1/small.bin', join(out, 'refused.bin')]);
   assert.is(r.code, 1, r.stderr);
   assert.ok(r.stderr.includes('E_INVALIDARG'));
-  assert.ok(r.stderr.includes('use an absolute path'), r.stderr);
+  assert.ok(r.stderr.includes('http:// or https:// URL'), r.stderr);
   assert.ok(r.stderr.includes('the job was cancelled'), r.stderr);
   const listed = json(await sb.run(['list', '--json'])) as any[];
-  assert.not.ok(listed.some((j) => j.displayName === 'e2e relative job'));
+  assert.not.ok(listed.some((j) => j.displayName === 'e2e refused job'));
+});
+
+test('transfer with a relative local path downloads to the working directory', async () => {
+  const cwd = mkdtempSync('/tmp/bj2cwd-');
+  try {
+    const r = await sb.run(['transfer', 'e2e relative job', `${base}/small.bin`, 'relative.bin'], { cwd });
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(r.stdout.includes(join(cwd, 'relative.bin')), r.stdout);
+    assert.ok(existsSync(join(cwd, 'relative.bin')));
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
 });
 
 test('transfer --no-wait prints the id after Resume; the service finishes the job', async () => {

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OPERATIONS } from '../module/api/operations.js';
@@ -229,15 +229,16 @@ test('job ids: an ambiguous prefix is E_INVALIDARG naming the candidates; unknow
 
 // ── add-file / resume / complete / cancel ──────────────────────────────────────────────────────
 
-test('add-file with a relative local path: exit 1, E_INVALIDARG, and a hint with the absolute path', async () => {
+test('add-file with a relative local path takes it from the working directory (BITS gets the absolute path)', async () => {
   const id = await createJob('relative');
   const cwd = mkdtempSync('/tmp/bj2cwd-');
   try {
-    const r = await sb.run(['add-file', id, 'http://127.0.0.1:9/x.bin', 'sub/x.bin'], { cwd });
-    assert.is(r.code, 1, r.stderr);
-    assert.ok(r.stderr.includes('E_INVALIDARG'), r.stderr);
-    assert.ok(r.stderr.includes(`hint: use an absolute path, e.g. ${resolve(cwd, 'sub/x.bin')}`), r.stderr);
-    assert.is((await info(id)).progress.filesTotal, 0);
+    mkdirSync(join(cwd, 'sub'));
+    const r = await sb.run(['add-file', id, 'http://127.0.0.1:9/x.bin', 'sub/x.bin', '--json'], { cwd });
+    assert.is(r.code, 0, r.stderr);
+    assert.is(json<{ localName: string }>(r).localName, resolve(cwd, 'sub/x.bin'));
+    const files = json<{ files: { localName: string }[] }>(await sb.run(['info', id, '--json'])).files;
+    assert.equal(files.map((f) => f.localName), [resolve(cwd, 'sub/x.bin')]);
   } finally {
     rmSync(cwd, { recursive: true, force: true });
   }
@@ -278,15 +279,15 @@ test('complete twice: the second is BG_E_INVALID_STATE with exit 4; info still s
   assert.not.ok(listed.some((j) => j.id === id), 'final-state job still listed');
 });
 
-test('complete with an unfinished file: exit 0, and the success code BG_S_PARTIAL_COMPLETE is printed', async () => {
+test('complete --force with an unfinished file: exit 0, and the success code BG_S_PARTIAL_COMPLETE is printed', async () => {
   const id = await createJob('partial');
   assert.is((await sb.run(['add-file', id, 'http://127.0.0.1:9/never.bin', '/tmp/bj2-cli-never.bin'])).code, 0);
-  const r = await sb.run(['complete', id]);
+  const r = await sb.run(['complete', id, '--force']);
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout.trim(), `completed ${id}: BG_S_PARTIAL_COMPLETE (0x00200017) — Complete kept only fully transferred files.`);
   const id2 = await createJob('partial json');
   assert.is((await sb.run(['add-file', id2, 'http://127.0.0.1:9/never.bin', '/tmp/bj2-cli-never.bin'])).code, 0);
-  assert.equal(json(await sb.run(['complete', id2, '--json'])), { jobId: id2, hresult: 0x00200017, hresultHex: '0x00200017', name: 'BG_S_PARTIAL_COMPLETE' });
+  assert.equal(json(await sb.run(['complete', id2, '--json', '--force'])), { jobId: id2, hresult: 0x00200017, hresultHex: '0x00200017', name: 'BG_S_PARTIAL_COMPLETE' });
 });
 
 test('cancel prints the id; --json gives the success HRESULT; cancel again is exit 4', async () => {

@@ -13,14 +13,25 @@ export function toUnsigned(hr: number): number {
 export function isFailure(hr: number): boolean {
   return (toUnsigned(hr) & 0x80000000) !== 0;
 }
+/** An HTTP status BITS captured (0x80190000 + status) that the table has no entry for. */
+function httpStatusOf(u: number): number | undefined {
+  const status = u & 0xffff;
+  return ((u & 0xffff0000) >>> 0) === 0x80190000 && status >= 100 && status <= 599 ? status : undefined;
+}
 export function hresultName(hr: number): string {
-  return byValue.get(toUnsigned(hr))?.name ?? hex(hr);
+  const u = toUnsigned(hr);
+  const known = byValue.get(u)?.name;
+  if (known) return known;
+  const status = httpStatusOf(u);
+  return status === undefined ? hex(u) : `BG_E_HTTP_ERROR_${status}`;
 }
 export function hresultMessage(hr: number): string {
   const info = byValue.get(toUnsigned(hr));
   if (info) return info.message;
   const u = toUnsigned(hr);
-  if ((u & 0xffff0000) === 0x80070000) return `Windows error ${u & 0xffff}.`;
+  const status = httpStatusOf(u);
+  if (status !== undefined) return `HTTP ${status}: the server answered with this status.`;
+  if (((u & 0xffff0000) >>> 0) === 0x80070000) return `Windows error ${u & 0xffff}.`;
   return 'Unknown error.';
 }
 export function hresultByName(name: string): number | undefined {

@@ -82,7 +82,7 @@ export const OPERATIONS: OperationSpec[] = [
     cli: 'create',
     cmdlet: { verb: 'New', noun: 'BitsJob2', shouldProcess: true },
     params: [
-      { name: 'displayName', cli: { positional: 'name' }, ps: 'DisplayName', type: 'string', required: true, maxLength: LIMITS.displayNameMax, help: `Display name, 1..${LIMITS.displayNameMax} characters; several jobs may share one.` },
+      { name: 'displayName', cli: { positional: 'name' }, ps: 'DisplayName', type: 'string', required: true, maxLength: LIMITS.displayNameMax, help: `Display name, up to ${LIMITS.displayNameMax} characters (empty is allowed, as in BITS); several jobs may share one.` },
       { name: 'type', cli: { flag: 'type', alias: 't' }, ps: 'TransferType', type: { enum: 'JobType' }, required: false, default: 'DOWNLOAD', help: 'DOWNLOAD, UPLOAD or UPLOAD_REPLY.' },
     ],
     returns: 'job id (GUID string); the job starts SUSPENDED',
@@ -121,6 +121,7 @@ export const OPERATIONS: OperationSpec[] = [
     cmdlet: { verb: 'Get', noun: 'BitsJob2' },
     params: [
       { name: 'allUsers', cli: { flag: 'all-users' }, ps: 'AllUsers', type: 'bool', required: false, default: false, help: 'Every user\'s jobs (BG_JOB_ENUM_ALL_USERS; administrators only).' },
+      { name: 'displayNamePattern', cli: { flag: 'name' }, ps: 'Name', type: 'string', required: false, help: 'Only jobs whose display name matches this pattern: * any characters, ? one, case-insensitive (as Get-BitsTransfer -Name). Applied to the list BITS returns.' },
     ],
     returns: 'job snapshots of the queue (final-state jobs are never listed)',
     codes: ['S_OK', 'E_ACCESSDENIED'],
@@ -129,7 +130,9 @@ export const OPERATIONS: OperationSpec[] = [
     examples: [
       { cli: 'bits-job2 list', text: 'A table of your jobs.' },
       { cli: 'bits-job2 list --json', text: 'The same as JSON.' },
+      { cli: "bits-job2 list --name 'nightly*'", text: 'Jobs whose name starts with nightly.' },
       { ps: 'Get-BitsJob2', text: 'All your jobs.' },
+      { ps: "Get-BitsJob2 -Name 'nightly*' | Remove-BitsJob2", text: 'Cancel every job whose name starts with nightly.' },
     ],
     issue: 2,
   },
@@ -215,11 +218,14 @@ export const OPERATIONS: OperationSpec[] = [
     bits: { interface: 'IBackgroundCopyJob', method: 'Complete' },
     cli: 'complete',
     cmdlet: { verb: 'Complete', noun: 'BitsJob2', shouldProcess: true },
-    params: [jobIdParam],
+    params: [
+      jobIdParam,
+      { name: 'force', cli: { flag: 'force' }, ps: 'Force', type: 'bool', required: false, default: false, help: 'Complete a download job that is not TRANSFERRED although files are unfinished: they are deleted (BITS\'s BG_S_PARTIAL_COMPLETE). Without it the CLI and cmdlet refuse and list them.' },
+    ],
     returns: 'S_OK, BG_S_PARTIAL_COMPLETE or BG_S_UNABLE_TO_DELETE_FILES',
     codes: ['S_OK', 'BG_S_PARTIAL_COMPLETE', 'BG_S_UNABLE_TO_DELETE_FILES', FINAL],
     synopsis: 'Publishes the transferred files and ends the job (→ ACKNOWLEDGED).',
-    description: 'Download jobs: renames every fully transferred temporary file to its final name and deletes the rest (BG_S_PARTIAL_COMPLETE when some were unfinished). Upload jobs: only in TRANSFERRED; makes the reply file available. A second Complete fails with BG_E_INVALID_STATE.',
+    description: 'Download jobs: renames every fully transferred temporary file to its final name and deletes the rest (BG_S_PARTIAL_COMPLETE when some were unfinished; the CLI and cmdlet ask for --force / -Force before discarding any and name each one). Upload jobs: only in TRANSFERRED; makes the reply file available. A second Complete fails with BG_E_INVALID_STATE.',
     examples: [
       { cli: 'bits-job2 complete 3f2c9a10', text: 'Publish the files.' },
       { ps: 'Get-BitsJob2 | Where-Object JobState -eq Transferred | Complete-BitsJob2', text: 'Complete every finished job.' },

@@ -49,13 +49,15 @@ export class CliContext {
         return new BitsManager(await openBackend(this.args.backend, { stateDir: this.stateDir }));
       } catch (e) {
         const err = BitsError.from(e);
+        // An error that knows its remedy (packaged-addons.ts) keeps it; the others get the backend's.
+        const ownHint = typeof err.data?.hint === 'string' ? err.data.hint : undefined;
         throw new CliFailure(
           err,
-          this.args.backend === 'service'
+          ownHint ?? (this.args.backend === 'service'
             ? 'the service could not be reached or started; see `bits-job2 service status` and service.log in the state directory, or try --backend portable'
             : this.args.backend === 'native'
               ? 'the native backend needs Windows BITS; use --backend service (default) or portable'
-              : 'the portable engine could not open its state directory (--state-dir / BITS_JOB2_STATE_DIR)',
+              : 'the portable engine could not open its state directory (--state-dir / BITS_JOB2_STATE_DIR)'),
           EXIT.SERVICE_UNAVAILABLE,
         );
       }

@@ -32,28 +32,18 @@ export const BACKEND_UNAVAILABLE_HRESULTS = [
   'CO_E_SERVER_EXEC_FAILURE', // 0x80080005
 ] as const;
 
-/** Values of the names above that module/api's HRESULT table may not list. */
-const EXTRA_HRESULTS: Record<string, number> = {
-  REGDB_E_CLASSNOTREG: 0x80040154,
-  RPC_S_SERVER_UNAVAILABLE: 0x800706ba,
-  ERROR_SERVICE_NOT_ACTIVE: 0x80070426,
-  ERROR_SERVICE_DISABLED: 0x80070422,
-  ERROR_SERVICE_REQUEST_TIMEOUT: 0x8007041d,
-  CO_E_SERVER_EXEC_FAILURE: 0x80080005,
-};
-
 export const EXIT_CODES: readonly ExitCodeSpec[] = [
   { code: EXIT.OK, name: 'OK', hresults: ['S_OK', 'S_FALSE', 'BG_S_*'], meaning: 'Success, including S_FALSE and BG_S_* success codes (printed when not S_OK).' },
   { code: EXIT.BITS_ERROR, name: 'BITS_ERROR', hresults: ['*'], meaning: 'The operation failed with a BITS or Windows HRESULT not listed below (printed on stderr).' },
   { code: EXIT.USAGE, name: 'USAGE', hresults: [], meaning: 'Usage error: unknown command or flag, missing or malformed argument.' },
   { code: EXIT.NOT_FOUND, name: 'NOT_FOUND', hresults: ['BG_E_NOT_FOUND'], meaning: 'No such job (unknown id, or the job left the queue).' },
   { code: EXIT.INVALID_STATE, name: 'INVALID_STATE', hresults: ['BG_E_INVALID_STATE'], meaning: "Operation not allowed in the job's current state (e.g. a second complete)." },
-  { code: EXIT.JOB_ERROR, name: 'JOB_ERROR', hresults: [], meaning: 'transfer: the job ended in ERROR; it is left in the queue for inspection.' },
+  { code: EXIT.JOB_ERROR, name: 'JOB_ERROR', hresults: [], meaning: 'transfer, wait: the job ended in ERROR; it is left in the queue for inspection.' },
   { code: EXIT.SERVICE_UNAVAILABLE, name: 'SERVICE_UNAVAILABLE', hresults: [...BACKEND_UNAVAILABLE_HRESULTS], meaning: 'The backend is unavailable: the service cannot be reached or started, or BITS is missing.' },
   { code: EXIT.INTERRUPTED, name: 'INTERRUPTED', hresults: [], meaning: 'Interrupted (Ctrl-C). A transfer keeps running in the service.' },
 ];
 
-const unavailable = new Set<number>(BACKEND_UNAVAILABLE_HRESULTS.map((n) => (HR[n] ?? EXTRA_HRESULTS[n]!) >>> 0));
+const unavailable = new Set<number>(BACKEND_UNAVAILABLE_HRESULTS.map((n) => HR[n]! >>> 0));
 
 /** Node errors of a socket/pipe that is not there or not answering. */
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);

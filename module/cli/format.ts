@@ -119,10 +119,13 @@ export function jobsTable(jobs: Pick<JobInfo, 'id' | 'state' | 'type' | 'priorit
   );
 }
 
-/** `[#######.......]  45%  1.2 MiB / 2.6 MiB  files 0/1  TRANSFERRING` sized to `width` columns. */
-export function progressBar(info: JobInfo, width: number): string {
+/**
+ * `[#######.......]  45%  1.2 MiB / 2.6 MiB  3.1 MiB/s  ETA 0:12  files 0/1  TRANSFERRING` sized to
+ * `width` columns; `rate` is the speed and ETA part (module/cli/rate.ts), left out when not given.
+ */
+export function progressBar(info: JobInfo, width: number, rate?: string): string {
   const p = info.progress;
-  const tail = ` ${percent(p.bytesTransferred, p.bytesTotal).padStart(4)}  ${formatBytes(p.bytesTransferred)} / ${formatBytes(p.bytesTotal)}  files ${p.filesTransferred}/${p.filesTotal}  ${info.state}`;
+  const tail = ` ${percent(p.bytesTransferred, p.bytesTotal).padStart(4)}  ${formatBytes(p.bytesTransferred)} / ${formatBytes(p.bytesTotal)}${rate ? `  ${rate}` : ''}  files ${p.filesTransferred}/${p.filesTotal}  ${info.state}`;
   const barWidth = Math.max(10, Math.min(40, width - tail.length - 3));
   const frac = p.bytesTotal ? Math.min(1, p.bytesTransferred / p.bytesTotal) : p.bytesTotal === 0 ? 1 : 0;
   const full = Math.round(frac * barWidth);

@@ -236,6 +236,8 @@ export function readParams(op: OperationSpec, argv: Args, fillDefaults = false):
 export interface OpCommandSpec<A extends Args = Args> {
   /** Extra positionals after the API ones, e.g. `[more..]`. */
   extraPositionals?: string;
+  /** The usage text when the derived one does not fit (job-action.ts: the job becomes optional). */
+  usage?: string;
   /** API parameters (by name) the command handles itself. */
   skip?: string[];
   /** Presentation-only flags and extra checks. */
@@ -250,7 +252,7 @@ export function opCommand<A extends Args = Args>(opName: string, spec: OpCommand
     command: commandString(op, spec.extraPositionals),
     describe: op.synopsis,
     builder: (y: Argv) => {
-      let b = y.usage(usageOf(op, spec.extraPositionals));
+      let b = y.usage(spec.usage ?? usageOf(op, spec.extraPositionals));
       b = applyParams(b, op, { skip: spec.skip });
       b = applyExamples(b, op);
       return spec.builder ? spec.builder(b) : b;

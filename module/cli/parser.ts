@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { BACKENDS } from './context.js';
 import { COMMANDS, COMMAND_NAMES } from './commands/index.js';
+import { OPERATIONS } from '../api/operations.js';
 import { UsageError } from './errors.js';
 import { exitCodesHelp } from './exit-codes.js';
 import { setColor } from './format.js';
@@ -35,10 +36,27 @@ const EPILOGUE = [
   ENVIRONMENT,
 ].join('\n');
 
+/** Commands of an operation with a secret parameter (set-credentials): a stray word may be a password. */
+function takesSecret(command: string | undefined): boolean {
+  return command !== undefined && OPERATIONS.some((op) => op.cli === command && op.params.some((p) => p.type === 'secret'));
+}
+
+/**
+ * yargs names stray words ("Unknown argument: s3cret"); for a command that takes a password such a
+ * word is likely the password typed on the command line, so it is not repeated (flags still are).
+ */
+function withoutStrayValues(message: string, command: string, args: readonly string[]): UsageError {
+  // yargs names unknown flags without their dashes: a word is a flag when the command line has it so.
+  const isFlag = (w: string) => args.some((a) => a === `--${w}` || a === `-${w}` || a.startsWith(`--${w}=`));
+  const text = message.replace(/^(Unknown arguments?: )(.*)$/m, (_, lead: string, list: string) =>
+    lead + list.split(', ').map((w) => (isFlag(w) ? w : '<value not shown>')).join(', '));
+  return new UsageError(text, `a password goes to stdin (--password-stdin) or BITS_JOB2_PASSWORD, never on the command line; see \`bits-job2 ${command} --help\``);
+}
+
 /** Builds the parser for `args` (already stripped of `node main.js`). */
 export function buildParser(args: string[]): Argv {
   const command = args.find((a) => COMMAND_NAMES.includes(a));
-  const LIST_KEYS = new Set(['_', 'more', 'arg']);
+  const LIST_KEYS = new Set(['_', 'more', 'arg', 'state']);
   let y = yargs(args)
     .scriptName('bits-job2')
     .parserConfiguration({
@@ -59,7 +77,7 @@ export function buildParser(args: string[]): Argv {
     .option('state-dir', { type: 'string', global: true, describe: 'State directory of the portable engine/service (sets BITS_JOB2_STATE_DIR for this process).' })
     .option('no-color', { type: 'boolean', default: false, global: true, describe: 'No colors (colors are used only on a terminal).' })
     .middleware((argv) => {
-      // A flag given twice: the last one wins. Lists stay lists: transfer's [more..] and set-notify-cmdline's --arg.
+      // A flag given twice: the last one wins. Lists stay lists: transfer's [more..], set-notify-cmdline's --arg, wait's --state.
       for (const key of Object.keys(argv)) {
         const v = argv[key];
         if (!LIST_KEYS.has(key) && Array.isArray(v)) argv[key] = v[v.length - 1];
@@ -84,7 +102,9 @@ export function buildParser(args: string[]): Argv {
       const usage =
         err instanceof UsageError
           ? err
-          : new UsageError(msg || err?.message || 'usage error', `see \`bits-job2 ${command ? `${command} ` : ''}--help\``);
+          : takesSecret(command)
+            ? withoutStrayValues(msg || err?.message || 'usage error', command!, args)
+            : new UsageError(msg || err?.message || 'usage error', `see \`bits-job2 ${command ? `${command} ` : ''}--help\``);
       // Throwing stops yargs (a returning fail handler lets the command run); main() reports it.
       throw usage;
     });

@@ -5,11 +5,11 @@ import { AuthScheme, AuthTarget, ErrorContext, JobPriority, ProxyUsage, parseEnu
 import type { JobPriorityName, JobStateName, JobTypeName, ProxyUsageName, AuthSchemeName, AuthTargetName } from '../api/enums.js';
 import { BitsError, bitsError } from '../api/bits-error.js';
 import type { HResultWire, NewFile, ReplyProgressWire } from '../api/types.js';
+import { waitVerdict } from '../api/wait-rule.js';
 import type { Backend } from './backend.js';
 import { notifyCommand, notifyWarnings } from '../engine/notify/notify-cmdline.js';
 import { toErrorInfo, toJobInfo, type FileInfo, type JobErrorInfo, type JobInfo, type JobTimes } from './job-info.js';
 
-const FINAL_STATES: readonly JobStateName[] = ['ACKNOWLEDGED', 'CANCELLED'];
 
 export interface WaitOptions {
   signal?: AbortSignal;
@@ -114,21 +114,19 @@ export class BitsJob {
   }
 
   /**
-   * Waits until the job is in `target` (a state name, several names, or a predicate). Rejects with
-   * the job's error if it enters ERROR unexpectedly, with BG_E_INVALID_STATE if it reaches a final
-   * state that cannot lead to the target, and with an AbortError when `signal` aborts.
+   * Waits until the job is in `target` (a state name, several names, or a predicate), by the rule
+   * every front end shares (module/api/wait-rule.ts): rejects with the job's error as soon as it is
+   * in ERROR unless ERROR is a target (or `rejectOnError` is false), with BG_E_INVALID_STATE once
+   * it left the queue, and with an AbortError when `signal` aborts.
    */
   async waitFor(target: JobStateName | JobStateName[] | ((info: JobInfo) => boolean), options: WaitOptions = {}): Promise<JobInfo> {
-    const matches = typeof target === 'function' ? target : (i: JobInfo) => (Array.isArray(target) ? target : [target]).includes(i.state);
-    const waitsForError = typeof target !== 'function' && (Array.isArray(target) ? target : [target]).includes('ERROR');
+    const wanted: readonly JobStateName[] = typeof target === 'function' ? [] : Array.isArray(target) ? target : [target];
+    const matches = typeof target === 'function' ? target : (i: JobInfo) => wanted.includes(i.state);
     for await (const info of this.watch(options)) {
       if (matches(info)) return info;
-      if (info.state === 'ERROR' && options.rejectOnError !== false && !waitsForError && info.error) {
-        throw new BitsError(info.error.hresult, info.error.message, ErrorContext[info.error.context]);
-      }
-      if (FINAL_STATES.includes(info.state)) {
-        throw bitsError(0x80200002, `The job reached ${info.state} while waiting.`);
-      }
+      const verdict = waitVerdict(info.state, wanted);
+      if (verdict === 'job-error' && options.rejectOnError !== false) throw errorOfJob(info);
+      if (verdict === 'left-queue') throw bitsError(0x80200002, `The job ${info.id} reached ${info.state} while waiting.`, ErrorContext.NONE, { jobId: info.id, state: info.state });
     }
     throw new Error('unreachable');
   }
@@ -149,4 +147,12 @@ export class BitsJob {
       await sleep(interval, undefined, { signal: options.signal });
     }
   }
+}
+
+/** The error of a job in ERROR as a BitsError: its HRESULT, context and message, the failing file. */
+export function errorOfJob(info: JobInfo): BitsError {
+  const e = info.error;
+  if (!e) return new BitsError(0x80004005, `The job ${info.id} is in ${info.state} without an error.`, ErrorContext.UNKNOWN, { jobId: info.id, state: info.state });
+  const file = e.file ? ` (${e.file.remoteName} -> ${e.file.localName})` : '';
+  return new BitsError(e.hresult, `${e.message}${file}`, ErrorContext[e.context], { jobId: info.id, state: info.state, file: e.file });
 }

@@ -22,10 +22,19 @@ export function nativeFallbackReason(): BitsError | undefined {
   return lastNativeFallback;
 }
 
+/** data.reason of every failure to open the native backend: nothing in it can run (the PowerShell module stops). */
+const NATIVE_UNAVAILABLE_REASON = 'NativeBackendUnavailable';
+
+/** Opening native fails only for what is missing (Windows, the bridge DLL, edge-js): tag it as such. */
 async function openNative(): Promise<Backend> {
-  const { loadBridge } = await import('../native/load-bridge.js');
-  const { NativeBackend } = await import('../native/native-backend.js');
-  return new NativeBackend(await loadBridge());
+  try {
+    const { loadBridge } = await import('../native/load-bridge.js');
+    const { NativeBackend } = await import('../native/native-backend.js');
+    return new NativeBackend(await loadBridge());
+  } catch (e) {
+    const err = BitsError.from(e);
+    throw new BitsError(err.hresult, err.message, err.context, { ...err.data, reason: NATIVE_UNAVAILABLE_REASON });
+  }
 }
 
 export async function openBackend(choice?: BackendChoice, options: OpenOptions = {}): Promise<Backend> {
@@ -42,6 +51,11 @@ export async function openBackend(choice?: BackendChoice, options: OpenOptions =
     }
   }
   const wanted = explicit ?? 'service';
+  if (wanted === 'portable' || wanted === 'service') {
+    // In the PowerShell package: its SQLite add-on must fit this Node before a service is spawned.
+    const { assertPackagedAddonsFit } = await import('./packaged-addons.js');
+    assertPackagedAddonsFit();
+  }
   switch (wanted) {
     case 'portable': {
       const { PortableEngine } = await import('../engine/engine.js');
@@ -56,6 +70,8 @@ export async function openBackend(choice?: BackendChoice, options: OpenOptions =
         throw bitsError(
           0x80040154,
           `The native backend needs Windows BITS; this is ${process.platform}. Use BITS_JOB2_BACKEND=service (default) or portable.`,
+          undefined,
+          { reason: NATIVE_UNAVAILABLE_REASON },
         );
       }
       return openNative();

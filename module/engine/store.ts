@@ -3,6 +3,7 @@
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { FileRecord, JobRecord } from './job-record.js';
+import { assertSqliteAddonLoads } from './sqlite-addon.js';
 import { checkOrSalvage, type Salvage } from './store-salvage.js';
 
 const SCHEMA_VERSION = 3;
@@ -28,6 +29,7 @@ export class JobStore {
   private readonly damage: string[] = [];
 
   constructor(readonly path: string) {
+    assertSqliteAddonLoads(); // else a missing add-on would look like a damaged file
     // A damaged file is moved aside and what can be read from it is restored below (store-salvage.ts).
     const salvage = checkOrSalvage(path);
     // Create the file 0600 before SQLite does: its -wal and -shm files copy the database's mode.

@@ -2,7 +2,8 @@
 // Everything that can be missing is reported as a BitsError that says what to do:
 //   not Windows            → REGDB_E_CLASSNOTREG (BITS exists only on Windows)
 //   bridge DLL not built   → E_FAIL (`cd module/native/bridge && dotnet build -c Release`, or BITS_JOB2_BRIDGE_DLL)
-//   edge-js not installed  → E_FAIL (`npm install edge-js`, approving its install script)
+//   edge-js not installed  → E_FAIL (`npm install edge-js`, approving its install script; in the
+//                            PowerShell package, which carries the DLL, with --prefix <package>)
 //   edge-js cannot load it → E_FAIL with edge-js's message
 // $BITS_JOB2_EDGE_JS names an edge-js package directory to use instead of `import('edge-js')` (the
 // round-trip test points it at .ci/edge/node_modules/edge-js, installed by scripts/install-edge-js.sh).
@@ -19,6 +20,8 @@ export const BRIDGE_TYPE_NAME = 'Bits.Job2.Bridge.Bridge';
 export const BRIDGE_METHOD_NAME = 'Invoke';
 /** The DLL's place relative to the package root (netstandard2.0: loads on .NET Framework, CoreCLR and Mono). */
 export const BRIDGE_DLL_RELATIVE = 'module/native/bridge/bin/Release/netstandard2.0/Bits.Job2.Bridge.dll';
+/** The DLL the npm and PowerShell packages ship (built by scripts/build-bridge.mjs at pack time; packages hold no bin/obj). */
+export const PACKAGED_BRIDGE_DLL_RELATIVE = 'dist/bridge/Bits.Job2.Bridge.dll';
 export const BRIDGE_DLL_ENV = 'BITS_JOB2_BRIDGE_DLL';
 /** An edge-js package directory to load instead of resolving `edge-js` from this package. */
 export const EDGE_JS_ENV = 'BITS_JOB2_EDGE_JS';
@@ -52,14 +55,24 @@ export interface LoadBridgeOptions {
 export function packageRoot(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [resolve(here, '../..'), resolve(here, '../../..')];
-  return candidates.find((d) => existsSync(join(d, 'module/native/bridge'))) ?? candidates[0]!;
+  return candidates.find((d) => existsSync(join(d, 'module/native/bridge')) || existsSync(join(d, PACKAGED_BRIDGE_DLL_RELATIVE))) ?? candidates[0]!;
+}
+
+/** The PowerShell package carries the built DLL but not the C# sources (the npm package has both). */
+function inPowerShellPackage(): boolean {
+  const root = packageRoot();
+  return !existsSync(join(root, 'module/native/bridge')) && existsSync(join(root, PACKAGED_BRIDGE_DLL_RELATIVE));
 }
 
 /** Where the bridge DLL is looked for: the env override, else next to the package. */
 export function bridgeDllPath(env: NodeJS.ProcessEnv = process.env): { path: string; fromEnv: boolean } {
   const override = env[BRIDGE_DLL_ENV];
   if (override && override.trim() !== '') return { path: resolve(override), fromEnv: true };
-  return { path: join(packageRoot(), BRIDGE_DLL_RELATIVE), fromEnv: false };
+  const root = packageRoot();
+  const built = join(root, BRIDGE_DLL_RELATIVE);
+  const packaged = join(root, PACKAGED_BRIDGE_DLL_RELATIVE);
+  // A checkout's own build wins over a packaged copy that may be older.
+  return { path: existsSync(built) || !existsSync(packaged) ? built : packaged, fromEnv: false };
 }
 
 async function defaultImportEdge(env: NodeJS.ProcessEnv): Promise<unknown> {
@@ -101,8 +114,10 @@ export async function loadBridge(options: LoadBridgeOptions = {}): Promise<Bridg
   } catch (e) {
     if (e instanceof BitsError) throw e;
     if (isModuleNotFound(e)) {
+      // In the PowerShell package, import('edge-js') resolves <package>/node_modules: install it there.
+      const where = inPowerShellPackage() ? `into the PowerShell package with \`npm install edge-js --prefix "${packageRoot()}"\`` : 'next to bits-job2 with `npm install edge-js`';
       throw bitsError(E_FAIL,
-        'edge-js is not installed: the native backend reaches the bridge through it. Install it next to bits-job2 with `npm install edge-js` (npm 11: approve its install script, `npm approve-scripts edge-js`).');
+        `edge-js is not installed: the native backend reaches the bridge through it. Install it ${where} (npm 11: approve its install script, \`npm approve-scripts edge-js\`), or set ${EDGE_JS_ENV} to an edge-js package directory.`);
     }
     throw bitsError(E_FAIL, `edge-js failed to load: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -1,6 +1,7 @@
 // The PowerShell view of module/api: OPERATIONS with a `cmdlet` → commands with parameter sets,
 // typed parameters, help and the CLI argv each parameter becomes. Wait-BitsJob2 is described here by
 // hand (a composition over `info --clixml`); everything else comes from the description.
+import { WAIT_RULE } from '../../module/api/wait-rule.js';
 import { AuthScheme, AuthTarget, JobPriority, JobState, JobType, ProxyUsage, ServerNotificationType } from '../../module/api/enums.js';
 import { OPERATIONS, type OperationSpec, type ParamSpec } from '../../module/api/operations.js';
 
@@ -253,6 +254,16 @@ ${inputObjectPrelude(sets).map((l) => `        ${l}`).join('\n')}
                     $PSCmdlet.WriteObject($job)
                     return
                 }
+                # The rule of module/api/wait-rule.ts, as Node's waitFor and \`bits-job2 wait\` apply it.
+                if ([string]$job.state -eq '${WAIT_RULE.errorState}') {
+                    $PSCmdlet.WriteError((New-BitsJob2ErrorRecord $job.error $JobId))
+                    return
+                }
+                if (@(${WAIT_RULE.finalStates.map((s) => `'${s}'`).join(', ')}) -contains [string]$job.state) {
+                    $left = [pscustomobject]@{ hresult = ${0x80200002}; hresultHex = '0x80200002'; name = 'BG_E_INVALID_STATE'; message = 'The job ' + $JobId + ' reached ' + $job.state + ' while waiting for ' + ($wanted -join ' or ') + '.' }
+                    $PSCmdlet.WriteError((New-BitsJob2ErrorRecord $left $JobId))
+                    return
+                }
                 $status = [string]$job.state
                 $record = [System.Management.Automation.ProgressRecord]::new($activityId, $activity, $status)
                 $total = $job.progress.bytesTotal
@@ -281,12 +292,13 @@ ${inputObjectPrelude(sets).map((l) => `        ${l}`).join('\n')}
     noun: 'BitsJob2',
     shouldProcess: false,
     synopsis: 'Waits until a job reaches a final state (TRANSFERRED, ERROR, ACKNOWLEDGED or CANCELLED by default) and returns it.',
-    description: 'Polls `bits-job2 info <job> --clixml` every -PollInterval milliseconds, reports progress with Write-Progress semantics ($PSCmdlet.WriteProgress), and returns the job object once its state is one of -State. TRANSIENT_ERROR is not final: BITS retries after the retry delay.',
+    description: `Polls \`bits-job2 info <job> --clixml\` every -PollInterval milliseconds, reports progress with Write-Progress semantics ($PSCmdlet.WriteProgress), and returns the job object once its state is one of -State. If the job goes to ${WAIT_RULE.errorState} and ${WAIT_RULE.errorState} is not one of -State, the wait ends at once with the job's error as an ErrorRecord (e.g. BG_E_HTTP_ERROR_404), as Node's waitFor() and \`bits-job2 wait\` do; a job that reached ${WAIT_RULE.finalStates.join(' or ')} meanwhile ends it with BG_E_INVALID_STATE. TRANSIENT_ERROR is not final: BITS retries after the retry delay.`,
     sets,
     extras,
     examples: [
       { code: "$job = New-BitsJob2 -DisplayName 'inventory' -TransferType UPLOAD_REPLY\nAdd-BitsJob2File -JobId $job.JobId -RemoteName https://server/upload -LocalName C:\\inventory.xml\nResume-BitsJob2 -JobId $job.JobId\nWait-BitsJob2 -JobId $job.JobId -Timeout 600", text: 'Upload a file and wait up to ten minutes for the reply.' },
       { code: 'Get-BitsJob2 | Wait-BitsJob2 -State TRANSFERRED, ERROR', text: 'Wait for every job in turn (the job objects bind to -InputObject by value).' },
+      { code: "try { Wait-BitsJob2 -JobId $job.JobId -State TRANSFERRED -ErrorAction Stop | Out-Null; Complete-BitsJob2 -JobId $job.JobId }\ncatch { \"failed: $($_.FullyQualifiedErrorId)\" }", text: 'Wait for TRANSFERRED only: a 404 or 401 ends the wait at once with the job\'s error (e.g. BG_E_HTTP_ERROR_404,Wait-BitsJob2).' },
     ],
     notes: 'Composition over: bits-job2 info <job> --clixml (BITS: IBackgroundCopyManager::GetJob).',
     body,

@@ -1,6 +1,7 @@
 # Failures of the cmdlets against the real service arrive as ErrorRecords carrying the BITS code
 # name (FullyQualifiedErrorId '<name>,<cmdlet>'), the HRESULT (Exception.HResult) and a category;
-# a 404 download ends in ERROR and Wait-BitsJob2 returns the job with BG_E_HTTP_ERROR_404.
+# a 404 download ends in ERROR and Wait-BitsJob2 returns the job with BG_E_HTTP_ERROR_404; waiting
+# for TRANSFERRED only ends at once with that error.
 # -Part Records checks the records; -Part Categories checks the category of E_NOTIMPL (NotImplemented),
 # kept apart so that its failure does not hide the rest.
 param([string] $Root, [string] $Scratch, [string] $MissingUrl, [string] $OkUrl, [string] $Part)
@@ -65,6 +66,15 @@ if ($Part -eq 'Records') {
     $r = Get-Failure { Wait-BitsJob2 -JobId $up.JobId -State TRANSFERRED -Timeout 1 -PollInterval 100 @ea }
     Assert-Equal 'BitsJob2WaitTimeout,Wait-BitsJob2' $r.FullyQualifiedErrorId 'wait timeout id'
     Assert-Equal 'OperationTimeout' ([string]$r.CategoryInfo.Category) 'wait timeout category'
+    # Waiting for TRANSFERRED only: the job in ERROR ends the wait at once with its error, not at
+    # -Timeout (module/api/wait-rule.ts, as Node's waitFor and `bits-job2 wait`).
+    $r = Get-Failure { Wait-BitsJob2 -JobId $dl.JobId -State TRANSFERRED -Timeout 60 -PollInterval 100 @ea }
+    Assert-Failure $r 'BG_E_HTTP_ERROR_404' 'Wait-BitsJob2' '0x80190194' 'ConnectionError'
+    Assert-Equal $dl.JobId $r.TargetObject 'the waited-for job is the target object'
+    # A job that left the queue cannot reach the state: BG_E_INVALID_STATE.
+    $gone = New-BitsJob2 -DisplayName 'ps errors cancelled'
+    Remove-BitsJob2 -JobId $gone.JobId
+    Assert-Failure (Get-Failure { Wait-BitsJob2 -JobId $gone.JobId -State TRANSFERRED -Timeout 60 -PollInterval 100 @ea }) 'BG_E_INVALID_STATE' 'Wait-BitsJob2' '0x80200002' 'InvalidOperation'
     'ok: error records'
 }
 if ($Part -eq 'Categories') {

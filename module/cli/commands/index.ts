@@ -1,5 +1,6 @@
 // Every command of the CLI, in the order `--help` lists them. Commands of module/api are derived
-// from their OperationSpec (from-api.ts); transfer, monitor and service compose operations.
+// from their OperationSpec (from-api.ts); transfer, wait, monitor and service compose operations;
+// doctor only looks at the machine.
 import type { CommandModule } from 'yargs';
 import create from './create.js';
 import addFile from './add-file.js';
@@ -11,7 +12,9 @@ import list from './list.js';
 import info from './info.js';
 import set from './set.js';
 import explain from './explain.js';
+import doctor from './doctor.js';
 import transfer from './transfer.js';
+import wait from './wait.js';
 import monitor from './monitor.js';
 import service from './service.js';
 import serve from './serve.js';
@@ -27,8 +30,8 @@ import removeCredentials from './remove-credentials.js';
 import takeOwnership from './take-ownership.js';
 
 export const COMMANDS: readonly CommandModule[] = [
-  create, addFile, resume, suspend, complete, cancel, list, info, set, explain,
-  transfer, monitor, service, serve,
+  create, addFile, resume, suspend, complete, cancel, list, info, set, explain, doctor,
+  transfer, wait, monitor, service, serve,
   setProxy, setNotifyCmdLine, getNotifyCmdLine, getReplyProgress, getReplyData, setReplyFile, getReplyFile,
   setCredentials, removeCredentials, takeOwnership,
 ];

@@ -1,5 +1,6 @@
-// `monitor [--interval ms] [--once]`: a live table of your jobs (redrawn in place on a terminal,
-// appended snapshots when piped). `--once` (implied by --json) prints one snapshot. Ctrl-C quits (exit 0).
+// `monitor [--interval ms] [--once]`: a live table of your jobs with speed and ETA, 80 columns at the
+// least (redrawn in place on a terminal, appended snapshots when piped). `--once` (implied by
+// --json) prints one snapshot, the `list` table. Ctrl-C quits (exit 0).
 import type { Argv, CommandModule } from 'yargs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { applyParam, paramOf, type Args } from '../from-api.js';
@@ -7,6 +8,7 @@ import { printJson, println, run, type CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { jobsTable, paint } from '../format.js';
+import { JobRates, monitorTable } from '../monitor-table.js';
 import { jobJson } from '../output.js';
 
 const allUsers = paramOf('listJobs', 'allUsers');
@@ -30,15 +32,18 @@ async function monitor(ctx: CliContext, argv: Args): Promise<number> {
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   if (tty) process.stdout.write('\x1b[?1049h\x1b[?25l'); // alternate screen, hide cursor
+  const rates = new JobRates();
   try {
     while (!abort.signal.aborted) {
       const jobs = await snapshot(ctx, all);
-      const header = `bits-job2 monitor — ${jobs.length} job(s) — ${new Date().toISOString()} — every ${interval} ms`;
+      rates.observe(jobs);
+      const width = tty ? Math.max(80, process.stdout.columns || 80) : 80;
+      const header = `bits-job2 monitor — ${jobs.length} job(s) — ${new Date().toISOString().slice(0, 19)}Z — every ${interval} ms`;
       if (tty) {
-        process.stdout.write('\x1b[H\x1b[2J' + paint('dim', header + ' — Ctrl-C quits') + '\n\n' + jobsTable(jobs) + '\n');
+        process.stdout.write('\x1b[H\x1b[2J' + paint('dim', (header + ' — Ctrl-C quits').slice(0, width)) + '\n\n' + monitorTable(jobs, rates, width) + '\n');
       } else {
         println(header);
-        println(jobsTable(jobs));
+        println(monitorTable(jobs, rates, width));
         println();
       }
       await sleep(interval, undefined, { signal: abort.signal }).catch(() => undefined);

@@ -1,18 +1,39 @@
-// `service start|stop|status`: the per-user background service of the portable engine.
+// `service start|stop|status|install|uninstall`: the per-user background service of the portable
+// engine; install/uninstall manage the login item that starts it at login (module/service/login-item.ts).
 import type { Argv, CommandModule } from 'yargs';
 import { BitsError } from '../../api/bits-error.js';
 import type { Args } from '../from-api.js';
 import { printJson, println, run, type CliContext } from '../context.js';
 import { CliFailure } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import type { LoginItemReport } from '../../service/login-item-install.js';
 
-type Action = 'start' | 'stop' | 'status';
+type Action = 'start' | 'stop' | 'status' | 'install' | 'uninstall';
 
 async function control() {
   return import('../../service/control.js');
 }
 
-async function act(ctx: CliContext, action: Action): Promise<number> {
+function printLoginItem(ctx: CliContext, r: LoginItemReport, verb: string): void {
+  if (ctx.json) return printJson(r, 'BitsJob2.LoginItem');
+  if (r.path) println(`${r.changed ? verb : 'unchanged'}: ${r.path}${r.applied && r.changed ? ' (active)' : ''}`);
+  for (const left of r.leftOut) println(`not copied into the file: ${left}`);
+  for (const note of r.notes) println(note);
+  if (r.commands.length) println(['to finish:', ...r.commands.map((c) => `  ${c}`)].join('\n'));
+}
+
+async function act(ctx: CliContext, action: Action, argv: Args): Promise<number> {
+  if (action === 'install' || action === 'uninstall') {
+    const { defaultStateDir } = await import('../../engine/paths.js');
+    const items = await import('../../service/login-item-install.js');
+    if (action === 'uninstall') printLoginItem(ctx, items.uninstallLoginItem(), 'removed');
+    else if (argv.print === true) {
+      const r = items.installLoginItem(ctx.stateDir ?? defaultStateDir(), { write: false });
+      if (ctx.json) printJson(r, 'BitsJob2.LoginItem');
+      else process.stdout.write(r.content ?? '');
+    } else printLoginItem(ctx, items.installLoginItem(ctx.stateDir ?? defaultStateDir()), 'written');
+    return EXIT.OK;
+  }
   const c = await control();
   const dir = ctx.stateDir;
   if (action === 'status') {
@@ -44,11 +65,12 @@ async function act(ctx: CliContext, action: Action): Promise<number> {
   return EXIT.OK;
 }
 
-function sub(action: Action, describe: string): CommandModule {
+function sub(action: Action, describe: string, builder?: (y: Argv) => Argv): CommandModule {
   return {
     command: action,
     describe,
-    handler: (argv) => run(argv as unknown as Args, (ctx) => act(ctx, action)),
+    builder,
+    handler: (argv) => run(argv as unknown as Args, (ctx) => act(ctx, action, argv as unknown as Args)),
   };
 }
 
@@ -58,13 +80,17 @@ const command: CommandModule = {
   builder: (y: Argv) =>
     y
       .usage(
-        '$0 service <start|stop|status>\n\nThe portable engine runs in a per-user background service so that jobs outlive the command that created them. ' +
+        '$0 service <start|stop|status|install|uninstall>\n\nThe portable engine runs in a per-user background service so that jobs outlive the command that created them. ' +
           'Commands start it on demand; these subcommands manage it explicitly. Jobs in flight resume from their checkpoint when it restarts.',
       )
       .command(sub('start', 'Starts the service (if not running) and prints its pid.'))
       .command(sub('stop', 'Stops the service cleanly; jobs resume when it starts again.'))
       .command(sub('status', 'Shows whether the service runs, its pid, socket and state directory.'))
-      .demandCommand(1, 'give start, stop or status')
+      .command(sub('install', 'Starts the service at login (systemd user unit; launchd agent on macOS) so queued jobs go on after a reboot.', (y) =>
+        y.option('print', { type: 'boolean', default: false, describe: 'Print the unit (or plist) and change nothing.' })))
+      .command(sub('uninstall', 'Removes the login item written by install (stops and disables it first).'))
+      .demandCommand(1, 'give start, stop, status, install or uninstall')
+      .example('bits-job2 service install', 'Resume jobs at every login; add `loginctl enable-linger $USER` for jobs that must run without a session.')
       .example('bits-job2 service status', 'Is the service running?')
       .example('bits-job2 service stop', 'Stop it (jobs resume on the next start).'),
   handler: () => undefined,

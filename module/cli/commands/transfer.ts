@@ -3,18 +3,18 @@
 // those operations in module/api. Ctrl-C detaches: the job keeps running in the service.
 import type { Argv, CommandModule } from 'yargs';
 import { BitsError } from '../../api/bits-error.js';
-import { ErrorContext } from '../../api/enums.js';
+import { waitVerdict } from '../../api/wait-rule.js';
 import { HR } from '../../api/hresult.js';
 import type { NewFile } from '../../api/types.js';
-import type { BitsJob } from '../../core/bits-job.js';
+import { errorOfJob, type BitsJob } from '../../core/bits-job.js';
 import type { JobInfo } from '../../core/job-info.js';
 import { applyParam, cliKey, coerceFor, paramOf, type Args } from '../from-api.js';
 import { printJson, println, run, type CliContext } from '../context.js';
 import { CliFailure, UsageError, withHint } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { formatBytes, percent, progressBar } from '../format.js';
+import { makeProgress } from '../progress.js';
 import { hresultJson, jobJson, successNote } from '../output.js';
-import { localPathHint, remoteHint } from './add-file.js';
+import { localPath, remoteHint } from './add-file.js';
 
 const P = {
   name: paramOf('createJob', 'displayName'),
@@ -22,51 +22,13 @@ const P = {
   remote: paramOf('addFiles', 'remoteName'),
   local: paramOf('addFiles', 'localName'),
   priority: paramOf('setProperties', 'priority'),
+  retryDelay: paramOf('setProperties', 'minimumRetryDelay'),
+  noProgressTimeout: paramOf('setProperties', 'noProgressTimeout'),
 };
+/** ERROR_TIMEOUT: --timeout ran out (the job is left to go on). */
+const ERROR_TIMEOUT = 0x800705b4;
 
-/** Plain progress lines when stderr is not a terminal: on every state change and at most this often otherwise. */
-const PLAIN_INTERVAL_MS = 5000;
-
-interface Progress {
-  update(info: JobInfo): void;
-  /** Clears the bar before other output. */
-  clear(): void;
-}
-
-function makeProgress(ctx: CliContext): Progress {
-  const err = process.stderr;
-  if (err.isTTY) {
-    let drawn = false;
-    return {
-      update(info) {
-        let line = progressBar(info, (err.columns || 80) - 1);
-        if (info.state === 'TRANSIENT_ERROR' && info.error) line = `${info.state}: ${info.error.name}, retrying (Ctrl-C detaches)`.slice(0, (err.columns || 80) - 1);
-        err.write(`\r\x1b[2K${line}`);
-        drawn = true;
-      },
-      clear() {
-        if (drawn) err.write('\r\x1b[2K');
-        drawn = false;
-      },
-    };
-  }
-  if (ctx.json) return { update() {}, clear() {} };
-  let lastState = '';
-  let lastAt = 0;
-  return {
-    update(info) {
-      const now = Date.now();
-      if (info.state === lastState && now - lastAt < PLAIN_INTERVAL_MS) return;
-      lastState = info.state;
-      lastAt = now;
-      const p = info.progress;
-      let line = `${info.state} ${formatBytes(p.bytesTransferred)} / ${formatBytes(p.bytesTotal)} (${percent(p.bytesTransferred, p.bytesTotal)}), files ${p.filesTransferred}/${p.filesTotal}`;
-      if (info.state === 'TRANSIENT_ERROR' && info.error) line += ` — ${info.error.name}: ${info.error.message} (retried after the retry delay)`;
-      err.write(line + '\n');
-    },
-    clear() {},
-  };
-}
+interface Settings { priority?: number; retryDelay?: number; noProgressTimeout?: number }
 
 function filesFrom(argv: Args): NewFile[] {
   const coerce = coerceFor(P.remote)!;
@@ -74,20 +36,22 @@ function filesFrom(argv: Args): NewFile[] {
   if (more.length % 2 !== 0) {
     throw new UsageError(`remote and local names come in pairs; '${more[more.length - 1]}' has no local name`, 'bits-job2 transfer <name> <remote> <local> [<remote> <local>...]');
   }
-  const files: NewFile[] = [{ remoteName: coerce(argv[cliKey(P.remote)]) as string, localName: coerce(argv[cliKey(P.local)]) as string }];
-  for (let i = 0; i < more.length; i += 2) files.push({ remoteName: more[i]!, localName: more[i + 1]! });
+  const files: NewFile[] = [{ remoteName: coerce(argv[cliKey(P.remote)]) as string, localName: localPath(coerce(argv[cliKey(P.local)]) as string) }];
+  for (let i = 0; i < more.length; i += 2) files.push({ remoteName: more[i]!, localName: localPath(more[i + 1]!) });
   return files;
 }
 
-async function setUp(job: BitsJob, files: NewFile[], priority: number | undefined): Promise<void> {
+async function setUp(job: BitsJob, files: NewFile[], settings: Settings): Promise<void> {
   try {
     await job.addFiles(files);
   } catch (e) {
     const invalidArg = e instanceof BitsError && e.hresult === HR.E_INVALIDARG;
-    const hint = invalidArg ? files.map((f) => localPathHint(f.localName) ?? remoteHint(f.remoteName)).find(Boolean) : undefined;
+    const hint = invalidArg ? files.map((f) => remoteHint(f.remoteName)).find(Boolean) : undefined;
     throw withHint(e, hint);
   }
-  if (priority !== undefined) await job.setPriority(priority);
+  if (settings.priority !== undefined) await job.setPriority(settings.priority);
+  if (settings.retryDelay !== undefined) await job.setMinimumRetryDelay(settings.retryDelay);
+  if (settings.noProgressTimeout !== undefined) await job.setNoProgressTimeout(settings.noProgressTimeout);
   await job.resume();
 }
 
@@ -95,13 +59,18 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
   const files = filesFrom(argv);
   const name = String(argv[cliKey(P.name)]);
   const type = argv[cliKey(P.type)] === undefined ? (coerceFor(P.type)!(String(P.type.default)) as number) : (argv[cliKey(P.type)] as number);
-  const priority = argv[cliKey(P.priority)] as number | undefined;
+  const settings: Settings = {
+    priority: argv[cliKey(P.priority)] as number | undefined,
+    retryDelay: argv[cliKey(P.retryDelay)] as number | undefined,
+    noProgressTimeout: argv[cliKey(P.noProgressTimeout)] as number | undefined,
+  };
+  const timeoutSeconds = Number(argv.timeout);
 
   const m = await ctx.manager();
   const job = await m.createJob(name, { type });
   ctx.jobId = job.id;
   try {
-    await setUp(job, files, priority);
+    await setUp(job, files, settings);
   } catch (e) {
     // The caller never saw the id: do not leave a half-built job behind.
     await job.cancel().catch(() => undefined);
@@ -115,26 +84,37 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
     return EXIT.OK;
   }
 
+  // The id first, so that a script or a person can follow or detach from the job at once.
+  if (!ctx.json) process.stderr.write(`transfer: job ${job.id}\n`);
   const progress = makeProgress(ctx);
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
+  const signal = timeoutSeconds > 0 ? AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutSeconds * 1000)]) : abort.signal;
   let final: JobInfo | undefined;
+  let last: JobInfo | undefined;
   try {
-    for await (const info of job.watch({ signal: abort.signal, intervalMs: Number(argv.interval) })) {
-      if (info.state === 'TRANSFERRED' || info.state === 'ERROR' || info.state === 'ACKNOWLEDGED' || info.state === 'CANCELLED') {
+    for await (const info of job.watch({ signal, intervalMs: Number(argv.interval) })) {
+      last = info;
+      if (waitVerdict(info.state, ['TRANSFERRED']) !== 'waiting') {
         final = info;
         break;
       }
       progress.update(info);
     }
   } catch (e) {
-    if (!abort.signal.aborted) throw e;
+    if (!signal.aborted) throw e;
   } finally {
     process.off('SIGINT', onSigint);
     progress.clear();
   }
 
+  if (!final && !abort.signal.aborted) {
+    throw new CliFailure(
+      new BitsError(ERROR_TIMEOUT, `The job ${job.id} is still ${last?.state ?? 'unknown'} after ${timeoutSeconds} s.`, 0, { jobId: job.id, state: last?.state }),
+      `it goes on in the background: \`bits-job2 wait ${job.id}\`, then \`bits-job2 complete ${job.id}\`; or \`bits-job2 cancel ${job.id}\``,
+    );
+  }
   if (!final) {
     const where =
       ctx.backendName === 'portable'
@@ -145,12 +125,8 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
   }
 
   if (final.state === 'ERROR') {
-    const e = final.error;
-    const err = e
-      ? new BitsError(e.hresult, `${e.message}${e.file ? ` (${e.file.remoteName} -> ${e.file.localName})` : ''}`, ErrorContext[e.context], { jobId: job.id, state: final.state, file: e.file })
-      : new BitsError(HR.E_FAIL!, 'The job is in ERROR.', ErrorContext.UNKNOWN, { jobId: job.id, state: final.state });
     throw new CliFailure(
-      err,
+      errorOfJob(final),
       `the job ${job.id} is left in ERROR for inspection: \`bits-job2 info ${job.id}\`; fix the cause and \`bits-job2 resume ${job.id}\`, or \`bits-job2 cancel ${job.id}\``,
       EXIT.JOB_ERROR,
     );
@@ -185,16 +161,20 @@ const command: CommandModule = {
     for (const p of [P.name, P.remote, P.local]) b = applyParam(b, p);
     b = b.positional('more', { type: 'string', array: true, describe: 'More <remote> <local> pairs.' });
     b = applyParam(b, P.type);
-    b = applyParam(b, P.priority);
+    for (const p of [P.priority, P.retryDelay, P.noProgressTimeout]) b = applyParam(b, p);
     return b
+      .option('timeout', { type: 'number', default: 0, describe: 'Stop waiting after this many seconds with ERROR_TIMEOUT (exit 1); the job goes on. 0: wait as long as it takes.' })
       .option('no-wait', { type: 'boolean', default: false, describe: 'Print the job id after Resume and exit; the service finishes the transfer (complete it later).' })
       .option('interval', { type: 'number', default: 250, describe: 'Poll interval in ms while waiting.' })
       .example('bits-job2 transfer report https://example.com/r.pdf "$PWD/r.pdf"', 'Download one file and wait for it.')
       .example('bits-job2 transfer iso https://example.com/a.iso /data/a.iso https://example.com/b.iso /data/b.iso --priority FOREGROUND', 'Two files, now.')
       .example('bits-job2 transfer nightly https://example.com/big.tar /data/big.tar --no-wait', 'Start it and return; the service finishes it.')
+      .example('bits-job2 transfer probe https://host.example/f /tmp/f --retry-delay 5 --no-progress-timeout 30 --timeout 60', 'Fail fast on an unreachable host: retry every 5 s, ERROR after 30 s without progress, give up waiting after a minute.')
       .check((a) => {
         const n = Number(a.interval);
         if (!Number.isFinite(n) || n < 20) throw new UsageError('--interval must be a number of milliseconds ≥ 20');
+        const t = Number(a.timeout);
+        if (!Number.isFinite(t) || t < 0) throw new UsageError('--timeout must be a number of seconds ≥ 0');
         return true;
       });
   },

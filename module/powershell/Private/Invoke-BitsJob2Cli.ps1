@@ -175,7 +175,8 @@ function New-BitsJob2StartInfo {
 
 function Write-BitsJob2CliFailure {
     # A failed CLI run -> a non-terminating ErrorRecord: the CLI's {error:{...}} CLIXML on stderr when
-    # there is one (BG_E name and HRESULT), otherwise the exit code and the text.
+    # there is one (BG_E name and HRESULT), otherwise the exit code and the text. A backend that
+    # cannot run on this machine is a terminating error.
     param([int] $ExitCode, [string] $StandardError, [System.Management.Automation.PSCmdlet] $Cmdlet, $TargetObject)
     $parsed = $null
     $text = $StandardError.Trim()
@@ -184,7 +185,18 @@ function Write-BitsJob2CliFailure {
         try { $parsed = ConvertFrom-BitsJob2Clixml $document } catch { $parsed = $null }
     }
     if ($null -ne $parsed -and $parsed.PSObject.Properties['error']) {
-        $Cmdlet.WriteError((New-BitsJob2ErrorRecord $parsed.error $TargetObject))
+        $record = New-BitsJob2ErrorRecord $parsed.error $TargetObject
+        # A backend that cannot run here: the package's add-ons built for another platform or Node
+        # (core/packaged-addons.ts), or the native backend's Windows, bridge DLL or edge-js missing
+        # (core/select-backend.ts). No cmdlet works until it is installed: stop like a missing node.
+        $reason = $null
+        if ($parsed.error.PSObject.Properties['data'] -and $null -ne $parsed.error.data -and $parsed.error.data.PSObject.Properties['reason']) { $reason = [string]$parsed.error.data.reason }
+        if ($reason -eq 'NativeAddonMismatch' -or $reason -eq 'NativeBackendUnavailable') {
+            $terminating = [System.Management.Automation.ErrorRecord]::new($record.Exception, ('BitsJob2' + $reason), [System.Management.Automation.ErrorCategory]::NotInstalled, $TargetObject)
+            $terminating.ErrorDetails = $record.ErrorDetails
+            $Cmdlet.ThrowTerminatingError($terminating)
+        }
+        $Cmdlet.WriteError($record)
     } else {
         $Cmdlet.WriteError((New-BitsJob2SimpleErrorRecord ('bits-job2 exited with code ' + $ExitCode + ': ' + $text) 'BitsJob2CliFailed' ([System.Management.Automation.ErrorCategory]::NotSpecified) $TargetObject))
     }

@@ -6,13 +6,16 @@ function Complete-BitsJob2 {
     Publishes the transferred files and ends the job (→ ACKNOWLEDGED).
 
     .DESCRIPTION
-    Download jobs: renames every fully transferred temporary file to its final name and deletes the rest (BG_S_PARTIAL_COMPLETE when some were unfinished). Upload jobs: only in TRANSFERRED; makes the reply file available. A second Complete fails with BG_E_INVALID_STATE.
+    Download jobs: renames every fully transferred temporary file to its final name and deletes the rest (BG_S_PARTIAL_COMPLETE when some were unfinished; the CLI and cmdlet ask for --force / -Force before discarding any and name each one). Upload jobs: only in TRANSFERRED; makes the reply file available. A second Complete fails with BG_E_INVALID_STATE.
 
     .PARAMETER JobId
     Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI. CLI: <job>.
 
     .PARAMETER InputObject
     A job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.
+
+    .PARAMETER Force
+    Complete a download job that is not TRANSFERRED although files are unfinished: they are deleted (BITS's BG_S_PARTIAL_COMPLETE). Without it the CLI and cmdlet refuse and list them. Default: false. CLI: --force.
 
     .PARAMETER PassThru
     Return the CLI result object (job id and HRESULT) instead of nothing.
@@ -39,6 +42,10 @@ function Complete-BitsJob2 {
         [PSTypeName('BitsJob2.Job')]
         [psobject] $InputObject,
 
+        [Parameter(ParameterSetName = 'JobId')]
+        [Parameter(ParameterSetName = 'InputObject')]
+        [switch] $Force,
+
         [Parameter()]
         [switch] $PassThru
     )
@@ -50,6 +57,7 @@ function Complete-BitsJob2 {
         $argv.Add('complete')
         $inputText = $null
         $argv.Add([string]$JobId)
+        if ($Force.IsPresent) { $argv.Add('--force') }
         if (-not $PSCmdlet.ShouldProcess([string]$JobId, 'Complete (bits-job2 complete)')) { return }
         $result = Invoke-BitsJob2Cli -Arguments $argv.ToArray() -InputText $inputText -Cmdlet $PSCmdlet -TypeName 'BitsJob2.Result' -TargetObject ([string]$JobId)
         if ($null -eq $result) { return }

@@ -19,6 +19,9 @@ function Get-BitsJob2 {
     .PARAMETER AllUsers
     Every user's jobs (BG_JOB_ENUM_ALL_USERS; administrators only). Default: false. CLI: --all-users.
 
+    .PARAMETER Name
+    Only jobs whose display name matches this pattern: * any characters, ? one, case-insensitive (as Get-BitsTransfer -Name). Applied to the list BITS returns. CLI: --name.
+
     .EXAMPLE
     Get-BitsJob2 -JobId $id
 
@@ -28,6 +31,11 @@ function Get-BitsJob2 {
     Get-BitsJob2
 
     All your jobs.
+
+    .EXAMPLE
+    Get-BitsJob2 -Name 'nightly*' | Remove-BitsJob2
+
+    Cancel every job whose name starts with nightly.
 
     .NOTES
     Runs: bits-job2 info ... --clixml. BITS: IBackgroundCopyManager::GetJob. Returns: job snapshot: every property, progress, times, error. Codes: S_OK, BG_E_NOT_FOUND, E_ACCESSDENIED.
@@ -48,7 +56,10 @@ function Get-BitsJob2 {
         [psobject] $InputObject,
 
         [Parameter(ParameterSetName = 'listJobs')]
-        [switch] $AllUsers
+        [switch] $AllUsers,
+
+        [Parameter(ParameterSetName = 'listJobs')]
+        [string] $Name
     )
 
     process {
@@ -69,6 +80,7 @@ function Get-BitsJob2 {
                 $argv.Add('list')
                 $inputText = $null
                 if ($AllUsers.IsPresent) { $argv.Add('--all-users') }
+                if ($PSBoundParameters.ContainsKey('Name')) { $argv.Add('--name=' + [string]$Name) }
                 $result = Invoke-BitsJob2Cli -Arguments $argv.ToArray() -InputText $inputText -Cmdlet $PSCmdlet -TypeName 'BitsJob2.Job' -TargetObject ('all jobs')
                 if ($null -eq $result) { return }
                 $PSCmdlet.WriteObject($result, $true)

@@ -9,7 +9,7 @@ function New-BitsJob2 {
     Creates a BITS job owned by the current user. The job starts SUSPENDED: add files, set properties, then resume it. At most 60 jobs per user and 300 per machine.
 
     .PARAMETER DisplayName
-    Display name, 1..256 characters; several jobs may share one. CLI: <name>.
+    Display name, up to 256 characters (empty is allowed, as in BITS); several jobs may share one. CLI: <name>.
 
     .PARAMETER TransferType
     DOWNLOAD, UPLOAD or UPLOAD_REPLY. Values: DOWNLOAD, UPLOAD, UPLOAD_REPLY. Default: DOWNLOAD. CLI: --type.

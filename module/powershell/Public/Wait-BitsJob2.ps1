@@ -6,7 +6,7 @@ function Wait-BitsJob2 {
     Waits until a job reaches a final state (TRANSFERRED, ERROR, ACKNOWLEDGED or CANCELLED by default) and returns it.
 
     .DESCRIPTION
-    Polls `bits-job2 info <job> --clixml` every -PollInterval milliseconds, reports progress with Write-Progress semantics ($PSCmdlet.WriteProgress), and returns the job object once its state is one of -State. TRANSIENT_ERROR is not final: BITS retries after the retry delay.
+    Polls `bits-job2 info <job> --clixml` every -PollInterval milliseconds, reports progress with Write-Progress semantics ($PSCmdlet.WriteProgress), and returns the job object once its state is one of -State. If the job goes to ERROR and ERROR is not one of -State, the wait ends at once with the job's error as an ErrorRecord (e.g. BG_E_HTTP_ERROR_404), as Node's waitFor() and `bits-job2 wait` do; a job that reached ACKNOWLEDGED or CANCELLED meanwhile ends it with BG_E_INVALID_STATE. TRANSIENT_ERROR is not final: BITS retries after the retry delay.
 
     .PARAMETER JobId
     Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI. CLI: <job>.
@@ -35,6 +35,12 @@ function Wait-BitsJob2 {
     Get-BitsJob2 | Wait-BitsJob2 -State TRANSFERRED, ERROR
 
     Wait for every job in turn (the job objects bind to -InputObject by value).
+
+    .EXAMPLE
+    try { Wait-BitsJob2 -JobId $job.JobId -State TRANSFERRED -ErrorAction Stop | Out-Null; Complete-BitsJob2 -JobId $job.JobId }
+    catch { "failed: $($_.FullyQualifiedErrorId)" }
+
+    Wait for TRANSFERRED only: a 404 or 401 ends the wait at once with the job's error (e.g. BG_E_HTTP_ERROR_404,Wait-BitsJob2).
 
     .NOTES
     Composition over: bits-job2 info <job> --clixml (BITS: IBackgroundCopyManager::GetJob).
@@ -79,6 +85,16 @@ function Wait-BitsJob2 {
                 if ($null -eq $job) { return }
                 if ($wanted -contains [string]$job.state) {
                     $PSCmdlet.WriteObject($job)
+                    return
+                }
+                # The rule of module/api/wait-rule.ts, as Node's waitFor and `bits-job2 wait` apply it.
+                if ([string]$job.state -eq 'ERROR') {
+                    $PSCmdlet.WriteError((New-BitsJob2ErrorRecord $job.error $JobId))
+                    return
+                }
+                if (@('ACKNOWLEDGED', 'CANCELLED') -contains [string]$job.state) {
+                    $left = [pscustomobject]@{ hresult = 2149580802; hresultHex = '0x80200002'; name = 'BG_E_INVALID_STATE'; message = 'The job ' + $JobId + ' reached ' + $job.state + ' while waiting for ' + ($wanted -join ' or ') + '.' }
+                    $PSCmdlet.WriteError((New-BitsJob2ErrorRecord $left $JobId))
                     return
                 }
                 $status = [string]$job.state

@@ -1,0 +1,101 @@
+// `wait <job> [--state S...] [--timeout s]`: waits until the job is in one of the states (default
+// TRANSFERRED) with the progress of `transfer`, by the rule every front end shares
+// (module/api/wait-rule.ts): a job in ERROR that was not waited for ends the wait at once with its
+// error (exit 5); one that left the queue ends it with BG_E_INVALID_STATE (exit 4). Ctrl-C stops
+// waiting (exit 130); the job goes on.
+import type { Argv, CommandModule } from 'yargs';
+import { BitsError } from '../../api/bits-error.js';
+import { JobState, type JobStateName } from '../../api/enums.js';
+import { waitVerdict } from '../../api/wait-rule.js';
+import { errorOfJob } from '../../core/bits-job.js';
+import type { JobInfo } from '../../core/job-info.js';
+import { applyParam, cliKey, paramOf, type Args } from '../from-api.js';
+import { printJson, println, run, type CliContext } from '../context.js';
+import { CliFailure, UsageError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { jobJson } from '../output.js';
+import { makeProgress } from '../progress.js';
+
+const jobId = paramOf('getJob', 'jobId');
+/** ERROR_TIMEOUT: "This operation returned because the timeout period expired." */
+const ERROR_TIMEOUT = 0x800705b4;
+const BG_E_INVALID_STATE = 0x80200002;
+
+async function waitCommand(ctx: CliContext, argv: Args): Promise<number> {
+  const wanted = ((argv.state as string[] | undefined) ?? ['TRANSFERRED']).map((s) => s.toUpperCase()) as JobStateName[];
+  const timeoutSeconds = Number(argv.timeout);
+  const id = await ctx.resolveJob(String(argv[cliKey(jobId)]));
+  ctx.jobId = id;
+  const job = (await ctx.manager()).job(id);
+
+  const progress = makeProgress(ctx);
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.once('SIGINT', onSigint);
+  const signal = timeoutSeconds > 0 ? AbortSignal.any([interrupt.signal, AbortSignal.timeout(timeoutSeconds * 1000)]) : interrupt.signal;
+  let last: JobInfo | undefined;
+  let end: JobInfo | undefined;
+  try {
+    for await (const info of job.watch({ signal, intervalMs: Number(argv.interval) })) {
+      last = info;
+      if (waitVerdict(info.state, wanted) !== 'waiting') {
+        end = info;
+        break;
+      }
+      progress.update(info);
+    }
+  } catch (e) {
+    if (!signal.aborted) throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.clear();
+  }
+
+  if (!end) {
+    if (interrupt.signal.aborted) {
+      process.stderr.write(`stopped waiting for ${id}; the job goes on (${last?.state ?? 'state unknown'}).\n`);
+      return EXIT.INTERRUPTED;
+    }
+    throw new BitsError(ERROR_TIMEOUT, `The job ${id} is still ${last?.state ?? 'unknown'} after ${timeoutSeconds} s (waited for ${wanted.join(' or ')}).`, 0, { jobId: id, state: last?.state });
+  }
+  const verdict = waitVerdict(end.state, wanted);
+  if (verdict === 'job-error') {
+    throw new CliFailure(errorOfJob(end), `the job ${id} is in ERROR: fix the cause and \`bits-job2 resume ${id}\`, or \`bits-job2 cancel ${id}\``, EXIT.JOB_ERROR);
+  }
+  if (verdict === 'left-queue') {
+    throw new BitsError(BG_E_INVALID_STATE, `The job ${id} reached ${end.state} while waiting for ${wanted.join(' or ')}.`, 0, { jobId: id, state: end.state });
+  }
+  if (ctx.json) printJson(jobJson(end), 'BitsJob2.Job');
+  else println(`${end.state} ${id}`);
+  return EXIT.OK;
+}
+
+const command: CommandModule = {
+  command: 'wait <job>',
+  describe: 'Waits until a job reaches a state (TRANSFERRED by default), with progress; ends at once if the job goes to ERROR.',
+  builder: (y: Argv) =>
+    applyParam(
+      y.usage(
+        '$0 wait <job> [--state STATE...] [--timeout SECONDS]\n\n' +
+          'Waits until the job is in one of --state (default TRANSFERRED) and prints it (--json: the job document). Progress goes to stderr ' +
+          'with speed and ETA, as in `transfer`. If the job goes to ERROR and ERROR is not one of --state, the wait ends at once with the ' +
+          "job's error (exit 5), as Node's job.waitFor() and Wait-BitsJob2 do; a job that was completed or cancelled meanwhile ends it with " +
+          'BG_E_INVALID_STATE (exit 4). --timeout gives up with ERROR_TIMEOUT (exit 1); Ctrl-C stops waiting (exit 130). Neither touches the job.',
+      ),
+      jobId,
+    )
+      .option('state', { type: 'string', array: true, choices: Object.keys(JobState), describe: 'States that end the wait (several allowed). Default: TRANSFERRED.' })
+      .option('timeout', { type: 'number', default: 0, describe: 'Give up after this many seconds (0: wait as long as it takes).' })
+      .option('interval', { type: 'number', default: 250, describe: 'Poll interval in ms.' })
+      .example('bits-job2 resume $id && bits-job2 wait $id && bits-job2 complete $id', 'Finish a job in a script: exit 5 with the error if it fails.')
+      .example('bits-job2 wait $id --state TRANSFERRED ERROR --timeout 600 --json', 'Either outcome as a document, at most ten minutes.')
+      .check((a) => {
+        const t = Number(a.timeout);
+        if (!Number.isFinite(t) || t < 0) throw new UsageError('--timeout must be a number of seconds ≥ 0');
+        const n = Number(a.interval);
+        if (!Number.isFinite(n) || n < 20) throw new UsageError('--interval must be a number of milliseconds ≥ 20');
+        return true;
+      }),
+  handler: (argv) => run(argv as unknown as Args, (ctx) => waitCommand(ctx, argv as unknown as Args)),
+};
+export default command;

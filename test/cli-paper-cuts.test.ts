@@ -1,0 +1,48 @@
+// Paper cuts of the CLI, each fixed and held here: completing a download job that is not
+// TRANSFERRED asks for --force and names what it would delete; a password typed as a stray word of
+// set-credentials is not repeated in the usage error; create "" is BITS's (an empty name is allowed).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { GUID_RE, json, jsonError, makeSandbox } from './helpers/cli.js';
+
+const sb = makeSandbox('bj2p-');
+test.after(() => sb.cleanup());
+
+test('complete of a SUSPENDED download with unfinished files: refused (exit 4) with each file named; --force completes (BG_S_PARTIAL_COMPLETE)', async () => {
+  const id = (await sb.run(['create', 'partial'])).stdout.trim();
+  const dest = `${sb.stateDir}/never.bin`;
+  assert.is((await sb.run(['add-file', id, 'http://127.0.0.1:9/never.bin', dest])).code, 0);
+  const refused = await sb.run(['complete', id, '--json']);
+  assert.is(refused.code, 4, refused.stderr);
+  const e = jsonError(refused);
+  assert.is(e.name, 'BG_E_INVALID_STATE');
+  assert.match(e.message, new RegExp(`is SUSPENDED: completing it now deletes 1 unfinished file\\(s\\): ${dest} \\(0 B of \\?\\)`));
+  assert.match(e.hint, /--force` to keep the finished files and delete these/);
+  assert.is(json<{ state: string }>(await sb.run(['info', id, '--json'])).state, 'SUSPENDED', 'the job is untouched');
+  const forced = await sb.run(['complete', id, '--force']);
+  assert.is(forced.code, 0, forced.stderr);
+  assert.match(forced.stdout, /^completed [0-9a-f-]{36}: BG_S_PARTIAL_COMPLETE \(0x00200017\)/);
+});
+
+test('set-credentials with a stray word (a password typed on the command line): the usage error does not repeat it', async () => {
+  const id = (await sb.run(['create', 'creds'])).stdout.trim();
+  assert.match(id, GUID_RE);
+  const r = await sb.run(['set-credentials', id, '--target', 'SERVER', '--scheme', 'BASIC', '--user', 'alice', 'hunter2-s3cret', '--jsno']);
+  assert.is(r.code, 2);
+  assert.not.match(r.stdout + r.stderr, /hunter2-s3cret/);
+  assert.match(r.stderr, /Unknown arguments: (<value not shown>, jsno|jsno, <value not shown>)/);
+  assert.match(r.stderr, /a password goes to stdin \(--password-stdin\) or BITS_JOB2_PASSWORD/);
+  // Other commands still name stray words: they help find a typo.
+  const other = await sb.run(['info', id, 'extra-word']);
+  assert.is(other.code, 2);
+  assert.match(other.stderr, /extra-word/);
+});
+
+test('create "": an empty display name is allowed, as in BITS (the help says so)', async () => {
+  const r = await sb.run(['create', '', '--json']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(json<{ displayName: string }>(r).displayName, '');
+  assert.match((await sb.run(['create', '--help'])).stdout, /empty is allowed, as in BITS/);
+});
+
+test.run();
