@@ -111,10 +111,10 @@ export function jobsTable(jobs: Pick<JobInfo, 'id' | 'state' | 'type' | 'priorit
       j.id,
       paint(stateColor(j.state), j.state),
       j.type,
-      j.priority,
-      `${formatBytes(j.progress.bytesTransferred)}/${formatBytes(j.progress.bytesTotal)}`,
-      `${j.progress.filesTransferred}/${j.progress.filesTotal}`,
-      j.displayName,
+      j.priority ?? '?', // null: the backend could not read it (native on a partial BITS; `info` says why)
+      j.progress ? `${formatBytes(j.progress.bytesTransferred)}/${formatBytes(j.progress.bytesTotal)}` : '?',
+      j.progress ? `${j.progress.filesTransferred}/${j.progress.filesTotal}` : '?',
+      j.displayName ?? '?',
     ]),
   );
 }

@@ -37,28 +37,30 @@ export type JobDocument = Omit<JobInfo, 'times'> & { times: Record<keyof JobInfo
 
 /** jobJson(toJobInfo(w)) as JSON.stringify sees it (same keys, same order, same values). */
 export function jobDocument(w: JobSnapshotWire): JobDocument {
-  return {
+  const doc: JobDocument = {
     id: w.id,
     displayName: w.displayName,
     description: w.description,
     type: TYPE.get(w.type) as JobInfo['type'],
     state: STATE.get(w.state) as JobInfo['state'],
-    priority: PRIORITY.get(w.priority) as JobInfo['priority'],
+    priority: (w.priority === null ? null : PRIORITY.get(w.priority)) as JobInfo['priority'],
     owner: w.owner,
     progress: w.progress,
-    times: {
+    times: (w.times === null ? null : {
       creationTime: isoJson(w.times.creationTime),
       modificationTime: isoJson(w.times.modificationTime),
       transferCompletionTime: isoJson(w.times.transferCompletionTime),
-    },
+    }) as JobDocument['times'],
     errorCount: w.errorCount,
     minimumRetryDelay: w.minimumRetryDelay,
     noProgressTimeout: w.noProgressTimeout,
     notifyFlags: w.notifyFlags,
-    proxy: { usage: PROXY_USAGE.get(w.proxy.usage) as JobInfo['proxy']['usage'], proxyList: w.proxy.proxyList, bypassList: w.proxy.bypassList },
+    proxy: (w.proxy === null ? null : { usage: PROXY_USAGE.get(w.proxy.usage) as JobInfo['proxy']['usage'], proxyList: w.proxy.proxyList, bypassList: w.proxy.bypassList }) as JobInfo['proxy'],
     notifyCmdLine: w.notifyCmdLine,
     error: w.error ? toErrorInfo(w.error) : null,
     replyProgress: w.replyProgress,
     replyFileName: w.replyFileName,
   };
+  if (w.unavailable) doc.unavailable = w.unavailable; // fields BITS did not give (null above), as toJobInfo
+  return doc;
 }

@@ -2,7 +2,8 @@
 // strings (Date#toJSON), byte counts as numbers (null = unknown), HRESULTs as {hresult, hresultHex, name}.
 import { hex, hresultMessage, hresultName } from '../api/hresult.js';
 import type { FileInfoWire, HResultWire } from '../api/types.js';
-import type { JobInfo } from '../core/job-info.js';
+import { unavailableText, type JobInfo } from '../core/job-info.js';
+import type { SnapshotField } from '../api/types.js';
 import { formatBytes, formatDate, formatNotifyFlags, formatSeconds, paint, percent, progressText, stateColor } from './format.js';
 
 export interface HResultJSON {
@@ -29,30 +30,33 @@ export function jobJson(info: JobInfo, files?: FileInfoWire[]): Record<string, u
 
 /** Every property of a job, for `info`. */
 export function jobText(info: JobInfo, files?: FileInfoWire[]): string {
+  // A field the backend could not read (native on a partial BITS) shows why, instead of its value.
+  const show = (field: SnapshotField, value: () => string): string => unavailableText(info, field) ?? value();
   const rows: [string, string][] = [
     ['Id', info.id],
-    ['Name', info.displayName],
-    ['Description', info.description || '-'],
+    ['Name', show('displayName', () => info.displayName)],
+    ['Description', show('description', () => info.description || '-')],
     ['Type', info.type],
     ['State', paint(stateColor(info.state), info.state)],
-    ['Priority', info.priority],
-    ['Owner', info.owner],
-    ['Progress', progressText(info.progress)],
-    ['Created', formatDate(info.times.creationTime)],
-    ['Modified', formatDate(info.times.modificationTime)],
-    ['Transferred', formatDate(info.times.transferCompletionTime)],
-    ['Error count', String(info.errorCount)],
-    ['Retry delay', formatSeconds(info.minimumRetryDelay)],
-    ['No-progress timeout', formatSeconds(info.noProgressTimeout)],
-    ['Notify flags', formatNotifyFlags(info.notifyFlags)],
-    ['Notify command', info.notifyCmdLine.program ? `${info.notifyCmdLine.program}  [${info.notifyCmdLine.parameters}]` : '-'],
-    ['Proxy', info.proxy.usage + (info.proxy.proxyList ? ` ${info.proxy.proxyList}` : '') + (info.proxy.bypassList ? ` (bypass: ${info.proxy.bypassList})` : '')],
+    ['Priority', show('priority', () => info.priority)],
+    ['Owner', show('owner', () => info.owner)],
+    ['Progress', show('progress', () => progressText(info.progress))],
+    ['Created', show('times', () => formatDate(info.times.creationTime))],
+    ['Modified', show('times', () => formatDate(info.times.modificationTime))],
+    ['Transferred', show('times', () => formatDate(info.times.transferCompletionTime))],
+    ['Error count', show('errorCount', () => String(info.errorCount))],
+    ['Retry delay', show('minimumRetryDelay', () => formatSeconds(info.minimumRetryDelay))],
+    ['No-progress timeout', show('noProgressTimeout', () => formatSeconds(info.noProgressTimeout))],
+    ['Notify flags', show('notifyFlags', () => formatNotifyFlags(info.notifyFlags))],
+    ['Notify command', show('notifyCmdLine', () => info.notifyCmdLine.program ? `${info.notifyCmdLine.program}  [${info.notifyCmdLine.parameters}]` : '-')],
+    ['Proxy', show('proxy', () => info.proxy.usage + (info.proxy.proxyList ? ` ${info.proxy.proxyList}` : '') + (info.proxy.bypassList ? ` (bypass: ${info.proxy.bypassList})` : ''))],
   ];
   if (info.type === 'UPLOAD_REPLY') {
     const rp = info.replyProgress;
-    rows.push(['Reply progress', rp ? `${formatBytes(rp.bytesTransferred)} / ${formatBytes(rp.bytesTotal)}` : '-']);
-    rows.push(['Reply file', info.replyFileName ?? '-']);
+    rows.push(['Reply progress', show('replyProgress', () => rp ? `${formatBytes(rp.bytesTransferred)} / ${formatBytes(rp.bytesTotal)}` : '-')]);
+    rows.push(['Reply file', show('replyFileName', () => info.replyFileName ?? '-')]);
   }
+  if (info.unavailable?.error) rows.push(['Error', unavailableText(info, 'error')!]);
   if (info.error) {
     const e = info.error;
     rows.push(['Error', paint('red', `${e.name} (${e.hresultHex}) in ${e.context}: ${e.message}`)]);

@@ -1,7 +1,7 @@
 // Node-facing shapes: wire snapshots with names instead of numbers and Date instead of ISO strings.
 import { ErrorContext, JobPriority, JobState, JobType, ProxyUsage, nameOf } from '../api/enums.js';
 import type { JobPriorityName, JobStateName, JobTypeName, ProxyUsageName, ErrorContextName } from '../api/enums.js';
-import type { FileInfoWire, JobErrorWire, JobSnapshotWire, JobProgressWire, ReplyProgressWire } from '../api/types.js';
+import type { FileInfoWire, JobErrorWire, JobSnapshotWire, JobProgressWire, ReplyProgressWire, SnapshotField, UnavailableWire } from '../api/types.js';
 
 export interface JobTimes {
   creationTime: Date;
@@ -40,6 +40,17 @@ export interface JobInfo {
   error: JobErrorInfo | null;
   replyProgress: ReplyProgressWire | null;
   replyFileName: string | null;
+  /**
+   * Properties the backend could not read (native backend on a partial BITS, e.g. Wine's E_NOTIMPL
+   * from GetTimes): each named field is null, whatever its type says. Absent when all were read.
+   */
+  unavailable?: Partial<Record<SnapshotField, UnavailableWire>>;
+}
+
+/** Why a field is missing, e.g. `unavailable: E_NOTIMPL (0x80004001) from IBackgroundCopyJob.GetTimes`; null when it is not. */
+export function unavailableText(info: { unavailable?: Partial<Record<SnapshotField, UnavailableWire>> }, field: SnapshotField): string | null {
+  const u = info.unavailable?.[field];
+  return u ? `unavailable: ${u.name ?? u.hresultHex} (${u.hresultHex}) from ${u.method}` : null;
 }
 
 export type FileInfo = FileInfoWire;
@@ -64,28 +75,30 @@ export function toErrorInfo(e: JobErrorWire): JobErrorInfo {
 }
 
 export function toJobInfo(w: JobSnapshotWire): JobInfo {
-  return {
+  const info: JobInfo = {
     id: w.id,
     displayName: w.displayName,
     description: w.description,
     type: nameOf(JobType, w.type) as JobTypeName,
     state: nameOf(JobState, w.state) as JobStateName,
-    priority: nameOf(JobPriority, w.priority) as JobPriorityName,
+    priority: (w.priority === null ? null : nameOf(JobPriority, w.priority)) as JobPriorityName,
     owner: w.owner,
     progress: w.progress,
-    times: {
+    times: (w.times === null ? null : {
       creationTime: toDate(w.times.creationTime),
       modificationTime: toDate(w.times.modificationTime),
       transferCompletionTime: toDate(w.times.transferCompletionTime),
-    },
+    }) as JobTimes,
     errorCount: w.errorCount,
     minimumRetryDelay: w.minimumRetryDelay,
     noProgressTimeout: w.noProgressTimeout,
     notifyFlags: w.notifyFlags,
-    proxy: { usage: nameOf(ProxyUsage, w.proxy.usage) as ProxyUsageName, proxyList: w.proxy.proxyList, bypassList: w.proxy.bypassList },
+    proxy: (w.proxy === null ? null : { usage: nameOf(ProxyUsage, w.proxy.usage) as ProxyUsageName, proxyList: w.proxy.proxyList, bypassList: w.proxy.bypassList }) as JobInfo['proxy'],
     notifyCmdLine: w.notifyCmdLine,
     error: w.error ? toErrorInfo(w.error) : null,
     replyProgress: w.replyProgress,
     replyFileName: w.replyFileName,
   };
+  if (w.unavailable) info.unavailable = w.unavailable;
+  return info;
 }

@@ -23,6 +23,7 @@ import type {
   NotifyCmdLineWire,
   ProxySettingsWire,
   ReplyProgressWire,
+  UnavailableWire,
 } from '../api/types.js';
 import type { JobPropertyName } from '../api/operations.js';
 import type { Backend, BackendMethod } from '../core/backend.js';
@@ -94,13 +95,31 @@ export function bridgeErrorToBitsError(error: BridgeErrorWire, op?: BackendMetho
 /** JobErrorWire with an unsigned HRESULT and a name (the bridge sends null for codes it does not know). */
 export function normalizeJobError(j: NonNullable<BridgeErrorWire['jobError']>): JobErrorWire {
   const hr = toUnsigned(Number(j.hresult));
-  return { ...j, hresult: hr, hresultHex: hex(hr), name: j.name ?? hresultName(hr) } as JobErrorWire;
+  const out = { ...j, hresult: hr, hresultHex: hex(hr), name: j.name ?? hresultName(hr) } as JobErrorWire;
+  // Texts BITS did not give (Wine: 0x800706F4 from the descriptions) arrive as null: "" as the type says, the why in `unavailable`.
+  if (out.message === null) out.message = '';
+  if (out.contextDescription === null) out.contextDescription = '';
+  if (j.unavailable) out.unavailable = normalizeUnavailable(j.unavailable);
+  return out;
 }
 
-/** A snapshot with its `error` normalized like getError's result (the bridge leaves unknown names null). */
+/** `unavailable` entries (SnapshotReader.cs) with unsigned HRESULTs and names from the table. */
+function normalizeUnavailable<K extends string>(u: Partial<Record<K, UnavailableWire>>): Partial<Record<K, UnavailableWire>> {
+  const out: Partial<Record<K, UnavailableWire>> = {};
+  for (const [field, v] of Object.entries(u) as [K, UnavailableWire][]) {
+    const hr = toUnsigned(Number(v.hresult));
+    out[field] = { hresult: hr, hresultHex: hex(hr), name: v.name ?? hresultName(hr), method: v.method };
+  }
+  return out;
+}
+
+/** A snapshot with its `error` normalized like getError's result and its `unavailable` entries named (the bridge leaves unknown names null). */
 export function normalizeSnapshot(s: JobSnapshotWire): JobSnapshotWire {
-  if (!s || typeof s !== 'object' || !s.error) return s;
-  return { ...s, error: normalizeJobError(s.error as NonNullable<BridgeErrorWire['jobError']>) };
+  if (!s || typeof s !== 'object' || (!s.error && !s.unavailable)) return s;
+  const out = { ...s };
+  if (s.error) out.error = normalizeJobError(s.error as NonNullable<BridgeErrorWire['jobError']>);
+  if (s.unavailable) out.unavailable = normalizeUnavailable(s.unavailable);
+  return out;
 }
 
 /** byte[] as edge-js delivers it (Buffer; Uint8Array or number[] on other hosts) → base64. */

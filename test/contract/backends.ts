@@ -13,6 +13,7 @@ import { PortableEngine } from '../../module/engine/engine.js';
 import { ServiceClient } from '../../module/service/client.js';
 import { killServices } from '../helpers/service.js';
 import type { ContractContext, EngineFacts } from './contract-suite.js';
+import { WINE_FACTS } from './wine-facts.js';
 
 export interface ContractBackend {
   name: string;
@@ -121,10 +122,13 @@ export const SERVICE_BACKEND: ContractBackend = {
   },
 };
 
+/** True in the Wine lane (test/helpers/wine.ts sets it for node.exe under wine64): the rows read WINE_FACTS. */
+export const ON_WINE = process.env.BITS_JOB2_WINE === '1';
+
 /** Real BITS through openBackend('native'): fails (never skips) when the bridge or BITS is missing. */
 export const NATIVE_BACKEND: ContractBackend = {
-  name: 'native (Windows BITS via edge-js)',
-  make: async () => nativeContext(await openBackend('native'), nativeFacts(windowsCallerIsElevatedAdmin())),
+  name: ON_WINE ? "native (Wine's BITS via edge-js)" : 'native (Windows BITS via edge-js)',
+  make: async () => nativeContext(await openBackend('native'), ON_WINE ? WINE_FACTS : nativeFacts(windowsCallerIsElevatedAdmin())),
 };
 
 /** True when the run asks for the native backend (the Windows workflow). */

@@ -14,6 +14,9 @@ import { JOB_PROPERTIES } from '../../module/api/operations.js';
 import type { Backend } from '../../module/core/backend.js';
 import { rejectsWith, stateOf, waitJob, waitState } from '../helpers/assert-bits.js';
 import { pseudoRandomBytes, startGateServer, type GateServer } from '../helpers/gate-server.js';
+import { wineAware } from './wine-aware.js';
+import type { WineFacts } from './wine-facts.js';
+import { WINE_DOWNLOAD_ROWS } from './wine-rows-download.js';
 
 /**
  * Where backends legitimately differ: details the spec leaves open (our engine's are [DECISION]s) and
@@ -30,6 +33,8 @@ export interface EngineFacts {
   generatedReplyName: ((uploadFile: string, jobId: string) => string) | 'in-upload-directory';
   /** Resumed GETs: `bytes=a-` (our engine) or `bytes=a-b` (BITS fragments, spec §8). */
   rangeRequests: 'open-ended' | 'bounded';
+  /** Wine's BITS (the Wine lane): what it answers where it is a stub or differs; rows then run their Wine body (wine-aware.ts). */
+  wine?: WineFacts;
 }
 
 export interface ContractContext extends EngineFacts {
@@ -45,7 +50,7 @@ interface State {
 }
 
 export function contractSuite(name: string, makeBackend: () => Promise<ContractContext>) {
-  const test = suite<State>(`contract: ${name}`);
+  const test = wineAware(suite<State>(`contract: ${name}`), WINE_DOWNLOAD_ROWS);
   let n = 0;
   const local = (s: State, file = `f${++n}.bin`) => join(s.dir, file);
   const body = pseudoRandomBytes(64 * 1024, 7);

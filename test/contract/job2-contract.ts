@@ -13,6 +13,8 @@ import { rejectsWith, waitState } from '../helpers/assert-bits.js';
 import { pseudoRandomBytes, startGateServer, type GateServer } from '../helpers/gate-server.js';
 import { waitFor } from '../helpers/service.js';
 import type { ContractContext } from './contract-suite.js';
+import { wineAware } from './wine-aware.js';
+import { WINE_JOB2_ROWS } from './wine-rows-job2.js';
 
 interface State { ctx: ContractContext; b: Backend; http: GateServer; dir: string }
 
@@ -24,8 +26,13 @@ function recorder(marker: string, ...args: string[]): { program: string; paramet
   return { program: node, parameters: [q(node), '-e', q(script), ...args.map(q)].join(' ') };
 }
 
+/** The recorder finished its line: the file can exist before appendFileSync has written into it (seen under load). */
+function recorded(marker: string): boolean {
+  return existsSync(marker) && readFileSync(marker, 'utf8').endsWith('\n');
+}
+
 export function job2ContractSuite(name: string, makeBackend: () => Promise<ContractContext>) {
-  const test = suite<State>(`IBackgroundCopyJob2 contract: ${name}`);
+  const test = wineAware(suite<State>(`IBackgroundCopyJob2 contract: ${name}`), WINE_JOB2_ROWS);
 
   test.before.each(async (s) => {
     // A hook that throws after a failed before.each would make uvu drop the failure (and exit 0): start clean, clean up what exists.
@@ -69,7 +76,7 @@ export function job2ContractSuite(name: string, makeBackend: () => Promise<Contr
     await s.b.addFiles(id, [{ remoteName: `${s.http.url}/a.bin`, localName: join(s.dir, 'a.bin') }]);
     await s.b.resume(id);
     await waitState(s.b, id, 'TRANSFERRED');
-    await waitFor(() => existsSync(marker), 10_000, 'the notify program to run');
+    await waitFor(() => recorded(marker), 10_000, 'the notify program to run');
     assert.equal(JSON.parse(readFileSync(marker, 'utf8').trim()), [id, 'a b', '', 'say "hi"', '$(touch x)']);
     assert.not.ok(existsSync(join(s.dir, 'x')), 'no shell expanded anything');
   });
@@ -82,7 +89,7 @@ export function job2ContractSuite(name: string, makeBackend: () => Promise<Contr
     await s.b.setNotifyCmdLine(failing, cmd.program, cmd.parameters);
     await s.b.resume(failing);
     await waitState(s.b, failing, 'ERROR');
-    await waitFor(() => existsSync(onError), 10_000, 'the notify program on ERROR');
+    await waitFor(() => recorded(onError), 10_000, 'the notify program on ERROR');
 
     const late = join(s.dir, 'late.txt');
     const done = await s.b.createJob('notify late', JobType.DOWNLOAD);
@@ -91,7 +98,7 @@ export function job2ContractSuite(name: string, makeBackend: () => Promise<Contr
     await waitState(s.b, done, 'TRANSFERRED');
     const lateCmd = recorder(late, 'late');
     await s.b.setNotifyCmdLine(done, lateCmd.program, lateCmd.parameters);
-    await waitFor(() => existsSync(late), 10_000, 'a command line set after the event runs');
+    await waitFor(() => recorded(late), 10_000, 'a command line set after the event runs');
 
     const silent = join(s.dir, 'silent.txt');
     const off = await s.b.createJob('notify disabled', JobType.DOWNLOAD);
@@ -111,7 +118,7 @@ export function job2ContractSuite(name: string, makeBackend: () => Promise<Contr
     assert.not.ok(existsSync(silent), 'DISABLE, or a TRANSFERRED event without the TRANSFERRED flag, runs nothing');
     // Enabling the flag afterwards notifies the event that already happened.
     await s.b.setProperty(off, 'notifyFlags', NotifyFlags.JOB_TRANSFERRED);
-    await waitFor(() => existsSync(silent), 10_000, 'the program runs once the flags allow it');
+    await waitFor(() => recorded(silent), 10_000, 'the program runs once the flags allow it');
   });
 
   test('SetCredentials: validation order and codes (spec §3.7); RemoveCredentials S_OK vs S_FALSE', async (s) => {

@@ -14,6 +14,8 @@ import { BitsAppError, startBitsServer, type RunningBitsServer } from '../../mod
 import { rejectsWith, stateOf, waitJob, waitState } from '../helpers/assert-bits.js';
 import { pseudoRandomBytes } from '../helpers/gate-server.js';
 import type { ContractContext } from './contract-suite.js';
+import { wineAware } from './wine-aware.js';
+import { WINE_UPLOAD_ROWS } from './wine-rows-upload.js';
 
 interface State {
   ctx: ContractContext;
@@ -27,7 +29,7 @@ interface State {
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 export function uploadContractSuite(name: string, makeBackend: () => Promise<ContractContext>) {
-  const test = suite<State>(`upload contract: ${name}`);
+  const test = wineAware(suite<State>(`upload contract: ${name}`), WINE_UPLOAD_ROWS);
   let n = 0;
 
   test.before.each(async (s) => {

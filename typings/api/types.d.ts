@@ -37,6 +37,8 @@ export interface JobErrorWire extends BitsErrorJSON {
         remoteName: string;
         localName: string;
     } | null;
+    /** Texts BITS did not give (Wine: 0x800706F4): message/contextDescription are then "" and protocol null. */
+    unavailable?: Partial<Record<'message' | 'contextDescription' | 'protocol', UnavailableWire>>;
 }
 export interface ProxySettingsWire {
     usage: number;
@@ -47,7 +49,28 @@ export interface NotifyCmdLineWire {
     program: string;
     parameters: string;
 }
-/** Everything readable about a job in one round trip (used by `info`, `list`, the PowerShell objects). */
+/**
+ * A property a BITS implementation did not give (its getter failed with a per-property HRESULT, e.g.
+ * Wine's E_NOTIMPL from GetTimes): the snapshot's field is null and `unavailable[field]` says why.
+ * Only the native backend produces it; the portable engine reads every property.
+ */
+export interface UnavailableWire {
+    hresult: number;
+    hresultHex: string;
+    /** null when the bridge does not know the code; the native adapter names it from the HRESULT table. */
+    name: string | null;
+    /** The COM method that failed, e.g. `IBackgroundCopyJob.GetTimes`. */
+    method: string;
+}
+/** The snapshot fields that may be unavailable (id, type and state never are: without them the call fails). */
+export type SnapshotField = 'displayName' | 'description' | 'priority' | 'owner' | 'progress' | 'times' | 'errorCount' | 'minimumRetryDelay' | 'noProgressTimeout' | 'notifyFlags' | 'proxy' | 'notifyCmdLine' | 'error' | 'replyProgress' | 'replyFileName';
+/**
+ * Everything readable about a job in one round trip (used by `info`, `list`, the PowerShell objects).
+ * The field types are the portable engine's, which reads every property. A native snapshot on a
+ * partial BITS may lack some: such a field holds null at run time and `unavailable` names it with
+ * the HRESULT of its getter (module/native/README.md, "Snapshots on a partial BITS"). Code that
+ * reads snapshots from any backend checks `unavailable` (module/core/job-info.ts, module/cli).
+ */
 export interface JobSnapshotWire {
     id: string;
     displayName: string;
@@ -67,6 +90,8 @@ export interface JobSnapshotWire {
     error: JobErrorWire | null;
     replyProgress: ReplyProgressWire | null;
     replyFileName: string | null;
+    /** The fields BITS did not give (each null); absent when every property was read. */
+    unavailable?: Partial<Record<SnapshotField, UnavailableWire>>;
 }
 export interface NewFile {
     remoteName: string;

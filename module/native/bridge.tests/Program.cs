@@ -23,6 +23,7 @@ namespace Bits.Job2.Bridge.Tests
             Structs();
             ConversionTests();
             BridgeTests();
+            ExceptionMapping.Run();
             Summary();
             return Failed == 0 ? 0 : 1;
         }

@@ -1,8 +1,12 @@
 // The one helper every COM call goes through. A failure HRESULT (returned by a [PreserveSig]
-// method, or thrown as COMException by the runtime for the others) becomes a BitsComException that
-// carries the unsigned HRESULT, the method, and — when the job is in ERROR or TRANSIENT_ERROR — the
-// job's IBackgroundCopyError (context, description, protocol, file). Bridge turns it into the
-// error envelope.
+// method, or thrown by the runtime for the others) becomes a BitsComException that carries the
+// unsigned HRESULT, the method, and — when the job is in ERROR or TRANSIENT_ERROR — the job's
+// IBackgroundCopyError (context, description, protocol, file). Bridge turns it into the error
+// envelope. The runtime does not always throw COMException: it maps well-known HRESULTs to other
+// exception types (E_NOTIMPL → NotImplementedException, E_INVALIDARG → ArgumentException,
+// E_ACCESSDENIED → UnauthorizedAccessException, 0x80070002 → FileNotFoundException, 0x800703E6 →
+// BadImageFormatException, ...), each with the HRESULT in Exception.HResult — so Run converts any
+// exception by its HResult (found against Wine's BITS, which answers E_NOTIMPL for its stubs).
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -21,6 +25,8 @@ namespace Bits.Job2.Bridge
         public string Protocol;           // null: BG_E_PROTOCOL_NOT_AVAILABLE
         public string FileRemoteName;     // both null: BG_E_FILE_NOT_AVAILABLE
         public string FileLocalName;
+        /// <summary>Texts BITS did not give (Wine: 0x800706F4 from the descriptions and GetProtocol) → "" / null + this entry.</summary>
+        public Dictionary<string, object> Unavailable;
     }
 
     internal sealed class BitsComException : Exception
@@ -49,7 +55,7 @@ namespace Bits.Job2.Bridge
             throw Failure(hr, method, job, null, data);
         }
 
-        /// <summary>Runs a non-PreserveSig COM call; a COMException becomes a BitsComException.</summary>
+        /// <summary>Runs a non-PreserveSig COM call; any exception the call throws becomes a BitsComException by its HResult.</summary>
         public static void Run(string method, Action call, IBackgroundCopyJob job = null)
         {
             Run<object>(method, () => { call(); return null; }, job);
@@ -65,15 +71,21 @@ namespace Bits.Job2.Bridge
             {
                 throw;
             }
-            catch (COMException e)
+            catch (BridgeArgumentException)
             {
-                throw Failure(e.ErrorCode, method, job, e.Message, null);
+                throw; // our own argument check inside the call (E_INVALIDARG, method Bridge.Invoke)
             }
-            catch (InvalidCastException e) when (e.HResult == HResults.E_NOINTERFACE)
+            catch (Exception e)
             {
-                throw Failure(HResults.E_NOINTERFACE, method, job, e.Message, null);
+                throw Failure(HResultOf(e), method, job, Detail(e), null);
             }
         }
+
+        /// <summary>The HRESULT an exception of a COM call carries (COMException.ErrorCode is HResult); E_FAIL if it carries none.</summary>
+        internal static int HResultOf(Exception e) => e.HResult < 0 ? e.HResult : HResults.E_FAIL;
+
+        /// <summary>The runtime's message, naming the .NET type when it is not COMException (it tells how the HRESULT arrived).</summary>
+        private static string Detail(Exception e) => e is COMException ? e.Message : $"{e.Message} [{e.GetType().Name}]";
 
         /// <summary>QueryInterface for IBackgroundCopyJob2 (E_NOINTERFACE on BITS &lt; 1.5).</summary>
         public static IBackgroundCopyJob2 AsJob2(IBackgroundCopyJob job)
@@ -118,11 +130,11 @@ namespace Bits.Job2.Bridge
                 info.Context = (int)context;
                 info.HResult = code;
             });
-            info.Description = Localized("IBackgroundCopyError.GetErrorDescription", lang => { error.GetErrorDescription(lang, out var s); return s; });
-            info.ContextDescription = Localized("IBackgroundCopyError.GetErrorContextDescription", lang => { error.GetErrorContextDescription(lang, out var s); return s; });
+            info.Description = Optional(info, "message", () => Localized("IBackgroundCopyError.GetErrorDescription", lang => { error.GetErrorDescription(lang, out var s); return s; }));
+            info.ContextDescription = Optional(info, "contextDescription", () => Localized("IBackgroundCopyError.GetErrorContextDescription", lang => { error.GetErrorContextDescription(lang, out var s); return s; }));
 
             var hr = error.GetProtocol(out var protocol);
-            info.Protocol = hr == HResults.BG_E_PROTOCOL_NOT_AVAILABLE ? null : (Check(hr, "IBackgroundCopyError.GetProtocol") >= 0 ? protocol : null);
+            info.Protocol = hr == HResults.BG_E_PROTOCOL_NOT_AVAILABLE ? null : Optional(info, "protocol", () => Check(hr, "IBackgroundCopyError.GetProtocol") >= 0 ? protocol : null);
 
             hr = error.GetFile(out var file);
             if (hr != HResults.BG_E_FILE_NOT_AVAILABLE && Check(hr, "IBackgroundCopyError.GetFile") >= 0 && file != null)
@@ -131,6 +143,20 @@ namespace Bits.Job2.Bridge
                 info.FileLocalName = Run("IBackgroundCopyFile.GetLocalName", () => { file.GetLocalName(out var s); return s; });
             }
             return info;
+        }
+
+        /// <summary>A text of the error that may be missing: null and an `unavailable` entry, unless the job itself failed.</summary>
+        private static string Optional(JobErrorInfo info, string field, Func<string> read)
+        {
+            try
+            {
+                return read();
+            }
+            catch (BitsComException e) when (!SnapshotReader.IsFailureOfTheJob(e.HResult))
+            {
+                SnapshotReader.Record(ref info.Unavailable, field, e);
+                return null;
+            }
         }
 
         /// <summary>The LANGID of the current UI culture, then LANG_NEUTRAL (0) if BITS refuses it.</summary>

@@ -49,7 +49,7 @@ namespace Bits.Job2.Bridge
         public static Dictionary<string, object> JobError(JobErrorInfo info)
         {
             var u = Conversions.HResultToUnsigned(info.HResult);
-            return new Dictionary<string, object>(StringComparer.Ordinal)
+            var o = new Dictionary<string, object>(StringComparer.Ordinal)
             {
                 ["hresult"] = (double)u,
                 ["hresultHex"] = Conversions.HResultHex(u),
@@ -63,6 +63,8 @@ namespace Bits.Job2.Bridge
                     ? null
                     : new Dictionary<string, object>(StringComparer.Ordinal) { ["remoteName"] = info.FileRemoteName, ["localName"] = info.FileLocalName },
             };
+            if (info.Unavailable != null) o["unavailable"] = info.Unavailable; // message/contextDescription "" and protocol null then
+            return o;
         }
     }
 }

@@ -15,6 +15,10 @@ namespace Bits.Job2.Bridge
         public const int E_NOINTERFACE = unchecked((int)0x80004002);
         public const int E_FAIL = unchecked((int)0x80004005);
         public const int E_INVALIDARG = unchecked((int)0x80070057);
+        public const int E_ACCESSDENIED = unchecked((int)0x80070005);
+        public const int RPC_E_DISCONNECTED = unchecked((int)0x80010108);
+        public const int RPC_S_SERVER_UNAVAILABLE = unchecked((int)0x800706BA);
+        public const int RPC_S_CALL_FAILED = unchecked((int)0x800706BE);
         public const int REGDB_E_CLASSNOTREG = unchecked((int)0x80040154);
         public const int BG_E_NOT_FOUND = unchecked((int)0x80200001);
         public const int BG_E_FILE_NOT_AVAILABLE = unchecked((int)0x80200004);
@@ -32,6 +36,7 @@ namespace Bits.Job2.Bridge
             [E_NOINTERFACE] = "E_NOINTERFACE",
             [E_FAIL] = "E_FAIL",
             [E_INVALIDARG] = "E_INVALIDARG",
+            [E_ACCESSDENIED] = "E_ACCESSDENIED",
             [REGDB_E_CLASSNOTREG] = "REGDB_E_CLASSNOTREG",
             [BG_E_NOT_FOUND] = "BG_E_NOT_FOUND",
             [BG_E_FILE_NOT_AVAILABLE] = "BG_E_FILE_NOT_AVAILABLE",

@@ -11,32 +11,35 @@ namespace Bits.Job2.Bridge
     {
         private static Dictionary<string, object> Obj() => new Dictionary<string, object>(StringComparer.Ordinal);
 
+        /// <summary>The JobSnapshotWire of a job; properties BITS does not give are null + `unavailable` (SnapshotReader).</summary>
         public static object Snapshot(IBackgroundCopyJob job)
         {
+            var r = new SnapshotReader(job);
             var s = Obj();
-            s["id"] = Conversions.GuidToString(ComCall.Run("IBackgroundCopyJob.GetId", () => { job.GetId(out var v); return v; }, job));
-            s["displayName"] = ComCall.Run("IBackgroundCopyJob.GetDisplayName", () => { job.GetDisplayName(out var v); return v; }, job) ?? "";
-            s["description"] = ComCall.Run("IBackgroundCopyJob.GetDescription", () => { job.GetDescription(out var v); return v; }, job) ?? "";
-            var type = ComCall.Run("IBackgroundCopyJob.GetType", () => { job.GetType(out var v); return v; }, job);
+            s["id"] = Conversions.GuidToString(r.Required("IBackgroundCopyJob.GetId", () => { job.GetId(out var v); return v; }));
+            s["displayName"] = r.Optional("displayName", "IBackgroundCopyJob.GetDisplayName", () => { job.GetDisplayName(out var v); return v; }, v => v ?? "");
+            s["description"] = r.Optional("description", "IBackgroundCopyJob.GetDescription", () => { job.GetDescription(out var v); return v; }, v => v ?? "");
+            var type = r.Required("IBackgroundCopyJob.GetType", () => { job.GetType(out var v); return v; });
             s["type"] = (int)type;
-            var state = ComCall.Run("IBackgroundCopyJob.GetState", () => { job.GetState(out var v); return v; }, job);
+            var state = r.Required("IBackgroundCopyJob.GetState", () => { job.GetState(out var v); return v; });
             s["state"] = (int)state;
-            s["priority"] = (int)ComCall.Run("IBackgroundCopyJob.GetPriority", () => { job.GetPriority(out var v); return v; }, job);
-            s["owner"] = ComCall.Run("IBackgroundCopyJob.GetOwner", () => { job.GetOwner(out var v); return v; }, job) ?? "";
-            s["progress"] = Progress(ComCall.Run("IBackgroundCopyJob.GetProgress", () => { job.GetProgress(out var v); return v; }, job));
-            s["times"] = Times(ComCall.Run("IBackgroundCopyJob.GetTimes", () => { job.GetTimes(out var v); return v; }, job));
-            s["errorCount"] = (double)ComCall.Run("IBackgroundCopyJob.GetErrorCount", () => { job.GetErrorCount(out var v); return v; }, job);
-            s["minimumRetryDelay"] = (double)ComCall.Run("IBackgroundCopyJob.GetMinimumRetryDelay", () => { job.GetMinimumRetryDelay(out var v); return v; }, job);
-            s["noProgressTimeout"] = (double)ComCall.Run("IBackgroundCopyJob.GetNoProgressTimeout", () => { job.GetNoProgressTimeout(out var v); return v; }, job);
-            s["notifyFlags"] = (double)ComCall.Run("IBackgroundCopyJob.GetNotifyFlags", () => { job.GetNotifyFlags(out var v); return v; }, job);
-            s["proxy"] = GetProxySettings(job);
+            s["priority"] = r.Optional("priority", "IBackgroundCopyJob.GetPriority", () => { job.GetPriority(out var v); return v; }, v => (int)v);
+            s["owner"] = r.Optional("owner", "IBackgroundCopyJob.GetOwner", () => { job.GetOwner(out var v); return v; }, v => v ?? "");
+            s["progress"] = r.Optional("progress", "IBackgroundCopyJob.GetProgress", () => { job.GetProgress(out var v); return v; }, Progress);
+            s["times"] = r.Optional("times", "IBackgroundCopyJob.GetTimes", () => { job.GetTimes(out var v); return v; }, Times);
+            s["errorCount"] = r.Optional("errorCount", "IBackgroundCopyJob.GetErrorCount", () => { job.GetErrorCount(out var v); return v; }, v => (double)v);
+            s["minimumRetryDelay"] = r.Optional("minimumRetryDelay", "IBackgroundCopyJob.GetMinimumRetryDelay", () => { job.GetMinimumRetryDelay(out var v); return v; }, v => (double)v);
+            s["noProgressTimeout"] = r.Optional("noProgressTimeout", "IBackgroundCopyJob.GetNoProgressTimeout", () => { job.GetNoProgressTimeout(out var v); return v; }, v => (double)v);
+            s["notifyFlags"] = r.Optional("notifyFlags", "IBackgroundCopyJob.GetNotifyFlags", () => { job.GetNotifyFlags(out var v); return v; }, v => (double)v);
+            s["proxy"] = r.Optional("proxy", () => GetProxySettings(job));
 
             var job2 = job as IBackgroundCopyJob2; // null on BITS < 1.5: the 1.5 fields read as "none"
-            s["notifyCmdLine"] = job2 != null ? GetNotifyCmdLine(job2) : CmdLine(null, null);
-            s["error"] = state == BG_JOB_STATE.BG_JOB_STATE_ERROR || state == BG_JOB_STATE.BG_JOB_STATE_TRANSIENT_ERROR ? TryGetError(job) : null;
+            s["notifyCmdLine"] = job2 != null ? r.Optional("notifyCmdLine", () => GetNotifyCmdLine(job2)) : CmdLine(null, null);
+            s["error"] = state == BG_JOB_STATE.BG_JOB_STATE_ERROR || state == BG_JOB_STATE.BG_JOB_STATE_TRANSIENT_ERROR ? r.Optional("error", () => TryGetError(job)) : null;
             var reply = job2 != null && type == BG_JOB_TYPE.BG_JOB_TYPE_UPLOAD_REPLY;
-            s["replyProgress"] = reply ? GetReplyProgress(job2) : null;
-            s["replyFileName"] = reply ? GetReplyFileName(job2) : null;
+            s["replyProgress"] = reply ? r.Optional("replyProgress", () => GetReplyProgress(job2)) : null;
+            s["replyFileName"] = reply ? r.Optional("replyFileName", () => GetReplyFileName(job2)) : null;
+            if (r.Unavailable != null) s["unavailable"] = r.Unavailable;
             return s;
         }
 

@@ -1,0 +1,57 @@
+// The Wine lane, part 3: the PowerShell module on the Windows chain. PwshHost (test/pwsh-host,
+// published self-contained win-x64 on .NET 10 by scripts/wine/prepare.sh) runs under wine64 and
+// imports Bits.Job2.psd1; the module starts its CLI with Windows node.exe (BITS_JOB2_NODE) and
+// BITS_JOB2_BACKEND=native, so each cmdlet goes node.exe → edge-js → bridge → Wine's BITS.
+// test/ps/wine-chain.ps1: New → Add → Resume → Wait → Complete of an nginx download, and a 404
+// (the job in ERROR with BG_E_HTTP_ERROR_404, an ErrorRecord carrying it).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNginx, type NginxServer } from './helpers/nginx.js';
+import { REPO, prepareWineLane, runWine, startWineserver, stopWineserver, winPath, withWineLane, wineEnv } from './helpers/wine.js';
+
+let nginx: NginxServer;
+let root: string;
+
+test.before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'bj2-wine-ps-'));
+  writeFileSync(join(root, 'small.txt'), 'hello from nginx\n');
+  nginx = await startNginx({ root });
+});
+
+test.after(async () => {
+  await nginx?.stop();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+test('Bits.Job2 under PwshHost (win-x64) on wine64: download New → Add → Resume → Wait → Complete; a 404 as job error and ErrorRecord', async () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'bj2-wine-ps-scratch-'));
+  try {
+    await withWineLane(async () => {
+      const lane = prepareWineLane();
+      startWineserver(lane);
+      try {
+        const env = wineEnv(lane, { BITS_JOB2_NODE: winPath(lane.nodeExe), BITS_JOB2_CLI: winPath(join(REPO, 'dist/module/cli/main.js')) });
+        const r = await runWine(lane, lane.pwshHost, [
+          '-Timing', winPath(join(REPO, 'test/ps/wine-chain.ps1')),
+          '-Root', winPath(REPO), '-Url', `${nginx.url}/small.txt`, '-Content', 'hello from nginx',
+          '-MissingUrl', `${nginx.url}/missing.bin`, '-Scratch', winPath(scratch),
+        ], env, 5 * 60_000);
+        console.log(`  PwshHost under wine64: ${r.ms} ms, exit ${r.code}`);
+        assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
+        assert.match(r.stdout, /download: TRANSFERRED -> S_OK/);
+        assert.match(r.stdout, /404: BG_E_HTTP_ERROR_404; ErrorRecord E_NOTIMPL,Suspend-BitsJob2/);
+      } finally {
+        stopWineserver(lane);
+      }
+    });
+    assert.is(readFileSync(join(scratch, 'small.txt'), 'utf8'), 'hello from nginx\n', 'the file the cmdlets downloaded, read from Linux');
+    assert.match((await nginx.readAccessLog()).join('\n'), /GET \/small\.txt 200/);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+test.run();
