@@ -33,7 +33,7 @@ if ($job.JobState -eq 'ERROR') {
 if ($job.JobState -ne 'TRANSFERRED') { return } # already completed or cancelled by an earlier run
 
 Complete-BitsJob2 -JobId $JobId @stop
-$replyFile = (Get-BitsJob2ReplyFileName -JobId $JobId @stop).replyFileName
+$replyFile = Get-BitsJob2ReplyFileName -JobId $JobId @stop   # the path (a string)
 $target = [System.IO.Path]::Combine($ReplyFolder, $uploadName + '.reply')
 if ([System.IO.File]::Exists($target)) { [System.IO.File]::Delete($target) }
 [System.IO.File]::Move($replyFile, $target)

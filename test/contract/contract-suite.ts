@@ -476,7 +476,9 @@ export function contractSuite(name: string, makeBackend: () => Promise<ContractC
       bg.push(id);
     }
     for (const id of [...ids, ...bg]) await s.b.resume(id);
-    await waitJob(s.b, ids[2]!, () => s.http.held() === 4, 'three foreground + one background request');
+    // LOW is resumed first and may start before HIGH arrives; HIGH then takes its place. Wait for
+    // that settled state (a LOW request being torn down still counts as held for a moment).
+    await waitJob(s.b, ids[2]!, () => s.http.held() === 4 && s.http.held('/bg1.bin') === 1 && s.http.held('/bg0.bin') === 0, 'three foreground + the HIGH background request');
     for (const id of ids) assert.is(stateOf(await s.b.getJob(id)), 'CONNECTING');
     assert.is(s.http.held('/bg1.bin'), 1, 'the HIGH background job runs');
     assert.is(s.http.held('/bg0.bin'), 0, 'the LOW one waits');
