@@ -4,7 +4,7 @@
 // by the caller (upload-client.ts, MAX_SESSIONS_WITHOUT_PROGRESS).
 import { HRESULT } from '../http/errors.js';
 import { isFailure } from '../../api/hresult.js';
-import { bitsErrorCodeOf } from './packets.js';
+import { bitsErrorCodeOf, isAck } from './packets.js';
 import { NoProgressError, RangeMissingError, RangeUnusableError, RepeatedAnswerError } from './resume-errors.js';
 import type { AckResponse } from './session-connection.js';
 
@@ -18,6 +18,22 @@ export class RestartSession extends Error {
     super(reason.message);
     this.name = 'RestartSession';
   }
+}
+
+/**
+ * A 502/504 that is not a BITS Ack: a proxy (forward, or a reverse proxy in front of the BITS
+ * server) lost its connection upstream while the fragment was out — a dropped connection one hop
+ * further, handled like one (reconnect, Ping, the server's range).
+ */
+export class UpstreamDropped extends Error {
+  constructor(readonly reason: Error) {
+    super(reason.message);
+    this.name = 'UpstreamDropped';
+  }
+}
+
+export function isUpstreamDrop(ack: Pick<AckResponse, 'status' | 'headers'>): boolean {
+  return (ack.status === 502 || ack.status === 504) && !isAck(ack.headers);
 }
 
 /** Statuses with which servers that lost a session answer a packet naming it. */
@@ -58,25 +74,39 @@ export const MAX_ACKS_WITHOUT_PROGRESS = 5;
  */
 export class ResumeTracker {
   private lastAnswer: string | null = null;
-  private missingAt: number | null = null;
+  private missingRetried = false;
   private stalls = 0;
+  /** A fragment whose connection dropped before its answer: the server may hold it. */
+  private lostFragment: { start: number; length: number } | null = null;
 
   constructor(
     private readonly url: string,
     private readonly total: number,
   ) {}
 
+  /** The connection dropped while this fragment was out (its answer never came). */
+  lost(start: number, length: number): void {
+    this.lostFragment = { start, length };
+  }
+
   /** The next offset, or null = send the same fragment once more (a 416 without a range, first time). */
   next(a: FragmentAnswer): number | null {
     const ok = a.status === 200 || a.status === 201;
     if (a.named === null && a.raw !== undefined && ok) throw new RangeUnusableError('Fragment', a.url, a.raw, this.total);
+    const lost = this.lostFragment;
+    this.lostFragment = null;
     if (a.named === null && !ok) {
-      // 416 naming no (usable) range: the server may have lost track for a moment; one retry, then a new session.
-      if (this.missingAt === a.start) throw new RestartSession(new RangeMissingError(a.url, a.start), true);
-      this.missingAt = a.start;
+      // 416 naming no (usable) range: one retry, then a new session. The retry is never the same
+      // request against the same answer when it can be helped: after a dropped connection the
+      // server most likely holds the fragment whose answer was lost, so the retry starts past it.
+      // (Not when that would end the file: "complete" must come from the server, or a Close could
+      // publish a partial upload.)
+      if (this.missingRetried) throw new RestartSession(new RangeMissingError(a.url, a.start), true);
+      this.missingRetried = true;
+      if (lost && lost.start === a.start && a.start + lost.length < this.total) return a.start + lost.length;
       return null;
     }
-    this.missingAt = null;
+    this.missingRetried = false;
     // A 200 naming no range: the server took the fragment (spec §7.2 says the header is always
     // there; servers that keep no range omit it, and Windows carries on).
     const next = a.named ?? a.start + a.length;

@@ -22,8 +22,10 @@
 //   the session in the TCP connection) starts a new one. New sessions are bounded: after
 //   MAX_SESSIONS_WITHOUT_PROGRESS in a row without the server taking a byte (counted across calls,
 //   persisted), fatal SessionRestartLimitError.
-// * A connection drop is transient: the job's next attempt opens a new connection, Pings and
-//   continues from the server's range (spec §7.3 steps 6 and 8), as Windows BITS does.
+// * A connection that drops (reset, or a request never answered: spec §7.3 step 7 timers) after
+//   the server answered on it is reopened at once: Ping, then the fragment at the recorded offset,
+//   whose answer gives the server's range (spec §7.3 step 8) — `reconnects` times in a row without
+//   progress (default 2), then the error is the job's (transient: the engine retries after its delay).
 import { stat } from 'node:fs/promises';
 import { HRESULT } from '../http/errors.js';
 import { parseHttpUrl } from '../http/request.js';
@@ -44,7 +46,7 @@ import {
   type Packet,
 } from './packets.js';
 import { resolveReplyUrl } from './reply-url.js';
-import { ResumeTracker, RestartSession, sessionGone } from './resume-rules.js';
+import { isUpstreamDrop, ResumeTracker, RestartSession, sessionGone, UpstreamDropped } from './resume-rules.js';
 import { SessionRestartLimitError } from './resume-errors.js';
 import { SessionConnection, type AckResponse } from './session-connection.js';
 import {
@@ -66,6 +68,10 @@ export { UploadAbortedError } from './upload-errors.js';
 
 /** New sessions in a row without the server taking a byte (persisted across calls) before the upload fails. */
 export const MAX_SESSIONS_WITHOUT_PROGRESS = 4;
+/** Immediate reconnects in a row without progress before a dropped connection is the job's error. */
+export const DEFAULT_RECONNECTS = 2;
+/** New sessions within one call; past it the reason is the job's (transient) and the engine's retry delay applies. */
+export const MAX_SESSIONS_PER_CALL = 4;
 
 export async function uploadFile(req: UploadRequest): Promise<UploadResult> {
   if (req.signal.aborted) throw new UploadAbortedError(req.signal.reason);
@@ -102,6 +108,13 @@ class UploadRun {
   /** Connection number that created the current session; null = another call or connection did. */
   private sessionConnection: number | null = null;
   private tracker: ResumeTracker;
+  /** The host whose connection carried the last answer (a drop there is mid-session, not an unreachable server). */
+  private answeredBy: string | null = null;
+  private reconnectsLeft: number;
+  private readonly reconnects: number;
+  private sessionsThisCall = 0;
+  /** The Fragment on the wire, for the resume rules when its connection drops. */
+  private inFlight: { start: number; length: number } | null = null;
 
   constructor(
     private readonly req: UploadRequest,
@@ -113,6 +126,8 @@ class UploadRun {
     this.contentName = contentNameOf(req.localPath);
     this.now = req.now ?? Date.now;
     this.tracker = new ResumeTracker(req.url, this.total);
+    this.reconnects = Math.max(0, req.reconnects ?? DEFAULT_RECONNECTS);
+    this.reconnectsLeft = this.reconnects;
   }
 
   async run(): Promise<UploadSessionState> {
@@ -151,6 +166,23 @@ class UploadRun {
             continue; // the top of the loop moves the session back to the origin host
           }
         }
+        if (e instanceof UpstreamDropped) {
+          if (this.reconnectsLeft <= 0) throw e.reason;
+          this.reconnectsLeft--;
+          if (this.inFlight) this.tracker.lost(this.inFlight.start, this.inFlight.length);
+          this.inFlight = null;
+          resuming = true;
+          continue;
+        }
+        if (isConnectionFailure(e) && this.s.sessionId !== null && this.answeredBy === new URL(this.target()).host && this.reconnectsLeft > 0) {
+          this.reconnectsLeft--;
+          this.answeredBy = null;
+          if (this.inFlight) this.tracker.lost(this.inFlight.start, this.inFlight.length);
+          this.inFlight = null;
+          this.conn.reconnect();
+          resuming = true;
+          continue;
+        }
         throw e;
       }
     }
@@ -164,6 +196,8 @@ class UploadRun {
   private async restart(why: RestartSession): Promise<void> {
     const sessions = (this.s.sessionsWithoutProgress ?? 0) + 1;
     if (sessions >= MAX_SESSIONS_WITHOUT_PROGRESS) throw new SessionRestartLimitError(this.req.url, sessions, why.reason);
+    // Sessions that each took bytes and were still given up: not fatal, but not for ever in one call.
+    if (++this.sessionsThisCall >= MAX_SESSIONS_PER_CALL) throw why.reason;
     if (why.serverHasIt && this.s.sessionId !== null) await this.cancelQuietly(this.s.sessionId);
     this.sessionConnection = null;
     this.tracker = new ResumeTracker(this.req.url, this.total);
@@ -197,6 +231,7 @@ class UploadRun {
 
   /** Bookkeeping for any Ack that proves the current host answers. */
   private async answered(): Promise<void> {
+    this.answeredBy = new URL(this.target()).host;
     if (!this.connected) {
       this.connected = true;
       this.req.onConnected?.();
@@ -245,7 +280,10 @@ class UploadRun {
     const length = Math.min(this.sizer.size, this.total - start);
     const sessionId = this.s.sessionId!;
     const began = performance.now();
+    this.inFlight = { start, length };
     const ack = await this.send(fragmentPacket(sessionId, this.contentName, start, length, this.total, this.req.localPath));
+    if (isUpstreamDrop(ack)) throw new UpstreamDropped(ackError('Fragment', ack.status, ack.headers, ack.url));
+    this.inFlight = null;
     const elapsed = performance.now() - began;
 
     if (ack.status === 413 && !isSessionNotFoundAck(ack)) {
@@ -274,6 +312,7 @@ class UploadRun {
       await this.emit({ ...this.s, offset: next, uploadComplete: true, replyUrl, ...(tookBytes ? { sessionsWithoutProgress: 0 } : {}) });
       return;
     }
+    if (tookBytes) this.reconnectsLeft = this.reconnects;
     await this.emit({ ...this.s, offset: next, ...(tookBytes ? { sessionsWithoutProgress: 0 } : {}) });
   }
 

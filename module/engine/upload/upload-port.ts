@@ -84,6 +84,11 @@ export interface UploadRequest extends UploadCommonOptions {
   maxFragment?: number;
   /** Size of the first fragment of a call (default 1 MiB), grown/shrunk from there. */
   initialFragment?: number;
+  /**
+   * A connection that drops after the server answered on it is reopened (Ping, then the server's
+   * range) this many times in a row without progress before the call fails (default 2; 0 = never).
+   */
+  reconnects?: number;
 }
 
 export interface UploadResult {
