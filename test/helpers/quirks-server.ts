@@ -45,6 +45,10 @@ export interface Quirks {
   exactProtocols?: boolean;
   /** An empty Fragment (Content-Length 0) resets the connection. */
   resetEmptyFragment?: boolean;
+  /** The first Fragment of every session is answered 416 naming the server's next byte (out of sync for no reason). */
+  spurious416?: boolean;
+  /** Fragments with these 1-based numbers (counted over the server's life) are stored, then the connection is reset. */
+  resetAt?: number[];
   /** Read limit in bytes per second per connection (paces uploads for kill tests). */
   bytesPerSecond?: number;
 }
@@ -71,6 +75,7 @@ interface Session {
   total: number | null;
   complete: boolean;
   published: boolean;
+  refusedOnce?: boolean;
 }
 
 export interface QuirksServer {
@@ -273,6 +278,10 @@ export async function startQuirksServer(quirks: Quirks = {}): Promise<QuirksServ
         return answer(rec, 400, { 'BITS-Error-Code': code('0x80070057'), 'BITS-Error-Context': '0x5' });
       }
       s.total = r.total;
+      if (quirks.spurious416 && !s.refusedOnce) {
+        s.refusedOnce = true;
+        return answer(rec, 416, { ...range(s.next), 'BITS-Session-Id': s.id });
+      }
       if (r.first > s.next || (quirks.strict416 && r.first !== s.next)) {
         return answer(rec, 416, { ...range(s.next), 'BITS-Session-Id': s.id, ...(quirks.bareErrorCodes ? { 'BITS-Error-Code': '0' } : {}) });
       }
@@ -283,7 +292,7 @@ export async function startQuirksServer(quirks: Quirks = {}): Promise<QuirksServ
         if (quirks.sessionPerConnection) publish(s);
       }
       fragments++;
-      if (quirks.resetEvery && fragments % quirks.resetEvery === 0) {
+      if ((quirks.resetEvery && fragments % quirks.resetEvery === 0) || quirks.resetAt?.includes(fragments)) {
         dead = true;
         sock.resetAndDestroy();
         return;
