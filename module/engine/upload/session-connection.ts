@@ -1,5 +1,7 @@
-// The HTTP side of one upload call: one keep-alive connection per host (an Agent with maxSockets 1,
-// destroyed when the call ends; through a proxy, the connection to it or the CONNECT tunnel), one
+// The HTTP side of one upload session: one keep-alive connection per host (an Agent with maxSockets 1;
+// through a proxy, the connection to it or the CONNECT tunnel), owned by whoever opened it — the
+// upload worker keeps it from Create-Session through Close-Session (issue 13), a bare uploadFile or
+// closeSession call for the call — and closed by close() or reopened by reconnect(); one
 // outstanding packet at a time (spec §7.1), 401/407 answered with the job's credentials (spec §7.3
 // step 6), the two timers of spec §7.3 step 7, and Fragment bodies streamed from the local file in
 // constant memory: one file handle per call, 1 MiB positional reads, the next read in flight while
