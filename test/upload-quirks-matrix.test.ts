@@ -102,6 +102,9 @@ for (const sc of SCENARIOS) {
     try {
       for (const size of SIZES) await check(server, sc, size, false);
       if (sc.viaProxy) for (const size of SIZES) await check(server, sc, size, true);
+      if (sc.quirks.pingCodeOne) assert.ok(server.requests.some((r) => r.packetType === 'ping' && r.status === 200), 'a resume pinged and took the 200 with code 1 as success');
+      if (sc.quirks.resetEvery || sc.quirks.silentEvery) assert.ok(server.requests.some((r) => r.packetType === 'ping'), 'dropped connections were resumed with a Ping');
+      if (sc.quirks.strict416) assert.ok(server.requests.some((r) => r.status === 416), 'the quirk was exercised: a 416');
       // Closed right after Close-Session: no idle socket left behind (direct connections only: squid keeps its own).
       if (!sc.viaProxy) {
         const deadline = Date.now() + 2000;

@@ -21,8 +21,10 @@ export function readsUntilEof(res: IncomingMessage): boolean {
   const status = res.statusCode ?? 0;
   if (status < 200 || status === 204 || status === 304) return false;
   if (res.headers['content-length'] !== undefined || res.headers['transfer-encoding'] !== undefined) return false;
-  // A server that says it closes will close: read to EOF as HTTP says.
-  return !/\bclose\b/i.test(String(res.headers.connection ?? ''));
+  // A server that says it closes (or speaks HTTP/1.0 without keep-alive) will close: read to EOF as HTTP says.
+  const connection = String(res.headers.connection ?? '');
+  if (res.httpVersionMinor === 0 && res.httpVersionMajor === 1) return /\bkeep-alive\b/i.test(connection);
+  return !/\bclose\b/i.test(connection);
 }
 
 /** Makes `req` treat an until-EOF answer as bodyless and keep its connection. */
