@@ -166,25 +166,28 @@ class UploadRun {
             continue; // the top of the loop moves the session back to the origin host
           }
         }
-        if (e instanceof UpstreamDropped) {
-          if (this.reconnectsLeft <= 0) throw e.reason;
-          this.reconnectsLeft--;
-          if (this.inFlight) this.tracker.lost(this.inFlight.start, this.inFlight.length);
-          this.inFlight = null;
+        // A dropped connection (or a proxy's dropped upstream) mid-session: at once, Ping, then the
+        // server's range — bounded by reconnects in a row without progress.
+        const midSession = isConnectionFailure(e) && this.s.sessionId !== null && this.answeredBy === new URL(this.target()).host;
+        if ((e instanceof UpstreamDropped || midSession) && this.reconnectsLeft > 0) {
+          this.reopen(!(e instanceof UpstreamDropped));
           resuming = true;
           continue;
         }
-        if (isConnectionFailure(e) && this.s.sessionId !== null && this.answeredBy === new URL(this.target()).host && this.reconnectsLeft > 0) {
-          this.reconnectsLeft--;
-          this.answeredBy = null;
-          if (this.inFlight) this.tracker.lost(this.inFlight.start, this.inFlight.length);
-          this.inFlight = null;
-          this.conn.reconnect();
-          resuming = true;
-          continue;
-        }
+        if (e instanceof UpstreamDropped) throw e.reason;
         throw e;
       }
+    }
+  }
+
+  private reopen(newConnection: boolean): void {
+    this.reconnectsLeft--;
+    // The server may hold the fragment whose answer was lost (resume-rules.ts uses that on a 416 without range).
+    if (this.inFlight) this.tracker.lost(this.inFlight.start, this.inFlight.length);
+    this.inFlight = null;
+    if (newConnection) {
+      this.answeredBy = null;
+      this.conn.reconnect();
     }
   }
 
