@@ -7,6 +7,7 @@ import { ErrorContext, nameOf } from '../module/api/enums.js';
 import { hex, hresultName } from '../module/api/hresult.js';
 import { HttpTransferError } from '../module/engine/http/errors.js';
 import { cancelSession, closeSession, uploadFile } from '../module/engine/upload/upload-client.js';
+import { RangeUnusableError, SessionRestartLimitError } from '../module/engine/upload/resume-errors.js';
 import { NEW_SESSION, type SessionEndRequest, type UploadRequest, type UploadSessionState } from '../module/engine/upload/upload-port.js';
 import { makeUploadFile, sha256Of, startBitsFixture, type BitsFixture, type FixtureRequest, type UploadFileFixture } from './helpers/bits-fixture-server.js';
 import { makeTestCertificates } from './helpers/nginx.js';
@@ -67,7 +68,8 @@ test('§7.7 table: 300–305/307 fatal, other 3xx transient; 4xx fatal but 408/4
   for (const status of [...fatal, ...transient]) {
     fresh();
     fx.faults.canned = [{ match: isFragment, status, headers: status >= 300 && status < 400 ? { Location: '/elsewhere' } : {} }];
-    const e = await failure(uploadFile(request()));
+    // reconnects 0: a bare 502/504 is otherwise taken for a proxy's dropped upstream and re-tried at once.
+    const e = await failure(uploadFile(request({ reconnects: 0 })));
     assertFailure(e, 0x80190000 + status, transient.includes(status), 'REMOTE_FILE', `HTTP ${status}`);
     assert.is(e.data?.status, status);
     assert.ok(e.message.includes(`HTTP ${status}`), e.message);
@@ -126,12 +128,21 @@ test('BITS error code and context become the job error (either header name, any 
   assert.is(e.data?.bitsErrorCode, '0x80200020');
 });
 
-test('a server that keeps losing the session: restarts are bounded, then transient BG_E_SESSION_NOT_FOUND', async () => {
+test('a server that keeps losing the session: 4 sessions without a byte taken, then fatal SessionRestartLimitError (BG_E_SESSION_NOT_FOUND)', async () => {
   const mark = fresh();
   fx.faults.canned = [{ match: isFragment, status: 500, headers: { 'BITS-Error-Code': '0x8020001F', 'BITS-Error-Context': '0x5' }, times: 100 }];
-  const e = await failure(uploadFile(request()));
-  assertFailure(e, 'BG_E_SESSION_NOT_FOUND', true, 'REMOTE_FILE');
+  let saved: UploadSessionState | null = null;
+  const e = await failure(uploadFile(request({ onSession: (st) => void (saved = st) })));
+  assertFailure(e, 'BG_E_SESSION_NOT_FOUND', false, 'REMOTE_FILE');
+  assert.instance(e, SessionRestartLimitError);
+  assert.match(e.message, /lost or refused 4 upload sessions in a row/);
   assert.is(since(mark).filter((r) => r.packetType === 'Create-Session').length, 4);
+  // The count is persisted: a later call (the engine's retry) does not start the count over.
+  assert.is(saved!.sessionsWithoutProgress, 3);
+  const again = fresh();
+  fx.faults.canned = [{ match: isFragment, status: 500, headers: { 'BITS-Error-Code': '0x8020001F', 'BITS-Error-Context': '0x5' }, times: 100 }];
+  assertFailure(await failure(uploadFile(request({ session: saved! }))), 'BG_E_SESSION_NOT_FOUND', false, 'REMOTE_FILE');
+  assert.is(since(again).filter((r) => r.packetType === 'Create-Session').length, 0, 'the bound was already reached');
 });
 
 test('broken servers: garbage, no BITS-Received-Content-Range, not an Ack, range beyond the file → transient BG_E_INVALID_SERVER_RESPONSE', async () => {
@@ -139,11 +150,11 @@ test('broken servers: garbage, no BITS-Received-Content-Range, not an Ack, range
   fx.faults.garbage = 1;
   assertFailure(await failure(uploadFile(request())), 'BG_E_INVALID_SERVER_RESPONSE', true, 'REMOTE_FILE', 'garbage');
 
+  // A 200 Ack without any received range means the fragment was taken (servers that keep no range).
   fresh();
   fx.faults.omitReceivedRange = 1;
-  const e = await failure(uploadFile(request()));
-  assertFailure(e, 'BG_E_INVALID_SERVER_RESPONSE', true, 'REMOTE_FILE', 'no range');
-  assert.match(e.message, /BITS-Received-Content-Range/);
+  const { session: noRange } = await uploadFile(request());
+  assert.is(sha256Of(fx.uploaded(noRange.sessionId!)), small.sha256);
 
   fresh();
   fx.faults.canned = [{ match: isFragment, status: 200, headers: { 'BITS-Received-Content-Range': '5000' } }];
@@ -156,14 +167,23 @@ test('broken servers: garbage, no BITS-Received-Content-Range, not an Ack, range
   for (const value of ['5001', '-1', '12abc', '']) {
     fresh();
     fx.faults.canned = [{ match: isFragment, status: 200, headers: { 'BITS-Packet-Type': 'Ack', 'BITS-Received-Content-Range': value } }];
-    assertFailure(await failure(uploadFile(request())), 'BG_E_INVALID_SERVER_RESPONSE', true, 'REMOTE_FILE', `range "${value}"`);
+    const e = await failure(uploadFile(request()));
+    assertFailure(e, 'BG_E_INVALID_SERVER_RESPONSE', true, 'REMOTE_FILE', `range "${value}"`);
+    assert.instance(e, RangeUnusableError);
   }
 
-  // A server that answers 416 with the offset just sent, over and over.
+  // A server that answers 416 with the offset just sent, over and over: the same answer twice
+  // abandons the session (Cancel-Session, new session); four sessions like that end in a fatal error.
   const mark = fresh();
   fx.faults.canned = [{ match: isFragment, status: 416, headers: { 'BITS-Packet-Type': 'Ack', 'BITS-Received-Content-Range': '0' }, times: 100 }];
-  assertFailure(await failure(uploadFile(request())), 'BG_E_INVALID_SERVER_RESPONSE', true, 'REMOTE_FILE', '416 loop');
-  assert.is(since(mark).filter(isFragment).length, 5);
+  const loop = await failure(uploadFile(request()));
+  assertFailure(loop, 'BG_E_INVALID_SERVER_RESPONSE', false, 'REMOTE_FILE', '416 loop');
+  assert.instance(loop, SessionRestartLimitError);
+  assert.match(loop.message, /twice with HTTP 416 and offset 0/);
+  const sent = since(mark);
+  assert.is(sent.filter(isFragment).length, 8, 'two per session');
+  assert.is(sent.filter((r) => r.packetType === 'Create-Session').length, 4);
+  assert.is(sent.filter((r) => r.packetType === 'Cancel-Session').length, 3, 'abandoned sessions are cancelled');
 });
 
 test('Create-Session Ack: no session id → transient; another protocol → fatal BG_E_CLIENT_SERVER_PROTOCOL_MISMATCH', async () => {
@@ -224,7 +244,7 @@ async function finishedSession(): Promise<UploadSessionState> {
 const ack = (status: number, headers: Record<string, string> = {}) => ({ status, headers: { 'BITS-Packet-Type': 'Ack', ...headers } });
 const SNF = { 'BITS-Error-Code': '0x8020001F', 'BITS-Error-Context': '0x5' };
 
-test('closeSession: 200 closes; 5xx re-sent (at most `retries` times); SESSION_NOT_FOUND/404 after completion count as closed; 4xx never re-sent', async () => {
+test('closeSession: 200 closes; 5xx re-sent (at most `retries` times); after the final Ack any 100–499 but 401/407 counts as delivered, never re-sent', async () => {
   fresh();
   let s = await finishedSession();
   let mark = fx.requests.length;
@@ -260,19 +280,20 @@ test('closeSession: 200 closes; 5xx re-sent (at most `retries` times); SESSION_N
     assert.is(since(mark).length, 1, `${answer.status} not re-sent`);
   }
 
-  // Not re-sent, reported as classified.
-  for (const [status, transient] of [
-    [400, false],
-    [403, false],
-    [408, true],
-  ] as const) {
+  // 100–499 after every byte was acknowledged: never re-sent (§7.2), and not a job error — the
+  // server has the upload, and no Resume could change its answer. 401 stays an error (credentials).
+  for (const status of [400, 403, 408, 409]) {
     fresh();
     s = await finishedSession();
     mark = fx.requests.length;
-    fx.faults.canned = [{ match: (r) => r.packetType === 'Close-Session', ...ack(status), times: 100 }];
-    assertFailure(await failure(closeSession(endRequest(s))), 0x80190000 + status, transient, 'REMOTE_FILE', `close ${status}`);
+    fx.faults.canned = [{ match: (r) => r.packetType === 'Close-Session', status, headers: {}, body: '<html>Bad Request</html>', times: 100 }];
+    assert.is(await closeSession(endRequest(s)), 'refused-after-upload', `close ${status}`);
     assert.is(since(mark).length, 1, `${status} not re-sent`);
   }
+  fresh();
+  s = await finishedSession();
+  fx.faults.canned = [{ match: (r) => r.packetType === 'Close-Session', ...ack(401), times: 100 }];
+  assertFailure(await failure(closeSession(endRequest(s))), 'BG_E_HTTP_ERROR_401', false, 'REMOTE_FILE', 'close 401');
 
   // SESSION_NOT_FOUND before the upload finished: not re-sent, transient (the next attempt starts over).
   fresh();
@@ -288,13 +309,13 @@ test('closeSession: 200 closes; 5xx re-sent (at most `retries` times); SESSION_N
   assert.is(since(mark).length, 0);
 });
 
-test('cancelSession: 5xx re-sent; SESSION_NOT_FOUND/404 = already gone; 4xx not re-sent; host id honoured', async () => {
+test('cancelSession: 5xx re-sent; SESSION_NOT_FOUND/404/4xx = gone, not re-sent; 401 an error; host id honoured', async () => {
   fresh();
   fx.faults.resetFragment = { afterBytes: 1, times: 1 };
   const half = await makeUploadFile(tmp.file('half.bin'), 2 * MiB);
   let saved: UploadSessionState | null = null;
   fx.faults.hostId = fx.secondHost;
-  await failure(uploadFile(request({ onSession: (st) => void (saved = st) }, half)));
+  await failure(uploadFile(request({ onSession: (st) => void (saved = st), reconnects: 0 }, half)));
   const s = saved!;
   assert.is(s.hostId, fx.secondHost);
 
@@ -316,10 +337,13 @@ test('cancelSession: 5xx re-sent; SESSION_NOT_FOUND/404 = already gone; 4xx not 
   await cancelSession(endRequest(s));
   assert.equal(since(mark).map((r) => r.status), [404]);
 
+  // Any other 4xx: the session is unusable, which is all Cancel wants; not re-sent. 401 stays an error.
   fx.faults.canned = [{ match: (r) => r.packetType === 'Cancel-Session', ...ack(403), times: 5 }];
   mark = fx.requests.length;
-  assertFailure(await failure(cancelSession(endRequest(s))), 'BG_E_HTTP_ERROR_403', false, 'REMOTE_FILE');
+  assert.is(await cancelSession(endRequest(s)), 'refused-after-upload');
   assert.is(since(mark).length, 1);
+  fx.faults.canned = [{ match: (r) => r.packetType === 'Cancel-Session', ...ack(401), times: 5 }];
+  assertFailure(await failure(cancelSession(endRequest(s))), 'BG_E_HTTP_ERROR_401', false, 'REMOTE_FILE');
 
   // Abort while waiting to re-send.
   fx.faults.canned = [{ match: (r) => r.packetType === 'Cancel-Session', ...ack(503), times: 5 }];

@@ -170,7 +170,7 @@ test('reset mid-fragment: transient, state persisted; the next call pings and re
   const mark = fresh();
   const f = await file(6 * MiB);
   fx.faults.resetFragment = { afterBytes: 100_000, times: 1, skip: 2 };
-  const first = request(f);
+  const first = request(f, { reconnects: 0 }); // the engine's next attempt, as after a kill
   const e = await failure(uploadFile(first.req));
   assertFailure(e, 'ERROR_INTERNET_CONNECTION_RESET', true, 'GENERAL_TRANSPORT');
   const saved = first.rec.states.at(-1)!;
@@ -200,7 +200,7 @@ test('lost Ack: the server kept the fragment; the resumed re-send is answered 20
   const mark = fresh();
   const f = await file(2 * MiB);
   fx.faults.dropAck = 1;
-  const first = request(f);
+  const first = request(f, { reconnects: 0 }); // the engine's next attempt, as after a kill
   await failure(uploadFile(first.req));
   const saved = first.rec.states.at(-1)!;
   assert.is(saved.offset, 0, 'the client never saw the Ack');
@@ -220,7 +220,7 @@ test('416 moves the offset backward (server lost data) and forward (server has m
   let mark = fresh();
   const f = await file(3 * MiB);
   fx.faults.resetFragment = { afterBytes: 10, times: 1, skip: 1 };
-  const first = request(f);
+  const first = request(f, { reconnects: 0 }); // the engine's next attempt, as after a kill
   await failure(uploadFile(first.req));
   const saved = first.rec.states.at(-1)!;
   assert.is(saved.offset, MiB);
@@ -296,7 +296,7 @@ test('session lost while suspended (server restart): Ping, Fragment → 500 0x80
   const mark = fresh();
   const f = await file(2 * MiB);
   fx.faults.resetFragment = { afterBytes: 10, times: 1, skip: 1 };
-  const first = request(f);
+  const first = request(f, { reconnects: 0 }); // the engine's next attempt, as after a kill
   await failure(uploadFile(first.req));
   const saved = first.rec.states.at(-1)!;
   fx.forgetSessions();
@@ -413,7 +413,7 @@ test('host-id host unreachable: timer starts, reset by success; after the fallba
   fx.faults.hostIdFallbackTimeout = 60;
   fx.faults.resetFragment = { afterBytes: 10, times: 1, skip: 1 };
   const g = await file(2 * MiB);
-  const part = request(g, { now: () => T0 });
+  const part = request(g, { now: () => T0, reconnects: 0 }); // the failing-since stamp is what this checks
   await failure(uploadFile(part.req));
   const s2 = part.rec.states.at(-1)!;
   assert.equal([s2.hostId, s2.hostIdFailingSince, s2.offset], [fx.secondHost, T0, MiB]);

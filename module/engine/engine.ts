@@ -18,7 +18,8 @@ import type {
 import type { Backend } from '../core/backend.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { runDownloadJob, type WorkerHost } from './download-worker.js';
-import { runUploadJob, type UploadHost } from './upload-worker.js';
+import { CANCEL_REASON, runUploadJob, type UploadHost } from './upload-worker.js';
+import type { SessionConnection } from './upload/session-connection.js';
 import { cancelSession } from './upload/upload-client.js';
 import type { FileRecord, JobRecord } from './job-record.js';
 import { defaultStateDir, ensurePrivateDir, storePath } from './paths.js';
@@ -162,10 +163,10 @@ export class PortableEngine implements Backend {
   }
 
   /** Stops the job's worker (if any) and waits until it has let go of its files. */
-  private async stopWorker(job: JobRecord): Promise<void> {
+  private async stopWorker(job: JobRecord, reason?: string): Promise<void> {
     const w = this.workers.get(job.id);
     if (!w) return;
-    w.controller.abort();
+    w.controller.abort(reason);
     await w.done.catch(() => undefined);
     this.keepWrittenBytes(job);
   }
@@ -249,6 +250,8 @@ export class PortableEngine implements Backend {
 
   private readonly workerHost: WorkerHost;
   private readonly uploadHost: UploadHost;
+  /** Connections of cancelled uploads, between the worker's stop and the Cancel-Session (never longer). */
+  private readonly handedOver = new Map<string, SessionConnection>();
 
   private makeWorkerHost(): WorkerHost {
     return {
@@ -298,6 +301,11 @@ export class PortableEngine implements Backend {
         job.firstTransientAt = null;
       },
       replyPath: (job) => this.replyPath(job)!,
+      handOver: (job, connection) => {
+        this.handedOver.get(job.id)?.close();
+        this.handedOver.set(job.id, connection);
+      },
+      log: (line) => this.log(line),
       transport: (job) => this.transportFor(job),
     };
   }
@@ -552,13 +560,15 @@ export class PortableEngine implements Backend {
   private async cancelJob(job: JobRecord, reschedule: boolean): Promise<HResultWire> {
     this.clearTimer(job.id);
     this.setState(job, JobState.CANCELLED);
-    await this.stopWorker(job);
+    await this.stopWorker(job, CANCEL_REASON);
     let undeleted = false;
     if (job.type === JobType.DOWNLOAD) {
       for (const f of job.files) if (!f.completed && !removeQuietly(f.tempName)) undeleted = true;
     }
     if (job.reply?.tempName && !removeQuietly(job.reply.tempName)) undeleted = true;
     if (job.upload?.session.sessionId && !job.upload.closed) this.cancelRemoteSession(job);
+    this.handedOver.get(job.id)?.close(); // no session to cancel: the connection just goes
+    this.handedOver.delete(job.id);
     this.forget(job);
     if (reschedule) this.reschedule();
     return result(undeleted ? HR.BG_S_UNABLE_TO_DELETE_FILES : HR.S_OK);
@@ -571,7 +581,10 @@ export class PortableEngine implements Backend {
   private cancelRemoteSession(job: JobRecord): void {
     const session = job.upload!.session;
     const url = job.files[0]!.remoteName;
-    void cancelSession({ url, session, signal: AbortSignal.timeout(60_000), tls: this.options.download?.tls, transport: this.transportFor(job) })
+    // The upload's own connection when it was idle at the cancel (servers that keep the session in it).
+    const connection = this.handedOver.get(job.id);
+    this.handedOver.delete(job.id);
+    void cancelSession({ url, session, signal: AbortSignal.timeout(60_000), tls: this.options.download?.tls, transport: this.transportFor(job), connection })
       .then(() => this.log(`job ${job.id}: upload session cancelled on the server`))
       .catch((e: Error) => this.log(`job ${job.id}: Cancel-Session failed: ${e.message}`));
   }

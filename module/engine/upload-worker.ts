@@ -1,6 +1,14 @@
 // Runs one upload or upload-reply job (spec §7.3): the BITS Upload Protocol session for its one
 // file, then (upload-reply) the reply download into a temp file with the download engine (§8),
 // then Close-Session — closing first would lose the reply. TRANSFERRED is the caller's to set.
+//
+// Connections (issue 13): a plain upload sends Create-Session (or the Ping of a resume), every
+// Fragment and Close-Session over one connection, closed right after Close-Session; some servers
+// keep the session in the TCP connection and refuse a Close from any other. Upload-reply closes it
+// before the reply download instead, so a single-threaded server is not blocked by an idle socket
+// while it should serve the reply; its Close then goes over a new connection, and a server that
+// refuses that after acknowledging every byte does not fail the job (session-end.ts).
+// Cancel during the upload: the idle connection is handed to the engine for Cancel-Session.
 import { statSync, writeFileSync } from 'node:fs';
 import { bitsError } from '../api/bits-error.js';
 import { ErrorContext, JobType } from '../api/enums.js';
@@ -10,7 +18,8 @@ import type { DownloadTlsOptions } from './http/download-port.js';
 import type { TransportOptions } from './transport-port.js';
 import type { JobRecord, ReplyRecord } from './job-record.js';
 import { NEW_SESSION } from './upload/upload-port.js';
-import { closeSession, uploadFile } from './upload/upload-client.js';
+import { closeSession, openSessionConnection, uploadFile } from './upload/upload-client.js';
+import type { SessionConnection } from './upload/session-connection.js';
 
 export interface UploadHost {
   connected(job: JobRecord): void;
@@ -23,6 +32,9 @@ export interface UploadHost {
   /** The job's proxy settings and decrypted credentials (memory only, per transfer). */
   transport(job: JobRecord): TransportOptions;
   now(): number;
+  /** Cancel: the upload's connection, still open, for the Cancel-Session (the engine closes it). */
+  handOver?(job: JobRecord, connection: SessionConnection): void;
+  log?(line: string): void;
   readonly options: { requestTimeoutMs?: number; responseTimeoutMs?: number; checkpointIntervalMs?: number; checkpointBytes?: number; tls?: DownloadTlsOptions };
 }
 
@@ -61,36 +73,63 @@ export async function runUploadJob(job: JobRecord, host: UploadHost, signal: Abo
     }
   };
 
-  if (!up.session.uploadComplete) {
-    const result = await uploadFile({
-      ...common,
-      localPath: file.localName,
-      expectedFile: up.expectedFile,
-      wantReply: job.type === JobType.UPLOAD_REPLY,
-      session: up.session,
-      onConnected: connect,
-      onSession: (state) => {
-        up.session = { ...state };
-        file.bytesTransferred = state.offset;
-        job.modifiedAt = host.now();
+  const conn = openSessionConnection(common);
+  let handedOver = false;
+  try {
+    if (!up.session.uploadComplete) {
+      const result = await uploadFile({
+        ...common,
+        connection: conn,
+        localPath: file.localName,
+        expectedFile: up.expectedFile,
+        wantReply: job.type === JobType.UPLOAD_REPLY,
+        session: up.session,
+        onConnected: connect,
+        onSession: (state) => {
+          up.session = { ...state };
+          file.bytesTransferred = state.offset;
+          job.modifiedAt = host.now();
+          host.persist(job);
+        },
+      });
+      up.session = { ...result.session };
+      file.bytesTransferred = file.bytesTotal;
+      file.transferred = true;
+      host.persist(job);
+    }
+    connect();
+
+    if (job.type === JobType.UPLOAD_REPLY) {
+      conn.close();
+      await downloadReply(job, host, signal, common.transport);
+    }
+
+    if (!up.closed && up.session.sessionId) {
+      const ended = await closeSession({ ...common, session: up.session, connection: conn.isClosed ? undefined : conn });
+      if (ended !== 'closed') host.log?.(`job ${job.id}: Close-Session answered as ${ended}; the server had acknowledged every byte, so the upload counts as delivered`);
+      // A 0-byte upload has no acknowledged byte to stand on: the server refused the Close of a
+      // session that never held data (e.g. it lived in a connection that is gone). Upload it again:
+      // Create-Session and Close-Session on one connection.
+      if (ended !== 'closed' && up.expectedFile.size === 0 && !up.emptyRetried) {
+        up.emptyRetried = true;
+        up.session = { ...NEW_SESSION };
         host.persist(job);
-      },
-    });
-    up.session = { ...result.session };
-    file.bytesTransferred = file.bytesTotal;
-    file.transferred = true;
+        return await runUploadJob(job, host, signal);
+      }
+    }
+    up.closed = true;
     host.persist(job);
+  } finally {
+    if (signal.aborted && signal.reason === CANCEL_REASON && !conn.isClosed && host.handOver) {
+      handedOver = true;
+      host.handOver(job, conn);
+    }
+    if (!handedOver) conn.close();
   }
-  connect();
-
-  if (job.type === JobType.UPLOAD_REPLY) await downloadReply(job, host, signal, common.transport);
-
-  if (!up.closed && up.session.sessionId) {
-    await closeSession({ ...common, session: up.session });
-  }
-  up.closed = true;
-  host.persist(job);
 }
+
+/** The abort reason the engine gives a worker it stops for Cancel (the worker then hands over its connection). */
+export const CANCEL_REASON = 'bits-job2:cancel';
 
 async function downloadReply(job: JobRecord, host: UploadHost, signal: AbortSignal, transport: TransportOptions): Promise<void> {
   const up = job.upload!;

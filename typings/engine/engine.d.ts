@@ -67,6 +67,8 @@ export declare class PortableEngine implements Backend {
     private runWorker;
     private readonly workerHost;
     private readonly uploadHost;
+    /** Connections of cancelled uploads, between the worker's stop and the Cancel-Session (never longer). */
+    private readonly handedOver;
     private makeWorkerHost;
     private makeUploadHost;
     /** The reply file name: explicit, else `<local upload file>.<job id>.reply` (spec §3.5 [DECISION]); null before both. */

@@ -36,6 +36,8 @@ export interface UploadRecord {
     } | null;
     /** Close-Session was acknowledged (nothing left to say to the server). */
     closed: boolean;
+    /** A 0-byte upload whose Close was refused was sent once more as a new session (upload-worker.ts). */
+    emptyRetried?: boolean;
 }
 /** The reply of an upload-reply job (spec §3.3–§3.6). */
 export interface ReplyRecord {

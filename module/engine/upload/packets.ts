@@ -112,6 +112,25 @@ export function parseReceivedRange(value: string | undefined, total: number): nu
 }
 
 /**
+ * Header names that carry the received range: the spec's, and the misspelling some servers written
+ * against Windows BITS send instead (Windows reads it, so servers in the wild rely on it).
+ */
+export const RECEIVED_RANGE_HEADERS = ['bits-received-content-range', 'bits-recieved-content-range'] as const;
+
+/** The received range of an Ack from either spelling (the first usable one), and the raw value for messages. */
+export function receivedRangeOf(headers: IncomingHttpHeaders, total: number): { next: number | null; raw: string | undefined } {
+  let raw: string | undefined;
+  for (const name of RECEIVED_RANGE_HEADERS) {
+    const v = headerValue(headers, name);
+    if (v === undefined) continue;
+    raw ??= v;
+    const next = parseReceivedRange(v, total);
+    if (next !== null) return { next, raw: v };
+  }
+  return { next: null, raw };
+}
+
+/**
  * The HRESULT of BITS-Error-Code / BITS-Error: hex with or without 0x, any case (spec §7.1
  * [DECISION]); a leading minus sign means a signed decimal, the other way some tools print HRESULTs.
  */

@@ -1,5 +1,7 @@
-// The HTTP side of one upload call: one keep-alive connection per host (an Agent with maxSockets 1,
-// destroyed when the call ends; through a proxy, the connection to it or the CONNECT tunnel), one
+// The HTTP side of one upload session: one keep-alive connection per host (an Agent with maxSockets 1;
+// through a proxy, the connection to it or the CONNECT tunnel), owned by whoever opened it — the
+// upload worker keeps it from Create-Session through Close-Session (issue 13), a bare uploadFile or
+// closeSession call for the call — and closed by close() or reopened by reconnect(); one
 // outstanding packet at a time (spec §7.1), 401/407 answered with the job's credentials (spec §7.3
 // step 6), the two timers of spec §7.3 step 7, and Fragment bodies streamed from the local file in
 // constant memory: one file handle per call, 1 MiB positional reads, the next read in flight while
@@ -21,12 +23,14 @@ import { TransportSession, type PreparedRequest } from '../transport/connector.j
 import { proxyTransportError } from '../transport/proxy-errors.js';
 import type { TransportOptions } from '../transport-port.js';
 import { BITS_METHOD, type FragmentBody, type Packet } from './packets.js';
+import { skipUntilEofBodies } from './bodyless-acks.js';
 import { localFileChangedError, localReadError, sendTimeoutError, UploadAbortedError } from './upload-errors.js';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 2 * 60_000;
 export const DEFAULT_RESPONSE_TIMEOUT_MS = 5 * 60_000;
 
 export interface ConnectionOptions {
+  /** Default for send(): a packet may bring its own (Cancel-Session after the upload was aborted). */
   signal: AbortSignal;
   sendTimeoutMs?: number;
   responseTimeoutMs?: number;
@@ -42,6 +46,8 @@ export interface AckResponse {
   headers: IncomingHttpHeaders;
   /** The URL the packet was sent to. */
   url: string;
+  /** Which connection of this SessionConnection carried it (1, 2, …): a new number = a new TCP connection. */
+  connection: number;
 }
 
 export class SessionConnection {
@@ -51,6 +57,9 @@ export class SessionConnection {
   // credentials' preemptive answers, all for this call only.
   private readonly transport: TransportSession;
   private readonly files = new LocalFiles();
+  private readonly sockets = new WeakSet<object>();
+  private connections = 0;
+  private closed = false;
 
   /** Throws BG_E_INVALID_PROXY_INFO when the job's proxy settings are invalid (transfer time). */
   constructor(private readonly o: ConnectionOptions) {
@@ -59,10 +68,28 @@ export class SessionConnection {
     this.transport = new TransportSession({ transport: o.transport, tls: o.tls, keepAlive: true, connectTimeoutMs: this.sendTimeoutMs });
   }
 
-  /** Ends the call's connections (the server sees the socket close). */
+  /** Ends the call's connections (the server sees the socket close). Idempotent. */
   close(): void {
+    this.closed = true;
     this.transport.close();
     this.files.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Number of the connection the last packet went over (0 before the first). */
+  get current(): number {
+    return this.connections;
+  }
+
+  /**
+   * Drops the connection (a reset, a timeout, an answer that left it unusable): the next packet
+   * opens a new one. Local files stay open.
+   */
+  reconnect(): void {
+    this.transport.close();
   }
 
   /**
@@ -70,20 +97,20 @@ export class SessionConnection {
    * again — a Fragment with its body — and the next packets carry the answer preemptively.
    * Resolves with the final response status and headers (the body is discarded).
    */
-  async send(url: string, packet: Packet): Promise<AckResponse> {
-    if (this.o.signal.aborted) throw new UploadAbortedError(this.o.signal.reason);
+  async send(url: string, packet: Packet, signal: AbortSignal = this.o.signal): Promise<AckResponse> {
+    if (signal.aborted) throw new UploadAbortedError(signal.reason);
+    if (this.closed) throw new Error('SessionConnection used after close()');
     const target = new URL(url);
     // Packets only go to the job's URL or its BITS-Host-Id host: both get the SERVER credentials.
     this.transport.trust(target);
     const round = this.transport.round(target, BITS_METHOD, { packet: packet.type });
     for (;;) {
-      const ack = await this.sendOnce(target, url, packet, round.headers());
+      const ack = await this.sendOnce(target, url, packet, round.headers(), signal);
       if (!round.retryAfter(ack.status, ack.headers)) return ack;
     }
   }
 
-  private sendOnce(target: URL, url: string, packet: Packet, authHeaders: Record<string, string>): Promise<AckResponse> {
-    const { signal } = this.o;
+  private sendOnce(target: URL, url: string, packet: Packet, authHeaders: Record<string, string>, signal: AbortSignal): Promise<AckResponse> {
     return new Promise<AckResponse>((resolve, reject) => {
       if (signal.aborted) return reject(new UploadAbortedError(signal.reason));
       let prepared: PreparedRequest;
@@ -94,6 +121,15 @@ export class SessionConnection {
       }
       const { lib, options, proxy } = prepared;
       const req: http.ClientRequest = prepared.url ? lib.request(prepared.url, options) : lib.request(options);
+      skipUntilEofBodies(req);
+      let connection = this.connections;
+      req.once('socket', (socket) => {
+        if (!this.sockets.has(socket)) {
+          this.sockets.add(socket);
+          this.connections++;
+        }
+        connection = this.connections;
+      });
       const stopBody = new AbortController();
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
@@ -138,7 +174,7 @@ export class SessionConnection {
         // The server answered before we handed over the whole body (e.g. an early 413): the
         // connection is mid-request and cannot be reused.
         if (bodyUnsent) req.destroy();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, url });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, url, connection });
       });
       if (!packet.body) {
         req.end();

@@ -13,6 +13,19 @@
 //   its cached final Ack (spec §7.4 NotifyCache), so the file is not uploaded again.
 // * Host-id fallback keeps the session id: the origin may share the web farm's storage; if it does
 //   not know the session it says BG_E_SESSION_NOT_FOUND and the upload restarts there.
+// * Resume always converges (issue 13; the rules are in resume-rules.ts): the received range is
+//   read from either spelling; a 200 or 416 naming a range moves the offset there; a 200 naming
+//   none means the fragment was taken; a 416 naming none is retried once, then the session is
+//   abandoned (Cancel-Session, best effort) and a new one starts from 0; the same answer to the
+//   same request twice also abandons the session. A session the server lost (SESSION_NOT_FOUND,
+//   or 400/404/409/410/500 on a connection other than the one that created it — servers that keep
+//   the session in the TCP connection) starts a new one. New sessions are bounded: after
+//   MAX_SESSIONS_WITHOUT_PROGRESS in a row without the server taking a byte (counted across calls,
+//   persisted), fatal SessionRestartLimitError.
+// * A connection that drops (reset, or a request never answered: spec §7.3 step 7 timers) after
+//   the server answered on it is reopened at once: Ping, then the fragment at the recorded offset,
+//   whose answer gives the server's range (spec §7.3 step 8) — `reconnects` times in a row without
+//   progress (default 2), then the error is the job's (transient: the engine retries after its delay).
 import { stat } from 'node:fs/promises';
 import { HRESULT } from '../http/errors.js';
 import { parseHttpUrl } from '../http/request.js';
@@ -21,17 +34,20 @@ import { fallbackDue, parseHostId, sessionUrl, withoutHostId } from './host-id.j
 import {
   BITS_PROTOCOL_GUID,
   bitsErrorCodeOf,
+  cancelSessionPacket,
   contentNameOf,
   createSessionPacket,
   fragmentPacket,
   headerValue,
   isAck,
   parseFallbackTimeout,
-  parseReceivedRange,
   pingPacket,
+  receivedRangeOf,
   type Packet,
 } from './packets.js';
 import { resolveReplyUrl } from './reply-url.js';
+import { isUpstreamDrop, ResumeTracker, RestartSession, sessionGone, UpstreamDropped } from './resume-rules.js';
+import { SessionRestartLimitError } from './resume-errors.js';
 import { SessionConnection, type AckResponse } from './session-connection.js';
 import {
   ackError,
@@ -45,20 +61,34 @@ import {
   replyUrlError,
   UploadAbortedError,
 } from './upload-errors.js';
-import type { UploadRequest, UploadResult, UploadSessionState } from './upload-port.js';
+import type { UploadCommonOptions, UploadRequest, UploadResult, UploadSessionState } from './upload-port.js';
 
 export { closeSession, cancelSession } from './session-end.js';
 export { UploadAbortedError } from './upload-errors.js';
 
-/** Restarts after BG_E_SESSION_NOT_FOUND within one call; a server that keeps forgetting is reported (transient). */
-const MAX_SESSION_RESTARTS = 3;
-/** Acks in a row that do not move past the fragment's start before the server is called broken. */
-const MAX_ACKS_WITHOUT_PROGRESS = 5;
+/** New sessions in a row without the server taking a byte (persisted across calls) before the upload fails. */
+export const MAX_SESSIONS_WITHOUT_PROGRESS = 4;
+/** Immediate reconnects in a row without progress before a dropped connection is the job's error. */
+export const DEFAULT_RECONNECTS = 2;
+/** New sessions within one call; past it the reason is the job's (transient) and the engine's retry delay applies. */
+export const MAX_SESSIONS_PER_CALL = 4;
 
 export async function uploadFile(req: UploadRequest): Promise<UploadResult> {
   if (req.signal.aborted) throw new UploadAbortedError(req.signal.reason);
   parseHttpUrl(req.url); // a bad URL fails before anything is sent (fatal, as for downloads)
-  const conn = new SessionConnection({
+  // The caller may own the connection (the engine keeps it for Close-Session: servers that keep the
+  // session in the TCP connection); otherwise it lives for this call.
+  const conn = req.connection ?? openSessionConnection(req);
+  try {
+    return { session: await new UploadRun(req, conn).run() };
+  } finally {
+    if (!req.connection) conn.close();
+  }
+}
+
+/** The connection of one upload session, for uploadFile, closeSession and cancelSession alike. */
+export function openSessionConnection(req: UploadCommonOptions): SessionConnection {
+  return new SessionConnection({
     signal: req.signal,
     sendTimeoutMs: req.requestTimeoutMs,
     responseTimeoutMs: req.responseTimeoutMs,
@@ -66,11 +96,6 @@ export async function uploadFile(req: UploadRequest): Promise<UploadResult> {
     tls: req.tls,
     transport: req.transport,
   });
-  try {
-    return { session: await new UploadRun(req, conn).run() };
-  } finally {
-    conn.close();
-  }
 }
 
 class UploadRun {
@@ -80,7 +105,16 @@ class UploadRun {
   private readonly contentName: string;
   private readonly now: () => number;
   private connected = false;
-  private stalls = 0;
+  /** Connection number that created the current session; null = another call or connection did. */
+  private sessionConnection: number | null = null;
+  private tracker: ResumeTracker;
+  /** The host whose connection carried the last answer (a drop there is mid-session, not an unreachable server). */
+  private answeredBy: string | null = null;
+  private reconnectsLeft: number;
+  private readonly reconnects: number;
+  private sessionsThisCall = 0;
+  /** The Fragment on the wire, for the resume rules when its connection drops. */
+  private inFlight: { start: number; length: number } | null = null;
 
   constructor(
     private readonly req: UploadRequest,
@@ -91,6 +125,9 @@ class UploadRun {
     this.sizer = new FragmentSizer(req);
     this.contentName = contentNameOf(req.localPath);
     this.now = req.now ?? Date.now;
+    this.tracker = new ResumeTracker(req.url, this.total);
+    this.reconnects = Math.max(0, req.reconnects ?? DEFAULT_RECONNECTS);
+    this.reconnectsLeft = this.reconnects;
   }
 
   async run(): Promise<UploadSessionState> {
@@ -98,7 +135,6 @@ class UploadRun {
     await this.checkLocalFile();
     // A stored session is resumed with a Ping first (spec §7.3 step 8); a new one starts with Create-Session.
     let resuming = this.s.sessionId !== null;
-    let restarts = 0;
     for (;;) {
       try {
         if (fallbackDue(this.s, this.now())) {
@@ -118,11 +154,8 @@ class UploadRun {
         }
         return { ...this.s };
       } catch (e) {
-        if (isSessionNotFound(e) && restarts < MAX_SESSION_RESTARTS) {
-          // The server lost the session (restart, timeout, another node): start over (spec §7.3
-          // step 6). The host id stays: [MC-BUP] 3.1.5.1.2 sends Create-Session to it too.
-          restarts++;
-          await this.emit({ ...this.s, sessionId: null, offset: 0, uploadComplete: false, replyUrl: null, hostIdFailingSince: null });
+        if (e instanceof RestartSession || isSessionNotFound(e)) {
+          await this.restart(e instanceof RestartSession ? e : new RestartSession(e as Error, false));
           continue;
         }
         if (isConnectionFailure(e) && this.s.hostId !== null) {
@@ -133,12 +166,58 @@ class UploadRun {
             continue; // the top of the loop moves the session back to the origin host
           }
         }
+        // A dropped connection (or a proxy's dropped upstream) mid-session: at once, Ping, then the
+        // server's range — bounded by reconnects in a row without progress.
+        const midSession = isConnectionFailure(e) && this.s.sessionId !== null && this.answeredBy === new URL(this.target()).host;
+        if ((e instanceof UpstreamDropped || midSession) && this.reconnectsLeft > 0) {
+          this.reopen(!(e instanceof UpstreamDropped));
+          resuming = true;
+          continue;
+        }
+        if (e instanceof UpstreamDropped) throw e.reason;
         throw e;
       }
     }
   }
 
+  private reopen(newConnection: boolean): void {
+    this.reconnectsLeft--;
+    // The server may hold the fragment whose answer was lost (resume-rules.ts uses that on a 416 without range).
+    if (this.inFlight) this.tracker.lost(this.inFlight.start, this.inFlight.length);
+    this.inFlight = null;
+    if (newConnection) {
+      this.answeredBy = null;
+      this.conn.reconnect();
+    }
+  }
+
+  /**
+   * Starts over with a new session (spec §7.3 step 6). The host id stays: [MC-BUP] 3.1.5.1.2 sends
+   * Create-Session to it too. A session the server still holds is cancelled first, so it does not
+   * linger (or block a new upload of the same URL) until the server's session timeout.
+   */
+  private async restart(why: RestartSession): Promise<void> {
+    const sessions = (this.s.sessionsWithoutProgress ?? 0) + 1;
+    if (sessions >= MAX_SESSIONS_WITHOUT_PROGRESS) throw new SessionRestartLimitError(this.req.url, sessions, why.reason);
+    // Sessions that each took bytes and were still given up: not fatal, but not for ever in one call.
+    if (++this.sessionsThisCall >= MAX_SESSIONS_PER_CALL) throw why.reason;
+    if (why.serverHasIt && this.s.sessionId !== null) await this.cancelQuietly(this.s.sessionId);
+    this.sessionConnection = null;
+    this.tracker = new ResumeTracker(this.req.url, this.total);
+    await this.emit({ ...this.s, sessionId: null, offset: 0, uploadComplete: false, replyUrl: null, hostIdFailingSince: null, sessionsWithoutProgress: sessions });
+  }
+
+  private async cancelQuietly(sessionId: string): Promise<void> {
+    try {
+      await this.send(cancelSessionPacket(sessionId));
+    } catch (e) {
+      if (e instanceof UploadAbortedError) throw e;
+      // Best effort: the server's session timeout removes it otherwise.
+    }
+  }
+
   private async emit(next: UploadSessionState): Promise<void> {
+    if (!next.sessionsWithoutProgress) delete next.sessionsWithoutProgress; // absent = 0 (older stores have none)
     this.s = next;
     await this.req.onSession({ ...next });
   }
@@ -155,6 +234,7 @@ class UploadRun {
 
   /** Bookkeeping for any Ack that proves the current host answers. */
   private async answered(): Promise<void> {
+    this.answeredBy = new URL(this.target()).host;
     if (!this.connected) {
       this.connected = true;
       this.req.onConnected?.();
@@ -173,6 +253,7 @@ class UploadRun {
     const sessionId = headerValue(ack.headers, 'bits-session-id');
     if (!sessionId) throw badAckError('Create-Session', ack.url, 'The Create-Session Ack carried no BITS-Session-Id');
     const hostId = parseHostId(headerValue(ack.headers, 'bits-host-id'));
+    this.sessionConnection = ack.connection;
     await this.emit({
       sessionId,
       hostId,
@@ -181,12 +262,14 @@ class UploadRun {
       offset: 0,
       uploadComplete: false,
       replyUrl: null,
+      sessionsWithoutProgress: this.s.sessionsWithoutProgress,
     });
     await this.answered();
   }
 
   private async ping(): Promise<void> {
     const ack = await this.send(pingPacket());
+    // Any status 200/201 is success, whatever BITS-Error-Code says (servers answer `1`).
     if (ack.status !== 200 && ack.status !== 201) throw ackError('Ping', ack.status, ack.headers, ack.url);
     if (!isAck(ack.headers)) throw badAckError('Ping', ack.url, 'The answer to Ping is not a BITS Ack');
     await this.answered();
@@ -200,7 +283,10 @@ class UploadRun {
     const length = Math.min(this.sizer.size, this.total - start);
     const sessionId = this.s.sessionId!;
     const began = performance.now();
+    this.inFlight = { start, length };
     const ack = await this.send(fragmentPacket(sessionId, this.contentName, start, length, this.total, this.req.localPath));
+    if (isUpstreamDrop(ack)) throw new UpstreamDropped(ackError('Fragment', ack.status, ack.headers, ack.url));
+    this.inFlight = null;
     const elapsed = performance.now() - began;
 
     if (ack.status === 413 && !isSessionNotFoundAck(ack)) {
@@ -209,29 +295,28 @@ class UploadRun {
       return;
     }
     const ok = ack.status === 200 || ack.status === 201;
-    if (!ok && ack.status !== 416) throw ackError('Fragment', ack.status, ack.headers, ack.url);
+    if (!ok && ack.status !== 416) {
+      const error = ackError('Fragment', ack.status, ack.headers, ack.url);
+      if (sessionGone(ack, this.sessionConnection)) throw new RestartSession(error, false);
+      throw error;
+    }
     if (ok && !isAck(ack.headers)) throw badAckError('Fragment', ack.url, 'The answer to a Fragment is not a BITS Ack');
-    const next = parseReceivedRange(headerValue(ack.headers, 'bits-received-content-range'), this.total);
-    if (next === null) {
-      const raw = headerValue(ack.headers, 'bits-received-content-range');
-      throw badAckError('Fragment', ack.url, raw === undefined ? 'The Fragment Ack carried no BITS-Received-Content-Range' : `The Fragment Ack carried an unusable BITS-Received-Content-Range "${raw.slice(0, 100)}" (file size ${this.total})`);
-    }
+    const { next: named, raw } = receivedRangeOf(ack.headers, this.total);
+    const next = this.tracker.next({ start, length, status: ack.status, named, raw, url: ack.url });
     await this.answered();
+    if (next === null) return; // a 416 without a range: the same fragment once more
     if (ok && next === start + length) this.sizer.onAck(length, elapsed);
-    // A server that keeps asking for what it was just sent would loop forever.
-    this.stalls = next > start ? 0 : this.stalls + 1;
-    if (this.stalls >= MAX_ACKS_WITHOUT_PROGRESS) {
-      throw badAckError('Fragment', ack.url, `The server asked for offset ${next} ${this.stalls} times in a row without taking the bytes sent`);
-    }
+    const tookBytes = ok && next > start;
 
     // The whole file is there. Only a 200 is the final Ack (a 416 saying so carries no reply URL;
     // re-sending the last byte fetches the real one).
     if (next === this.total && (ok || !this.req.wantReply)) {
       const replyUrl = this.req.wantReply ? await this.replyUrlOf(ack) : null;
-      await this.emit({ ...this.s, offset: next, uploadComplete: true, replyUrl });
+      await this.emit({ ...this.s, offset: next, uploadComplete: true, replyUrl, ...(tookBytes ? { sessionsWithoutProgress: 0 } : {}) });
       return;
     }
-    await this.emit({ ...this.s, offset: next });
+    if (tookBytes) this.reconnectsLeft = this.reconnects;
+    await this.emit({ ...this.s, offset: next, ...(tookBytes ? { sessionsWithoutProgress: 0 } : {}) });
   }
 
   /** Upload-reply: the final Ack must name the reply (spec §7.3 step 3); resolved per §7.6. */

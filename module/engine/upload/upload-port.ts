@@ -2,6 +2,7 @@
 // The engine owns job state and persistence; the client owns the packets of one session.
 import type { DownloadTlsOptions } from '../http/download-port.js';
 import type { TransportOptions } from '../transport-port.js';
+import type { SessionConnection } from './session-connection.js';
 
 /** Everything needed to continue a session after a pause, a crash or a reboot. Persisted by the engine. */
 export interface UploadSessionState {
@@ -19,6 +20,12 @@ export interface UploadSessionState {
   uploadComplete: boolean;
   /** Absolute reply URL (resolved from BITS-Reply-URL, §7.6) once the final Ack carried one. */
   replyUrl: string | null;
+  /**
+   * New sessions started in a row because the server lost or refused the previous one before it
+   * took a byte (absent = 0). Bounds restarts across calls: a server that refuses everything ends
+   * in ERROR instead of TRANSIENT_ERROR for ever.
+   */
+  sessionsWithoutProgress?: number;
 }
 
 export const NEW_SESSION: UploadSessionState = Object.freeze({
@@ -48,6 +55,12 @@ export interface UploadCommonOptions {
   transport?: TransportOptions;
   /** Clock for the host-id fallback timer (ms since epoch). */
   now?: () => number;
+  /**
+   * The session's connection, owned by the caller (openSessionConnection) so Create-Session, every
+   * Fragment and Close-Session or Cancel-Session go over one TCP connection — some servers keep the
+   * session in it. Absent: the call opens its own and closes it when it ends.
+   */
+  connection?: SessionConnection;
 }
 
 export interface UploadRequest extends UploadCommonOptions {
@@ -71,6 +84,11 @@ export interface UploadRequest extends UploadCommonOptions {
   maxFragment?: number;
   /** Size of the first fragment of a call (default 1 MiB), grown/shrunk from there. */
   initialFragment?: number;
+  /**
+   * A connection that drops after the server answered on it is reopened (Ping, then the server's
+   * range) this many times in a row without progress before the call fails (default 2; 0 = never).
+   */
+  reconnects?: number;
 }
 
 export interface UploadResult {
