@@ -19,6 +19,15 @@ test('complete of a SUSPENDED download with unfinished files: refused (exit 4) w
   assert.match(e.message, new RegExp(`is SUSPENDED: completing it now deletes 1 unfinished file\\(s\\): ${dest} \\(0 B of \\?\\)`));
   assert.match(e.hint, /--force` to keep the finished files and delete these/);
   assert.is(json<{ state: string }>(await sb.run(['info', id, '--json'])).state, 'SUSPENDED', 'the job is untouched');
+  // Several jobs at once: the refusal is that job's entry, with its code and hint.
+  const other = (await sb.run(['create', 'partial too'])).stdout.trim();
+  assert.is((await sb.run(['add-file', other, 'http://127.0.0.1:9/never2.bin', `${sb.stateDir}/never2.bin`])).code, 0);
+  const both = await sb.run(['complete', id, other, '--json']);
+  assert.is(both.code, 4, both.stderr);
+  const entries = json<{ jobId: string; error?: { name: string; exitCode: number; hint?: string } }[]>(both);
+  assert.equal(entries.map((x) => [x.jobId, x.error?.name, x.error?.exitCode]), [[id, 'BG_E_INVALID_STATE', 4], [other, 'BG_E_INVALID_STATE', 4]]);
+  assert.match(entries[0]!.error!.hint!, /--force/);
+  assert.is((await sb.run(['cancel', other])).code, 0);
   const forced = await sb.run(['complete', id, '--force']);
   assert.is(forced.code, 0, forced.stderr);
   assert.match(forced.stdout, /^completed [0-9a-f-]{36}: BG_S_PARTIAL_COMPLETE \(0x00200017\)/);

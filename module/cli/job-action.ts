@@ -10,7 +10,7 @@ import type { BitsJob } from '../core/bits-job.js';
 import { opCommand, readParams, usageOf, type Args } from './from-api.js';
 import { operation } from '../api/operations.js';
 import { printJson, println, run, type CliContext } from './context.js';
-import { reportError, UsageError } from './errors.js';
+import { CliFailure, reportError, UsageError } from './errors.js';
 import { exitCodeForError, EXIT } from './exit-codes.js';
 import { namePattern } from './name-pattern.js';
 import { hresultJson, successNote } from './output.js';
@@ -54,9 +54,12 @@ async function act(ctx: CliContext, argv: Args, first: unknown, pastTense: strin
       results.push({ jobId: id, ...hresultJson(result) });
       if (!ctx.json) println(`${pastTense} ${id}${successNote(result)}`);
     } catch (e) {
-      const code = ctx.json ? exitCodeForError(e) : reportError(e, false, { jobId: id });
+      // A CliFailure (complete's refusal to discard files) carries its own exit code and hint.
+      const inner = e instanceof CliFailure ? e.error : e;
+      const code = ctx.json ? ((e instanceof CliFailure ? e.exitCode : undefined) ?? exitCodeForError(inner)) : reportError(e, false, { jobId: id });
       if (exitCode === EXIT.OK) exitCode = code;
-      results.push({ jobId: id, error: { ...BitsError.from(e).toJSON(), exitCode: code } });
+      const hint = e instanceof CliFailure && e.hint ? { hint: e.hint } : {};
+      results.push({ jobId: id, error: { ...BitsError.from(inner).toJSON(), exitCode: code, ...hint } });
     }
   }
   if (ctx.json) printJson(results);
