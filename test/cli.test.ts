@@ -405,12 +405,16 @@ test('--backend portable with --state-dir runs the engine in process, in that di
   }
 });
 
-test('--backend native off Windows: exit 6 (backend unavailable) with a hint', async () => {
-  if (process.platform === 'win32') return;
+test('--backend native: off Windows exit 6 (backend unavailable) with a hint; on Windows BITS answers or the missing piece is named', async () => {
   const r = await sb.run(['list', '--backend', 'native']);
-  assert.is(r.code, 6, r.stderr);
-  assert.ok(r.stderr.includes('REGDB_E_CLASSNOTREG'), r.stderr);
-  assert.match(r.stderr, /\nhint: /);
+  if (process.platform === 'win32') {
+    // Real BITS lists (exit 0), or the bridge or edge-js is missing and the error says which.
+    assert.ok(r.code === 0 || (r.code === 6 && /bridge|edge-js/.test(r.stderr)), `${r.code}: ${r.stderr}`);
+  } else {
+    assert.is(r.code, 6, r.stderr);
+    assert.ok(r.stderr.includes('REGDB_E_CLASSNOTREG'), r.stderr);
+    assert.match(r.stderr, /\nhint: /);
+  }
   const bad = await sb.run(['list'], { env: { BITS_JOB2_BACKEND: 'teleport' } });
   assert.is(bad.code, 2);
 });
@@ -472,14 +476,16 @@ test('password reading: all of stdin minus one trailing newline; BITS_JOB2_PASSW
 });
 
 test('the auto-started service does not inherit BITS_JOB2_PASSWORD', async () => {
-  if (process.platform !== 'linux') return;
   const fresh = makeSandbox('bj2e-');
   try {
     const r = await fresh.run(['list'], { env: { BITS_JOB2_PASSWORD: 'EnvSecret77' } });
     assert.is(r.code, 0, r.stderr);
     const pid = readLockPid(fresh.stateDir);
     assert.ok(pid !== undefined && isAlive(pid), 'no service was started');
-    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    // Linux: /proc; elsewhere ps shows the environment after the command line (BSD/macOS `ps eww`).
+    const environ = process.platform === 'linux'
+      ? readFileSync(`/proc/${pid}/environ`, 'utf8')
+      : spawnSync('ps', ['eww', '-o', 'command=', '-p', String(pid!)], { encoding: 'utf8' }).stdout;
     assert.ok(environ.includes(`BITS_JOB2_STATE_DIR=${fresh.stateDir}`), 'read the wrong process');
     assert.not.ok(environ.includes('EnvSecret77'), 'the service inherited the password');
   } finally {
