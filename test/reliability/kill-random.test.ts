@@ -16,9 +16,9 @@ import { startThrottleProxy } from '../../scripts/demo-throttle.js';
 import { stateOf } from '../helpers/assert-bits.js';
 import { contentOf } from '../helpers/fault-server.js';
 import { startNginx } from '../helpers/nginx.js';
-import { isAlive, readLockPid, waitFor, withService } from '../helpers/service.js';
+import { withService } from '../helpers/service.js';
 import { sha256, sha256File } from '../helpers/tmp.js';
-import { iterations, seededRng } from './support.js';
+import { iterations, killServiceAndReconnect, seededRng } from './support.js';
 
 const ROUNDS = iterations(5, 20);
 const JOBS = 20;
@@ -87,14 +87,8 @@ test(`SIGKILL at random moments, ${ROUNDS} rounds of ${JOBS} mixed jobs: byte-ex
         const roundKills = rng.int(2, 4);
         for (let k = 0; k < roundKills; k++) {
           await new Promise((r) => setTimeout(r, rng.int(100, 2500)));
-          const pid = readLockPid(svc.stateDir)!;
-          svc.track(pid);
-          process.kill(pid, 'SIGKILL');
+          client = await killServiceAndReconnect(svc, client);
           kills++;
-          await waitFor(() => !isAlive(pid), 5000, 'the killed service to die');
-          await client.close();
-          client = await ServiceClient.connect({ stateDir: svc.stateDir }); // starts a new service
-          svc.track(readLockPid(svc.stateDir)!);
         }
         // Everything finishes after the last kill (TRANSIENT_ERROR is allowed on the way: a connection cut by the kill).
         const pending = new Set(plan.map((p) => p.id!));

@@ -15,8 +15,8 @@ import { ServiceClient } from '../../module/service/client.js';
 import { stateOf } from '../helpers/assert-bits.js';
 import { contentOf } from '../helpers/fault-server.js';
 import { startQuirksServer, type Quirks } from '../helpers/quirks-server.js';
-import { isAlive, readLockPid, waitFor, withService } from '../helpers/service.js';
-import { iterations, seededRng } from './support.js';
+import { withService } from '../helpers/service.js';
+import { iterations, killServiceAndReconnect, seededRng } from './support.js';
 
 const ROUNDS = iterations(3, 12);
 /** Uploads at once per round: several are cut at different points by the same kill. */
@@ -59,14 +59,8 @@ for (const fx of FIXTURES) {
           const roundKills = rng.int(2, 4);
           for (let k = 0; k < roundKills; k++) {
             await new Promise((r) => setTimeout(r, rng.int(300, 1500)));
-            const pid = readLockPid(svc.stateDir)!;
-            svc.track(pid);
-            process.kill(pid, 'SIGKILL');
+            client = await killServiceAndReconnect(svc, client);
             kills++;
-            await waitFor(() => !isAlive(pid), 5000, 'the killed service to die');
-            await client.close();
-            client = await ServiceClient.connect({ stateDir: svc.stateDir }); // starts a new service
-            svc.track(readLockPid(svc.stateDir)!);
           }
           const settleStart = Date.now();
           const pending = new Set(plan.map((p) => p.id));

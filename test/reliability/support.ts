@@ -4,6 +4,8 @@
 // reduced mode runs a few of each so the suite stays part of `npm test`. Every random choice comes
 // from a PRNG seeded by BITS_JOB2_SEED (printed, so a failure can be replayed with the same seed).
 import { randomInt } from 'node:crypto';
+import { ServiceClient } from '../../module/service/client.js';
+import { isAlive, readLockPid, waitFor } from '../helpers/service.js';
 
 export const FULL = process.env.BITS_JOB2_RELIABILITY === 'full';
 
@@ -52,4 +54,19 @@ export function seededRng(what: string): Rng {
   const seed = fromEnv !== undefined && /^\d+$/.test(fromEnv) ? Number(fromEnv) : randomInt(0, 2 ** 31);
   console.log(`    ${what}: seed ${seed} (replay with BITS_JOB2_SEED=${seed}), mode ${FULL ? 'full' : 'reduced'}`);
   return makeRng(seed);
+}
+
+/**
+ * SIGKILLs the service of the state dir, waits until it is gone, closes `client` and returns a new
+ * one (which starts a new service); both pids are tracked so the test's cleanup stops them.
+ */
+export async function killServiceAndReconnect(svc: { stateDir: string; track(pid: number): void }, client: ServiceClient): Promise<ServiceClient> {
+  const pid = readLockPid(svc.stateDir)!;
+  svc.track(pid);
+  process.kill(pid, 'SIGKILL');
+  await waitFor(() => !isAlive(pid), 5000, 'the killed service to die');
+  await client.close();
+  const next = await ServiceClient.connect({ stateDir: svc.stateDir }); // starts a new service
+  svc.track(readLockPid(svc.stateDir)!);
+  return next;
 }
