@@ -3,6 +3,7 @@
 // helper, the loader, the manifest, the format view and the about topic. The cmdlets shell into
 // the CLI (`node dist/module/cli/main.js ... --clixml`), so the two cannot drift.
 // Usage: node dist/scripts/gen-powershell.js [outDir]   (outDir: the repository root by default)
+// Over 400 lines until its emitters move to scripts/powershell/, one per output (issue 14 item 6).
 // test/powershell-gen.test.ts regenerates in memory (powerShellFiles()) and fails on any drift.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
