@@ -16,7 +16,6 @@ import type {
 import type { Backend } from '../core/backend.js';
 import { realClock, type Clock } from './clock.js';
 import { engineTuningFromEnv } from './config-env.js';
-import type { WorkerHost } from './download-worker.js';
 import { InactivityWatch } from './inactivity.js';
 import type { JobRecord } from './job-record.js';
 import { JobTable } from './job-table.js';
@@ -28,13 +27,23 @@ import * as queueOps from './ops/queue-ops.js';
 import * as replyOps from './ops/reply-ops.js';
 import * as transitionOps from './ops/transition-ops.js';
 import { ownerSid } from './owner.js';
-import { defaultStateDir, ensurePrivateDir, storePath } from './paths.js';
+import { defaultStateDir, ensurePrivateDir, storePath } from '../common/paths.js';
 import { RetryTimers } from './retry.js';
 import { JobStore } from './store.js';
 import { UploadHandover } from './upload-handover.js';
 import { Vault } from './vault.js';
 import { makeDownloadHost, makeUploadHost, transportFor } from './worker-hosts.js';
 import { WorkerPool } from './worker-pool.js';
+
+/** The engine's transfer settings (defaults: the workers' own; BITS_JOB2_* variables: config-env.ts). */
+export interface EngineTransferOptions {
+  checkpointIntervalMs?: number;
+  checkpointBytes?: number;
+  requestTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  /** Extra CA certificates trusted for HTTPS servers. */
+  tls?: { ca?: string | Buffer | Array<string | Buffer> };
+}
 
 export interface EngineOptions {
   stateDir?: string;
@@ -44,7 +53,7 @@ export interface EngineOptions {
   /** Limits a test or an administrator may lower (defaults: spec §6). */
   limits?: Partial<{ jobsPerUser: number; jobsPerMachine: number; filesPerJob: number }>;
   /** Downloader settings (checkpoint rate, timeouts, extra CA for HTTPS). */
-  download?: WorkerHost['downloadOptions'];
+  download?: EngineTransferOptions;
   log?: (line: string) => void;
 }
 

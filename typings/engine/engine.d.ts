@@ -4,7 +4,17 @@ import type { JobPropertyName } from '../api/operations.js';
 import type { CredentialsInput, FileInfoWire, HResultWire, JobErrorWire, JobSnapshotWire, NewFile, NotifyCmdLineWire, ProxySettingsWire, ReplyProgressWire } from '../api/types.js';
 import type { Backend } from '../core/backend.js';
 import { type Clock } from './clock.js';
-import type { WorkerHost } from './download-worker.js';
+/** The engine's transfer settings (defaults: the workers' own; BITS_JOB2_* variables: config-env.ts). */
+export interface EngineTransferOptions {
+    checkpointIntervalMs?: number;
+    checkpointBytes?: number;
+    requestTimeoutMs?: number;
+    idleTimeoutMs?: number;
+    /** Extra CA certificates trusted for HTTPS servers. */
+    tls?: {
+        ca?: string | Buffer | Array<string | Buffer>;
+    };
+}
 export interface EngineOptions {
     stateDir?: string;
     clock?: Clock;
@@ -17,7 +27,7 @@ export interface EngineOptions {
         filesPerJob: number;
     }>;
     /** Downloader settings (checkpoint rate, timeouts, extra CA for HTTPS). */
-    download?: WorkerHost['downloadOptions'];
+    download?: EngineTransferOptions;
     log?: (line: string) => void;
 }
 export declare class PortableEngine implements Backend {

@@ -7,7 +7,7 @@ import { HR } from '../../api/hresult.js';
 import { LIMITS } from '../../api/limits.js';
 import type { NotifyCmdLineWire, ReplyProgressWire } from '../../api/types.js';
 import { stateName } from '../job-outcome.js';
-import { validateNotifyCmdLine } from '../notify/notify-cmdline.js';
+import { validateNotifyCmdLine } from '../../common/notify/notify-cmdline.js';
 import { replyPath, replyProgressOf } from '../reply-naming.js';
 import { checkLocalPath } from '../validate.js';
 import type { EngineParts } from './parts.js';
