@@ -102,7 +102,7 @@ export class PortableEngine implements Backend {
     const dir = ensurePrivateDir(options.stateDir ?? defaultStateDir());
     const store = new JobStore(storePath(dir));
     const { jobs, unreadable } = store.loadAll();
-    const merged: EngineOptions = { ...options, timeSliceMs: options.timeSliceMs ?? tuning.timeSliceMs, download: { ...tuning.download, ...options.download } };
+    const merged: EngineOptions = { ...options, timeSliceMs: options.timeSliceMs ?? tuning.timeSliceMs, download: { ...tuning.download, ...options.download }, limits: { ...tuning.limits, ...options.limits } };
     const engine = new PortableEngine(dir, store, options.clock ?? realClock, merged, jobs, unreadable);
     for (const u of unreadable) engine.log(`store: ${u}`);
     engine.recover();

@@ -19,6 +19,22 @@ export function invalidState(job: JobRecord): BitsError {
   return bitsError(HR.BG_E_INVALID_STATE, `Job ${job.id} is ${stateName(job.state)}: nothing can change it any more.`);
 }
 
+/**
+ * A caller's value in a message: scalars as they are, anything else as (at most 60 characters of)
+ * JSON — a raw RPC client may send an object where a number belongs, and `[object Object]` tells
+ * nobody what was wrong.
+ */
+export function shown(value: unknown): string {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? Object.prototype.toString.call(value);
+  } catch {
+    text = Object.prototype.toString.call(value); // a cycle or a BigInt inside
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
 /** True when the file is gone afterwards. */
 export function removeQuietly(path: string): boolean {
   try {

@@ -5,7 +5,7 @@ import { AuthScheme, AuthTarget } from '../../api/enums.js';
 import { HR } from '../../api/hresult.js';
 import { LIMITS } from '../../api/limits.js';
 import type { CredentialsInput, HResultWire } from '../../api/types.js';
-import { result } from '../job-outcome.js';
+import { result, shown } from '../job-outcome.js';
 import type { EngineParts } from './parts.js';
 
 /** SetCredentials (spec §3.7): validation order 1–5, one credential per (target, scheme), sealed at rest. */
@@ -42,9 +42,9 @@ export async function removeCredentials(e: EngineParts, jobId: string, target: n
 }
 
 function checkAuthTarget(target: unknown): void {
-  if (!Object.values(AuthTarget).includes(target as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_TARGET, `Target ${String(target)} is not SERVER (1) or PROXY (2).`);
+  if (!Object.values(AuthTarget).includes(target as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_TARGET, `Target ${shown(target)} is not SERVER (1) or PROXY (2).`);
 }
 
 function checkAuthScheme(scheme: unknown): void {
-  if (!Object.values(AuthScheme).includes(scheme as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_SCHEME, `Scheme ${String(scheme)} is not BASIC (1), DIGEST (2), NTLM (3), NEGOTIATE (4) or PASSPORT (5).`);
+  if (!Object.values(AuthScheme).includes(scheme as 1)) throw bitsError(HR.BG_E_INVALID_AUTH_SCHEME, `Scheme ${shown(scheme)} is not BASIC (1), DIGEST (2), NTLM (3), NEGOTIATE (4) or PASSPORT (5).`);
 }

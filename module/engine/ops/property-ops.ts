@@ -6,6 +6,7 @@ import { HR } from '../../api/hresult.js';
 import { LIMITS } from '../../api/limits.js';
 import type { JobPropertyName } from '../../api/operations.js';
 import type { JobErrorWire, ProxySettingsWire } from '../../api/types.js';
+import { shown } from '../job-outcome.js';
 import { errorInfo } from '../snapshot.js';
 import { checkSeconds, checkString } from '../validate.js';
 import type { EngineParts } from './parts.js';
@@ -26,7 +27,7 @@ export async function setProperty(e: EngineParts, jobId: string, name: JobProper
       job.description = checkString(value, 'The description', LIMITS.descriptionMax, HR.BG_E_STRING_TOO_LONG);
       break;
     case 'priority':
-      if (!Object.values(JobPriority).includes(value as 0)) throw bitsError(HR.E_NOTIMPL, `Priority ${String(value)} is not FOREGROUND (0), HIGH (1), NORMAL (2) or LOW (3).`);
+      if (!Object.values(JobPriority).includes(value as 0)) throw bitsError(HR.E_NOTIMPL, `Priority ${shown(value)} is not FOREGROUND (0), HIGH (1), NORMAL (2) or LOW (3).`);
       job.priority = value as number;
       break;
     case 'minimumRetryDelay':
@@ -37,12 +38,12 @@ export async function setProperty(e: EngineParts, jobId: string, name: JobProper
       break;
     case 'notifyFlags':
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || (value & ~NOTIFY_FLAGS_VALID_MASK) !== 0) {
-        throw bitsError(HR.E_NOTIMPL, `Notify flags 0x${Number(value).toString(16)} have bits outside 0x3F.`);
+        throw bitsError(HR.E_NOTIMPL, `Notify flags ${typeof value === 'number' ? `0x${value.toString(16)}` : shown(value)} have bits outside 0x3F.`);
       }
       job.notifyFlags = value;
       break;
     default:
-      throw bitsError(HR.E_INVALIDARG, `'${String(name)}' is not a settable job property.`);
+      throw bitsError(HR.E_INVALIDARG, `'${shown(name)}' is not a settable job property.`);
   }
   e.table.commit(job);
   if (name === 'priority') e.pool.reschedule();
@@ -51,7 +52,7 @@ export async function setProperty(e: EngineParts, jobId: string, name: JobProper
 
 export async function setProxySettings(e: EngineParts, jobId: string, usage: number, proxyList: string | null, bypassList: string | null): Promise<void> {
   const job = e.table.findMutable(jobId);
-  if (!Object.values(ProxyUsage).includes(usage as 0)) throw bitsError(HR.E_NOTIMPL, `Proxy usage ${usage} is not PRECONFIG, NO_PROXY, OVERRIDE or AUTODETECT.`);
+  if (!Object.values(ProxyUsage).includes(usage as 0)) throw bitsError(HR.E_NOTIMPL, `Proxy usage ${shown(usage)} is not PRECONFIG, NO_PROXY, OVERRIDE or AUTODETECT.`);
   if (usage === ProxyUsage.OVERRIDE) {
     if (proxyList === null || proxyList === undefined) throw bitsError(HR.E_INVALIDARG, 'OVERRIDE needs a proxy list.');
   } else if (proxyList || bypassList) {

@@ -7,7 +7,7 @@ import { HR, hresultMessage } from '../../api/hresult.js';
 import { DEFAULTS, LIMITS } from '../../api/limits.js';
 import type { FileInfoWire, JobSnapshotWire, NewFile } from '../../api/types.js';
 import type { JobRecord } from '../job-record.js';
-import { stateName } from '../job-outcome.js';
+import { shown, stateName } from '../job-outcome.js';
 import { FINAL } from '../job-table.js';
 import { isAdmin } from '../owner.js';
 import { replyPath, replyProgressOf } from '../reply-naming.js';
@@ -23,7 +23,7 @@ export function snap(e: EngineParts, job: JobRecord): JobSnapshotWire {
 export async function createJob(e: EngineParts, displayName: string, type: number): Promise<string> {
   if (typeof displayName !== 'string') throw bitsError(HR.E_INVALIDARG, 'The display name is required.');
   if (displayName.length > LIMITS.displayNameMax) throw bitsError(HR.E_INVALIDARG, `The display name has ${displayName.length} characters; the limit is ${LIMITS.displayNameMax}.`);
-  if (!Object.values(JobType).includes(type as 0)) throw bitsError(HR.E_INVALIDARG, `Job type ${type} is not DOWNLOAD (0), UPLOAD (1) or UPLOAD_REPLY (2).`);
+  if (!Object.values(JobType).includes(type as 0)) throw bitsError(HR.E_INVALIDARG, `Job type ${shown(type)} is not DOWNLOAD (0), UPLOAD (1) or UPLOAD_REPLY (2).`);
   const queued = e.table.queued();
   if (queued.filter((j) => j.owner === e.owner).length >= e.limits.jobsPerUser) {
     throw bitsError(HR.BG_E_TOO_MANY_JOBS_PER_USER, `You have ${e.limits.jobsPerUser} jobs: complete or cancel some first.`);
