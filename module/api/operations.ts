@@ -2,6 +2,8 @@
 // described once, as data: its BITS name, the Backend/Node method, the CLI command and flags, the
 // PowerShell cmdlet and parameter names, types, limits, defaults, return codes and help. The CLI
 // builders are derived from it; the PowerShell generator, help and contract defaults read it too.
+// Over 400 lines on purpose: it is one table, every operation next to its peers, so a reader compares
+// entries at a glance (the types above the table are the schema of each entry).
 import { DEFAULTS, LIMITS } from './limits.js';
 
 export type ParamType =
