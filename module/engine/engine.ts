@@ -25,6 +25,7 @@ import type { FileRecord, JobRecord } from './job-record.js';
 import { defaultStateDir, ensurePrivateDir, storePath } from './paths.js';
 import { engineTuningFromEnv } from './config-env.js';
 import { decideSchedule } from './scheduler.js';
+import { adoptedRecord } from './adopt.js';
 import { errorInfo, fileInfo, snapshot } from './snapshot.js';
 import { JobStore } from './store.js';
 import { Vault } from './vault.js';
@@ -658,6 +659,45 @@ export class PortableEngine implements Backend {
   async takeOwnership(jobId: string): Promise<void> {
     this.findMutable(jobId);
     throw bitsError(HR.E_ACCESSDENIED, 'The portable engine runs one service per user and has no administrator role: TakeOwnership is available with the native backend only.');
+  }
+
+  // ── TakeOwnership across users (module/service/all-users.ts; module/service/README.md "Administrators") ──
+
+  /**
+   * The former owner's side, step 1: the job stops transferring (an active job is suspended, a retry
+   * timer is cleared) and its record is handed out with the state it had. It stays in this store
+   * until forgetHandedOver, so a crash in between loses nothing.
+   */
+  async handOverJob(jobId: string): Promise<JobRecord> {
+    const job = this.findMutable(jobId);
+    const state = ACTIVE.includes(job.state) ? JobState.QUEUED : job.state;
+    this.clearTimer(job.id);
+    if (ACTIVE.includes(job.state)) await this.suspend(job.id);
+    this.log(`job ${job.id} handed over for TakeOwnership (state ${stateName(state)})`);
+    return { ...structuredClone(job), state, credentials: [] };
+  }
+
+  /** Step 2, once the new owner has stored the job: the row leaves this store; the files stay (they are the new owner's now). */
+  async forgetHandedOver(jobId: string): Promise<void> {
+    const job = this.find(jobId);
+    this.clearTimer(job.id);
+    await this.stopWorker(job);
+    this.forget(job);
+    this.jobs.delete(job.id);
+    this.store.delete(job.id);
+    this.log(`job ${job.id} now belongs to its new owner; removed from this store`);
+    this.reschedule();
+  }
+
+  /** The new owner's side: the handed-over record (validated and rebuilt by adopt.ts) becomes this user's job. */
+  async adoptJob(raw: unknown): Promise<void> {
+    const job = adoptedRecord(raw, this.owner, this.clock.now());
+    if (this.jobs.has(job.id)) throw bitsError(HR.E_INVALIDARG, `Job ${job.id} is already in this store.`);
+    this.jobs.set(job.id, job);
+    this.commit(job, false);
+    if (job.state === JobState.TRANSIENT_ERROR) this.armRetry(job, this.clock.now());
+    this.log(`job ${job.id} adopted (TakeOwnership), state ${stateName(job.state)}`);
+    this.reschedule();
   }
 
   // ── IBackgroundCopyJob2 (issues 3 and 4 complete these) ─────────────────────────────────────
