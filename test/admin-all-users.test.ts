@@ -4,7 +4,8 @@
 // (~/.local/state/bits-job2), run through setpriv as those users with their own HOME. root (this
 // process; CI is root) then lists everyone's jobs with owners, reads another user's job, cancels one
 // through the owner's running service, and takes ownership of one whose owner's service is stopped;
-// an ordinary user asking for all users still gets E_ACCESSDENIED.
+// an ordinary user asking for all users still gets E_ACCESSDENIED. Get-BitsJob2 -AllUsers in the real
+// PowerShell engine shows the same jobs and owners.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLI_JS, cliEnv, type CliResult } from './helpers/cli.js';
 import { killServices, waitFor } from './helpers/service.js';
+import { describe, PS_DIR, REPO, runPwsh } from './pwsh-host/host.js';
 
 interface User { name: string; uid: number; gid: number; home: string; stateDir: string }
 
@@ -117,6 +119,13 @@ test('root lists, reads, cancels and takes over other users\' jobs; an ordinary 
     assert.match(table, new RegExp(`${bInfo}.*${b.name}\\s+b-info`));
     assert.match(table, new RegExp(`${aKeep}.*${a.name}\\s+a-keep`));
     assert.not.match(await ok(null, 'list'), new RegExp(aKeep), 'without --all-users root sees its own jobs only');
+    // PowerShell: Get-BitsJob2 -AllUsers goes through the same CLI.
+    const ps = await runPwsh([join(PS_DIR, 'all-users.ps1'), '-Root', REPO], { env: { BITS_JOB2_STATE_DIR: rootState }, timeoutMs: 120_000 });
+    assert.is(ps.code, 0, describe(ps));
+    for (const [id, u] of [[aKeep, a], [bInfo, b], [rootOwn, { uid: 0, name: 'root' }]] as [string, { uid: number; name: string }][]) {
+      assert.match(ps.stdout, new RegExp(`^job ${id} ${sid(u)} ${u.name}$`, 'm'), `Get-BitsJob2 -AllUsers shows ${id} of ${u.name}\n${describe(ps)}`);
+    }
+    assert.match(ps.stdout, /^own 1$/m, 'Get-BitsJob2 without -AllUsers: root\'s one own job');
     assert.not.ok(serviceRuns(b), 'listing a stopped user\'s store started nothing');
 
     // info on another user's job (b's service is stopped: read from the store as b).

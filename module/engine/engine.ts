@@ -426,7 +426,7 @@ export class PortableEngine implements Backend {
 
   async listJobs(options: { allUsers?: boolean } = {}): Promise<JobSnapshotWire[]> {
     // `?.`: a raw RPC client may send null for the options (found by the reliability fuzzer).
-    if (options?.allUsers && !isAdmin()) throw bitsError(HR.E_ACCESSDENIED, 'Listing every user\'s jobs needs administrator rights; each user\'s portable service only holds that user\'s jobs.');
+    if (options?.allUsers && !isAdmin()) throw bitsError(HR.E_ACCESSDENIED, 'Listing every user\'s jobs needs administrator rights: run it as root (your own service holds only your jobs).');
     return [...this.jobs.values()].filter((j) => !FINAL.includes(j.state)).map((j) => this.snap(j));
   }
 
@@ -658,7 +658,7 @@ export class PortableEngine implements Backend {
 
   async takeOwnership(jobId: string): Promise<void> {
     this.findMutable(jobId);
-    throw bitsError(HR.E_ACCESSDENIED, 'The portable engine runs one service per user and has no administrator role: TakeOwnership is available with the native backend only.');
+    throw bitsError(HR.E_ACCESSDENIED, 'TakeOwnership needs an administrator: run it as root, whose bits-job2 reaches every user\'s jobs (a job of your own is yours already).');
   }
 
   // ── TakeOwnership across users (module/service/all-users.ts; module/service/README.md "Administrators") ──

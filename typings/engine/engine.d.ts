@@ -5,6 +5,7 @@ import type { CredentialsInput, FileInfoWire, HResultWire, JobErrorWire, JobSnap
 import type { Backend } from '../core/backend.js';
 import { type Clock } from './clock.js';
 import { type WorkerHost } from './download-worker.js';
+import type { JobRecord } from './job-record.js';
 export interface EngineOptions {
     stateDir?: string;
     clock?: Clock;
@@ -109,6 +110,16 @@ export declare class PortableEngine implements Backend {
     setProxySettings(jobId: string, usage: number, proxyList: string | null, bypassList: string | null): Promise<void>;
     getProxySettings(jobId: string): Promise<ProxySettingsWire>;
     takeOwnership(jobId: string): Promise<void>;
+    /**
+     * The former owner's side, step 1: the job stops transferring (an active job is suspended, a retry
+     * timer is cleared) and its record is handed out with the state it had. It stays in this store
+     * until forgetHandedOver, so a crash in between loses nothing.
+     */
+    handOverJob(jobId: string): Promise<JobRecord>;
+    /** Step 2, once the new owner has stored the job: the row leaves this store; the files stay (they are the new owner's now). */
+    forgetHandedOver(jobId: string): Promise<void>;
+    /** The new owner's side: the handed-over record (validated and rebuilt by adopt.ts) becomes this user's job. */
+    adoptJob(raw: unknown): Promise<void>;
     /** SetNotifyCmdLine (spec §3.1): validated, then run at once if the event already happened. */
     setNotifyCmdLine(jobId: string, program: string | null, parameters: string | null): Promise<void>;
     getNotifyCmdLine(jobId: string): Promise<NotifyCmdLineWire>;
