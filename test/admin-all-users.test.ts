@@ -9,6 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLI_JS, cliEnv, type CliResult } from './helpers/cli.js';
@@ -141,6 +142,25 @@ test('root lists, reads, cancels and takes over other users\' jobs; an ordinary 
     assert.match(readFileSync(join(a.stateDir, 'service.log'), 'utf8'), new RegExp(`administrator root \\(uid 0.*\\): cancel ${aCancel}: done`));
     assert.match(readFileSync(join(rootState, 'admin.log'), 'utf8'), new RegExp(`cancel ${aCancel} of ${a.name} \\(uid ${a.uid}\\) via service: done`));
 
+    // A store edited by hand must not make root write where its owner may not: b points a job at a
+    // root-only directory; take-ownership refuses (checked as b) and the job stays b's.
+    const bEvil = await ok(b, 'create', 'b-evil');
+    await ok(b, 'add-file', bEvil, 'http://127.0.0.1:9/evil.bin', join(downloads, 'evil.bin'));
+    await ok(b, 'service', 'stop');
+    await waitFor(() => !serviceRuns(b), 10_000, `${b.name}'s service to stop`);
+    const rootOnly = join(base, 'root-only');
+    mkdirSync(rootOnly, { mode: 0o700 });
+    const db = new Database(join(b.stateDir, 'jobs.sqlite'));
+    assert.is(db.prepare('UPDATE files SET local_name = ?, temp_name = ? WHERE job_id = ?').run(join(rootOnly, 'evil.bin'), join(rootOnly, 'evil.tmp'), bEvil).changes, 1);
+    db.close();
+    const evil = await cliAs(null, 'take-ownership', bEvil);
+    assert.is(evil.code, 1, evil.stderr);
+    assert.match(evil.stderr, /E_ACCESSDENIED/);
+    assert.match(evil.stderr, new RegExp(`${b.name} could not reach the job's files \\(cannot write in ${rootOnly}\\)`));
+    assert.not.ok((JSON.parse(await ok(null, 'list', '--json')) as { id: string }[]).some((j) => j.id === bEvil), 'not adopted by root');
+    assert.not.ok(existsSync(join(rootOnly, 'evil.tmp')), 'root wrote nothing there');
+    await waitFor(() => !serviceRuns(b), 10_000, `the service root started for ${b.name} to stop again`);
+
     // take-ownership of b's job while b's service is stopped: started as b for the hand-over, stopped again.
     assert.match(await ok(null, 'take-ownership', bTake), new RegExp(`took ownership of ${bTake}`));
     await waitFor(() => !serviceRuns(b), 10_000, `the service root started for ${b.name} to stop again`);
@@ -150,7 +170,7 @@ test('root lists, reads, cancels and takes over other users\' jobs; an ordinary 
     assert.is(taken.notifyCmdLine.program, '', 'TakeOwnership removed the notify command line');
     assert.ok((JSON.parse(await ok(null, 'list', '--json')) as { id: string }[]).some((j) => j.id === bTake), 'in root\'s own list');
     const bLeft = (JSON.parse(await ok(b, 'list', '--json')) as { id: string }[]).map((j) => j.id);
-    assert.equal(bLeft, [bInfo], 'gone from b\'s list; b\'s other job stays');
+    assert.equal(bLeft.sort(), [bInfo, bEvil].sort(), 'gone from b\'s list; b\'s other jobs stay (the refused one too)');
     const bGone = await cliAs(b, 'info', bTake);
     assert.is(bGone.code, 3, 'b no longer reaches it');
     assert.match(readFileSync(join(rootState, 'admin.log'), 'utf8'), new RegExp(`takeOwnership ${bTake} of ${b.name} \\(uid ${b.uid}\\): the job is now root's`));
