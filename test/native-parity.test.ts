@@ -90,8 +90,8 @@ test('parity table covers the codes the engine throws from method calls', () => 
   }
   assert.ok(PARITY_CASES.some((c) => c.bridge.jobError), 'a row with a job in ERROR');
 });
-// Not in the table, on purpose: TakeOwnership and listJobs({ allUsers }) — the engine refuses them
-// (E_ACCESSDENIED: one service per user, no administrator role) where BITS lets an administrator
-// succeed; there is no common condition to compare.
+// Not in the table, on purpose: TakeOwnership and listJobs({ allUsers }) — an ordinary user's engine
+// refuses them (E_ACCESSDENIED) and root's backend reaches the other users' stores
+// (module/service/all-users.ts, test/admin-all-users.test.ts); the bridge has no per-user condition to compare.
 
 test.run();

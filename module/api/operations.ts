@@ -334,7 +334,7 @@ export const OPERATIONS: OperationSpec[] = [
     returns: 'nothing',
     codes: ['S_OK', 'E_ACCESSDENIED', 'BG_E_NEW_OWNER_NO_FILE_ACCESS', 'BG_E_NEW_OWNER_DIFF_MAPPING', FINAL],
     synopsis: 'Makes the caller the owner of a job (administrators only).',
-    description: 'Native only; the portable engine runs one service per user and has no administrator role, so it returns E_ACCESSDENIED.',
+    description: 'Administrators only (E_ACCESSDENIED otherwise). Portable backends: root takes another user\'s job into its own store; the job keeps its id, files and state, loses its credentials and notify command line (as in BITS), and leaves the former owner\'s queue.',
     examples: [{ cli: 'bits-job2 take-ownership 3f2c9a10', text: 'Take over a job.' }],
     issue: 5,
   },

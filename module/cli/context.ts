@@ -67,7 +67,9 @@ export class CliContext {
 
   /** `{GUID}`, a bare GUID, or a unique prefix of 8+ hex digits → the job id. */
   async resolveJob(input: string): Promise<string> {
-    this.jobId = await resolveJobId(input, async () => (await (await this.manager()).backend.listJobs()).map((j) => ({ id: j.id, displayName: j.displayName })));
+    // An administrator's prefix may name another user's job (module/service/all-users.ts): theirs are searched too.
+    const allUsers = process.platform !== 'win32' && process.getuid?.() === 0 && this.backendName !== 'native';
+    this.jobId = await resolveJobId(input, async () => (await (await this.manager()).backend.listJobs(allUsers ? { allUsers } : undefined)).map((j) => ({ id: j.id, displayName: j.displayName })));
     return this.jobId;
   }
 

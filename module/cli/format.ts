@@ -108,11 +108,11 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header.map((h) => paint('bold', h))), ...rows.map(line)].join('\n');
 }
 
-/** The `list`/`monitor` table. */
-export function jobsTable(jobs: Pick<JobInfo, 'id' | 'state' | 'type' | 'priority' | 'progress' | 'displayName'>[]): string {
+/** The `list`/`monitor` table; with `ownerName` (list --all-users) an OWNER column, as bitsadmin /list /allusers shows. */
+export function jobsTable(jobs: Pick<JobInfo, 'id' | 'state' | 'type' | 'priority' | 'progress' | 'displayName' | 'owner'>[], ownerName?: (owner: string) => string): string {
   if (jobs.length === 0) return 'no jobs in the queue';
   return table(
-    ['ID', 'STATE', 'TYPE', 'PRIORITY', 'BYTES', 'FILES', 'NAME'],
+    ['ID', 'STATE', 'TYPE', 'PRIORITY', 'BYTES', 'FILES', ...(ownerName ? ['OWNER'] : []), 'NAME'],
     jobs.map((j) => [
       j.id,
       stateCell(j.state),
@@ -120,6 +120,7 @@ export function jobsTable(jobs: Pick<JobInfo, 'id' | 'state' | 'type' | 'priorit
       j.priority ?? '?', // null: the backend could not read it (native on a partial BITS; `info` says why)
       j.progress ? `${formatBytes(j.progress.bytesTransferred)}/${formatBytes(j.progress.bytesTotal)}` : '?',
       j.progress ? `${j.progress.filesTransferred}/${j.progress.filesTotal}` : '?',
+      ...(ownerName ? [j.owner === null || j.owner === undefined ? '?' : ownerName(j.owner)] : []),
       j.displayName ?? '?',
     ]),
   );

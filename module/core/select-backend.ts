@@ -59,11 +59,11 @@ export async function openBackend(choice?: BackendChoice, options: OpenOptions =
   switch (wanted) {
     case 'portable': {
       const { PortableEngine } = await import('../engine/engine.js');
-      return PortableEngine.open({ stateDir: options.stateDir });
+      return asAdministrator(await PortableEngine.open({ stateDir: options.stateDir }), options);
     }
     case 'service': {
       const { ServiceClient } = await import('../service/client.js');
-      return ServiceClient.connect({ stateDir: options.stateDir });
+      return asAdministrator(await ServiceClient.connect({ stateDir: options.stateDir }), options);
     }
     case 'native':
       if (process.platform !== 'win32') {
@@ -78,4 +78,16 @@ export async function openBackend(choice?: BackendChoice, options: OpenOptions =
     default:
       throw bitsError(0x80070057, `BITS_JOB2_BACKEND='${String(wanted)}' is not a backend: use native, portable or service.`);
   }
+}
+
+/**
+ * root on POSIX is the administrator of BITS: its backend also reaches every other user's jobs
+ * (module/service/all-users.ts). Everyone else's stays as it is (EnumJobs of all users: E_ACCESSDENIED).
+ */
+async function asAdministrator(backend: Backend, options: OpenOptions): Promise<Backend> {
+  if (process.platform === 'win32' || process.getuid?.() !== 0) return backend;
+  const [{ AllUsersBackend }, { defaultStateDir }, { resolve }] = await Promise.all([
+    import('../service/all-users.js'), import('../common/paths.js'), import('node:path'),
+  ]);
+  return new AllUsersBackend(backend, { stateDir: resolve(options.stateDir ?? defaultStateDir()) });
 }

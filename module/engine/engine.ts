@@ -21,6 +21,7 @@ import type { JobRecord } from './job-record.js';
 import { JobTable } from './job-table.js';
 import { Notifier } from './notifier.js';
 import * as credentialOps from './ops/credential-ops.js';
+import * as ownershipOps from './ops/ownership-ops.js';
 import type { EngineLimits, EngineParts } from './ops/parts.js';
 import * as propertyOps from './ops/property-ops.js';
 import * as queueOps from './ops/queue-ops.js';
@@ -150,7 +151,13 @@ export class PortableEngine implements Backend {
     return propertyOps.setProxySettings(this.parts, jobId, usage, proxyList, bypassList);
   }
   getProxySettings(jobId: string): Promise<ProxySettingsWire> { return propertyOps.getProxySettings(this.parts, jobId); }
-  takeOwnership(jobId: string): Promise<void> { return propertyOps.takeOwnership(this.parts, jobId); }
+  takeOwnership(jobId: string): Promise<void> { return ownershipOps.takeOwnership(this.parts, jobId); }
+  /** TakeOwnership across users, the former owner's step 1 (ops/ownership-ops.ts). */
+  handOverJob(jobId: string): Promise<object> { return ownershipOps.handOverJob(this.parts, jobId, (l) => this.log(l)); }
+  /** The former owner's step 2, once the new owner stored the job. */
+  forgetHandedOver(jobId: string): Promise<void> { return ownershipOps.forgetHandedOver(this.parts, jobId, (l) => this.log(l)); }
+  /** The new owner's side: the handed-over record becomes this user's job. */
+  adoptJob(raw: unknown): Promise<void> { return ownershipOps.adoptJob(this.parts, raw, (l) => this.log(l)); }
 
   // ── IBackgroundCopyJob2 ──────────────────────────────────────────────────────────────────────
   setNotifyCmdLine(jobId: string, program: string | null, parameters: string | null): Promise<void> {

@@ -61,6 +61,35 @@ export class JobStore {
     if (salvage) this.restore(salvage);
   }
 
+  /**
+   * Every job of a store file, read without changing anything: no salvage, no migration, no WAL
+   * switch (an administrator's look at a stopped user's store, module/service/store-peek.ts).
+   */
+  static readOnly(path: string): StoreLoadReport {
+    assertSqliteAddonLoads();
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      const filesByJob = new Map<unknown, FileRecord[]>();
+      for (const f of db.prepare('SELECT * FROM files ORDER BY job_id, idx').all() as Record<string, unknown>[]) {
+        const list = filesByJob.get(f.job_id) ?? [];
+        list.push(rowToFile(f));
+        filesByJob.set(f.job_id, list);
+      }
+      const jobs: JobRecord[] = [];
+      const unreadable: string[] = [];
+      for (const row of db.prepare('SELECT * FROM jobs ORDER BY created_at').all() as Record<string, unknown>[]) {
+        try {
+          jobs.push(rowToJob({ upload_json: null, reply_json: null, credentials_json: null, notify_json: null, ...row }, filesByJob.get(row.id) ?? []));
+        } catch (e) {
+          unreadable.push(`could not read job ${String(row.id)}: ${(e as Error).message}`);
+        }
+      }
+      return { jobs, unreadable };
+    } finally {
+      db.close();
+    }
+  }
+
   /** Copies the rows salvaged from a damaged file into this (new) store; columns it does not know are dropped. */
   private restore(salvage: Salvage): void {
     this.damage.push(...salvage.problems);

@@ -16,6 +16,7 @@ import { acquireLock, lockOwnerGone, type HeldLock } from './lock.js';
 import { fileLogger, type LogFn } from './log.js';
 import { clip, encodeMessage, errorResponse, LineReader, MAX_REQUEST_LINE_BYTES, parseRequest, type RpcResponse } from './rpc.js';
 import { socketPath as socketPathFor } from './socket-path.js';
+import { adminHello, auditLine, OWNERSHIP_METHODS, ownershipCallAllowed, type AdminPeer } from './admin-peer.js';
 
 const E_FAIL = 0x80004005;
 const E_NOTIMPL = 0x80004001;
@@ -51,7 +52,7 @@ export interface ServiceHandle {
 }
 
 /** RPC methods of the service itself, next to the Backend methods (listJobsRows: listJobs in rows, job-rows.ts). */
-export const SERVICE_METHODS = ['ping', 'shutdown', 'listJobsRows'] as const;
+export const SERVICE_METHODS = ['ping', 'shutdown', 'listJobsRows', 'adminHello', ...OWNERSHIP_METHODS] as const;
 
 /** Requests still running after this long are abandoned at shutdown. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -118,6 +119,8 @@ interface Conn {
   invalid: number;
   /** Reading stopped (line too long, or service stopping): further input is dropped. */
   discard: boolean;
+  /** Set by `adminHello`: an administrator's connection, whose calls are written to the log (admin-peer.ts). */
+  admin?: AdminPeer;
 }
 
 class Service {
@@ -230,14 +233,28 @@ class Service {
       void this.close(`shutdown requested by client #${conn.n}`);
       return;
     }
+    if (method === 'adminHello') {
+      const answer = adminHello(params);
+      if ('peer' in answer) {
+        conn.admin = answer.peer;
+        this.log(`client #${conn.n} ${auditLine(answer.peer, 'connected', [])}`);
+        this.send(conn, { id, result: { pid: process.pid, uid: process.getuid?.() ?? null } });
+      } else this.send(conn, errorResponse(id, answer.error));
+      return;
+    }
     conn.inflight++;
     this.inflight++;
     if (conn.inflight >= INFLIGHT_HIGH) conn.socket.pause();
-    this.dispatch(method, params)
+    const allowed = ownershipCallAllowed(method, conn.admin);
+    (allowed === true ? this.dispatch(method, params) : Promise.reject(allowed))
       .then(
-        (result): RpcResponse => ({ id, result }),
+        (result): RpcResponse => {
+          if (conn.admin) this.log(`client #${conn.n} ${auditLine(conn.admin, method, params)}: done`);
+          return { id, result };
+        },
         (err: unknown): RpcResponse => {
           const be = BitsError.from(err);
+          if (conn.admin) this.log(`client #${conn.n} ${auditLine(conn.admin, method, params)}: failed`);
           this.logFailure(conn, method, be, err);
           return { id, error: be.toJSON() };
         },
@@ -254,7 +271,7 @@ class Service {
   private async dispatch(method: string, params: unknown[]): Promise<unknown> {
     if (method === 'ping') return this.info;
     if (method === 'listJobsRows') return toJobRows(await this.dispatch('listJobs', params));
-    if (!backendMethods.has(method)) {
+    if (!backendMethods.has(method) && !(OWNERSHIP_METHODS as readonly string[]).includes(method)) {
       throw bitsError(E_NOTIMPL, `The bits-job2 service has no method '${clip(method, 64)}'.`);
     }
     if (!this.engine) throw bitsError(E_FAIL, 'The bits-job2 service has no engine yet.');

@@ -64,6 +64,12 @@ export declare class PortableEngine implements Backend {
     setProxySettings(jobId: string, usage: number, proxyList: string | null, bypassList: string | null): Promise<void>;
     getProxySettings(jobId: string): Promise<ProxySettingsWire>;
     takeOwnership(jobId: string): Promise<void>;
+    /** TakeOwnership across users, the former owner's step 1 (ops/ownership-ops.ts). */
+    handOverJob(jobId: string): Promise<object>;
+    /** The former owner's step 2, once the new owner stored the job. */
+    forgetHandedOver(jobId: string): Promise<void>;
+    /** The new owner's side: the handed-over record becomes this user's job. */
+    adoptJob(raw: unknown): Promise<void>;
     setNotifyCmdLine(jobId: string, program: string | null, parameters: string | null): Promise<void>;
     getNotifyCmdLine(jobId: string): Promise<NotifyCmdLineWire>;
     getReplyProgress(jobId: string): Promise<ReplyProgressWire>;

@@ -70,8 +70,3 @@ export async function getProxySettings(e: EngineParts, jobId: string): Promise<P
   const job = e.table.find(jobId);
   return { usage: job.proxyUsage, proxyList: job.proxyList, bypassList: job.bypassList };
 }
-
-export async function takeOwnership(e: EngineParts, jobId: string): Promise<void> {
-  e.table.findMutable(jobId);
-  throw bitsError(HR.E_ACCESSDENIED, 'The portable engine runs one service per user and has no administrator role: TakeOwnership is available with the native backend only.');
-}

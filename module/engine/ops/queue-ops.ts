@@ -51,7 +51,7 @@ export async function getJob(e: EngineParts, jobId: string): Promise<JobSnapshot
 
 export async function listJobs(e: EngineParts, options: { allUsers?: boolean } = {}): Promise<JobSnapshotWire[]> {
   // `?.`: a raw RPC client may send null for the options (found by the reliability fuzzer).
-  if (options?.allUsers && !isAdmin()) throw bitsError(HR.E_ACCESSDENIED, 'Listing every user\'s jobs needs administrator rights; each user\'s portable service only holds that user\'s jobs.');
+  if (options?.allUsers && !isAdmin()) throw bitsError(HR.E_ACCESSDENIED, 'Listing every user\'s jobs needs administrator rights: run it as root (your own service holds only your jobs).');
   return e.table.queued().map((j) => snap(e, j));
 }
 
