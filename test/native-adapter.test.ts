@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { BitsError } from '../module/api/bits-error.js';
 import { ErrorContext } from '../module/api/enums.js';
 import { HR } from '../module/api/hresult.js';
-import { BACKEND_METHODS, type Backend } from '../module/core/backend.js';
+import { BACKEND_METHODS, type Backend } from '../module/api/port.js';
 import { NativeBackend, type BridgeReply, type BridgeRequest } from '../module/native/native-backend.js';
 import { BRIDGE_DLL_ENV, loadBridge } from '../module/native/load-bridge.js';
 import { rejection } from './helpers/assert-bits.js';

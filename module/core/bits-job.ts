@@ -6,7 +6,7 @@ import type { JobPriorityName, JobStateName, JobTypeName, ProxyUsageName, AuthSc
 import { BitsError, bitsError } from '../api/bits-error.js';
 import type { HResultWire, NewFile, ReplyProgressWire } from '../api/types.js';
 import { waitVerdict } from '../api/wait-rule.js';
-import type { Backend } from './backend.js';
+import type { Backend } from '../api/port.js';
 import { notifyCommand, notifyWarnings } from '../engine/notify/notify-cmdline.js';
 import { toErrorInfo, toJobInfo, type FileInfo, type JobErrorInfo, type JobInfo, type JobTimes } from './job-info.js';
 

@@ -15,7 +15,7 @@ import type {
   CredentialsInput, FileInfoWire, HResultWire, JobErrorWire, JobSnapshotWire, NewFile, NotifyCmdLineWire,
   ProxySettingsWire, ReplyProgressWire,
 } from '../api/types.js';
-import type { Backend } from '../core/backend.js';
+import type { Backend } from '../api/port.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { runDownloadJob, type WorkerHost } from './download-worker.js';
 import { CANCEL_REASON, runUploadJob, type UploadHost } from './upload-worker.js';

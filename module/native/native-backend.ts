@@ -26,7 +26,7 @@ import type {
   UnavailableWire,
 } from '../api/types.js';
 import type { JobPropertyName } from '../api/operations.js';
-import type { Backend, BackendMethod } from '../core/backend.js';
+import type { Backend, BackendMethod } from '../api/port.js';
 
 /** What the adapter sends: `op` is a BACKEND_METHODS name, `args` its arguments in the port's order. */
 export interface BridgeRequest {

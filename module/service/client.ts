@@ -27,7 +27,7 @@ import type {
   ReplyProgressWire,
 } from '../api/types.js';
 import type { JobPropertyName } from '../api/operations.js';
-import type { Backend, BackendMethod } from '../core/backend.js';
+import type { Backend, BackendMethod } from '../api/port.js';
 import { defaultStateDir, logPath } from '../engine/paths.js';
 import { fromJobRows } from './job-rows.js';
 import { isProcessAlive, readLock } from './lock.js';

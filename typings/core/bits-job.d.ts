@@ -2,7 +2,7 @@
 import type { JobPriorityName, JobStateName, JobTypeName, ProxyUsageName, AuthSchemeName, AuthTargetName } from '../api/enums.js';
 import { BitsError } from '../api/bits-error.js';
 import type { HResultWire, NewFile, ReplyProgressWire } from '../api/types.js';
-import type { Backend } from './backend.js';
+import type { Backend } from '../api/port.js';
 import { type FileInfo, type JobErrorInfo, type JobInfo, type JobTimes } from './job-info.js';
 export interface WaitOptions {
     signal?: AbortSignal;

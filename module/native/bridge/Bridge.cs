@@ -1,7 +1,7 @@
 // The single edge-js entry point. edge-js calls `Func<object, Task<object>>`:
 //   in:  { op: string, args: object[] }            (an IDictionary<string, object> from edge-js)
 //   out: { ok: true, result }  or  { ok: false, error: { hresult, hresultHex, name?, context, method, message, ... } }
-// Operation names and argument order are those of module/core/backend.ts (BACKEND_METHODS).
+// Operation names and argument order are those of module/api/operations.ts (the `port` of each operation; BACKEND_METHODS).
 // Invoke never throws: every failure becomes the error envelope.
 using System;
 using System.Collections;
@@ -129,7 +129,7 @@ namespace Bits.Job2.Bridge
 
         // Job objects this bridge has obtained, by id. BITS keeps a job object usable after the job
         // left the queue (Complete/Cancel), while IBackgroundCopyManager.GetJob no longer finds it. The
-        // port asks for exactly that (module/core/backend.ts): getJob is the manager's lookup
+        // port asks for exactly that (module/api/port.ts): getJob is the manager's lookup
         // (BG_E_NOT_FOUND for final jobs); every job operation runs on the held object, so a
         // finished job still reads ACKNOWLEDGED/CANCELLED, a second Complete or Cancel is
         // BG_E_INVALID_STATE and the reply stays readable after Complete — as in the portable engine.
