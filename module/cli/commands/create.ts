@@ -8,7 +8,7 @@ export default opCommand('createJob', {
     run(argv, async (ctx) => {
       const a = readParams(op, argv, true);
       const m = await ctx.manager();
-      const job = await m.createJob(a.displayName as string, { type: a.type as number });
+      const job = await m.createJob(a.displayName, { type: a.type });
       if (ctx.json) printJson(jobJson(await job.getInfo()), 'BitsJob2.Job');
       else println(job.id);
     }),
