@@ -717,10 +717,6 @@ export class PortableEngine implements Backend {
     return this.replyPath(job);
   }
 
-  async getOwnerName(jobId: string): Promise<string> {
-    return this.find(jobId).owner;
-  }
-
   /** SetCredentials (spec §3.7): validation order 1–5, one credential per (target, scheme), sealed at rest. */
   async setCredentials(jobId: string, c: CredentialsInput): Promise<void> {
     const job = this.findMutable(jobId);

@@ -848,40 +848,6 @@ export declare const OPERATION_TABLE: readonly [{
     }];
     readonly issue: 4;
 }, {
-    readonly name: "getOwnerName";
-    readonly bits: {
-        readonly interface: "IBackgroundCopyJob";
-        readonly method: "GetOwner";
-    };
-    readonly port: {
-        readonly method: "getOwnerName";
-        readonly args: readonly [readonly ["jobId", "jobId"]];
-        readonly result: "string";
-        readonly readOnly: true;
-    };
-    readonly via: "info";
-    readonly params: readonly [{
-        readonly name: "jobId";
-        readonly cli: {
-            readonly positional: "job";
-        };
-        readonly ps: "JobId";
-        readonly type: "jobId";
-        readonly required: true;
-        readonly pipelineByPropertyName: true;
-        readonly pipelineByValue: true;
-        readonly help: "Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI.";
-    }];
-    readonly returns: "the owner (SID string)";
-    readonly codes: readonly ["S_OK"];
-    readonly synopsis: "The owner of a job.";
-    readonly description: "Part of the snapshot (`owner`).";
-    readonly examples: readonly [{
-        readonly cli: "bits-job2 info 3f2c9a10";
-        readonly text: "The owner is part of `info`.";
-    }];
-    readonly issue: 2;
-}, {
     readonly name: "takeOwnership";
     readonly bits: {
         readonly interface: "IBackgroundCopyJob";

@@ -118,7 +118,6 @@ export declare class PortableEngine implements Backend {
     /** SetReplyFileName (spec §3.5): null or "" → generated name; refused once the reply download began. */
     setReplyFileName(jobId: string, name: string | null): Promise<void>;
     getReplyFileName(jobId: string): Promise<string | null>;
-    getOwnerName(jobId: string): Promise<string>;
     /** SetCredentials (spec §3.7): validation order 1–5, one credential per (target, scheme), sealed at rest. */
     setCredentials(jobId: string, c: CredentialsInput): Promise<void>;
     /** RemoveCredentials (spec §3.8): S_OK when removed, S_FALSE when none was set. */

@@ -25,7 +25,6 @@ namespace Bits.Job2.Bridge
             ["setProperty"] = a => JobOps.SetProperty(GetJob(a), Conversions.ToStringArg(Arg(a, 1, "name"), "name"), Arg(a, 2, "value")),
             ["setProxySettings"] = a => JobOps.SetProxySettings(GetJob(a), Conversions.ToInt32(Arg(a, 1, "usage"), "usage"), Conversions.ToNullableString(Arg(a, 2, "proxyList"), "proxyList"), Conversions.ToNullableString(Arg(a, 3, "bypassList"), "bypassList")),
             ["getProxySettings"] = a => JobOps.GetProxySettings(GetJob(a)),
-            ["getOwnerName"] = a => JobOps.GetOwnerName(GetJob(a)),
             ["takeOwnership"] = a => JobOps.TakeOwnership(GetJob(a)),
             ["setNotifyCmdLine"] = a => JobOps.SetNotifyCmdLine(GetJob(a), Conversions.ToNullableString(Arg(a, 1, "program"), "program"), Conversions.ToNullableString(Arg(a, 2, "parameters"), "parameters")),
             ["getNotifyCmdLine"] = a => JobOps.GetNotifyCmdLine(GetJob(a)),

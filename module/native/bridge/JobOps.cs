@@ -239,8 +239,6 @@ namespace Bits.Job2.Bridge
             return null;
         }
 
-        public static object GetOwnerName(IBackgroundCopyJob job) => ComCall.Run("IBackgroundCopyJob.GetOwner", () => { job.GetOwner(out var v); return v; }, job);
-
         public static object GetReplyFileName(IBackgroundCopyJob job)
         {
             var job2 = ComCall.AsJob2(job);
