@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_OPS, inputObjectPrelude, psCommands, type PsCommand, type PsParam, type PsParameterSet } from './powershell/model.js';
+import { SERVER_OPS, inputObjectPrelude, passThruReturnsResult, psCommands, type PsCommand, type PsParam, type PsParameterSet } from './powershell/model.js';
 import { PRIVATE_HELPER } from './powershell/private-helper.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -152,7 +152,10 @@ function outputLines(cmd: PsCommand, set: PsParameterSet): string[] {
       `if ($result.PSObject.Properties['hresult'] -and [long]$result.hresult -ne 0) {`,
       `${I1}$PSCmdlet.WriteWarning([string]$result.name + ' (' + [string]$result.hresultHex + ') for job ' + [string]$result.jobId)`,
       `}`,
-      `if ($PassThru.IsPresent) { $PSCmdlet.WriteObject($result, $true) }`,
+      passThruReturnsResult(set.op)
+        ? `if ($PassThru.IsPresent) { $PSCmdlet.WriteObject($result, $true) }`
+        // The job as it is after the change, as Suspend-BitsTransfer and Set-BitsTransfer return it.
+        : `if ($PassThru.IsPresent) { Get-BitsJob2 -JobId ([string]$result.jobId) -Verbose:$false }`,
     );
   } else if (set.op.cmdlet?.output) {
     lines.push(`$PSCmdlet.WriteObject($result.${set.op.cmdlet.output})`);

@@ -62,6 +62,13 @@ export interface OperationSpec {
   params: readonly ParamSpec[];
   /** The Backend method(s) behind it (module/api/port.ts); absent: not a port method (the server). */
   port?: PortSpec;
+  /** The parameters' defaults are the values a new job starts with, not values this operation applies
+   *  (a setter changes only what is given): help shows them as "a new job has …", never as defaults. */
+  defaultsAreInitialValues?: boolean;
+  /** Parameters of other operations this command and cmdlet also take, each optional, applied right
+   *  after this operation through the other one (New-BitsJob2 -Priority: CreateJob, then SetPriority).
+   *  `fixed`: that operation's other arguments (by name) when its parameters are given here. */
+  alsoApplies?: readonly { op: string; params: readonly string[]; fixed?: Record<string, string> }[];
   returns: string;
   /** HRESULT names this operation may return (spec §3/§4), successes included. */
   codes: readonly string[];
@@ -100,6 +107,12 @@ export const OPERATION_TABLE = [
     params: [
       { name: 'displayName', cli: { positional: 'name' }, ps: 'DisplayName', type: 'string', required: true, maxLength: LIMITS.displayNameMax, help: `Display name, up to ${LIMITS.displayNameMax} characters (empty is allowed, as in BITS); several jobs may share one.` },
       { name: 'type', cli: { flag: 'type', alias: 't' }, ps: 'TransferType', type: { enum: 'JobType' }, required: false, default: 'DOWNLOAD', help: 'DOWNLOAD, UPLOAD or UPLOAD_REPLY.' },
+    ],
+    // bitsadmin /create and CreateJob take only the name and type; scripts then set the rest one call at
+    // a time. The CLI and New-BitsJob2 take the common ones at once; if one fails the new job is cancelled.
+    alsoApplies: [
+      { op: 'setProperties', params: ['description', 'priority', 'minimumRetryDelay', 'noProgressTimeout'] },
+      { op: 'setCredentials', params: ['scheme', 'userName', 'password'], fixed: { target: 'SERVER' } },
     ],
     returns: 'job id (GUID string); the job starts SUSPENDED',
     codes: ['S_OK', 'E_INVALIDARG', 'BG_E_TOO_MANY_JOBS_PER_USER', 'BG_E_TOO_MANY_JOBS_PER_MACHINE'],
@@ -305,6 +318,7 @@ export const OPERATION_TABLE = [
     port: { method: 'setProperty', args: [['jobId', 'jobId'], ['name', 'propertyName'], ['value', 'propertyValue']], result: 'void', readOnly: false, facade: false },
     cli: 'set',
     cmdlet: { verb: 'Set', noun: 'BitsJob2', shouldProcess: true },
+    defaultsAreInitialValues: true,
     params: [
       jobIdParam,
       { name: 'displayName', cli: { flag: 'display-name' }, ps: 'DisplayName', type: 'string', required: false, maxLength: LIMITS.displayNameMax, help: `New display name (≤ ${LIMITS.displayNameMax}; BG_E_STRING_TOO_LONG beyond).` },
@@ -571,4 +585,24 @@ export function operation(name: string): OperationSpec {
   const op = OPERATIONS.find((o) => o.name === name);
   if (!op) throw new Error(`no operation ${name} in module/api`);
   return op;
+}
+
+/** One parameter an operation also takes from another (OperationSpec.alsoApplies), always optional. */
+export interface AlsoAppliedParam {
+  /** The operation that applies it. */
+  via: OperationSpec;
+  param: ParamSpec;
+  fixed: Record<string, string>;
+}
+
+/** The parameters `op` also takes from other operations, in declaration order, made optional. */
+export function alsoAppliedParams(op: OperationSpec): AlsoAppliedParam[] {
+  return (op.alsoApplies ?? []).flatMap((a) => {
+    const via = operation(a.op);
+    return a.params.map((name) => {
+      const p = via.params.find((x) => x.name === name);
+      if (!p) throw new Error(`module/api: ${op.name}.alsoApplies names ${a.op}.${name}, which does not exist`);
+      return { via, param: { ...p, required: false }, fixed: a.fixed ?? {} };
+    });
+  });
 }

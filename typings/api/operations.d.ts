@@ -56,6 +56,17 @@ export interface OperationSpec {
     params: readonly ParamSpec[];
     /** The Backend method(s) behind it (module/api/port.ts); absent: not a port method (the server). */
     port?: PortSpec;
+    /** The parameters' defaults are the values a new job starts with, not values this operation applies
+     *  (a setter changes only what is given): help shows them as "a new job has …", never as defaults. */
+    defaultsAreInitialValues?: boolean;
+    /** Parameters of other operations this command and cmdlet also take, each optional, applied right
+     *  after this operation through the other one (New-BitsJob2 -Priority: CreateJob, then SetPriority).
+     *  `fixed`: that operation's other arguments (by name) when its parameters are given here. */
+    alsoApplies?: readonly {
+        op: string;
+        params: readonly string[];
+        fixed?: Record<string, string>;
+    }[];
     returns: string;
     /** HRESULT names this operation may return (spec §3/§4), successes included. */
     codes: readonly string[];
@@ -120,6 +131,16 @@ export declare const OPERATION_TABLE: readonly [{
         readonly required: false;
         readonly default: "DOWNLOAD";
         readonly help: "DOWNLOAD, UPLOAD or UPLOAD_REPLY.";
+    }];
+    readonly alsoApplies: readonly [{
+        readonly op: "setProperties";
+        readonly params: readonly ["description", "priority", "minimumRetryDelay", "noProgressTimeout"];
+    }, {
+        readonly op: "setCredentials";
+        readonly params: readonly ["scheme", "userName", "password"];
+        readonly fixed: {
+            readonly target: "SERVER";
+        };
     }];
     readonly returns: "job id (GUID string); the job starts SUSPENDED";
     readonly codes: readonly ["S_OK", "E_INVALIDARG", "BG_E_TOO_MANY_JOBS_PER_USER", "BG_E_TOO_MANY_JOBS_PER_MACHINE"];
@@ -648,6 +669,7 @@ export declare const OPERATION_TABLE: readonly [{
         readonly noun: "BitsJob2";
         readonly shouldProcess: true;
     };
+    readonly defaultsAreInitialValues: true;
     readonly params: readonly [{
         readonly name: "jobId";
         readonly cli: {
@@ -1533,3 +1555,12 @@ export type OperationOf<N extends OperationName> = Extract<(typeof OPERATION_TAB
 }>;
 export declare function operation<N extends OperationName>(name: N): OperationOf<N>;
 export declare function operation(name: string): OperationSpec;
+/** One parameter an operation also takes from another (OperationSpec.alsoApplies), always optional. */
+export interface AlsoAppliedParam {
+    /** The operation that applies it. */
+    via: OperationSpec;
+    param: ParamSpec;
+    fixed: Record<string, string>;
+}
+/** The parameters `op` also takes from other operations, in declaration order, made optional. */
+export declare function alsoAppliedParams(op: OperationSpec): AlsoAppliedParam[];
