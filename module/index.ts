@@ -3,7 +3,7 @@
 export { BitsManager } from './core/bits-manager.js';
 export { BitsJob, type WaitOptions } from './core/bits-job.js';
 export type { JobInfo, JobTimes, JobErrorInfo, FileInfo } from './core/job-info.js';
-export type { Backend, JobPropertyValues } from './core/backend.js';
+export type { Backend, JobPropertyValues } from './api/port.js';
 export { openBackend, type BackendChoice, type OpenOptions } from './core/select-backend.js';
 export { BitsError, type BitsErrorJSON } from './api/bits-error.js';
 export { HR, hex, hresultMessage, hresultName, isFailure } from './api/hresult.js';

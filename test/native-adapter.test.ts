@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { BitsError } from '../module/api/bits-error.js';
 import { ErrorContext } from '../module/api/enums.js';
 import { HR } from '../module/api/hresult.js';
-import { BACKEND_METHODS, type Backend } from '../module/core/backend.js';
+import { BACKEND_METHODS, portOf, type Backend, type PortArgType } from '../module/api/port.js';
 import { NativeBackend, type BridgeReply, type BridgeRequest } from '../module/native/native-backend.js';
 import { BRIDGE_DLL_ENV, loadBridge } from '../module/native/load-bridge.js';
 import { rejection } from './helpers/assert-bits.js';
@@ -44,7 +44,9 @@ const CLASSNOTREG_ENVELOPE: BridgeReply = {
 };
 
 // Arguments for every port method, in the port's order (Bridge.cs reads them by index).
-const ARGS: Record<(typeof BACKEND_METHODS)[number], unknown[]> = {
+// Methods not listed get arguments by their types in the description (module/api/port.ts).
+const SAMPLE: Record<PortArgType, unknown> = { jobId: JOB, string: 'x', nullableString: null, int: 1, hresult: 0x80200001, files: [], credentials: { target: 1, scheme: 1, userName: null, password: null }, propertyName: 'priority', propertyValue: 1, listOptions: null };
+const LISTED: Partial<Record<(typeof BACKEND_METHODS)[number], unknown[]>> = {
   createJob: ['x', 0],
   getJob: [JOB],
   listJobs: [{ allUsers: true }],
@@ -70,6 +72,7 @@ const ARGS: Record<(typeof BACKEND_METHODS)[number], unknown[]> = {
   setCredentials: [JOB, { target: 1, scheme: 1, userName: 'u', password: 'p' }],
   removeCredentials: [JOB, 1, 1],
 };
+const ARGS = Object.fromEntries(BACKEND_METHODS.map((m) => [m, LISTED[m] ?? portOf(m)!.args.map(([, type]) => SAMPLE[type])])) as Record<(typeof BACKEND_METHODS)[number], unknown[]>;
 
 test('every BACKEND_METHODS name dispatches one envelope { op: <that name>, args: <port order> }', async () => {
   const jobError = { hresult: 0x80070002, hresultHex: '0x80070002', name: null, context: 4, contextName: 'LOCAL_FILE', message: 'm', contextDescription: 'd', protocol: null, file: null };

@@ -60,7 +60,7 @@ test('the C# verification runner passes: interop vs spec §1.3, layouts vs §2.3
     'a reordered IBackgroundCopyJob2 (GetReplyProgress/GetReplyData swapped) is reported',
     'BG_AUTH_CREDENTIALS: x86 computed (pointer size 4) = 16 bytes',
     'reply data of 1048576 B is copied and freed exactly once',
-    'the dispatch table has exactly the operations of module/core/backend.ts BACKEND_METHODS',
+    'the dispatch table has exactly the port methods of module/api/operations.ts (BACKEND_METHODS)',
     'E_NOTIMPL: the runtime throws NotImplementedException; ComCall gives HRESULT 0x80004001, the method and the type',
     'E_ACCESSDENIED: the runtime throws UnauthorizedAccessException; ComCall gives HRESULT 0x80070005, the method and the type',
     'snapshot: GetTimes/GetOwner/GetPriority E_NOTIMPL → those fields null + unavailable; the rest read',

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { JobType } from '../module/api/enums.js';
 import { LIMITS } from '../module/api/limits.js';
-import type { Backend } from '../module/core/backend.js';
+import type { Backend } from '../module/api/port.js';
 import { PortableEngine } from '../module/engine/engine.js';
 import { rejection } from './helpers/assert-bits.js';
 import { BACKENDS, NATIVE_BACKEND, NATIVE_REQUESTED, PORTABLE_FACTS, nativeContext, nativeFacts, windowsCallerIsElevatedAdmin } from './contract/backends.js';

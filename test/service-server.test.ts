@@ -7,7 +7,7 @@ import net from 'node:net';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BitsError } from '../module/api/bits-error.js';
-import { BACKEND_METHODS, type Backend, type BackendMethod } from '../module/core/backend.js';
+import { BACKEND_METHODS, type Backend, type BackendMethod } from '../module/api/port.js';
 import { runService, type ServiceHandle } from '../module/service/server.js';
 import { ServiceClient, SERVICE_STOPPED_MESSAGE } from '../module/service/client.js';
 import { stopService, serviceStatus } from '../module/service/control.js';

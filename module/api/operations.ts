@@ -5,6 +5,7 @@
 // Over 400 lines on purpose: it is one table, every operation next to its peers, so a reader compares
 // entries at a glance (the types above the table are the schema of each entry).
 import { DEFAULTS, LIMITS } from './limits.js';
+import type { PortSpec } from './port.js';
 
 export type ParamType =
   | 'jobId'
@@ -60,25 +61,27 @@ export interface OperationSpec {
     /** The one property of the CLI result the cmdlet returns (a path rather than an object holding it). */
     output?: string;
   };
-  params: ParamSpec[];
+  params: readonly ParamSpec[];
+  /** The Backend method(s) behind it (module/api/port.ts); absent: not a port method (the server). */
+  port?: PortSpec;
   /** The parameters' defaults are the values a new job starts with, not values this operation applies
    *  (a setter changes only what is given): help shows them as "a new job has …", never as defaults. */
   defaultsAreInitialValues?: boolean;
   /** Parameters of other operations this command and cmdlet also take, each optional, applied right
    *  after this operation through the other one (New-BitsJob2 -Priority: CreateJob, then SetPriority).
    *  `fixed`: that operation's other arguments (by name) when its parameters are given here. */
-  alsoApplies?: { op: string; params: string[]; fixed?: Record<string, string> }[];
+  alsoApplies?: readonly { op: string; params: readonly string[]; fixed?: Record<string, string> }[];
   returns: string;
   /** HRESULT names this operation may return (spec §3/§4), successes included. */
-  codes: string[];
+  codes: readonly string[];
   synopsis: string;
   description: string;
-  examples: { cli?: string; ps?: string; node?: string; text: string }[];
+  examples: readonly { cli?: string; ps?: string; node?: string; text: string }[];
   /** Issue that implements it in the portable engine (2 = foundation). */
   issue: number;
 }
 
-const jobIdParam: ParamSpec = {
+const jobIdParam = {
   name: 'jobId',
   cli: { positional: 'job' },
   ps: 'JobId',
@@ -87,15 +90,20 @@ const jobIdParam: ParamSpec = {
   pipelineByPropertyName: true,
   pipelineByValue: true,
   help: 'Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI.',
-};
+} as const satisfies ParamSpec;
 
-const FINAL = 'BG_E_INVALID_STATE';
+const FINAL = 'BG_E_INVALID_STATE' as const;
 
-export const OPERATIONS: OperationSpec[] = [
+/**
+ * The description with its literal types (`as const`): TypeScript knows each operation's parameters
+ * and port shape (module/api/port.ts derives the Backend from it, module/cli its typed readParams).
+ */
+export const OPERATION_TABLE = [
   // ── IBackgroundCopyManager ────────────────────────────────────────────────────────────────────
   {
     name: 'createJob',
     bits: { interface: 'IBackgroundCopyManager', method: 'CreateJob' },
+    port: { method: 'createJob', args: [['displayName', 'string'], ['type', 'int']], result: 'jobId', readOnly: false, native: { on: 'manager' }, facade: false },
     cli: 'create',
     cmdlet: { verb: 'New', noun: 'BitsJob2', shouldProcess: true, synopsis: 'Creates a job (SUSPENDED) and returns it as a BitsJob2.Job object.' },
     params: [
@@ -123,6 +131,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'getJob',
     bits: { interface: 'IBackgroundCopyManager', method: 'GetJob' },
+    port: { method: 'getJob', args: [['jobId', 'jobId']], result: 'snapshot', readOnly: true, native: { on: 'queued', call: 'Snapshot' }, facade: false },
     cli: 'info',
     cmdlet: { verb: 'Get', noun: 'BitsJob2' },
     params: [jobIdParam],
@@ -140,6 +149,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'listJobs',
     bits: { interface: 'IBackgroundCopyManager', method: 'EnumJobs' },
+    port: { method: 'listJobs', args: [['options', 'listOptions']], result: 'snapshots', readOnly: true, native: { on: 'manager' }, facade: false },
     cli: 'list',
     cmdlet: { verb: 'Get', noun: 'BitsJob2' },
     params: [
@@ -162,6 +172,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'getErrorDescription',
     bits: { interface: 'IBackgroundCopyManager', method: 'GetErrorDescription' },
+    port: { method: 'getErrorDescription', args: [['hresult', 'hresult']], result: 'string', readOnly: true, native: { on: 'manager' }, facade: false },
     cli: 'explain',
     params: [
       { name: 'hresult', cli: { positional: 'hresult' }, ps: 'HResult', type: 'string', required: true, help: 'HRESULT in hex (0x80200001), decimal, or its name (BG_E_NOT_FOUND).' },
@@ -176,8 +187,22 @@ export const OPERATIONS: OperationSpec[] = [
 
   // ── IBackgroundCopyJob ────────────────────────────────────────────────────────────────────────
   {
+    name: 'describeJob',
+    bits: { interface: 'IBackgroundCopyJob', method: 'GetId/GetDisplayName/GetState/GetProgress/GetTimes/... on the job object' },
+    port: { method: 'describeJob', args: [['jobId', 'jobId']], result: 'snapshot', readOnly: true, native: { call: 'Snapshot' }, facade: false },
+    via: 'info',
+    params: [jobIdParam],
+    returns: 'job snapshot: every property, progress, times, error',
+    codes: ['S_OK', 'BG_E_NOT_FOUND'],
+    synopsis: 'Every property of a job, read on the job object.',
+    description: 'Unlike GetJob, also answers for jobs that left the queue (ACKNOWLEDGED/CANCELLED) while the backend remembers them: what a job object of BITS keeps answering.',
+    examples: [{ cli: 'bits-job2 info 3f2c9a10', text: 'The snapshot `info` prints.' }],
+    issue: 2,
+  },
+  {
     name: 'addFiles',
     bits: { interface: 'IBackgroundCopyJob', method: 'AddFileSet' },
+    port: { method: 'addFiles', args: [['jobId', 'jobId'], ['files', 'files']], result: 'void', readOnly: false },
     cli: 'add-file',
     cmdlet: { verb: 'Add', noun: 'BitsJob2File', shouldProcess: true },
     params: [
@@ -198,6 +223,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'listFiles',
     bits: { interface: 'IBackgroundCopyJob', method: 'EnumFiles' },
+    port: { method: 'listFiles', args: [['jobId', 'jobId']], result: 'files', readOnly: true },
     via: 'info',
     params: [jobIdParam],
     returns: 'files with remote name, local name and BG_FILE_PROGRESS',
@@ -210,6 +236,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'resume',
     bits: { interface: 'IBackgroundCopyJob', method: 'Resume' },
+    port: { method: 'resume', args: [['jobId', 'jobId']], result: 'void', readOnly: false },
     cli: 'resume',
     cmdlet: { verb: 'Resume', noun: 'BitsJob2', shouldProcess: true },
     params: [jobIdParam],
@@ -226,6 +253,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'suspend',
     bits: { interface: 'IBackgroundCopyJob', method: 'Suspend' },
+    port: { method: 'suspend', args: [['jobId', 'jobId']], result: 'void', readOnly: false },
     cli: 'suspend',
     cmdlet: { verb: 'Suspend', noun: 'BitsJob2', shouldProcess: true },
     params: [jobIdParam],
@@ -239,6 +267,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'complete',
     bits: { interface: 'IBackgroundCopyJob', method: 'Complete' },
+    port: { method: 'complete', args: [['jobId', 'jobId']], result: 'hresult', readOnly: false },
     cli: 'complete',
     cmdlet: { verb: 'Complete', noun: 'BitsJob2', shouldProcess: true },
     params: [
@@ -258,6 +287,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'cancel',
     bits: { interface: 'IBackgroundCopyJob', method: 'Cancel' },
+    port: { method: 'cancel', args: [['jobId', 'jobId']], result: 'hresult', readOnly: false },
     cli: 'cancel',
     cmdlet: { verb: 'Remove', noun: 'BitsJob2', shouldProcess: true },
     params: [jobIdParam],
@@ -274,6 +304,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'getError',
     bits: { interface: 'IBackgroundCopyJob', method: 'GetError' },
+    port: { method: 'getError', args: [['jobId', 'jobId']], result: 'jobError', readOnly: true },
     via: 'info',
     params: [jobIdParam],
     returns: 'IBackgroundCopyError: HRESULT, context, descriptions, protocol, file',
@@ -286,6 +317,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'setProperties',
     bits: { interface: 'IBackgroundCopyJob', method: 'SetDisplayName/SetDescription/SetPriority/SetNotifyFlags/SetMinimumRetryDelay/SetNoProgressTimeout' },
+    port: { method: 'setProperty', args: [['jobId', 'jobId'], ['name', 'propertyName'], ['value', 'propertyValue']], result: 'void', readOnly: false, facade: false },
     cli: 'set',
     cmdlet: { verb: 'Set', noun: 'BitsJob2', shouldProcess: true },
     defaultsAreInitialValues: true,
@@ -311,6 +343,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'setProxySettings',
     bits: { interface: 'IBackgroundCopyJob', method: 'SetProxySettings' },
+    port: { method: 'setProxySettings', args: [['jobId', 'jobId'], ['usage', 'int'], ['proxyList', 'nullableString'], ['bypassList', 'nullableString']], result: 'void', readOnly: false, facade: false },
     cli: 'set-proxy',
     cmdlet: { verb: 'Set', noun: 'BitsJob2Proxy', shouldProcess: true },
     params: [
@@ -327,8 +360,22 @@ export const OPERATIONS: OperationSpec[] = [
     issue: 4,
   },
   {
+    name: 'getProxySettings',
+    bits: { interface: 'IBackgroundCopyJob', method: 'GetProxySettings' },
+    port: { method: 'getProxySettings', args: [['jobId', 'jobId']], result: 'proxy', readOnly: true, facade: false },
+    via: 'info',
+    params: [jobIdParam],
+    returns: '{ usage, proxyList, bypassList }',
+    codes: ['S_OK'],
+    synopsis: 'How the job uses a proxy.',
+    description: 'Part of the job snapshot (`proxy`).',
+    examples: [{ cli: 'bits-job2 info 3f2c9a10 --json', text: 'The proxy settings are in `proxy`.' }],
+    issue: 4,
+  },
+  {
     name: 'takeOwnership',
     bits: { interface: 'IBackgroundCopyJob', method: 'TakeOwnership' },
+    port: { method: 'takeOwnership', args: [['jobId', 'jobId']], result: 'void', readOnly: false },
     cli: 'take-ownership',
     params: [jobIdParam],
     returns: 'nothing',
@@ -343,6 +390,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'setNotifyCmdLine',
     bits: { interface: 'IBackgroundCopyJob2', method: 'SetNotifyCmdLine' },
+    port: { method: 'setNotifyCmdLine', args: [['jobId', 'jobId'], ['program', 'nullableString'], ['parameters', 'nullableString']], result: 'void', readOnly: false },
     cli: 'set-notify-cmdline',
     cmdlet: { verb: 'Set', noun: 'BitsJob2NotifyCmdLine', shouldProcess: true },
     params: [
@@ -360,6 +408,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'getNotifyCmdLine',
     bits: { interface: 'IBackgroundCopyJob2', method: 'GetNotifyCmdLine' },
+    port: { method: 'getNotifyCmdLine', args: [['jobId', 'jobId']], result: 'notifyCmdLine', readOnly: true },
     cli: 'get-notify-cmdline',
     cmdlet: { verb: 'Get', noun: 'BitsJob2NotifyCmdLine' },
     params: [jobIdParam],
@@ -373,6 +422,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'getReplyProgress',
     bits: { interface: 'IBackgroundCopyJob2', method: 'GetReplyProgress' },
+    port: { method: 'getReplyProgress', args: [['jobId', 'jobId']], result: 'replyProgress', readOnly: true },
     cli: 'get-reply-progress',
     cmdlet: { verb: 'Get', noun: 'BitsJob2ReplyProgress' },
     params: [jobIdParam],
@@ -386,6 +436,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'getReplyData',
     bits: { interface: 'IBackgroundCopyJob2', method: 'GetReplyData' },
+    port: { method: 'getReplyData', args: [['jobId', 'jobId']], result: 'bytes', readOnly: true },
     cli: 'get-reply-data',
     cmdlet: { verb: 'Get', noun: 'BitsJob2ReplyData' },
     params: [jobIdParam],
@@ -399,6 +450,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'setReplyFileName',
     bits: { interface: 'IBackgroundCopyJob2', method: 'SetReplyFileName' },
+    port: { method: 'setReplyFileName', args: [['jobId', 'jobId'], ['replyFileName', 'nullableString']], result: 'void', readOnly: false },
     cli: 'set-reply-file',
     cmdlet: { verb: 'Set', noun: 'BitsJob2ReplyFileName', shouldProcess: true },
     params: [
@@ -415,6 +467,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'getReplyFileName',
     bits: { interface: 'IBackgroundCopyJob2', method: 'GetReplyFileName' },
+    port: { method: 'getReplyFileName', args: [['jobId', 'jobId']], result: 'nullableString', readOnly: true },
     cli: 'get-reply-file',
     cmdlet: { verb: 'Get', noun: 'BitsJob2ReplyFileName', output: 'replyFileName' },
     params: [jobIdParam],
@@ -428,6 +481,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'setCredentials',
     bits: { interface: 'IBackgroundCopyJob2', method: 'SetCredentials' },
+    port: { method: 'setCredentials', args: [['jobId', 'jobId'], ['credentials', 'credentials']], result: 'void', readOnly: false, facade: false },
     cli: 'set-credentials',
     cmdlet: { verb: 'Set', noun: 'BitsJob2Credential', shouldProcess: true },
     params: [
@@ -447,6 +501,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     name: 'removeCredentials',
     bits: { interface: 'IBackgroundCopyJob2', method: 'RemoveCredentials' },
+    port: { method: 'removeCredentials', args: [['jobId', 'jobId'], ['target', 'int'], ['scheme', 'int']], result: 'hresult', readOnly: false, facade: false },
     cli: 'remove-credentials',
     cmdlet: { verb: 'Remove', noun: 'BitsJob2Credential', shouldProcess: true },
     params: [
@@ -505,7 +560,10 @@ export const OPERATIONS: OperationSpec[] = [
     ],
     issue: 3,
   },
-];
+] as const satisfies readonly OperationSpec[];
+
+/** The same list as OperationSpec, for code that walks every operation. */
+export const OPERATIONS: readonly OperationSpec[] = OPERATION_TABLE;
 
 /** Settable job properties and their defaults, the data behind `set` and the contract defaults. */
 export const JOB_PROPERTIES = [
@@ -518,6 +576,13 @@ export const JOB_PROPERTIES = [
 ] as const;
 export type JobPropertyName = (typeof JOB_PROPERTIES)[number]['name'];
 
+/** An operation's name. */
+export type OperationName = (typeof OPERATION_TABLE)[number]['name'];
+/** The description entry of `name`, with its literal types (typed parameters, port shape). */
+export type OperationOf<N extends OperationName> = Extract<(typeof OPERATION_TABLE)[number], { name: N }>;
+
+export function operation<N extends OperationName>(name: N): OperationOf<N>;
+export function operation(name: string): OperationSpec;
 export function operation(name: string): OperationSpec {
   const op = OPERATIONS.find((o) => o.name === name);
   if (!op) throw new Error(`no operation ${name} in module/api`);

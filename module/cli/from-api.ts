@@ -3,7 +3,7 @@
 // argv → the operation's arguments by their API names. Commands only add presentation flags.
 import type { Argv, CommandModule, Options, PositionalOptions } from 'yargs';
 import { AuthScheme, AuthTarget, JobPriority, JobState, JobType, NotifyFlags, ProxyUsage, ServerNotificationType, parseEnum } from '../api/enums.js';
-import { alsoAppliedParams, operation, type OperationSpec, type ParamSpec } from '../api/operations.js';
+import { alsoAppliedParams, operation, type OperationName, type OperationOf, type OperationSpec, type ParamSpec } from '../api/operations.js';
 import { UsageError } from './errors.js';
 
 export const ENUM_TABLES = { JobType, JobPriority, ProxyUsage, AuthTarget, AuthScheme, JobState, ServerNotificationType } as const;
@@ -178,10 +178,13 @@ export function applyParams(y: Argv, op: OperationSpec, options: ApplyOptions = 
 }
 
 /** The parameter `name` of operation `opName` (commands composed of several operations reuse them). */
-export function paramOf(opName: string, name: string): ParamSpec {
-  const p = operation(opName).params.find((x) => x.name === name);
+export function paramOf<N extends OperationName, K extends OperationOf<N>['params'][number]['name']>(
+  opName: N,
+  name: K,
+): Extract<OperationOf<N>['params'][number], { name: K }> {
+  const p = operation(opName).params.find((x: ParamSpec) => x.name === name);
   if (!p) throw new Error(`module/api: ${opName} has no parameter ${name}`);
-  return p;
+  return p as Extract<OperationOf<N>['params'][number], { name: K }>;
 }
 
 /** Adds the CLI examples of `op` (and of `more` operations) as yargs examples. */
@@ -217,12 +220,48 @@ export function usageOf(op: OperationSpec, extra = ''): string {
   return `$0 ${synopsisOf(op, extra)}\n\n${op.synopsis}\n\n${op.description}`;
 }
 
+/** What the CLI's coercion (coerceFor) gives for each parameter type; enums become their numbers. */
+interface ParamValueTypes {
+  jobId: string;
+  string: string;
+  path: string;
+  url: string;
+  int: number;
+  flags: number;
+  bytes: number;
+  bool: boolean;
+  /** The password's flag (--password-stdin) is a switch: the secret itself is read from stdin. */
+  secret: boolean;
+}
+/** The value of one parameter as readParams returns it. */
+export type ParamValue<P extends ParamSpec> = P['type'] extends keyof ParamValueTypes ? ParamValueTypes[P['type']] : number;
+type Present<P extends ParamSpec, Filled extends boolean> = P extends { required: true }
+  ? true
+  : Filled extends true ? (P extends { default: string | number | boolean } ? true : false) : false;
+/** The arguments of `Op` by API name; a value the user may leave out is `| undefined`. */
+export type ParamValues<Op extends OperationSpec, Filled extends boolean = false> = string extends Op['name']
+  ? Record<string, unknown> // an operation not known at compile time
+  : { [P in Op['params'][number] as P['name']]: Present<P, Filled> extends true ? ParamValue<P> : ParamValue<P> | undefined };
+
+/**
+ * One parameter's value from parsed argv, for commands composed of several operations: coerced by
+ * yargs, or here when `coerce` (positionals a command reads itself), or its API default when `fillDefault`.
+ */
+export function readParam<P extends ParamSpec>(p: P, argv: Args, how: { coerce?: boolean; fillDefault?: boolean } = {}): ParamValue<P> | undefined {
+  let v = argv[cliKey(p)];
+  const c = coerceFor(p);
+  if (v !== undefined && how.coerce && c) v = c(v);
+  if (v === undefined && how.fillDefault && p.default !== undefined) v = c && p.default !== null ? c(String(p.default)) : p.default;
+  return v as ParamValue<P> | undefined;
+}
+
 /**
  * The operation's arguments by API name, from parsed argv (coerced). Absent values are undefined,
  * or the API default when `fillDefaults` (a default is the BITS default of a *new* value; for
- * setters it documents the job's initial value and must not be applied).
+ * setters it documents the job's initial value and must not be applied). A required positional a
+ * command makes optional (job-action.ts: `[job]`) may still be undefined: such commands check it.
  */
-export function readParams(op: OperationSpec, argv: Args, fillDefaults = false): Record<string, unknown> {
+export function readParams<Op extends OperationSpec, F extends boolean = false>(op: Op, argv: Args, fillDefaults?: F): ParamValues<Op, F> {
   const out: Record<string, unknown> = {};
   for (const p of op.params) {
     let v = argv[cliKey(p)];
@@ -232,7 +271,8 @@ export function readParams(op: OperationSpec, argv: Args, fillDefaults = false):
     }
     out[p.name] = v;
   }
-  return out;
+  // The one cast of the CLI's parameters: yargs' argv is untyped, its coercion (coerceFor) gives these types.
+  return out as ParamValues<Op, F>;
 }
 
 /** The arguments of each operation `op` also applies (OperationSpec.alsoApplies) for which at least one
@@ -256,7 +296,7 @@ export function readAlsoApplied(op: OperationSpec, argv: Args): { via: Operation
   });
 }
 
-export interface OpCommandSpec<A extends Args = Args> {
+export interface OpCommandSpec<A extends Args = Args, Op extends OperationSpec = OperationSpec> {
   /** Extra positionals after the API ones, e.g. `[more..]`. */
   extraPositionals?: string;
   /** The usage text when the derived one does not fit (job-action.ts: the job becomes optional). */
@@ -265,11 +305,11 @@ export interface OpCommandSpec<A extends Args = Args> {
   skip?: string[];
   /** Presentation-only flags and extra checks. */
   builder?: (y: Argv) => Argv;
-  handler: (argv: A, op: OperationSpec) => Promise<void>;
+  handler: (argv: A, op: Op) => Promise<void>;
 }
 
-/** A yargs command derived from the operation named `opName` of module/api. */
-export function opCommand<A extends Args = Args>(opName: string, spec: OpCommandSpec<A>): CommandModule {
+/** A yargs command derived from the operation named `opName` of module/api; the handler gets it with its literal types. */
+export function opCommand<N extends OperationName, A extends Args = Args>(opName: N, spec: OpCommandSpec<A, OperationOf<N>>): CommandModule {
   const op = operation(opName);
   return {
     command: commandString(op, spec.extraPositionals),

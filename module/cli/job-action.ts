@@ -67,7 +67,10 @@ async function act(ctx: CliContext, argv: Args, first: unknown, pastTense: strin
   return exitCode;
 }
 
-export function jobAction(opName: string, pastTense: string, call: Call) {
+/** The operations that act on jobs one by one: `<command> [job] [more..] [--all | --name PATTERN]`. */
+export type JobActionOp = 'resume' | 'suspend' | 'complete' | 'cancel' | 'takeOwnership';
+
+export function jobAction(opName: JobActionOp, pastTense: string, call: Call) {
   const command = opCommand(opName, {
     extraPositionals: '[more..]',
     usage: usageOf(operation(opName), '[more..] [--all | --name PATTERN]').replace('<job>', '[job]'),

@@ -4,11 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthScheme, AuthTarget, ErrorContext, JobPriority, ProxyUsage, parseEnum } from '../api/enums.js';
 import type { JobPriorityName, JobStateName, JobTypeName, ProxyUsageName, AuthSchemeName, AuthTargetName } from '../api/enums.js';
 import { BitsError, bitsError } from '../api/bits-error.js';
-import type { HResultWire, NewFile, ReplyProgressWire } from '../api/types.js';
+import type { HResultWire } from '../api/types.js';
 import { waitVerdict } from '../api/wait-rule.js';
-import type { Backend } from './backend.js';
+import type { Backend } from '../api/port.js';
 import { notifyCommand, notifyWarnings } from '../common/notify/notify-cmdline.js';
-import { toErrorInfo, toJobInfo, type FileInfo, type JobErrorInfo, type JobInfo, type JobTimes } from './job-info.js';
+import { toJobInfo, type JobInfo, type JobTimes } from './job-info.js';
+import { installFacade, type FacadeMethods } from './job-facade.js';
 
 
 export interface WaitOptions {
@@ -26,6 +27,10 @@ function enumValue<T extends Record<string, number>>(table: T, v: string | numbe
   if (n === undefined) throw bitsError(0x80070057, `Unknown ${what} '${v}': use one of ${Object.keys(table).join(', ')}.`);
   return n;
 }
+
+// The methods job-facade.ts installs from the port (one per job operation of module/api).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface BitsJob extends FacadeMethods {}
 
 export class BitsJob {
   constructor(private readonly backend: Backend, readonly id: string) {}
@@ -46,8 +51,6 @@ export class BitsJob {
   async getNoProgressTimeout(): Promise<number> { return (await this.getInfo()).noProgressTimeout; }
   async getNotifyFlags(): Promise<number> { return (await this.getInfo()).notifyFlags; }
   async getErrorCount(): Promise<number> { return (await this.getInfo()).errorCount; }
-  /** BG_E_ERROR_INFORMATION_UNAVAILABLE unless the job is in ERROR or TRANSIENT_ERROR. */
-  async getError(): Promise<JobErrorInfo> { return toErrorInfo(await this.backend.getError(this.id)); }
 
   async setDisplayName(v: string): Promise<void> { await this.backend.setProperty(this.id, 'displayName', v); }
   async setDescription(v: string): Promise<void> { await this.backend.setProperty(this.id, 'description', v); }
@@ -61,27 +64,18 @@ export class BitsJob {
   async setNotifyFlags(flags: number): Promise<void> { await this.backend.setProperty(this.id, 'notifyFlags', flags); }
 
   async addFile(remoteName: string, localName: string): Promise<void> { await this.backend.addFiles(this.id, [{ remoteName, localName }]); }
-  /** AddFileSet: all or nothing. */
-  async addFiles(files: NewFile[]): Promise<void> { await this.backend.addFiles(this.id, files); }
-  async listFiles(): Promise<FileInfo[]> { return this.backend.listFiles(this.id); }
-
-  async resume(): Promise<void> { await this.backend.resume(this.id); }
-  async suspend(): Promise<void> { await this.backend.suspend(this.id); }
-  /** Resolves with S_OK, BG_S_PARTIAL_COMPLETE or BG_S_UNABLE_TO_DELETE_FILES. */
-  async complete(): Promise<HResultWire> { return this.backend.complete(this.id); }
-  /** Resolves with S_OK or BG_S_UNABLE_TO_DELETE_FILES. */
-  async cancel(): Promise<HResultWire> { return this.backend.cancel(this.id); }
+  // addFiles (AddFileSet: all or nothing), listFiles, resume, suspend, complete (S_OK,
+  // BG_S_PARTIAL_COMPLETE or BG_S_UNABLE_TO_DELETE_FILES), cancel, getError, takeOwnership,
+  // setNotifyCmdLine, getNotifyCmdLine, getReplyProgress, getReplyData (a Buffer),
+  // setReplyFileName, getReplyFileName: derived from the port (job-facade.ts).
 
   async setProxySettings(usage: ProxyUsageName | number, proxyList: string | null = null, bypassList: string | null = null): Promise<void> {
     const n = typeof usage === 'number' ? usage : enumValue(ProxyUsage, usage, 'proxy usage');
     await this.backend.setProxySettings(this.id, n, proxyList, bypassList);
   }
   async getProxySettings(): Promise<JobInfo['proxy']> { return (await this.getInfo()).proxy; }
-  async takeOwnership(): Promise<void> { await this.backend.takeOwnership(this.id); }
 
   // IBackgroundCopyJob2
-  async setNotifyCmdLine(program: string | null, parameters: string | null): Promise<void> { await this.backend.setNotifyCmdLine(this.id, program, parameters); }
-  async getNotifyCmdLine(): Promise<{ program: string; parameters: string }> { return this.backend.getNotifyCmdLine(this.id); }
   /**
    * SetNotifyCmdLine from a program and its arguments: builds the parameters string BITS wants
    * (program first, every argument quoted by Windows rules). Returns warnings for syntax BITS does
@@ -92,10 +86,6 @@ export class BitsJob {
     await this.backend.setNotifyCmdLine(this.id, program, parameters);
     return { parameters, warnings: notifyWarnings(program, parameters) };
   }
-  async getReplyProgress(): Promise<ReplyProgressWire> { return this.backend.getReplyProgress(this.id); }
-  async getReplyData(): Promise<Buffer> { return Buffer.from(await this.backend.getReplyData(this.id), 'base64'); }
-  async setReplyFileName(path: string | null): Promise<void> { await this.backend.setReplyFileName(this.id, path); }
-  async getReplyFileName(): Promise<string | null> { return this.backend.getReplyFileName(this.id); }
   async setCredentials(c: { target: AuthTargetName | number; scheme: AuthSchemeName | number; userName: string | null; password: string | null }): Promise<void> {
     await this.backend.setCredentials(this.id, {
       target: typeof c.target === 'number' ? c.target : parseEnum(AuthTarget, c.target) ?? 0,
@@ -148,6 +138,8 @@ export class BitsJob {
     }
   }
 }
+
+installFacade(BitsJob.prototype, (job: BitsJob) => ({ backend: job['backend'], id: job.id }));
 
 /** The error of a job in ERROR as a BitsError: its HRESULT, context and message, the failing file. */
 export function errorOfJob(info: JobInfo): BitsError {

@@ -2,7 +2,7 @@
 import { JobType, parseEnum } from '../api/enums.js';
 import type { JobTypeName } from '../api/enums.js';
 import { bitsError } from '../api/bits-error.js';
-import type { Backend } from './backend.js';
+import type { Backend } from '../api/port.js';
 import { BitsJob } from './bits-job.js';
 import { toJobInfo, type JobInfo } from './job-info.js';
 import { openBackend, type BackendChoice } from './select-backend.js';

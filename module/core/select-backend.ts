@@ -5,7 +5,7 @@
 // is kept (nativeFallbackReason(), options.onNativeUnavailable). Asking for native explicitly never
 // falls back: it fails with the reason (off Windows: naming the platform).
 import { BitsError, bitsError } from '../api/bits-error.js';
-import type { Backend } from './backend.js';
+import type { Backend } from '../api/port.js';
 
 export type BackendChoice = 'native' | 'portable' | 'service' | Backend;
 

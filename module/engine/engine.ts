@@ -13,7 +13,7 @@ import type {
   CredentialsInput, FileInfoWire, HResultWire, JobErrorWire, JobSnapshotWire, NewFile, NotifyCmdLineWire,
   ProxySettingsWire, ReplyProgressWire,
 } from '../api/types.js';
-import type { Backend } from '../core/backend.js';
+import type { Backend } from '../api/port.js';
 import { realClock, type Clock } from './clock.js';
 import { engineTuningFromEnv } from './config-env.js';
 import { InactivityWatch } from './inactivity.js';

@@ -1,8 +1,9 @@
 // The native backend: the Backend port over the C# bridge (module/native/bridge, Bridge.Invoke).
 // The transport is an injected `invoke(envelope) → Promise<reply>` — edge-js's
 // `edge.func({ assemblyFile, typeName: 'Bits.Job2.Bridge.Bridge', methodName: 'Invoke' })` in
-// production (see load-bridge.ts), a scripted function in tests. This file is the one conversion
-// point between the bridge's envelopes and the port:
+// production (see load-bridge.ts), a scripted function in tests. The methods are RemoteBackend's
+// (derived from module/api); this file is the one conversion point between the bridge's envelopes
+// and the port, by result kind:
 //   * error envelope → the BitsError the portable engine throws for the same condition (unsigned
 //     HRESULT, name from module/api's table when the bridge gives none, context, data) with the
 //     bridge's message (test/native-parity.test.ts holds the two side by side);
@@ -13,20 +14,9 @@
 import { BitsError, bitsError } from '../api/bits-error.js';
 import { ErrorContext } from '../api/enums.js';
 import { hex, hresultName, toUnsigned } from '../api/hresult.js';
-import type {
-  CredentialsInput,
-  FileInfoWire,
-  HResultWire,
-  JobErrorWire,
-  JobSnapshotWire,
-  NewFile,
-  NotifyCmdLineWire,
-  ProxySettingsWire,
-  ReplyProgressWire,
-  UnavailableWire,
-} from '../api/types.js';
-import type { JobPropertyName } from '../api/operations.js';
-import type { Backend, BackendMethod } from '../core/backend.js';
+import type { FileInfoWire, HResultWire, JobErrorWire, JobSnapshotWire, UnavailableWire } from '../api/types.js';
+import type { BackendMethod } from '../api/port.js';
+import { RemoteBackend, type RemoteOptions } from '../io/remote-backend.js';
 
 /** What the adapter sends: `op` is a BACKEND_METHODS name, `args` its arguments in the port's order. */
 export interface BridgeRequest {
@@ -143,18 +133,40 @@ function isReply(r: unknown): r is BridgeReply {
     && ((r as { ok: boolean }).ok || typeof (r as { error?: unknown }).error === 'object');
 }
 
-export class NativeBackend implements Backend {
-  readonly kind = 'native';
+const nullWhenAbsent = (v: unknown) => v ?? null;
+
+/** The native adapter's result normalisers: the one place bridge results become the port's types. */
+const NATIVE_RESULTS: RemoteOptions['normalise'] = {
+  snapshot: (v) => normalizeSnapshot(v as JobSnapshotWire),
+  snapshots: (v) => ((v ?? []) as JobSnapshotWire[]).map(normalizeSnapshot),
+  files: (v) => (v ?? []) as FileInfoWire[],
+  hresult: hresultWire,
+  jobError: (v) => {
+    if (typeof v !== 'object' || v === null) throw bitsError(E_FAIL, 'native bridge (getError): no JobErrorWire in the reply.');
+    return normalizeJobError(v as JobErrorWire);
+  },
+  bytes: replyBytesToBase64,
+  void: () => undefined,
+};
+
+/** The Backend port over the bridge: RemoteBackend with the edge-js transport. */
+export class NativeBackend extends RemoteBackend {
   private closed = false;
 
-  constructor(private readonly invoke: BridgeInvoke) {}
+  constructor(invoke: BridgeInvoke) {
+    super('native', (op, args) => this.call(invoke, op, args), {
+      // Bridge.ListJobs reads a missing dictionary as "current user"; HRESULTs cross as unsigned doubles.
+      encode: { listOptions: nullWhenAbsent, hresult: (v) => toUnsigned(v as number) },
+      normalise: NATIVE_RESULTS,
+    });
+  }
 
   /** One round trip: envelope out, reply in; every failure is a BitsError. */
-  private async call(op: BackendMethod, args: unknown[]): Promise<unknown> {
+  private async call(invoke: BridgeInvoke, op: BackendMethod, args: unknown[]): Promise<unknown> {
     if (this.closed) throw bitsError(E_FAIL, 'native backend: closed.');
     let reply: unknown;
     try {
-      reply = await this.invoke({ op, args });
+      reply = await invoke({ op, args });
     } catch (e) {
       if (e instanceof BitsError) throw e;
       throw new BitsError(E_FAIL, `native bridge (${op}): ${e instanceof Error ? e.message : String(e)}`, ErrorContext.UNKNOWN);
@@ -164,88 +176,8 @@ export class NativeBackend implements Backend {
     return reply.result ?? null;
   }
 
-  // IBackgroundCopyManager
-  async createJob(displayName: string, type: number): Promise<string> {
-    return (await this.call('createJob', [displayName, type])) as string;
-  }
-  async getJob(jobId: string): Promise<JobSnapshotWire> {
-    return normalizeSnapshot((await this.call('getJob', [jobId])) as JobSnapshotWire);
-  }
-  async listJobs(options?: { allUsers?: boolean }): Promise<JobSnapshotWire[]> {
-    return (((await this.call('listJobs', [options ?? null])) ?? []) as JobSnapshotWire[]).map(normalizeSnapshot);
-  }
-  async getErrorDescription(hresult: number): Promise<string> {
-    return (await this.call('getErrorDescription', [toUnsigned(hresult)])) as string;
-  }
-
-  // IBackgroundCopyJob
-  async describeJob(jobId: string): Promise<JobSnapshotWire> {
-    return normalizeSnapshot((await this.call('describeJob', [jobId])) as JobSnapshotWire);
-  }
-  async addFiles(jobId: string, files: NewFile[]): Promise<void> {
-    await this.call('addFiles', [jobId, files]);
-  }
-  async listFiles(jobId: string): Promise<FileInfoWire[]> {
-    return ((await this.call('listFiles', [jobId])) ?? []) as FileInfoWire[];
-  }
-  async resume(jobId: string): Promise<void> {
-    await this.call('resume', [jobId]);
-  }
-  async suspend(jobId: string): Promise<void> {
-    await this.call('suspend', [jobId]);
-  }
-  async complete(jobId: string): Promise<HResultWire> {
-    return hresultWire(await this.call('complete', [jobId]));
-  }
-  async cancel(jobId: string): Promise<HResultWire> {
-    return hresultWire(await this.call('cancel', [jobId]));
-  }
-  async getError(jobId: string): Promise<JobErrorWire> {
-    const r = await this.call('getError', [jobId]);
-    if (typeof r !== 'object' || r === null) throw bitsError(E_FAIL, 'native bridge (getError): no JobErrorWire in the reply.');
-    return normalizeJobError(r as JobErrorWire);
-  }
-  async setProperty(jobId: string, name: JobPropertyName, value: string | number): Promise<void> {
-    await this.call('setProperty', [jobId, name, value]);
-  }
-  async setProxySettings(jobId: string, usage: number, proxyList: string | null, bypassList: string | null): Promise<void> {
-    await this.call('setProxySettings', [jobId, usage, proxyList, bypassList]);
-  }
-  async getProxySettings(jobId: string): Promise<ProxySettingsWire> {
-    return (await this.call('getProxySettings', [jobId])) as ProxySettingsWire;
-  }
-  async takeOwnership(jobId: string): Promise<void> {
-    await this.call('takeOwnership', [jobId]);
-  }
-
-  // IBackgroundCopyJob2
-  async setNotifyCmdLine(jobId: string, program: string | null, parameters: string | null): Promise<void> {
-    await this.call('setNotifyCmdLine', [jobId, program, parameters]);
-  }
-  async getNotifyCmdLine(jobId: string): Promise<NotifyCmdLineWire> {
-    return (await this.call('getNotifyCmdLine', [jobId])) as NotifyCmdLineWire;
-  }
-  async getReplyProgress(jobId: string): Promise<ReplyProgressWire> {
-    return (await this.call('getReplyProgress', [jobId])) as ReplyProgressWire;
-  }
-  async getReplyData(jobId: string): Promise<string> {
-    return replyBytesToBase64(await this.call('getReplyData', [jobId]));
-  }
-  async setReplyFileName(jobId: string, replyFileName: string | null): Promise<void> {
-    await this.call('setReplyFileName', [jobId, replyFileName]);
-  }
-  async getReplyFileName(jobId: string): Promise<string | null> {
-    return (await this.call('getReplyFileName', [jobId])) as string | null;
-  }
-  async setCredentials(jobId: string, credentials: CredentialsInput): Promise<void> {
-    await this.call('setCredentials', [jobId, credentials]);
-  }
-  async removeCredentials(jobId: string, target: number, scheme: number): Promise<HResultWire> {
-    return hresultWire(await this.call('removeCredentials', [jobId, target, scheme]));
-  }
-
   /** Nothing to release: the bridge's COM manager lives as long as the CLR edge-js hosts. */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     this.closed = true;
   }
 }

@@ -30,7 +30,7 @@ import { BitsError, bitsError } from '../api/bits-error.js';
 import { JobState } from '../api/enums.js';
 import { HR } from '../api/hresult.js';
 import type { JobSnapshotWire } from '../api/types.js';
-import type { Backend, BackendMethod } from '../core/backend.js';
+import type { Backend, BackendMethod } from '../api/port.js';
 import { accessNeeded, adoptedRecord } from '../engine/adopt.js';
 import { PeerConnection } from './peer-rpc.js';
 import { UserSession } from './user-session.js';

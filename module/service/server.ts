@@ -9,7 +9,7 @@ import net from 'node:net';
 import { chmodSync, readFileSync, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BitsError, bitsError } from '../api/bits-error.js';
-import { BACKEND_METHODS, type Backend } from '../core/backend.js';
+import { BACKEND_METHODS, type Backend } from '../api/port.js';
 import { ensurePrivateDir } from '../common/paths.js';
 import { toJobRows } from './job-rows.js';
 import { acquireLock, lockOwnerGone, type HeldLock } from './lock.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIMITS } from '../../module/api/limits.js';
-import type { Backend } from '../../module/core/backend.js';
+import type { Backend } from '../../module/api/port.js';
 import { openBackend } from '../../module/core/select-backend.js';
 import { PortableEngine } from '../../module/engine/engine.js';
 import { ServiceClient } from '../../module/service/client.js';

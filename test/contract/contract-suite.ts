@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { JobPriority, JobState, JobType } from '../../module/api/enums.js';
 import { DEFAULTS, LIMITS } from '../../module/api/limits.js';
 import { JOB_PROPERTIES } from '../../module/api/operations.js';
-import type { Backend } from '../../module/core/backend.js';
+import type { Backend } from '../../module/api/port.js';
 import { rejectsWith, stateOf, waitJob, waitState } from '../helpers/assert-bits.js';
 import { pseudoRandomBytes, startGateServer, type GateServer } from '../helpers/gate-server.js';
 import { wineAware } from './wine-aware.js';

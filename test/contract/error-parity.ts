@@ -12,7 +12,7 @@ import { BitsError } from '../../module/api/bits-error.js';
 import { AuthScheme, AuthTarget, ErrorContext, JobType, ProxyUsage, nameOf } from '../../module/api/enums.js';
 import { HR, hex, toUnsigned } from '../../module/api/hresult.js';
 import { LIMITS } from '../../module/api/limits.js';
-import type { Backend, BackendMethod } from '../../module/core/backend.js';
+import type { Backend, BackendMethod } from '../../module/api/port.js';
 import { PortableEngine } from '../../module/engine/engine.js';
 import type { BridgeErrorWire } from '../../module/native/native-backend.js';
 import { startBitsServer, type RunningBitsServer } from '../../module/server/index.js';

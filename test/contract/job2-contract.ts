@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AuthScheme, AuthTarget, JobType, NotifyFlags, ProxyUsage } from '../../module/api/enums.js';
 import { LIMITS } from '../../module/api/limits.js';
-import type { Backend } from '../../module/core/backend.js';
+import type { Backend } from '../../module/api/port.js';
 import { rejectsWith, waitState } from '../helpers/assert-bits.js';
 import { pseudoRandomBytes, startGateServer, type GateServer } from '../helpers/gate-server.js';
 import { waitFor } from '../helpers/service.js';

@@ -1,7 +1,7 @@
 // Deliberately broken backends: the real engine with one rule of the spec bent. The contract suite
 // must fail against each of them (test/contract-mutant.test.ts), which shows it catches such bugs.
 import { BitsError } from '../../module/api/bits-error.js';
-import type { Backend } from '../../module/core/backend.js';
+import type { Backend } from '../../module/api/port.js';
 
 export const MUTATIONS = {
   /** Resume with no files succeeds instead of BG_E_EMPTY. */

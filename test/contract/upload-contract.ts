@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { JobState, JobType } from '../../module/api/enums.js';
 import { LIMITS } from '../../module/api/limits.js';
-import type { Backend } from '../../module/core/backend.js';
+import type { Backend } from '../../module/api/port.js';
 import { BitsAppError, startBitsServer, type RunningBitsServer } from '../../module/server/index.js';
 import { rejectsWith, stateOf, waitJob, waitState } from '../helpers/assert-bits.js';
 import { pseudoRandomBytes } from '../helpers/gate-server.js';

@@ -5,7 +5,7 @@
 // Wine. No row is skipped anywhere; a Wine body whose title matches no row fails the suite.
 import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Backend } from '../../module/core/backend.js';
+import type { Backend } from '../../module/api/port.js';
 import type { JobSnapshotWire } from '../../module/api/types.js';
 import { rejectsWith } from '../helpers/assert-bits.js';
 import type { ContractContext } from './contract-suite.js';

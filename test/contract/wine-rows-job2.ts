@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { AuthScheme, AuthTarget, JobType, ProxyUsage } from '../../module/api/enums.js';
 import { LIMITS } from '../../module/api/limits.js';
-import type { Backend } from '../../module/core/backend.js';
+import type { Backend } from '../../module/api/port.js';
 import { rejectsWith, waitState } from '../helpers/assert-bits.js';
 import type { GateServer } from '../helpers/gate-server.js';
 import type { ContractContext } from './contract-suite.js';

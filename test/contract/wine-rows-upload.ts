@@ -7,7 +7,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { JobType } from '../../module/api/enums.js';
-import type { Backend } from '../../module/core/backend.js';
+import type { Backend } from '../../module/api/port.js';
 import { rejectsWith, waitState } from '../helpers/assert-bits.js';
 import type { RunningBitsServer } from '../../module/server/index.js';
 import { pseudoRandomBytes } from '../helpers/gate-server.js';

@@ -4,7 +4,7 @@ import { BitsError } from '../../module/api/bits-error.js';
 import { HttpTransferError } from '../../module/engine/http/errors.js';
 import { hresultName } from '../../module/api/hresult.js';
 import { JobState, nameOf } from '../../module/api/enums.js';
-import type { Backend } from '../../module/core/backend.js';
+import type { Backend } from '../../module/api/port.js';
 import type { JobSnapshotWire } from '../../module/api/types.js';
 
 /** Asserts that `p` rejects with a BitsError (any code); returns it. */

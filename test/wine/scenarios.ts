@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { exec, suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AuthScheme, AuthTarget, JobState, JobType } from '../../module/api/enums.js';
-import type { Backend } from '../../module/core/backend.js';
+import type { Backend } from '../../module/api/port.js';
 import { openBackend } from '../../module/core/select-backend.js';
 import { rejectsWith, stateOf, waitState } from '../helpers/assert-bits.js';
 import { WINE_TABLE as W } from '../contract/wine-facts.js';

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { JobPropertyName } from '../api/operations.js';
 import type { CredentialsInput, FileInfoWire, HResultWire, JobErrorWire, JobSnapshotWire, NewFile, NotifyCmdLineWire, ProxySettingsWire, ReplyProgressWire } from '../api/types.js';
-import type { Backend } from '../core/backend.js';
+import type { Backend } from '../api/port.js';
 import { type Clock } from './clock.js';
 /** The engine's transfer settings (defaults: the workers' own; BITS_JOB2_* variables: config-env.ts). */
 export interface EngineTransferOptions {

@@ -5,7 +5,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { operation } from '../../api/operations.js';
 import type { NewFile } from '../../api/types.js';
-import { opCommand, readParams, usageOf, type Args } from '../from-api.js';
+import { opCommand, readParams, usageOf, type Args, type ParamValues } from '../from-api.js';
+import type { OperationOf } from '../../api/operations.js';
 import { printJson, println, run } from '../context.js';
 import { UsageError, withHint } from '../errors.js';
 import { BitsError } from '../../api/bits-error.js';
@@ -37,13 +38,13 @@ export function parseFileList(text: string, source: string): NewFile[] {
   return files;
 }
 
-function filesOf(a: Record<string, unknown>, argv: Args): NewFile[] {
+function filesOf(a: ParamValues<OperationOf<'addFiles'>>, argv: Args): NewFile[] {
   const files: NewFile[] = [];
   // yargs gives optional positionals that were left out as undefined or ''.
   const given = (v: unknown) => v !== undefined && v !== '';
   if (given(a.remoteName)) {
     if (!given(a.localName)) throw new UsageError(`'${String(a.remoteName)}' has no local name: give <remote> <local>`);
-    files.push({ remoteName: a.remoteName as string, localName: localPath(a.localName as string) });
+    files.push({ remoteName: a.remoteName, localName: localPath(a.localName) });
   }
   const more = ((argv.more as unknown[] | undefined) ?? []).map(String);
   if (more.length % 2 !== 0) throw new UsageError(`remote and local names come in pairs; '${more[more.length - 1]}' has no local name`);
@@ -69,7 +70,7 @@ const command = opCommand('addFiles', {
     run(argv, async (ctx) => {
       const a = readParams(op, argv);
       const files = filesOf(a, argv);
-      const id = await ctx.resolveJob(a.jobId as string);
+      const id = await ctx.resolveJob(a.jobId);
       try {
         await (await ctx.manager()).job(id).addFiles(files);
       } catch (e) {

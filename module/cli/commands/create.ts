@@ -38,7 +38,7 @@ export default opCommand('createJob', {
         throw new UsageError('--user and --password-stdin need --scheme', 'add --scheme BASIC (or DIGEST, NTLM, NEGOTIATE): the credentials are the job\'s server credentials');
       }
       const m = await ctx.manager();
-      const job = await m.createJob(a.displayName as string, { type: a.type as number });
+      const job = await m.createJob(a.displayName, { type: a.type });
       for (const { via, given, args } of then) {
         try {
           await APPLY[via.name]!(job, args);

@@ -5,7 +5,7 @@ import { printJson, println, run } from '../context.js';
 export default opCommand('getNotifyCmdLine', {
   handler: (argv, op) =>
     run(argv, async (ctx) => {
-      const id = await ctx.resolveJob(readParams(op, argv).jobId as string);
+      const id = await ctx.resolveJob(readParams(op, argv).jobId);
       const r = await (await ctx.manager()).job(id).getNotifyCmdLine();
       if (ctx.json) printJson({ jobId: id, ...r }, 'BitsJob2.NotifyCmdLine');
       else if (!r.program && !r.parameters) println('no notify command line');

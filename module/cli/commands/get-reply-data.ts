@@ -47,7 +47,7 @@ export default opCommand('getReplyData', {
   builder: (y) => y.option('out', { type: 'string', describe: 'Write the reply bytes to this file instead of printing them.' }),
   handler: (argv, op) =>
     run(argv, async (ctx) => {
-      const id = await ctx.resolveJob(readParams(op, argv).jobId as string);
+      const id = await ctx.resolveJob(readParams(op, argv).jobId);
       const job = (await ctx.manager()).job(id);
       let data: Buffer;
       try {

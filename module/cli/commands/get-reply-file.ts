@@ -5,7 +5,7 @@ import { printJson, println, run } from '../context.js';
 export default opCommand('getReplyFileName', {
   handler: (argv, op) =>
     run(argv, async (ctx) => {
-      const id = await ctx.resolveJob(readParams(op, argv).jobId as string);
+      const id = await ctx.resolveJob(readParams(op, argv).jobId);
       const path = await (await ctx.manager()).job(id).getReplyFileName();
       if (ctx.json) printJson({ jobId: id, replyFileName: path }, 'BitsJob2.ReplyFileName');
       else if (path) println(path);

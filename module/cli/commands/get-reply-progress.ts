@@ -6,7 +6,7 @@ import { formatBytes, percent } from '../format.js';
 export default opCommand('getReplyProgress', {
   handler: (argv, op) =>
     run(argv, async (ctx) => {
-      const id = await ctx.resolveJob(readParams(op, argv).jobId as string);
+      const id = await ctx.resolveJob(readParams(op, argv).jobId);
       const r = await (await ctx.manager()).job(id).getReplyProgress();
       if (ctx.json) printJson({ jobId: id, ...r }, 'BitsJob2.ReplyProgress');
       else println(`${formatBytes(r.bytesTransferred)} / ${formatBytes(r.bytesTotal)} (${percent(r.bytesTransferred, r.bytesTotal)})`);

@@ -10,7 +10,7 @@ import { jobJson, jobText } from '../output.js';
 export default opCommand('getJob', {
   handler: (argv, op) =>
     run(argv, async (ctx) => {
-      const id = await ctx.resolveJob(readParams(op, argv).jobId as string);
+      const id = await ctx.resolveJob(readParams(op, argv).jobId);
       const job = (await ctx.manager()).job(id);
       const info = await job.getInfo();
       let files: FileInfoWire[] | undefined;

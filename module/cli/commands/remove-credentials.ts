@@ -8,9 +8,9 @@ export default opCommand('removeCredentials', {
   handler: (argv, op) =>
     run(argv, async (ctx) => {
       const a = readParams(op, argv);
-      const id = await ctx.resolveJob(a.jobId as string);
-      const target = a.target as number;
-      const scheme = a.scheme as number;
+      const id = await ctx.resolveJob(a.jobId);
+      const target = a.target;
+      const scheme = a.scheme;
       const r = await (await ctx.manager()).job(id).removeCredentials(target, scheme);
       const h = hresultJson(r);
       const t = String(nameOf(AuthTarget, target) ?? target);

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import type { Argv } from 'yargs';
 import { BitsError } from '../../api/bits-error.js';
 import { ServerNotificationType, nameOf } from '../../api/enums.js';
-import type { OperationSpec } from '../../api/operations.js';
+import type { OperationOf } from '../../api/operations.js';
 import { opCommand, readParams, type Args } from '../from-api.js';
 import { printJson, println, run, type CliContext } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
@@ -23,24 +23,24 @@ async function loadReplyHandler(file: string): Promise<(ctx: never) => unknown> 
   return mod.default as (ctx: never) => unknown;
 }
 
-async function serve(ctx: CliContext, argv: Args, op: OperationSpec): Promise<number> {
+async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServer'>): Promise<number> {
   // The flags are module/api's (operation startBitsServer); absent ones are undefined, which the
   // server reads as its documented defaults.
   const a = readParams(op, argv);
   const root = resolve(String(a.root));
   if (!(await stat(root).then((s) => s.isDirectory(), () => false))) throw new UsageError(`--root ${root} is not an existing directory`);
-  const notifyUrl = a.notifyUrl as string | undefined;
-  const replyHandlerFile = a.replyHandler as string | undefined;
+  const notifyUrl = a.notifyUrl;
+  const replyHandlerFile = a.replyHandler;
   const echo = a.echoReply === true;
   if ([notifyUrl, replyHandlerFile, echo || undefined].filter(Boolean).length > 1) throw new UsageError('give only one of --notify-url, --reply-handler and --echo-reply');
   let notifyType: 'reference' | 'value' = 'reference';
   if (a.notifyType !== undefined) {
     if (!notifyUrl) throw new UsageError('--notify-type needs --notify-url');
-    const name = nameOf(ServerNotificationType, a.notifyType as number);
+    const name = nameOf(ServerNotificationType, a.notifyType);
     if (!name) throw new UsageError(`--notify-type must be ${Object.keys(ServerNotificationType).join(' or ')} (or ${Object.values(ServerNotificationType).join(' or ')}), got ${String(a.notifyType)}`);
     notifyType = name.toLowerCase() as 'reference' | 'value';
   }
-  const maxUploadSize = a.maxUploadSize as number | undefined;
+  const maxUploadSize = a.maxUploadSize;
 
   const { startBitsServer, echoReply } = await import('../../server/index.js');
   const replyHandler = echo ? echoReply : replyHandlerFile ? ((await loadReplyHandler(replyHandlerFile)) as typeof echoReply) : undefined;
@@ -49,18 +49,18 @@ async function serve(ctx: CliContext, argv: Args, op: OperationSpec): Promise<nu
   try {
     server = await startBitsServer({
       root,
-      host: (a.host as string | undefined) ?? '127.0.0.1',
-      port: (a.port as number | undefined) ?? 0,
-      urlPrefix: a.urlPrefix as string | undefined,
+      host: a.host ?? '127.0.0.1',
+      port: a.port ?? 0,
+      urlPrefix: a.urlPrefix,
       sessionsDir: a.sessionsDir ? resolve(String(a.sessionsDir)) : undefined,
       allowOverwrites: a.allowOverwrites === true,
       // Beyond 2^53 no upload can be counted exactly anyway: treat it as "no limit" (spec §11 #9).
       maxUploadSize: maxUploadSize === undefined || maxUploadSize > Number.MAX_SAFE_INTEGER ? null : maxUploadSize,
-      sessionTimeoutSeconds: a.sessionTimeoutSeconds as number | undefined,
-      maxSessionsPerClient: a.maxSessionsPerClient as number | undefined,
-      maxFragmentBytes: a.maxFragmentBytes as number | undefined,
-      hostId: a.hostId as string | undefined,
-      hostIdFallbackTimeout: a.hostIdFallbackTimeout as number | undefined,
+      sessionTimeoutSeconds: a.sessionTimeoutSeconds,
+      maxSessionsPerClient: a.maxSessionsPerClient,
+      maxFragmentBytes: a.maxFragmentBytes,
+      hostId: a.hostId,
+      hostIdFallbackTimeout: a.hostIdFallbackTimeout,
       notification: notifyUrl ? { url: notifyUrl, type: notifyType } : undefined,
       replyHandler,
       log: verbose ? (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) : undefined,

@@ -10,10 +10,10 @@ export default opCommand('setCredentials', {
     run(argv, async (ctx) => {
       const a = readParams(op, argv);
       const password = await readPassword(a.password === true);
-      const id = await ctx.resolveJob(a.jobId as string);
-      const target = a.target as number;
-      const scheme = a.scheme as number;
-      const userName = (a.userName as string | undefined) ?? null;
+      const id = await ctx.resolveJob(a.jobId);
+      const target = a.target;
+      const scheme = a.scheme;
+      const userName = a.userName ?? null;
       await (await ctx.manager()).job(id).setCredentials({ target, scheme, userName, password });
       const t = String(nameOf(AuthTarget, target) ?? target);
       const s = String(nameOf(AuthScheme, scheme) ?? scheme);

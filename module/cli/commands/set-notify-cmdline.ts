@@ -16,9 +16,9 @@ export default opCommand('setNotifyCmdLine', {
   handler: (argv, op) =>
     run(argv, async (ctx) => {
       const a = readParams(op, argv);
-      const id = await ctx.resolveJob(a.jobId as string);
-      const program = (a.program as string | undefined) ?? null;
-      let parameters = (a.parameters as string | undefined) ?? null;
+      const id = await ctx.resolveJob(a.jobId);
+      const program = a.program ?? null;
+      let parameters = a.parameters ?? null;
       const args = (argv as { arg?: string[] }).arg;
       if (args?.length) {
         if (parameters !== null) throw new UsageError('give either --parameters or --arg, not both', 'bits-job2 set-notify-cmdline <job> --program P --arg A --arg B');

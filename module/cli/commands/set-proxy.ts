@@ -7,10 +7,10 @@ export default opCommand('setProxySettings', {
   handler: (argv, op) =>
     run(argv, async (ctx) => {
       const a = readParams(op, argv);
-      const id = await ctx.resolveJob(a.jobId as string);
-      const usage = a.usage as number;
-      const list = (a.proxyList as string | undefined) ?? null;
-      const bypass = (a.bypassList as string | undefined) ?? null;
+      const id = await ctx.resolveJob(a.jobId);
+      const usage = a.usage;
+      const list = a.proxyList ?? null;
+      const bypass = a.bypassList ?? null;
       await (await ctx.manager()).job(id).setProxySettings(usage, list, bypass);
       if (ctx.json) printJson({ jobId: id, usage: nameOf(ProxyUsage, usage) ?? usage, proxyList: list, bypassList: bypass });
       else println(`set proxy usage ${String(nameOf(ProxyUsage, usage) ?? usage)} on ${id}`);

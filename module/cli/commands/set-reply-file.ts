@@ -7,9 +7,9 @@ export default opCommand('setReplyFileName', {
   handler: (argv, op) =>
     run(argv, async (ctx) => {
       const a = readParams(op, argv);
-      const id = await ctx.resolveJob(a.jobId as string);
+      const id = await ctx.resolveJob(a.jobId);
       // "" means NULL to BITS (the engine generates the name): report it as null, as get-reply-file does.
-      const given = (a.replyFileName as string | undefined) || null;
+      const given = a.replyFileName || null;
       const path = given === null ? null : localPath(given); // relative: from the working directory
       await (await ctx.manager()).job(id).setReplyFileName(path);
       if (ctx.json) printJson({ jobId: id, replyFileName: path });

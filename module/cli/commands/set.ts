@@ -2,32 +2,44 @@
 // [--notify-flags]`: each given property through its own BITS setter, in the API's order; the first
 // failure stops the command and names the property (the ones before it stay set).
 import { BitsError } from '../../api/bits-error.js';
-import { JOB_PROPERTIES } from '../../api/operations.js';
+import { JOB_PROPERTIES, type OperationOf } from '../../api/operations.js';
 import type { BitsJob } from '../../core/bits-job.js';
-import { cliSpelling, opCommand, readParams } from '../from-api.js';
+import { cliSpelling, opCommand, readParams, type ParamValues } from '../from-api.js';
 import { printJson, println, run } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 
-type Setter = (this: BitsJob, v: never) => Promise<void>;
+type SetValues = ParamValues<OperationOf<'setProperties'>>;
+type Settable = Exclude<keyof SetValues, 'jobId'>;
+
+/** The BITS setter of each property (Set<bits name> of JOB_PROPERTIES), typed by the description. */
+const SETTERS: { [K in Settable]: (job: BitsJob, v: NonNullable<SetValues[K]>) => Promise<void> } = {
+  displayName: (job, v) => job.setDisplayName(v),
+  description: (job, v) => job.setDescription(v),
+  priority: (job, v) => job.setPriority(v),
+  minimumRetryDelay: (job, v) => job.setMinimumRetryDelay(v),
+  noProgressTimeout: (job, v) => job.setNoProgressTimeout(v),
+  notifyFlags: (job, v) => job.setNotifyFlags(v),
+};
+function setOne<K extends Settable>(job: BitsJob, name: K, v: NonNullable<SetValues[K]>): Promise<void> {
+  return SETTERS[name](job, v);
+}
 
 export default opCommand('setProperties', {
   handler: (argv, op) =>
     run(argv, async (ctx) => {
       const a = readParams(op, argv);
-      const given = op.params.filter((p) => p.name !== 'jobId' && a[p.name] !== undefined);
+      const given = op.params.filter((p): p is Extract<typeof p, { name: Settable }> => p.name !== 'jobId' && a[p.name] !== undefined);
       if (given.length === 0) {
         throw new UsageError('nothing to set', `give at least one of ${op.params.filter((p) => p.name !== 'jobId').map(cliSpelling).join(', ')}`);
       }
-      const id = await ctx.resolveJob(a.jobId as string);
+      const id = await ctx.resolveJob(a.jobId);
       const job = (await ctx.manager()).job(id);
       const applied: Record<string, unknown> = {};
       for (const p of given) {
         const prop = JOB_PROPERTIES.find((j) => j.name === p.name);
         if (!prop) throw new Error(`module/api: ${p.name} is not in JOB_PROPERTIES`);
-        const setter = (job as unknown as Record<string, Setter>)[`set${prop.bits}`];
-        if (!setter) throw new Error(`BitsJob has no set${prop.bits}`);
         try {
-          await setter.call(job, a[p.name] as never);
+          await setOne(job, p.name, a[p.name]!);
         } catch (e) {
           const err = BitsError.from(e);
           const before = Object.keys(applied);

@@ -7,7 +7,7 @@ import { HR } from '../../api/hresult.js';
 import type { NewFile } from '../../api/types.js';
 import { errorOfJob, type BitsJob } from '../../core/bits-job.js';
 import type { JobInfo } from '../../core/job-info.js';
-import { applyParam, cliKey, coerceFor, paramOf, type Args } from '../from-api.js';
+import { applyParam, paramOf, readParam, type Args } from '../from-api.js';
 import { printJson, println, run, type CliContext } from '../context.js';
 import { CliFailure, UsageError, withHint } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -30,12 +30,11 @@ const ERROR_TIMEOUT = 0x800705b4;
 interface Settings { priority?: number; retryDelay?: number; noProgressTimeout?: number }
 
 function filesFrom(argv: Args): NewFile[] {
-  const coerce = coerceFor(P.remote)!;
   const more = ((argv.more as unknown[] | undefined) ?? []).map((v) => String(v));
   if (more.length % 2 !== 0) {
     throw new UsageError(`remote and local names come in pairs; '${more[more.length - 1]}' has no local name`, 'bits-job2 transfer <name> <remote> <local> [<remote> <local>...]');
   }
-  const files: NewFile[] = [{ remoteName: coerce(argv[cliKey(P.remote)]) as string, localName: localPath(coerce(argv[cliKey(P.local)]) as string) }];
+  const files: NewFile[] = [{ remoteName: String(readParam(P.remote, argv, { coerce: true })), localName: localPath(String(readParam(P.local, argv, { coerce: true }))) }];
   for (let i = 0; i < more.length; i += 2) files.push({ remoteName: more[i]!, localName: localPath(more[i + 1]!) });
   return files;
 }
@@ -56,12 +55,12 @@ async function setUp(job: BitsJob, files: NewFile[], settings: Settings): Promis
 
 async function transfer(ctx: CliContext, argv: Args): Promise<number> {
   const files = filesFrom(argv);
-  const name = String(argv[cliKey(P.name)]);
-  const type = argv[cliKey(P.type)] === undefined ? (coerceFor(P.type)!(String(P.type.default)) as number) : (argv[cliKey(P.type)] as number);
+  const name = String(readParam(P.name, argv));
+  const type = readParam(P.type, argv, { fillDefault: true });
   const settings: Settings = {
-    priority: argv[cliKey(P.priority)] as number | undefined,
-    retryDelay: argv[cliKey(P.retryDelay)] as number | undefined,
-    noProgressTimeout: argv[cliKey(P.noProgressTimeout)] as number | undefined,
+    priority: readParam(P.priority, argv),
+    retryDelay: readParam(P.retryDelay, argv),
+    noProgressTimeout: readParam(P.noProgressTimeout, argv),
   };
   const timeoutSeconds = Number(argv.timeout);
 

@@ -298,12 +298,10 @@ namespace Bits.Job2.Bridge.Tests
         {
             Console.WriteLine("edge-js entry point (off Windows)");
             var backendMethods = new List<string>();
-            Test("the dispatch table has exactly the operations of module/core/backend.ts BACKEND_METHODS", () =>
+            Test("the dispatch table has exactly the port methods of module/api/operations.ts (BACKEND_METHODS)", () =>
             {
-                var src = File.ReadAllText(FindRepoFile(Path.Combine("module", "core", "backend.ts")));
-                var block = Regex.Match(src, @"BACKEND_METHODS\s*=\s*\[(.*?)\]", RegexOptions.Singleline);
-                True(block.Success, "BACKEND_METHODS not found");
-                backendMethods.AddRange(Regex.Matches(block.Groups[1].Value, @"'(\w+)'").Select(m => m.Groups[1].Value));
+                var src = File.ReadAllText(FindRepoFile(Path.Combine("module", "api", "operations.ts")));
+                backendMethods.AddRange(Regex.Matches(src, @"port: \{ method: '(\w+)'").Select(m => m.Groups[1].Value));
                 True(backendMethods.Count >= 24, $"parsed only {backendMethods.Count} names");
                 var ops = Bridge.Operations.OrderBy(x => x, StringComparer.Ordinal).ToArray();
                 var want = backendMethods.OrderBy(x => x, StringComparer.Ordinal).ToArray();

@@ -1,7 +1,7 @@
 // The single edge-js entry point. edge-js calls `Func<object, Task<object>>`:
 //   in:  { op: string, args: object[] }            (an IDictionary<string, object> from edge-js)
 //   out: { ok: true, result }  or  { ok: false, error: { hresult, hresultHex, name?, context, method, message, ... } }
-// Operation names and argument order are those of module/core/backend.ts (BACKEND_METHODS).
+// Operation names and argument order are those of module/api/operations.ts (the `port` of each operation; BACKEND_METHODS).
 // Invoke never throws: every failure becomes the error envelope.
 using System;
 using System.Collections;
@@ -12,7 +12,7 @@ using Bits.Job2.Bridge.Interop;
 
 namespace Bits.Job2.Bridge
 {
-    public sealed class Bridge
+    public sealed partial class Bridge
     {
         private readonly Func<IBackgroundCopyManager> managerFactory;
         private readonly object gate = new object();
@@ -26,36 +26,7 @@ namespace Bits.Job2.Bridge
         internal Bridge(Func<IBackgroundCopyManager> managerFactory)
         {
             this.managerFactory = managerFactory;
-            ops = new Dictionary<string, Func<object[], object>>(StringComparer.Ordinal)
-            {
-                ["createJob"] = CreateJob,
-                ["getJob"] = a => JobOps.Snapshot(QueuedJob(a)),
-                ["listJobs"] = ListJobs,
-                ["getErrorDescription"] = GetErrorDescription,
-                ["describeJob"] = a => JobOps.Snapshot(GetJob(a)),
-                ["addFiles"] = a => JobOps.AddFiles(GetJob(a), Arg(a, 1, "files")),
-                ["listFiles"] = a => JobOps.ListFiles(GetJob(a)),
-                ["resume"] = a => JobOps.Resume(GetJob(a)),
-                ["suspend"] = a => JobOps.Suspend(GetJob(a)),
-                ["complete"] = a => JobOps.Complete(GetJob(a)),
-                ["cancel"] = a => JobOps.Cancel(GetJob(a)),
-                ["getError"] = a => JobOps.GetError(GetJob(a)),
-                ["setProperty"] = a => JobOps.SetProperty(GetJob(a), Conversions.ToStringArg(Arg(a, 1, "name"), "name"), Arg(a, 2, "value")),
-                ["setProxySettings"] = a => JobOps.SetProxySettings(GetJob(a), Conversions.ToInt32(Arg(a, 1, "usage"), "usage"),
-                    Conversions.ToNullableString(Arg(a, 2, "proxyList"), "proxyList"), Conversions.ToNullableString(Arg(a, 3, "bypassList"), "bypassList")),
-                ["getProxySettings"] = a => JobOps.GetProxySettings(GetJob(a)),
-                ["takeOwnership"] = a => JobOps.TakeOwnership(GetJob(a)),
-                ["setNotifyCmdLine"] = a => JobOps.SetNotifyCmdLine(GetJob(a),
-                    Conversions.ToNullableString(Arg(a, 1, "program"), "program"), Conversions.ToNullableString(Arg(a, 2, "parameters"), "parameters")),
-                ["getNotifyCmdLine"] = a => JobOps.GetNotifyCmdLine(GetJob(a)),
-                ["getReplyProgress"] = a => JobOps.GetReplyProgress(GetJob(a)),
-                ["getReplyData"] = a => JobOps.GetReplyData(GetJob(a)),
-                ["setReplyFileName"] = a => JobOps.SetReplyFileName(GetJob(a), Conversions.ToNullableString(Arg(a, 1, "replyFileName"), "replyFileName")),
-                ["getReplyFileName"] = a => JobOps.GetReplyFileName(GetJob(a)),
-                ["setCredentials"] = a => JobOps.SetCredentials(GetJob(a), Arg(a, 1, "credentials")),
-                ["removeCredentials"] = a => JobOps.RemoveCredentials(GetJob(a),
-                    Conversions.ToInt32(Arg(a, 1, "target"), "target"), Conversions.ToInt32(Arg(a, 2, "scheme"), "scheme")),
-            };
+            ops = PortOperations(); // Bridge.Operations.g.cs, generated from module/api
         }
 
         /// <summary>The operation names this bridge dispatches (checked against BACKEND_METHODS by the tests).</summary>
@@ -112,10 +83,9 @@ namespace Bits.Job2.Bridge
             }
         }
 
-        private object CreateJob(object[] a)
+        private object CreateJob(string displayName, int typeValue)
         {
-            var displayName = Conversions.ToStringArg(Arg(a, 0, "displayName"), "displayName");
-            var type = (BG_JOB_TYPE)Conversions.ToInt32(Arg(a, 1, "type"), "type");
+            var type = (BG_JOB_TYPE)typeValue;
             var m = Manager;
             IBackgroundCopyJob job = null;
             var id = ComCall.Run("IBackgroundCopyManager.CreateJob", () =>
@@ -129,7 +99,7 @@ namespace Bits.Job2.Bridge
 
         // Job objects this bridge has obtained, by id. BITS keeps a job object usable after the job
         // left the queue (Complete/Cancel), while IBackgroundCopyManager.GetJob no longer finds it. The
-        // port asks for exactly that (module/core/backend.ts): getJob is the manager's lookup
+        // port asks for exactly that (module/api/port.ts): getJob is the manager's lookup
         // (BG_E_NOT_FOUND for final jobs); every job operation runs on the held object, so a
         // finished job still reads ACKNOWLEDGED/CANCELLED, a second Complete or Cancel is
         // BG_E_INVALID_STATE and the reply stays readable after Complete — as in the portable engine.
@@ -209,10 +179,10 @@ namespace Bits.Job2.Bridge
             return QueuedJob(a);
         }
 
-        private object ListJobs(object[] a)
+        private object ListJobs(object optionsArg)
         {
             var allUsers = false;
-            if (Arg(a, 0, "options") is IDictionary<string, object> options && options.TryGetValue("allUsers", out var v) && v is bool b) allUsers = b;
+            if (optionsArg is IDictionary<string, object> options && options.TryGetValue("allUsers", out var v) && v is bool b) allUsers = b;
             var m = Manager;
             var e = ComCall.Run("IBackgroundCopyManager.EnumJobs", () =>
             {
@@ -238,9 +208,8 @@ namespace Bits.Job2.Bridge
             return result.ToArray();
         }
 
-        private object GetErrorDescription(object[] a)
+        private object GetErrorDescription(int hr)
         {
-            var hr = Conversions.HResultToSigned(Conversions.ToDouble(Arg(a, 0, "hresult"), "hresult"));
             var m = Manager;
             return ComCall.Localized("IBackgroundCopyManager.GetErrorDescription", lang => { m.GetErrorDescription(hr, lang, out var s); return s; });
         }
