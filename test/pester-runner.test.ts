@@ -24,7 +24,7 @@ test('Pester 5.7.1 runs in the host; the failing Its are reported failed with th
   assert.is(r.pester, '5.7.1', 'the pinned Pester was imported');
   assert.is(r.result, 'Failed');
   const byName = new Map(r.tests.map((t) => [t.name, t]));
-  assert.equal([...byName.keys()], ['passes with the data it was given', 'fails on purpose with a Should message', 'fails on a thrown error']);
+  assert.equal([...byName.keys()], ['passes with the data it was given', 'fails on purpose with a Should message', 'fails on a thrown error', 'fails on a non-terminating error']);
   assert.is(byName.get('passes with the data it was given')!.result, 'Passed', 'the -Data value reached the test file');
   const should = byName.get('fails on purpose with a Should message')!;
   assert.is(should.result, 'Failed');
@@ -33,22 +33,25 @@ test('Pester 5.7.1 runs in the host; the failing Its are reported failed with th
   const threw = byName.get('fails on a thrown error')!;
   assert.is(threw.result, 'Failed');
   assert.match(threw.message, /deliberate error from the fixture/);
-  assert.equal(countPester(r), { total: 3, passed: 1, failed: 2, skipped: 0 });
+  const written = byName.get('fails on a non-terminating error')!;
+  assert.is(written.result, 'Failed', "Write-Error under the BeforeAll's $ErrorActionPreference = 'Stop' fails the It");
+  assert.match(written.message, /deliberate non-terminating error/);
+  assert.equal(countPester(r), { total: 4, passed: 1, failed: 3, skipped: 0 });
   const message = thrown(r);
-  assert.match(message, /2 failure\(s\)/);
+  assert.match(message, /3 failure\(s\)/);
   assert.match(message, /\[Failed\] runner fixture\.failures\.fails on purpose with a Should message\n {4}Expected strings to be the same/);
   assert.match(message, /deliberate error from the fixture/);
   assert.not.match(message, /\[Failed\] runner fixture\.passes/);
   // The counting line run-all adds up carries the failures.
   const line = pesterCountLine(r);
-  assert.is(line, 'pester: 3 tests, 1 passed, 2 failed, 0 skipped in mixed.Tests.ps1');
-  assert.equal(parsePesterCounts(`uvu output\n${line}\n  Total: 1\n${line.replace('mixed', 'other')}\n`), { total: 6, passed: 2, failed: 4, skipped: 0 });
+  assert.is(line, 'pester: 4 tests, 1 passed, 3 failed, 0 skipped in mixed.Tests.ps1');
+  assert.equal(parsePesterCounts(`uvu output\n${line}\n  Total: 1\n${line.replace('mixed', 'other')}\n`), { total: 8, passed: 2, failed: 6, skipped: 0 });
 });
 
 test('the outcomes follow the data: with another -Data value the first It fails and the Should It passes', async () => {
   const r = await runPester(fixture('mixed.Tests.ps1'), { data: { Greeting: 'goodbye' } });
   const results = Object.fromEntries(r.tests.map((t) => [t.name, t.result]));
-  assert.equal(results, { 'passes with the data it was given': 'Failed', 'fails on purpose with a Should message': 'Passed', 'fails on a thrown error': 'Failed' });
+  assert.equal(results, { 'passes with the data it was given': 'Failed', 'fails on purpose with a Should message': 'Passed', 'fails on a thrown error': 'Failed', 'fails on a non-terminating error': 'Failed' });
 });
 
 test('a BeforeAll that throws fails the file with its message', async () => {

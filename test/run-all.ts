@@ -36,7 +36,8 @@ function runFile(file: string): Promise<Outcome> {
     child.on('close', (code) => {
       clearTimeout(timer);
       // uvu prints one summary per file; several suites in one file add up.
-      const num = (label: string) => [...output.matchAll(new RegExp(`${label}:\\s+(\\d+)`, 'g'))].reduce((n, m) => n + Number(m[1]), 0);
+      // (Anchored as uvu prints them: Pester's own "Tests Passed: N" in a failure message must not count.)
+      const num = (label: string) => [...output.matchAll(new RegExp(`^  ${label}:\\s+(\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
       // Each Pester It counts as a test too (test/pwsh-host/pester.ts prints one counting line per
       // *.Tests.ps1 run); the uvu test that ran the file also fails when one of them does.
       const pester = parsePesterCounts(output);

@@ -3,7 +3,9 @@
 # into counted, failing-with-their-message results of the uvu suite.
 #
 #   PwshHost -AllowErrors pester-run.ps1 -Path <file.Tests.ps1> -ResultFile <out.json>
-#            [-DataJson '<json object>']   (the test file's param() values: New-PesterContainer -Data)
+#            [-DataFile <data.json>]   (a JSON object: the test file's param() values, given to
+#                                       New-PesterContainer -Data; a file, not argv, so a test password
+#                                       never shows in the process list)
 #
 # The result file: { pester, result, tests: [{ name, path, result, message, ms }],
 #                     failedBlocks: [{ name, message }], failedContainers: [{ name, message }] }
@@ -15,13 +17,15 @@
 param(
     [Parameter(Mandatory = $true)] [string] $Path,
     [Parameter(Mandatory = $true)] [string] $ResultFile,
-    [string] $DataJson = '{}'
+    [string] $DataFile
 )
 $ErrorActionPreference = 'Stop'
 Import-Module Pester -RequiredVersion 5.7.1
 
 $config = New-PesterConfiguration
-$config.Run.Container = New-PesterContainer -Path $Path -Data (ConvertFrom-Json $DataJson -AsHashtable)
+$data = @{}
+if ($DataFile) { $data = [System.IO.File]::ReadAllText($DataFile) | ConvertFrom-Json -AsHashtable }
+$config.Run.Container = New-PesterContainer -Path $Path -Data $data
 $config.Run.PassThru = $true
 $config.Run.Exit = $false
 $config.Output.Verbosity = 'Detailed'

@@ -9,7 +9,7 @@
 //                                      container — a BeforeAll that threw, a parse error — fails too)
 // test/run-all.ts adds each counting line to its "N passed, N failed" summary, so each It counts as
 // a test of the suite; the uvu test that ran the file fails with the messages.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, HOST_DIR, runPwsh, type PwshResult } from './host.js';
@@ -30,9 +30,15 @@ export interface PesterReport {
   run: PwshResult;
 }
 
-/** PwshHost arguments that run `file` under Pester (also used by the Wine lane with Windows paths). */
-export function pesterArgs(runner: string, file: string, resultFile: string, data: Record<string, unknown> = {}): string[] {
-  return ['-AllowErrors', runner, '-Path', file, '-ResultFile', resultFile, '-DataJson', JSON.stringify(data)];
+/** PwshHost arguments that run `file` under Pester with the param() values in dataFile (JSON; see
+ *  writePesterData). Paths as the host sees them: the Wine lane passes Windows paths. */
+export function pesterArgs(runner: string, file: string, resultFile: string, dataFile: string): string[] {
+  return ['-AllowErrors', runner, '-Path', file, '-ResultFile', resultFile, '-DataFile', dataFile];
+}
+
+/** Writes a test file's param() values for pesterArgs (owner-only: a test password may be in it). */
+export function writePesterData(dataFile: string, data: Record<string, unknown> = {}): void {
+  writeFileSync(dataFile, JSON.stringify(data), { mode: 0o600 });
 }
 
 /** Reads the runner's result file; a missing or broken one throws with the host's output. */
@@ -64,7 +70,9 @@ export async function runPester(
   const dir = mkdtempSync(join(tmpdir(), 'bj2-pester-'));
   try {
     const resultFile = join(dir, 'result.json');
-    const run = await runPwsh(pesterArgs(PESTER_RUNNER, file, resultFile, opts.data), { env: opts.env, cwd: opts.cwd, timeoutMs: opts.timeoutMs ?? 120_000 });
+    const dataFile = join(dir, 'data.json');
+    writePesterData(dataFile, opts.data);
+    const run = await runPwsh(pesterArgs(PESTER_RUNNER, file, resultFile, dataFile), { env: opts.env, cwd: opts.cwd, timeoutMs: opts.timeoutMs ?? 300_000 });
     return readPesterReport(file, resultFile, run);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -115,7 +123,9 @@ export function parsePesterCounts(output: string): PesterCounts {
 export function pesterVerdict(report: PesterReport): string | undefined {
   const failures = pesterFailures(report);
   if (!failures.length) return undefined;
-  return `Pester ${report.pester}, ${basename(report.file)}: ${failures.length} failure(s)\n${failures.join('\n')}\n--- Pester output\n${report.run.stdout}\n--- stderr\n${report.run.stderr}`;
+  // Pester's output is quoted line by line: its "Tests Passed: N" line must not read as a summary.
+  const quote = (text: string) => text.replace(/^/gm, '  | ');
+  return `Pester ${report.pester}, ${basename(report.file)}: ${failures.length} failure(s)\n${failures.join('\n')}\n--- Pester output\n${quote(report.run.stdout)}\n--- stderr\n${quote(report.run.stderr)}`;
 }
 
 /** Prints each It and the counting line, then fails with every failure's message unless all passed. */
