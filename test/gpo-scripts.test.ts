@@ -14,6 +14,7 @@ import { echoReply, startBitsServer, type ReplyContext } from '../module/server/
 import { runCli } from './helpers/cli.js';
 import { killServices, waitFor } from './helpers/service.js';
 import { describe, HOST_DLL, PS_DIR, REPO, runPwsh } from './pwsh-host/host.js';
+import { assertPester, runPester } from './pwsh-host/pester.js';
 
 const GUID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/m;
 
@@ -119,9 +120,7 @@ async function checkOutcome(s: Sandbox, id: string): Promise<Record<string, unkn
 }
 
 test('PowerShell example scripts parse as Windows PowerShell 5.1 and have help', async () => {
-  const r = await runPwsh([join(PS_DIR, 'gpo-syntax.ps1'), '-Root', REPO], { timeoutMs: 60_000 });
-  assert.is(r.code, 0, describe(r));
-  assert.match(r.stdout, /ok: 2 scripts/);
+  assertPester(await runPester(join(PS_DIR, 'gpo-syntax.Tests.ps1'), { data: { Root: REPO }, timeoutMs: 60_000 }));
 });
 
 test('Logon-UploadInventory.ps1 in the real engine: exits with a job id; the notify script completes and files the reply', () =>

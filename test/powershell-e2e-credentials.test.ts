@@ -10,7 +10,8 @@ import { pseudoRandomBytes } from './helpers/gate-server.js';
 import { startNginx } from './helpers/nginx.js';
 import { killServices } from './helpers/service.js';
 import { startSquid } from './helpers/squid.js';
-import { describe, PS_DIR, REPO, runPwsh } from './pwsh-host/host.js';
+import { PS_DIR, REPO } from './pwsh-host/host.js';
+import { assertPester, runPester } from './pwsh-host/pester.js';
 
 const USER = 'alice';
 const PASSWORD = 'ps-s3rver-Pa55!';
@@ -28,13 +29,13 @@ test('server Basic with a PSCredential, Remove-BitsJob2Credential, proxy OVERRID
   const nginx = await startNginx({ root: www, basicAuth: { user: USER, password: PASSWORD } });
   const squid = await startSquid({ basicAuth: { user: PROXY_USER, password: PROXY_PASSWORD } });
   try {
-    const r = await runPwsh([
-      join(PS_DIR, 'e2e-credentials.ps1'), '-Root', REPO, '-Scratch', scratch,
-      '-ServerUrl', `${nginx.url}/basic`, '-ServerUser', USER,
-      '-ProxyHostPort', `${squid.host}:${squid.port}`, '-PlainUrl', nginx.url, '-ProxyUser', PROXY_USER,
-    ], { env: { BITS_JOB2_STATE_DIR: dir, E2E_SERVER_PASSWORD: PASSWORD, E2E_PROXY_PASSWORD: PROXY_PASSWORD }, timeoutMs: 110_000 });
-    assert.is(r.code, 0, describe(r));
-    assert.match(r.stdout, /ok: credentials and proxy/);
+    const p = await runPester(join(PS_DIR, 'e2e-credentials.Tests.ps1'), {
+      data: { Root: REPO, Scratch: scratch, ServerUrl: `${nginx.url}/basic`, ServerUser: USER, ProxyHostPort: `${squid.host}:${squid.port}`, PlainUrl: nginx.url, ProxyUser: PROXY_USER },
+      env: { BITS_JOB2_STATE_DIR: dir, E2E_SERVER_PASSWORD: PASSWORD, E2E_PROXY_PASSWORD: PROXY_PASSWORD },
+      timeoutMs: 300_000,
+    });
+    assertPester(p);
+    const r = p.run;
     assert.ok(readFileSync(join(scratch, 'p.bin')).equals(files.p!), 'the proxied download is byte-exact');
 
     const log = await nginx.readAccessLog();

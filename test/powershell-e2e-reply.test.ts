@@ -10,7 +10,8 @@ import * as assert from 'uvu/assert';
 import { echoReply, startBitsServer, type ReplyContext } from '../module/server/index.js';
 import { pseudoRandomBytes } from './helpers/gate-server.js';
 import { killServices } from './helpers/service.js';
-import { describe, PS_DIR, REPO, runPwsh } from './pwsh-host/host.js';
+import { PS_DIR, REPO } from './pwsh-host/host.js';
+import { assertPester, runPester } from './pwsh-host/pester.js';
 
 test('upload-reply: reply data, progress, file name and the notify program, through the cmdlets', async () => {
   const dir = mkdtempSync('/tmp/bj2pr-');
@@ -38,15 +39,18 @@ writeFileSync(marker, JSON.stringify({ id }));
   const replyPath = join(dir, 'inventory.reply');
   const outFile = join(dir, 'reply-out.bin');
   try {
-    const r = await runPwsh([
-      join(PS_DIR, 'e2e-upload-reply.ps1'), '-Root', REPO,
-      '-Url', `${bits.url}inventory.bin`, '-Source', source, '-SourceSize', String(payload.length),
-      '-ReplyPath', replyPath, '-ReplyBase64', reply.toString('base64'), '-OutFile', outFile,
-      '-NotifyProgram', process.execPath, '-NotifyScript', notifyScript, '-NotifyMarker', marker,
-    ], { env: { BITS_JOB2_STATE_DIR: dir }, timeoutMs: 110_000 });
-    assert.is(r.code, 0, describe(r));
-    const id = /ok: reply \d+ bytes for job ([0-9a-f-]{36})/.exec(r.stdout)?.[1];
-    assert.ok(id, describe(r));
+    const p = await runPester(join(PS_DIR, 'e2e-upload-reply.Tests.ps1'), {
+      data: {
+        Root: REPO, Url: `${bits.url}inventory.bin`, Source: source, SourceSize: payload.length,
+        ReplyPath: replyPath, ReplyBase64: reply.toString('base64'), OutFile: outFile,
+        NotifyProgram: process.execPath, NotifyScript: notifyScript, NotifyMarker: marker,
+      },
+      env: { BITS_JOB2_STATE_DIR: dir },
+      timeoutMs: 300_000,
+    });
+    assertPester(p);
+    const id = /^job: ([0-9a-f-]{36})$/m.exec(p.run.stdout)?.[1];
+    assert.ok(id, p.run.stdout);
     assert.ok(readFileSync(join(uploads, 'inventory.bin')).equals(payload), 'the server has the upload byte for byte');
     assert.ok(readFileSync(replyPath).equals(reply), 'the published reply file');
     assert.ok(readFileSync(outFile).equals(reply), '-OutFile wrote the reply bytes');

@@ -11,7 +11,8 @@ import { startBitsServer } from '../module/server/index.js';
 import { pseudoRandomBytes } from './helpers/gate-server.js';
 import { startNginx } from './helpers/nginx.js';
 import { killServices } from './helpers/service.js';
-import { describe, PS_DIR, REPO, runPwsh } from './pwsh-host/host.js';
+import { PS_DIR, REPO } from './pwsh-host/host.js';
+import { assertPester, runPester } from './pwsh-host/pester.js';
 
 test('download from nginx, upload to the BITS server, pipeline into Complete and Remove', async () => {
   const dir = mkdtempSync('/tmp/bj2pt-');
@@ -28,14 +29,14 @@ test('download from nginx, upload to the BITS server, pipeline into Complete and
   const bits = await startBitsServer({ root: uploads });
   const dest = join(scratch, 'report.bin');
   try {
-    const r = await runPwsh([
-      join(PS_DIR, 'e2e-download-upload.ps1'), '-Root', REPO,
-      '-DownloadUrl', `${nginx.url}/report.bin`, '-DownloadDest', dest, '-DownloadSize', String(download.length),
-      '-UploadUrl', `${bits.url}in/upload.bin`, '-UploadSource', uploadSource, '-UploadSize', String(upload.length),
-      '-Scratch', scratch,
-    ], { env: { BITS_JOB2_STATE_DIR: dir }, timeoutMs: 110_000 });
-    assert.is(r.code, 0, describe(r));
-    assert.match(r.stdout, /ok: downloaded 300000, uploaded 200000, pipeline cancelled 2/);
+    assertPester(await runPester(join(PS_DIR, 'e2e-download-upload.Tests.ps1'), {
+      data: {
+        Root: REPO, DownloadUrl: `${nginx.url}/report.bin`, DownloadDest: dest, DownloadSize: download.length,
+        UploadUrl: `${bits.url}in/upload.bin`, UploadSource: uploadSource, UploadSize: upload.length, Scratch: scratch,
+      },
+      env: { BITS_JOB2_STATE_DIR: dir },
+      timeoutMs: 300_000,
+    }));
     assert.ok(readFileSync(dest).equals(download), 'the published download has the bytes nginx served');
     assert.ok(readFileSync(join(uploads, 'in/upload.bin')).equals(upload), 'the server published the upload byte for byte');
     const gets = (await nginx.readAccessLog()).filter((l) => l.startsWith('GET /report.bin 20'));

@@ -1,8 +1,9 @@
 // Get-Command in the real PowerShell engine against module/api, table-driven: this file turns the
 // description into the table of what each cmdlet must declare (written here from module/api, not
 // from the generator's model, so the generator cannot agree with itself), and
-// test/ps/command-metadata.ps1 compares it with Get-Command and prints every difference. A run with
-// a deliberately altered table proves the comparison reports what differs.
+// test/ps/command-metadata.Tests.ps1 (Pester, one It per cmdlet) compares it with Get-Command and fails
+// with every difference. A run with a deliberately altered table proves the comparison reports what
+// differs, in the failed Its' messages.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as enums from '../module/api/enums.js';
 import { OPERATIONS, alsoAppliedParams, type OperationSpec, type ParamSpec } from '../module/api/operations.js';
-import { describe, PS_DIR, REPO, runPwsh } from './pwsh-host/host.js';
+import { PS_DIR, REPO } from './pwsh-host/host.js';
+import { assertPester, pesterVerdict, runPester } from './pwsh-host/pester.js';
 
 interface SetRow { name: string; mandatory: boolean; position: number | null; valueFromPipeline: boolean; valueFromPipelineByPropertyName: boolean }
 interface ParamRow { name: string; type: string; aliases: string[]; validateSet: string[] | null; validateRange: [number, number] | null; psTypeName?: string | null; sets: SetRow[] }
@@ -160,7 +162,7 @@ async function compare(table: { cmdlets: CmdletRow[] }) {
   try {
     const file = join(dir, 'expected.json');
     writeFileSync(file, JSON.stringify(table));
-    return await runPwsh([join(PS_DIR, 'command-metadata.ps1'), '-Root', REPO, '-ExpectedFile', file], { timeoutMs: 180_000 });
+    return await runPester(join(PS_DIR, 'command-metadata.Tests.ps1'), { data: { Root: REPO, ExpectedFile: file }, timeoutMs: 180_000 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -174,10 +176,8 @@ test('Get-Command of every cmdlet equals module/api: names, types, Mandatory, pi
   assert.ok(withJob.length >= 17, `${withJob.length} cmdlets take a job`);
   for (const c of withJob) assert.ok(c.parameters.some((p) => p.name === 'InputObject' && p.sets[0]!.valueFromPipeline), `${c.name} -InputObject by value`);
   const r = await compare(table);
-  assert.is(r.code, 0, describe(r));
-  assert.not.match(r.stdout, /DIFF:/);
-  const params = table.cmdlets.reduce((n, c) => n + c.parameters.length, 0);
-  assert.match(r.stdout, new RegExp(`metadata ok: ${table.cmdlets.length} cmdlets, ${params} parameters`));
+  assertPester(r);
+  assert.is(r.tests.length, table.cmdlets.length + 1, 'one It per cmdlet and one for the exported names');
 });
 
 test('the comparison fails and names each difference when the table is altered', async () => {
@@ -197,9 +197,11 @@ test('the comparison fails and names each difference when the table is altered',
   find('Get-BitsJob2NotifyCmdLine').shouldProcess = true;
   find('Add-BitsJob2File').parameters.push(psOnly('Force', SWITCH, { sets: [{ name: '__AllParameterSets', mandatory: false, position: null, valueFromPipeline: false, valueFromPipelineByPropertyName: false }] }));
   table.cmdlets.push({ name: 'Stop-BitsJob2Server', shouldProcess: true, defaultSet: null, parameters: [] });
+  // A run that must fail: read with pesterVerdict (assertPester would count its failures into the suite).
   const r = await compare(table);
-  assert.is.not(r.code, 0, describe(r));
-  const diffs = r.stdout.split('\n').filter((l) => l.startsWith('DIFF:'));
+  assert.ok(pesterVerdict(r), 'the altered table fails');
+  const failed = r.tests.filter((t) => t.result === 'Failed');
+  const diffs = failed.flatMap((t) => t.message.split('\n')).map((l) => l.replace(/^.*?(?=DIFF:)/, '')).filter((l) => l.startsWith('DIFF:'));
   const want = [
     /^DIFF: module exported commands: expected \[.*Stop-BitsJob2Server.*\]/,
     /^DIFF: Set-BitsJob2Credential -Target \[JobId\] Mandatory: expected \[False\] got \[True\]/,
@@ -218,7 +220,9 @@ test('the comparison fails and names each difference when the table is altered',
   ];
   for (const re of want) assert.ok(diffs.some((d) => re.test(d)), `no ${re} among:\n${diffs.join('\n')}`);
   assert.is(diffs.length, want.length, `exactly the altered entries differ:\n${diffs.join('\n')}`);
-  assert.match(r.stderr, new RegExp(`${want.length} difference\\(s\\) between Get-Command and module/api`));
+  // One failed It per cmdlet with a difference (and the exported names'), each with its own lines.
+  const names = ['exports the commands of module/api', ...['Set-BitsJob2Credential', 'Set-BitsJob2', 'Resume-BitsJob2', 'Start-BitsJob2Server', 'Complete-BitsJob2', 'Suspend-BitsJob2', 'Remove-BitsJob2', 'Get-BitsJob2NotifyCmdLine', 'Add-BitsJob2File', 'Stop-BitsJob2Server'].map((n) => `${n} has the metadata of module/api`)];
+  assert.equal(failed.map((t) => t.name).sort(), names.sort());
 });
 
 test.run();

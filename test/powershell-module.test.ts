@@ -8,12 +8,15 @@ import * as assert from 'uvu/assert';
 import { exportedFunctions } from '../scripts/gen-powershell.js';
 import { startGateServer, pseudoRandomBytes } from './helpers/gate-server.js';
 import { killServices } from './helpers/service.js';
-import { describe, PS_DIR, REPO, runPwsh } from './pwsh-host/host.js';
+import { PS_DIR, REPO } from './pwsh-host/host.js';
+import { assertPester, runPester } from './pwsh-host/pester.js';
 
 test('the module parses as 5.1 syntax, its manifest is valid, exports and help match module/api', async () => {
-  const r = await runPwsh([join(PS_DIR, 'module-import.ps1'), '-Root', REPO, '-Expected', exportedFunctions().join(',')], { timeoutMs: 120_000 });
-  assert.is(r.code, 0, describe(r));
-  assert.match(r.stdout, new RegExp(`ok: \\d+ files parsed, ${exportedFunctions().length} cmdlets with help`));
+  const r = await runPester(join(PS_DIR, 'module-import.Tests.ps1'), { data: { Root: REPO, Expected: exportedFunctions().join(',') }, timeoutMs: 300_000 });
+  assertPester(r);
+  // One It per cmdlet's help: the data-driven Its ran for every exported function.
+  assert.is(r.tests.filter((t) => / has a synopsis and an example in Get-Help$/.test(t.name)).length, exportedFunctions().length);
+  assert.ok(r.tests.filter((t) => / parses as Windows PowerShell 5\.1 syntax$/.test(t.name)).length > 10, 'one It per module file');
 });
 
 test('cmdlets against the service: New/Add/Resume/Wait, -WhatIf, pipeline into Complete, BG_E errors', async () => {
@@ -23,11 +26,11 @@ test('cmdlets against the service: New/Add/Resume/Wait, -WhatIf, pipeline into C
   const stateDir = mkdtempSync('/tmp/bj2p-');
   const dest = join(stateDir, 'ps.bin');
   try {
-    const r = await runPwsh([join(PS_DIR, 'module-e2e.ps1'), '-Root', REPO, '-Url', `${http.url}/ps.bin`, '-Dest', dest], {
+    assertPester(await runPester(join(PS_DIR, 'module-e2e.Tests.ps1'), {
+      data: { Root: REPO, Url: `${http.url}/ps.bin`, Dest: dest },
       env: { BITS_JOB2_STATE_DIR: stateDir },
-      timeoutMs: 120_000,
-    });
-    assert.is(r.code, 0, describe(r));
+      timeoutMs: 300_000,
+    }));
     assert.ok(readFileSync(dest).equals(body), 'the published file has the served bytes');
     assert.is(statSync(dest).size, body.length);
   } finally {

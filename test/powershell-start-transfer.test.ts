@@ -1,12 +1,13 @@
 // Start-BitsJob2Transfer (the Start-BitsTransfer one-liner) in a real PowerShell engine against the
-// portable service and a loopback server (test/ps/e2e-start-transfer.ps1 holds the assertions).
+// portable service and a loopback server (test/ps/e2e-start-transfer.Tests.ps1, a Pester file, holds the assertions).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { pseudoRandomBytes, startGateServer } from './helpers/gate-server.js';
 import { killServices } from './helpers/service.js';
-import { describe, PS_DIR, REPO, runPwsh } from './pwsh-host/host.js';
+import { PS_DIR, REPO } from './pwsh-host/host.js';
+import { assertPester, runPester } from './pwsh-host/pester.js';
 
 test('synchronous, several files, -Asynchronous, a 404 as the job\'s ErrorRecord, -WhatIf', async () => {
   const dir = mkdtempSync('/tmp/bj2st-');
@@ -17,9 +18,7 @@ test('synchronous, several files, -Asynchronous, a 404 as the job\'s ErrorRecord
   gate.set('/ok2.bin', { body: pseudoRandomBytes(20_000, 52) });
   gate.set('/missing.bin', { body: Buffer.alloc(0), status: 404 });
   try {
-    const r = await runPwsh([join(PS_DIR, 'e2e-start-transfer.ps1'), '-Root', REPO, '-Scratch', scratch, '-BaseUrl', gate.url], { env: { BITS_JOB2_STATE_DIR: dir }, timeoutMs: 150_000 });
-    assert.is(r.code, 0, describe(r));
-    assert.match(r.stdout, /ok: start transfer/);
+    assertPester(await runPester(join(PS_DIR, 'e2e-start-transfer.Tests.ps1'), { data: { Root: REPO, Scratch: scratch, BaseUrl: gate.url }, env: { BITS_JOB2_STATE_DIR: dir }, timeoutMs: 300_000 }));
     assert.ok(gate.log.some((l) => l.path === '/missing.bin'), 'the 404 job asked the server');
   } finally {
     await killServices(dir);

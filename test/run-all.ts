@@ -1,10 +1,11 @@
 // Runs every compiled test file in its own process (uvu: each file runs on its own), two at a time,
-// and ends with the line CI reads: `N passed, N failed`. A file that dies without uvu's summary
-// counts as one failure. Usage: node dist/test/run-all.js [substring filters...]
+// and ends with the line CI reads: `N passed, N failed` (uvu's tests plus the Pester Its the files
+// ran). A file that dies without uvu's summary counts as one failure. Usage: node dist/test/run-all.js [substring filters...]
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parsePesterCounts } from './pwsh-host/pester.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const filters = process.argv.slice(2);
@@ -35,10 +36,14 @@ function runFile(file: string): Promise<Outcome> {
     child.on('close', (code) => {
       clearTimeout(timer);
       // uvu prints one summary per file; several suites in one file add up.
-      const num = (label: string) => [...output.matchAll(new RegExp(`${label}:\\s+(\\d+)`, 'g'))].reduce((n, m) => n + Number(m[1]), 0);
-      const total = num('Total');
-      const passed = num('Passed');
-      const skipped = num('Skipped');
+      // (Anchored as uvu prints them: Pester's own "Tests Passed: N" in a failure message must not count.)
+      const num = (label: string) => [...output.matchAll(new RegExp(`^  ${label}:\\s+(\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+      // Each Pester It counts as a test too (test/pwsh-host/pester.ts prints one counting line per
+      // *.Tests.ps1 run); the uvu test that ran the file also fails when one of them does.
+      const pester = parsePesterCounts(output);
+      const total = num('Total') + pester.total;
+      const passed = num('Passed') + pester.passed;
+      const skipped = num('Skipped') + pester.skipped;
       let failed = total - passed - skipped;
       if (code !== 0 && failed === 0) failed = 1; // crashed, or failed outside a test
       resolve({ file, passed, failed, skipped, code, ms: Date.now() - started, output });

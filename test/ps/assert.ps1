@@ -1,4 +1,5 @@
-# Dot-sourced by the test scripts: a failed assertion is a terminating error (PwshHost exits 1).
+# Dot-sourced by test/ps/wine-chain.ps1, the one PowerShell test script not yet in Pester (issue 15:
+# the Wine lane was not run with Pester yet): a failed assertion is a terminating error (PwshHost exits 1).
 function Assert-True {
     param([Parameter(Mandatory = $true)] $Condition, [Parameter(Mandatory = $true)] [string] $Message)
     if (-not $Condition) { throw "ASSERT FAILED: $Message" }

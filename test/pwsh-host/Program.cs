@@ -5,6 +5,9 @@
 //   dotnet PwshHost.dll [options] -e '<inline script>' [args...]   (args arrive in $args)
 //   dotnet PwshHost.dll --list-commands
 //
+// Modules/ beside the host (Pester 5.7.1, from the build) comes first on PSModulePath; the Pester
+// runner is test/pwsh-host/pester-run.ps1 (test/pwsh-host/pester.ts runs it and reads its results).
+//
 // Options (before the script):
 //   -AllowErrors   exit 0 even when non-terminating errors were written ($Error not empty)
 //   -Bare          no module auto-loading ($PSModuleAutoLoadingPreference = None): only the
@@ -62,6 +65,13 @@ public static class Program
             scriptPath = Path.GetFullPath(scriptPath);
             if (!File.Exists(scriptPath)) return UsageError($"script not found: {scriptPath}");
         }
+
+        // Modules/ beside PwshHost.dll holds Pester (copied there by the build, see PwshHost.csproj):
+        // first on PSModulePath, so `Import-Module Pester` finds the pinned copy and nothing else.
+        string bundled = Path.Combine(AppContext.BaseDirectory, "Modules");
+        string? modulePath = Environment.GetEnvironmentVariable("PSModulePath");
+        Environment.SetEnvironmentVariable("PSModulePath",
+            string.IsNullOrEmpty(modulePath) ? bundled : bundled + Path.PathSeparator + modulePath);
 
         var iss = InitialSessionState.CreateDefault2();
         // Execution policy only exists on Windows; elsewhere the setting is ignored (Unrestricted).
