@@ -4,8 +4,12 @@
 // Rules (spec §3.7) and decisions:
 // * A 401 is answered with SERVER credentials, a 407 with PROXY credentials, each only with the
 //   credential of the scheme the challenge names (a Basic credential never answers Digest).
-// * Digest is preferred over Basic when both are offered and set (the password does not travel);
-//   among several Digest challenges the server's first usable one wins (RFC 7616 §3.7).
+// * Scheme order when the server offers several and the job has credentials for more than one
+//   [DECISION], as Windows does: Negotiate > NTLM > Digest > Basic (the password travels least
+//   first); among several Digest challenges the server's first usable one wins (RFC 7616 §3.7).
+// * NTLM is a handshake on one connection (ntlm-handshake.ts): NEGOTIATE_MESSAGE, the server's
+//   CHALLENGE_MESSAGE, AUTHENTICATE_MESSAGE. It authenticates the connection, so it is never sent
+//   preemptively: later requests on that connection need nothing, a new connection starts over.
 // * Credentials without a user name (implicit, NTLM/NEGOTIATE logged-on user) are never sent.
 // * After an answer succeeded, later requests of the same transfer to the same origin (SERVER) or
 //   proxy (PROXY) send it preemptively; Digest counts nc up on the cached nonce. The cache dies
@@ -16,6 +20,7 @@ import { authFailedError, type AuthFailureInfo, type AuthProblem, type AuthTarge
 import { basicAuthorization, basicUserProblem } from './basic.js';
 import type { Challenge } from './challenge.js';
 import { digestAuthorization, readDigestChallenge, type DigestChallenge } from './digest.js';
+import { NtlmHandshake } from './ntlm-handshake.js';
 
 /** A protection space: who asks (target) and where (origin, or proxy href). */
 export interface AuthSpace {
@@ -32,9 +37,10 @@ export interface AuthContext {
 }
 
 interface Answer {
-  scheme: 'basic' | 'digest';
+  scheme: 'basic' | 'digest' | 'ntlm';
   cred: JobCredential & { userName: string; password: string };
   digest?: DigestChallenge;
+  ntlm?: NtlmHandshake;
   nc: number;
 }
 
@@ -42,7 +48,7 @@ function explicit(c: JobCredential): c is JobCredential & { userName: string; pa
   return c.userName !== null && c.password !== null;
 }
 
-const SUPPORTED = new Set(['basic', 'digest']);
+const SUPPORTED = new Set(['basic', 'digest', 'ntlm']);
 
 export class Authenticator {
   private readonly answers = new Map<string, Answer>();
@@ -61,6 +67,7 @@ export class Authenticator {
 
   private header(a: Answer, method: string, uri: string): string {
     if (a.scheme === 'basic') return basicAuthorization(a.cred.userName, a.cred.password);
+    if (a.scheme === 'ntlm') return a.ntlm!.start();
     a.nc += 1;
     return digestAuthorization({ challenge: a.digest!, userName: a.cred.userName, password: a.cred.password, method, uri, nc: a.nc });
   }
@@ -68,7 +75,26 @@ export class Authenticator {
   /** The remembered answer for this space, as a header value, or undefined. */
   preemptive(space: AuthSpace, method: string, uri: string): string | undefined {
     const a = this.answers.get(Authenticator.id(space));
-    return a ? this.header(a, method, uri) : undefined;
+    // A connection-bound answer is not repeated: the connection it authenticated needs nothing more.
+    return a && a.scheme !== 'ntlm' ? this.header(a, method, uri) : undefined;
+  }
+
+  /** True while a connection-bound handshake (NTLM) runs or ran in this space: its sends must share one connection. */
+  connectionBound(space: AuthSpace): boolean {
+    return this.answers.get(Authenticator.id(space))?.scheme === 'ntlm';
+  }
+
+  /**
+   * The next leg of a multi-leg handshake (NTLM's AUTHENTICATE_MESSAGE after the server's
+   * challenge), or undefined when this response is not that (the handshake is over: refused).
+   * Throws the fatal 401/407 when the server's token cannot be answered (NTLMv1-only server).
+   */
+  continueHandshake(space: AuthSpace, challenges: readonly Challenge[], ctx: AuthContext): string | undefined {
+    const a = this.answers.get(Authenticator.id(space));
+    if (a?.scheme !== 'ntlm') return undefined;
+    const next = a.ntlm!.next(challenges);
+    if (next !== undefined && typeof next !== 'string') throw this.error(space, challenges, ctx, { kind: 'unusable', why: next.unusable });
+    return next;
   }
 
   /** Forget the remembered answer (it was refused). */
@@ -105,7 +131,13 @@ export class Authenticator {
     const unusable: string[] = [];
     let basic: Answer | undefined;
     let digest: Answer | undefined;
+    let ntlm: Answer | undefined;
     for (const ch of challenges) {
+      if (ch.name === 'ntlm' && !ntlm) {
+        const cred = this.credentialFor(space.target, AuthScheme.NTLM);
+        if (cred) ntlm = { scheme: 'ntlm', cred, ntlm: new NtlmHandshake(cred.userName, cred.password), nc: 0 };
+        continue;
+      }
       if (ch.name === 'digest' && !digest) {
         const cred = this.credentialFor(space.target, AuthScheme.DIGEST);
         if (!cred) continue;
@@ -120,7 +152,7 @@ export class Authenticator {
         else basic = { scheme: 'basic', cred, nc: 0 };
       }
     }
-    const chosen = digest ?? basic;
+    const chosen = ntlm ?? digest ?? basic;
     if (chosen) {
       this.answers.set(Authenticator.id(space), chosen);
       return this.header(chosen, method, uri);
