@@ -5,6 +5,8 @@
 // byte for byte. The real validator (gss-ntlmssp behind apache2) is in test/auth-ntlm.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { AuthScheme, AuthTarget } from '../module/api/enums.js';
+import { Authenticator } from '../module/engine/transport/auth/authenticator.js';
 import { parseChallengeHeader } from '../module/engine/transport/auth/challenge.js';
 import { md4 } from '../module/engine/transport/auth/md4.js';
 import { NtlmHandshake } from '../module/engine/transport/auth/ntlm-handshake.js';
@@ -109,6 +111,19 @@ test('user names: DOMAIN\\user splits, user@domain is a UPN sent as the user', (
   assert.equal(splitNtlmUser('CORP\\alice'), { domain: 'CORP', user: 'alice' });
   assert.equal(splitNtlmUser('alice@corp.example'), { domain: '', user: 'alice@corp.example' });
   assert.equal(splitNtlmUser('alice'), { domain: '', user: 'alice' });
+});
+
+test('scheme order [DECISION]: NTLM before Digest before Basic when the job has credentials for several (Negotiate: not spoken yet)', () => {
+  const cred = (scheme: number) => ({ target: AuthTarget.SERVER, scheme, userName: 'alice', password: 'pw' });
+  const space = { target: 'SERVER' as const, key: 'http://h' };
+  const offered = parseChallengeHeader('Basic realm="r", Digest realm="r", nonce="n", qop="auth", NTLM, Negotiate');
+  const all = new Authenticator([cred(AuthScheme.BASIC), cred(AuthScheme.DIGEST), cred(AuthScheme.NTLM)]);
+  assert.match(all.answer(space, offered, 'GET', '/', { url: 'http://h/' }), /^NTLM /);
+  const noNtlm = new Authenticator([cred(AuthScheme.BASIC), cred(AuthScheme.DIGEST)]);
+  assert.match(noNtlm.answer(space, offered, 'GET', '/', { url: 'http://h/' }), /^Digest /);
+  const basicOnly = new Authenticator([cred(AuthScheme.BASIC), cred(AuthScheme.NTLM)]);
+  assert.match(basicOnly.answer(space, parseChallengeHeader('Basic realm="r"'), 'GET', '/', { url: 'http://h/' }), /^Basic /, 'an NTLM credential does not answer Basic');
+  assert.is(all.preemptive(space, 'GET', '/'), undefined, 'NTLM authenticates the connection: never sent preemptively');
 });
 
 test.run();
