@@ -149,6 +149,27 @@ test('proxy NTLM (apache2 forward proxy): download from nginx and a BITS upload 
   assert.match(e.message, /The proxy http:\/\/127\.0\.0\.1:\d+ .*rejected the job's PROXY NTLM credentials for user "TESTDOM\\proxyuser"/);
 });
 
+test('NEGOTIATE credentials with a user name: Negotiate answered with raw NTLM tokens (server and proxy, real validator); wrong password → 401 naming Negotiate', async () => {
+  const negotiate = (target: number, user: string, password: string) => cred(target, `${DOMAIN}\\${user}`, password, AuthScheme.NEGOTIATE);
+  const req = request(`${server.url}/ntlm/file.bin`, { proxy: DIRECT, credentials: [negotiate(AuthTarget.SERVER, USER, PASSWORD)] });
+  await downloadFile(req);
+  assert.is(await sha256File(req.tempPath), sha256(content));
+
+  const viaNegotiateProxy = request(`${nginx.url}/file.bin`, { proxy: viaProxy(), credentials: [negotiate(AuthTarget.PROXY, PROXY_USER, PROXY_PASSWORD)] });
+  await downloadFile(viaNegotiateProxy);
+  assert.is(await sha256File(viaNegotiateProxy.tempPath), sha256(content));
+
+  const e = await failure(downloadFile(request(`${server.url}/ntlm/file.bin`, { proxy: DIRECT, credentials: [negotiate(AuthTarget.SERVER, USER, WRONG)] })));
+  assert.is(e.hresult, HTTP_401);
+  assert.match(e.message, /rejected the job's SERVER Negotiate credentials for user "TESTDOM\\alice" \(Negotiate is answered with NTLMv2, not Kerberos/);
+  assert.match(e.message, /--scheme NEGOTIATE/);
+
+  // Implicit credentials (NULL user name: the logged-on user's Kerberos tickets) are not used: said so.
+  const implicit = await failure(downloadFile(request(`${server.url}/ntlm/file.bin`, { proxy: DIRECT, credentials: [{ target: AuthTarget.SERVER, scheme: AuthScheme.NEGOTIATE, userName: null, password: null }] })));
+  assert.is(implicit.hresult, HTTP_401);
+  assert.match(implicit.message, /no SERVER credentials for Negotiate or NTLM \(credentials without a user name mean the logged-on user — for Negotiate its Kerberos tickets from kinit — which the portable engine does not use/);
+});
+
 test('no secret in any error: passwords never appear', () => {
   assert.ok(errors.length >= 3, `${errors.length} errors collected`);
   for (const e of errors) {

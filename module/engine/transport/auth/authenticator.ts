@@ -10,6 +10,9 @@
 // * NTLM is a handshake on one connection (ntlm-handshake.ts): NEGOTIATE_MESSAGE, the server's
 //   CHALLENGE_MESSAGE, AUTHENTICATE_MESSAGE. It authenticates the connection, so it is never sent
 //   preemptively: later requests on that connection need nothing, a new connection starts over.
+// * Negotiate (RFC 4559) with NEGOTIATE credentials that have a user name: the NTLM handshake in
+//   the Negotiate scheme (Negotiate's own fallback when Kerberos is not used). Kerberos tickets
+//   (the logged-on user's cache, implicit credentials) are not used by the portable engine.
 // * Credentials without a user name (implicit, NTLM/NEGOTIATE logged-on user) are never sent.
 // * After an answer succeeded, later requests of the same transfer to the same origin (SERVER) or
 //   proxy (PROXY) send it preemptively; Digest counts nc up on the cached nonce. The cache dies
@@ -37,7 +40,7 @@ export interface AuthContext {
 }
 
 interface Answer {
-  scheme: 'basic' | 'digest' | 'ntlm';
+  scheme: 'basic' | 'digest' | 'ntlm' | 'negotiate';
   cred: JobCredential & { userName: string; password: string };
   digest?: DigestChallenge;
   ntlm?: NtlmHandshake;
@@ -48,7 +51,9 @@ function explicit(c: JobCredential): c is JobCredential & { userName: string; pa
   return c.userName !== null && c.password !== null;
 }
 
-const SUPPORTED = new Set(['basic', 'digest', 'ntlm']);
+const SUPPORTED = new Set(['basic', 'digest', 'ntlm', 'negotiate']);
+/** Schemes whose handshake authenticates the connection (several legs, never preemptive). */
+const CONNECTION_BOUND = new Set(['ntlm', 'negotiate']);
 
 export class Authenticator {
   private readonly answers = new Map<string, Answer>();
@@ -67,7 +72,7 @@ export class Authenticator {
 
   private header(a: Answer, method: string, uri: string): string {
     if (a.scheme === 'basic') return basicAuthorization(a.cred.userName, a.cred.password);
-    if (a.scheme === 'ntlm') return a.ntlm!.start();
+    if (a.ntlm) return a.ntlm.start();
     a.nc += 1;
     return digestAuthorization({ challenge: a.digest!, userName: a.cred.userName, password: a.cred.password, method, uri, nc: a.nc });
   }
@@ -76,12 +81,12 @@ export class Authenticator {
   preemptive(space: AuthSpace, method: string, uri: string): string | undefined {
     const a = this.answers.get(Authenticator.id(space));
     // A connection-bound answer is not repeated: the connection it authenticated needs nothing more.
-    return a && a.scheme !== 'ntlm' ? this.header(a, method, uri) : undefined;
+    return a && !CONNECTION_BOUND.has(a.scheme) ? this.header(a, method, uri) : undefined;
   }
 
   /** True while a connection-bound handshake (NTLM) runs or ran in this space: its sends must share one connection. */
   connectionBound(space: AuthSpace): boolean {
-    return this.answers.get(Authenticator.id(space))?.scheme === 'ntlm';
+    return CONNECTION_BOUND.has(this.answers.get(Authenticator.id(space))?.scheme ?? '');
   }
 
   /**
@@ -91,8 +96,8 @@ export class Authenticator {
    */
   continueHandshake(space: AuthSpace, challenges: readonly Challenge[], ctx: AuthContext): string | undefined {
     const a = this.answers.get(Authenticator.id(space));
-    if (a?.scheme !== 'ntlm') return undefined;
-    const next = a.ntlm!.next(challenges);
+    if (!a?.ntlm) return undefined;
+    const next = a.ntlm.next(challenges);
     if (next !== undefined && typeof next !== 'string') throw this.error(space, challenges, ctx, { kind: 'unusable', why: next.unusable });
     return next;
   }
@@ -132,7 +137,13 @@ export class Authenticator {
     let basic: Answer | undefined;
     let digest: Answer | undefined;
     let ntlm: Answer | undefined;
+    let negotiate: Answer | undefined;
     for (const ch of challenges) {
+      if (ch.name === 'negotiate' && !negotiate) {
+        const cred = this.credentialFor(space.target, AuthScheme.NEGOTIATE);
+        if (cred) negotiate = { scheme: 'negotiate', cred, ntlm: new NtlmHandshake(cred.userName, cred.password, 'Negotiate'), nc: 0 };
+        continue;
+      }
       if (ch.name === 'ntlm' && !ntlm) {
         const cred = this.credentialFor(space.target, AuthScheme.NTLM);
         if (cred) ntlm = { scheme: 'ntlm', cred, ntlm: new NtlmHandshake(cred.userName, cred.password), nc: 0 };
@@ -152,7 +163,7 @@ export class Authenticator {
         else basic = { scheme: 'basic', cred, nc: 0 };
       }
     }
-    const chosen = ntlm ?? digest ?? basic;
+    const chosen = negotiate ?? ntlm ?? digest ?? basic;
     if (chosen) {
       this.answers.set(Authenticator.id(space), chosen);
       return this.header(chosen, method, uri);
