@@ -5,6 +5,8 @@
 // from nginx and a BITS upload to our server. Each handshake stays on one connection; later
 // packets of an upload session ride the authenticated connection without an Authorization header.
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { chmod, mkdir, utimes, writeFile } from 'node:fs/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -168,6 +170,25 @@ test('NEGOTIATE credentials with a user name: Negotiate answered with raw NTLM t
   const implicit = await failure(downloadFile(request(`${server.url}/ntlm/file.bin`, { proxy: DIRECT, credentials: [{ target: AuthTarget.SERVER, scheme: AuthScheme.NEGOTIATE, userName: null, password: null }] })));
   assert.is(implicit.hresult, HTTP_401);
   assert.match(implicit.message, /no SERVER credentials for Negotiate or NTLM \(credentials without a user name mean the logged-on user — for Negotiate its Kerberos tickets from kinit — which the portable engine does not use/);
+});
+
+test('proxy NTLM on a CONNECT tunnel (https: URL through the proxy): not supported yet → fatal 407 that says so, one leg sent', async () => {
+  const seen: string[] = [];
+  const connectProxy = http.createServer();
+  connectProxy.on('connect', (req: http.IncomingMessage, socket: Socket) => {
+    seen.push(String(req.headers['proxy-authorization'] ?? 'none'));
+    socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM\r\nContent-Length: 0\r\n\r\n');
+  });
+  await new Promise<void>((r) => connectProxy.listen(0, '127.0.0.1', r));
+  try {
+    const list = `127.0.0.1:${(connectProxy.address() as AddressInfo).port}`;
+    const e = await failure(downloadFile(request('https://127.0.0.1:9/file.bin', { proxy: { usage: ProxyUsage.OVERRIDE, proxyList: list, bypassList: null }, credentials: [PROXY_NTLM] })));
+    assert.is(e.hresult, HTTP_407);
+    assert.match(e.message, /NTLM and Negotiate on a CONNECT tunnel .* are not supported by the portable engine yet/);
+    assert.equal(seen, ['none'], 'no NTLM leg sent on a connection that cannot carry the handshake');
+  } finally {
+    connectProxy.close();
+  }
 });
 
 test('no secret in any error: passwords never appear', () => {
