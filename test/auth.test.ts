@@ -96,6 +96,9 @@ test('challenge parser: several challenges per header and per response, quoted s
   assert.equal(d.map((c) => c.name), ['digest', 'negotiate', 'ntlm', 'basic']);
   assert.equal(d[0]!.params, { realm: 'a, b', nonce: 'n=1,2', qop: 'auth,auth-int', algorithm: 'MD5-sess' });
   assert.is(d[1]!.token68, 'abc+/==');
+  // A token68 whose "=" padding ends the challenge is not an auth-param (NTLM/Negotiate tokens).
+  assert.equal(parseChallengeHeader('NTLM TlRMTVNTUAACAAAA=, Negotiate YII=').map((c) => [c.name, c.token68, Object.keys(c.params).length]), [['ntlm', 'TlRMTVNTUAACAAAA=', 0], ['negotiate', 'YII=', 0]]);
+  assert.equal(parseChallengeHeader('Basic realm=x').map((c) => c.params.realm), ['x'], 'a token value is still a parameter');
   assert.equal(parseChallengeHeader(''), []);
   assert.equal(parseChallengeHeader(' , ,'), []);
   const junk = parseChallengeHeader('Basic realm="x" junk here, Digest realm="r", nonce="n"');
@@ -325,7 +328,7 @@ test('nginx Basic: no / wrong / wrong-target / implicit-only credentials → fat
   const digestOnly = await failure(downloadFile(request(url, { transport: creds(SERVER_DIGEST) })));
   assertAuthFailure(digestOnly, HTTP_401, /no SERVER credentials for Basic/);
   const implicit = await failure(downloadFile(request(url, { transport: creds(cred(AuthTarget.SERVER, AuthScheme.NEGOTIATE, null, null)) })));
-  assertAuthFailure(implicit, HTTP_401, /logged-on user, which the portable engine never sends/);
+  assertAuthFailure(implicit, HTTP_401, /logged-on user — for Negotiate its Kerberos tickets from kinit — which the portable engine does not use: give a user name and password/);
   const headFail = await failure(headFile(url, { transport: creds() }));
   assertAuthFailure(headFail, HTTP_401, /Basic/);
 });
@@ -388,10 +391,21 @@ test('stale=true after a correct answer: answered again with the new nonce, not 
 });
 
 test('unsupported or unusable challenges: NTLM/Negotiate only, qop=auth-int only, no challenge → fatal 401 that says so', async () => {
-  const ntlm = await gate({ realm: 'x', offer: () => ['NTLM', 'Negotiate'] });
-  const e1 = await failure(downloadFile(request(`${ntlm.url}/f.bin`, { transport: creds(cred(AuthTarget.SERVER, AuthScheme.NTLM), SERVER_BASIC) })));
-  assertAuthFailure(e1, HTTP_401, /offers NTLM, Negotiate\. NTLM and Negotiate are not supported by the portable engine \(only Basic and Digest are\)/);
-  assert.is(ntlm.requests.length, 1, 'nothing sent to an NTLM server');
+  const bearer = await gate({ realm: 'x', offer: () => ['Bearer realm="x"', 'Passport1.4'] });
+  const e1 = await failure(downloadFile(request(`${bearer.url}/f.bin`, { transport: creds(cred(AuthTarget.SERVER, AuthScheme.NTLM), SERVER_BASIC) })));
+  assertAuthFailure(e1, HTTP_401, /offers Bearer \(realm "x"\), Passport1\.4\. Bearer and Passport1\.4 are not supported by the portable engine \(only Basic, Digest, NTLM \(NTLMv2\) and Negotiate \(through NTLM\) are\)/);
+  assert.is(bearer.requests.length, 1, 'nothing sent to a server with no scheme we speak');
+
+  // Negotiate offered, but the job's credential is NTLM: credentials are per scheme, as in BITS.
+  const negotiate = await gate({ realm: 'x', offer: () => ['Negotiate'] });
+  const e6 = await failure(downloadFile(request(`${negotiate.url}/f.bin`, { transport: creds(cred(AuthTarget.SERVER, AuthScheme.NTLM)) })));
+  assertAuthFailure(e6, HTTP_401, /no SERVER credentials for Negotiate\. Set them with .*--scheme NEGOTIATE/);
+
+  // An NTLM server that never sends its CHALLENGE_MESSAGE: the handshake ends as refused, no loop.
+  const ntlm = await gate({ realm: 'x', offer: () => ['NTLM'] });
+  const e5 = await failure(downloadFile(request(`${ntlm.url}/f.bin`, { transport: creds(cred(AuthTarget.SERVER, AuthScheme.NTLM)) })));
+  assertAuthFailure(e5, HTTP_401, /rejected the job's SERVER NTLM credentials for user "alice" \(NTLM: give the user as DOMAIN\\user/);
+  assert.is(ntlm.requests.length, 2, 'the challenge, then one NEGOTIATE_MESSAGE');
 
   const authInt = await gate({ realm: 'x', offer: (nonce) => [`Digest realm="x", qop="auth-int", nonce="${nonce}"`] });
   const e2 = await failure(downloadFile(request(`${authInt.url}/f.bin`, { transport: creds(SERVER_DIGEST) })));
@@ -399,7 +413,7 @@ test('unsupported or unusable challenges: NTLM/Negotiate only, qop=auth-int only
 
   const mixed = await gate({ realm: 'x', offer: () => ['Negotiate', 'Basic realm="x"'] });
   const e4 = await failure(downloadFile(request(`${mixed.url}/f.bin`, { transport: creds(cred(AuthTarget.SERVER, AuthScheme.NEGOTIATE, null, null)) })));
-  assertAuthFailure(e4, HTTP_401, /no SERVER credentials for Basic \(credentials without a user name .*\) \(Negotiate, also offered, is not supported by the portable engine\)/);
+  assertAuthFailure(e4, HTTP_401, /no SERVER credentials for Negotiate or Basic \(credentials without a user name mean the logged-on user — for Negotiate its Kerberos tickets from kinit — which the portable engine does not use: give a user name and password\)/);
 
   const bare = await gate({ realm: 'x', offer: () => [] });
   const e3 = await failure(downloadFile(request(`${bare.url}/f.bin`, { transport: creds(SERVER_BASIC) })));

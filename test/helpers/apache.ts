@@ -9,6 +9,14 @@
 // fixture instead. Apache refuses to serve as root: started by root it switches to nobody/nogroup,
 // so the helper makes `root` and its own directory world-readable (0755/0644).
 //
+// NTLM (issue 18): mod_auth_gssapi with the gss-ntlmssp mechanism validates NTLMv2 itself against
+// a user file (NTLM_USER_FILE, "DOMAIN:user:password" lines, read by gss-ntlmssp in the apache
+// process) — a real NTLM server, not a helper that accepts everything. GssapiConnectionBound keeps
+// the authentication on the connection, as IIS does. `ntlmAuth` protects `/ntlm/` (files) and,
+// with `bitsBackend`, `/bits-ntlm/` (reverse proxy to our BITS server: BITS_POST passes through
+// mod_proxy_http); `ntlmProxy` makes the instance a forward proxy that wants NTLM (407,
+// Proxy-Authenticate) for every request.
+//
 // apache2 comes from the Debian package apache2 (CI installs it in .ci/run). When it is missing
 // the helper throws: a test that silently skips proves nothing.
 import { createHash } from 'node:crypto';
@@ -30,6 +38,13 @@ export interface ApacheOptions {
     /** AuthDigestNonceLifetime in seconds (default Apache's 300): short values make nonces go stale. */
     nonceLifetimeSeconds?: number;
   };
+  ntlmAuth?: {
+    users: { domain: string; user: string; password: string }[];
+    /** Reverse-proxied at /bits-ntlm/ behind NTLM (our BITS server's URL, trailing slash). */
+    bitsBackend?: string;
+  };
+  /** Forward proxy (ProxyRequests On) wanting NTLM from its clients; needs ntlmAuth for the users. */
+  ntlmProxy?: boolean;
 }
 
 export interface ApacheServer {
@@ -44,6 +59,8 @@ export interface ApacheServer {
 
 const APACHE_PACKAGE = 'apache2';
 const MODULES = '/usr/lib/apache2/modules';
+/** Where the gss-ntlmssp package registers its mechanism with MIT GSSAPI. */
+const GSS_NTLMSSP = '/etc/gss/mech.d/mech.ntlmssp.conf';
 
 function findApache(): string {
   const candidates = process.env.APACHE_BIN ? [process.env.APACHE_BIN] : ['/usr/sbin/apache2', '/usr/sbin/httpd'];
@@ -77,6 +94,19 @@ function apacheConfig(dir: string, port: number, o: ApacheOptions): string {
         '</Location>',
       ]
     : [];
+  const gss = ['  AuthType GSSAPI', '  AuthName "bits-job2 ntlm"', '  GssapiAllowedMech ntlmssp', '  GssapiConnectionBound On', '  Require valid-user'];
+  const n = o.ntlmAuth;
+  const ntlm = n
+    ? [
+        `Alias /ntlm/ ${root}/`,
+        '<Location /ntlm/>',
+        ...gss,
+        '</Location>',
+        ...(n.bitsBackend ? ['<Location /bits-ntlm/>', `  ProxyPass ${n.bitsBackend}`, ...gss, '</Location>'] : []),
+      ]
+    : [];
+  const forward = o.ntlmProxy ? ['ProxyRequests On', '<Proxy "*">', ...gss, '</Proxy>'] : [];
+  const gssModules = n ? [mod('auth_gssapi', 'auth_gssapi'), mod('proxy', 'proxy'), mod('proxy_http', 'proxy_http')] : [];
   return [
     `ServerRoot ${dir}`,
     `Listen 127.0.0.1:${port}`,
@@ -88,6 +118,7 @@ function apacheConfig(dir: string, port: number, o: ApacheOptions): string {
     mod('auth_digest', 'auth_digest'),
     mod('alias', 'alias'),
     mod('mime', 'mime'),
+    ...gssModules,
     'TypesConfig /etc/mime.types',
     // Ignored unless started by root, which Apache refuses to serve as.
     'User nobody',
@@ -106,6 +137,8 @@ function apacheConfig(dir: string, port: number, o: ApacheOptions): string {
     '  Require all granted',
     '</Directory>',
     ...digest,
+    ...ntlm,
+    ...forward,
     '',
   ].join('\n');
 }
@@ -126,6 +159,12 @@ export async function startApache(o: ApacheOptions): Promise<ApacheServer> {
   try {
     await chmod(dir, 0o755);
     await worldReadable(o.root);
+    if (o.ntlmAuth) {
+      if (!existsSync(`${MODULES}/mod_auth_gssapi.so`) || !existsSync(GSS_NTLMSSP)) {
+        throw new Error(`NTLM tests need mod_auth_gssapi and gss-ntlmssp: apt-get install -y libapache2-mod-auth-gssapi gss-ntlmssp (scripts/install-test-deps.sh).`);
+      }
+      await writeFile(join(dir, 'ntlm-users'), o.ntlmAuth.users.map((u) => `${u.domain}:${u.user}:${u.password}\n`).join(''), { mode: 0o644 });
+    }
     if (o.digestAuth) {
       const d = o.digestAuth;
       await writeFile(join(dir, 'htdigest'), htdigestLine(d.user, d.realm ?? 'bits-job2 digest', d.password), { mode: 0o644 });
@@ -147,7 +186,8 @@ async function startOnce(bin: string, dir: string, o: ApacheOptions): Promise<Ap
   const port = await findFreePort();
   const conf = join(dir, 'httpd.conf');
   await writeFile(conf, apacheConfig(dir, port, o), { mode: 0o644 });
-  const child = await spawnForegroundServer(bin, ['-X', '-f', conf], [port], 'apache2', join(dir, 'error.log'), 15_000);
+  const env = o.ntlmAuth ? { NTLM_USER_FILE: join(dir, 'ntlm-users') } : undefined;
+  const child = await spawnForegroundServer(bin, ['-X', '-f', conf], [port], 'apache2', join(dir, 'error.log'), 15_000, env);
   const accessLogPath = join(dir, 'access.log');
   return {
     url: `http://127.0.0.1:${port}`,

@@ -208,8 +208,8 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
  * safety net and waits until every port listens. On failure it stops the process and throws with
  * the tail of its stderr and of its log file.
  */
-export async function spawnForegroundServer(bin: string, args: string[], ports: number[], name: string, logFile: string, timeoutMs: number): Promise<ChildProcess> {
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function spawnForegroundServer(bin: string, args: string[], ports: number[], name: string, logFile: string, timeoutMs: number, env?: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 // Secrets scan over every credential scenario (issue 7), extending test/secrets.test.ts (a Basic
 // server password on a download): here a fresh random password per scenario — Digest server, Basic
-// proxy (download and upload), Basic server on an upload-reply job, a password refused by validation
+// proxy (download and upload), Basic server on an upload-reply job, NTLM server (download) and
+// Negotiate-through-NTLM proxy (upload) with full handshakes (issue 18), a password refused by validation
 // (bad scheme, oversize) — while a notify program (/usr/bin/env) runs in the service and prints the
 // environment it inherited into the service log. The password may travel only to the server or proxy
 // that asked for it; it must appear in no process argv (/proc/*/cmdline while the jobs run), no
@@ -14,18 +15,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { md4 } from '../../module/engine/transport/auth/md4.js';
+import { ntowfv2 } from '../../module/engine/transport/auth/ntlm.js';
 import { acceptBitsPost } from '../../module/server/index.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { readLockPid, waitFor, withService } from '../helpers/service.js';
 
 const marker = () => `pw-${randomBytes(12).toString('hex')}`;
 
-/** Forms a password could take on its way: itself, Basic tokens of it, and its UTF-16/hex spellings. */
+/** Forms a password could take on its way: itself, Basic tokens of it, its UTF-16/hex spellings, its NT hash and NTOWFv2 key. */
 function spellings(user: string, pw: string): Buffer[] {
+  const ntHash = md4(Buffer.from(pw, 'utf16le'));
+  const ntowf = ntowfv2(pw, user, '');
   return [
     Buffer.from(pw), Buffer.from(pw, 'utf16le'), Buffer.from(Buffer.from(pw).toString('hex')),
     Buffer.from(Buffer.from(`${user}:${pw}`).toString('base64')), Buffer.from(Buffer.from(pw).toString('base64')),
+    ntHash, Buffer.from(ntHash.toString('hex')), ntowf, Buffer.from(ntowf.toString('hex')),
   ];
+}
+
+// [MS-NLMP] §4.2.4.3's CHALLENGE_MESSAGE: what the fixtures answer a NEGOTIATE_MESSAGE with, so the
+// engine completes the handshake and sends its AUTHENTICATE_MESSAGE (then refused).
+const NTLM_CHALLENGE = Buffer.from(
+  '4e544c4d53535000020000000c000c003800000033828ae20123456789abcdef00000000000000002400240044000000060070170000000f53006500720076006500720002000c0044006f006d00610069006e0001000c0053006500720076006500720000000000',
+  'hex',
+).toString('base64');
+
+/** The challenge for an NTLM-style scheme: bare first, the CHALLENGE_MESSAGE after a NEGOTIATE_MESSAGE. */
+function ntlmChallenge(scheme: string, auth: string): string {
+  return auth.startsWith(`${scheme} TlRMTVNTUAABAAAA`) ? `${scheme} ${NTLM_CHALLENGE}` : scheme;
 }
 
 async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; close(): void }> {
@@ -52,14 +70,16 @@ test('every credential scenario: the password reaches only the server or proxy t
   const origin = await listen((req, res) => {
     authSeen.push(String(req.headers.authorization ?? ''));
     req.resume();
-    const challenge = req.url!.startsWith('/digest/') ? 'Digest realm="scan", nonce="abc123", qop="auth", algorithm=MD5' : 'Basic realm="scan"';
+    const auth = String(req.headers.authorization ?? '');
+    const challenge = req.url!.startsWith('/digest/') ? 'Digest realm="scan", nonce="abc123", qop="auth", algorithm=MD5' : req.url!.startsWith('/ntlm/') ? ntlmChallenge('NTLM', auth) : 'Basic realm="scan"';
     res.writeHead(401, { 'WWW-Authenticate': challenge, 'Content-Length': '0' }).end();
   });
-  // A forward proxy that always wants Basic credentials.
+  // A forward proxy that always wants Basic credentials (Negotiate for URLs under /negotiate/).
   const proxy = await listen((req, res) => {
-    authSeen.push(String(req.headers['proxy-authorization'] ?? ''));
+    const auth = String(req.headers['proxy-authorization'] ?? '');
+    authSeen.push(auth);
     req.resume();
-    res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="proxy"', 'Content-Length': '0' }).end();
+    res.writeHead(407, { 'Proxy-Authenticate': req.url!.includes('/negotiate/') ? ntlmChallenge('Negotiate', auth) : 'Basic realm="proxy"', 'Content-Length': '0' }).end();
   });
   const dir = mkdtempSync(join(tmpdir(), 'bj2-rel-secrets-'));
   writeFileSync(join(dir, 'up.bin'), 'upload me');
@@ -97,6 +117,11 @@ test('every credential scenario: the password reaches only the server or proxy t
       assert.is((await setCred(upProxy, 'PROXY', 'BASIC', false)).code, 0);
       const reply = await job('basic upload-reply', 'UPLOAD_REPLY', `${origin.url}/r.bin`, join(dir, 'up.bin'));
       assert.is((await setCred(reply, 'SERVER', 'BASIC', true)).code, 0);
+      const ntlm = await job('ntlm download', 'DOWNLOAD', `${origin.url}/ntlm/n.bin`, join(dir, 'n.bin'));
+      assert.is((await setCred(ntlm, 'SERVER', 'NTLM', false)).code, 0);
+      const upNegotiate = await job('negotiate proxy upload', 'UPLOAD', `${origin.url}/negotiate/up.bin`, join(dir, 'up.bin'));
+      assert.is((await cli(['set-proxy', upNegotiate, '--usage', 'OVERRIDE', '--list', proxy.url.replace('http://', '')])).code, 0);
+      assert.is((await setCred(upNegotiate, 'PROXY', 'NEGOTIATE', true)).code, 0);
       // Refused by validation: the error must not echo the password.
       const refused = await setCred(reply, 'SERVER', 'BOGUS', false);
       assert.is(refused.code, 2, refused.stderr);
@@ -104,7 +129,7 @@ test('every credential scenario: the password reaches only the server or proxy t
       assert.ok(oversize.code !== 0, 'a password over 65536 characters is refused');
       assert.match(oversize.stderr, /^error: /m);
 
-      const ids = [digest, viaProxy, upProxy, reply];
+      const ids = [digest, viaProxy, upProxy, reply, ntlm, upNegotiate];
       for (const id of ids) assert.is((await cli(['resume', id])).code, 0);
       // While the jobs run: argv of every process on the machine.
       let argvScans = 0;
@@ -120,6 +145,8 @@ test('every credential scenario: the password reaches only the server or proxy t
       assert.match(infos[1]!.stdout, /BG_E_HTTP_ERROR_407/);
       assert.match(infos[2]!.stdout, /BG_E_HTTP_ERROR_407/, infos[2]!.stdout);
       assert.match(infos[3]!.stdout, /BG_E_HTTP_ERROR_401/);
+      assert.match(infos[4]!.stdout, /BG_E_HTTP_ERROR_401[\s\S]*NTLM credentials/);
+      assert.match(infos[5]!.stdout, /BG_E_HTTP_ERROR_407[\s\S]*Negotiate credentials/);
       await waitFor(() => (readFileSync(svc.logPath, 'utf8').match(/BJ2_NOTIFY=1/g) ?? []).length >= ids.length, 30_000, 'the notify programs to run');
       for (const id of ids) {
         await cli(['info', id]);
@@ -129,12 +156,14 @@ test('every credential scenario: the password reaches only the server or proxy t
       await cli(['list', '--json']);
 
       // The password did travel where it was asked for (proves the scan is not vacuous) ...
-      const basicOnWire = secrets.filter((s) => !s.where.includes('DIGEST') && !s.where.includes('BOGUS') && s.pw.length < 100);
+      const basicOnWire = secrets.filter((s) => /BASIC/.test(s.where) && s.pw.length < 100);
       for (const s of basicOnWire) {
         const token = Buffer.from(`${s.user}:${s.pw}`).toString('base64');
         assert.ok(authSeen.some((h) => h.endsWith(token)), `the ${s.where} password was sent to the one that asked`);
       }
       assert.ok(authSeen.some((h) => h.startsWith('Digest ') && h.includes('response=')), 'a Digest answer was sent');
+      assert.ok(authSeen.some((h) => h.startsWith('NTLM TlRMTVNTUAADAAAA')), 'an NTLM AUTHENTICATE_MESSAGE was sent');
+      assert.ok(authSeen.some((h) => h.startsWith('Negotiate TlRMTVNTUAADAAAA')), 'a Negotiate (NTLM) AUTHENTICATE_MESSAGE was sent to the proxy');
       // ... and is nowhere else.
       const pid = readLockPid(svc.stateDir)!;
       const places: [string, Buffer][] = [
@@ -150,7 +179,7 @@ test('every credential scenario: the password reaches only the server or proxy t
           for (const form of spellings(s.user, s.pw)) assert.not.ok(bytes.includes(form), `${where} holds the ${s.where} password (${form.toString().slice(0, 30)})`);
         }
       }
-      console.log(`    secrets-scan: ${secrets.length} passwords × ${places.length} places × 5 spellings, argv scanned ${argvScans} times`);
+      console.log(`    secrets-scan: ${secrets.length} passwords × ${places.length} places × ${spellings("u", "p").length} spellings, argv scanned ${argvScans} times`);
     });
   } finally {
     origin.close();

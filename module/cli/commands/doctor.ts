@@ -7,6 +7,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { defaultStateDir } from '../../common/paths.js';
 import { printJson, println, run, type CliContext } from '../context.js';
 import type { CheckResult } from '../doctor/check.js';
+import { checkAuthSchemes } from '../doctor/auth-check.js';
 import { checkNode, checkSqliteAddon, checkStateDir, checkStore } from '../doctor/local-checks.js';
 import { checkCaFile, checkProxyEnv } from '../doctor/network-checks.js';
 import { checkService } from '../doctor/service-check.js';
@@ -27,7 +28,7 @@ async function checks(ctx: CliContext): Promise<CheckResult[]> {
     results.push(addon, checkStateDir(dir));
     if (addon.status === 'ok') results.push(...checkStore(dir));
     if (ctx.backendName === 'service') results.push(await checkService(dir));
-    results.push(...checkProxyEnv(), checkCaFile());
+    results.push(...checkProxyEnv(), checkCaFile(), checkAuthSchemes());
   }
   return results;
 }

@@ -2,7 +2,7 @@
 // with the job's credentials (once), follow redirects the way BITS does by default (silently, no
 // HTTPS→HTTP downgrade), and hand back the final response with its body still unread so the caller
 // can stream it.
-import type { IncomingMessage } from 'node:http';
+import type { Agent, IncomingMessage } from 'node:http';
 import type { PreparedRequest, TransportSession } from '../transport/connector.js';
 import { proxyTransportError } from '../transport/proxy-errors.js';
 import {
@@ -81,30 +81,49 @@ export async function openResponse(url: string, opts: OpenOptions): Promise<Open
   }
 }
 
-/** One request with its 401/407 answers: a challenge we can answer is answered by sending again. */
+/**
+ * One request with its 401/407 answers: a challenge we can answer is answered by sending again.
+ * A connection-bound handshake (NTLM) gets a connection of its own (pinnedAgent) for its legs and
+ * the final response, released when that response is done.
+ */
 async function sendAuthenticated(url: URL, headers: Record<string, string>, opts: OpenOptions): Promise<IncomingMessage> {
   const round = opts.session.round(url, opts.method);
-  for (;;) {
-    const response = await sendOnce(url, { ...headers, ...round.headers() }, opts);
-    let again: boolean;
-    try {
-      again = round.retryAfter(response.statusCode ?? 0, response.headers);
-    } catch (e) {
-      response.destroy();
-      throw e;
+  let pinned: Agent | null = null;
+  try {
+    for (;;) {
+      const response = await sendOnce(url, { ...headers, ...round.headers() }, opts, pinned ?? undefined);
+      let again: boolean;
+      try {
+        again = round.retryAfter(response.statusCode ?? 0, response.headers);
+      } catch (e) {
+        response.destroy();
+        throw e;
+      }
+      if (!again) {
+        const agent = pinned;
+        if (agent) response.once('close', () => agent.destroy());
+        pinned = null;
+        return response;
+      }
+      if (round.connectionBound) {
+        response.resume(); // read the challenge's body so its connection carries the next leg
+        pinned ??= opts.session.pinnedAgent(url);
+      } else {
+        response.destroy(); // a challenge's body is never needed
+      }
     }
-    if (!again) return response;
-    response.destroy(); // a challenge's body is never needed
+  } finally {
+    pinned?.destroy();
   }
 }
 
 /** One HTTP exchange up to the response headers; the timeout and the abort signal cover exactly that. */
-function sendOnce(url: URL, headers: Record<string, string>, opts: OpenOptions): Promise<IncomingMessage> {
+function sendOnce(url: URL, headers: Record<string, string>, opts: OpenOptions, agent?: Agent): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     if (opts.signal.aborted) return reject(new DownloadAbortedError(opts.signal.reason));
     let prepared: PreparedRequest;
     try {
-      prepared = opts.session.prepare(url, opts.method, headers);
+      prepared = opts.session.prepare(url, opts.method, headers, agent);
     } catch (e) {
       return reject(e);
     }

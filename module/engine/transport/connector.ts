@@ -94,15 +94,31 @@ export class TransportSession {
     );
   }
 
-  /** Request options for one send of `method` to `url` with `headers` (auth headers included by the caller). */
-  prepare(url: URL, method: string, headers: Record<string, string>): PreparedRequest {
+  /**
+   * A connection of its own for one request whose authentication is connection-bound (NTLM): a
+   * kept-alive agent with one socket, so every leg of the handshake and the final response share
+   * it. The caller destroys it when the request is done. null when this session keeps its
+   * connections anyway (upload sessions: one socket per host already).
+   */
+  pinnedAgent(url: URL): http.Agent | null {
+    if (this.o.keepAlive) return null;
+    const proxy = this.plan.proxyFor(url);
+    const ca = trustedCa(this.o.tls);
+    const opts: https.AgentOptions = { keepAlive: true, maxSockets: 1, ...(ca ? { ca } : {}) };
+    if (proxy && url.protocol === 'https:') return this.newTunnelAgent(proxy, opts);
+    const secure = proxy ? proxy.protocol === 'https:' : url.protocol === 'https:';
+    return secure ? new https.Agent(opts) : new http.Agent(opts);
+  }
+
+  /** Request options for one send of `method` to `url` with `headers` (auth headers included by the caller); `agent` = a pinnedAgent. */
+  prepare(url: URL, method: string, headers: Record<string, string>, agent?: http.Agent): PreparedRequest {
     const proxy = this.plan.proxyFor(url);
     if (!proxy) {
       const lib = url.protocol === 'https:' ? https : http;
-      return { lib, url, options: { method, headers, agent: this.directAgent(url.protocol as 'http:' | 'https:') }, proxy: null };
+      return { lib, url, options: { method, headers, agent: agent ?? this.directAgent(url.protocol as 'http:' | 'https:') }, proxy: null };
     }
     if (url.protocol === 'https:') {
-      return { lib: https, url, options: { method, headers, agent: this.tunnelAgent(proxy) }, proxy };
+      return { lib: https, url, options: { method, headers, agent: agent ?? this.tunnelAgent(proxy) }, proxy };
     }
     // Plain http: the whole URL goes to the proxy, which connects to the origin itself.
     const lib = proxy.protocol === 'https:' ? https : http;
@@ -112,7 +128,7 @@ export class TransportSession {
       path: absoluteForm(url),
       method,
       headers: { Host: url.host, ...headers },
-      agent: this.proxyAgent(proxy),
+      agent: agent ?? this.proxyAgent(proxy),
       // TLS to an https:// proxy is checked against the proxy's name, not the Host header's
       // (Node would derive SNI from Host); '' = no SNI for an IP address.
       ...(proxy.protocol === 'https:' ? { servername: isIP(proxy.host) ? '' : proxy.host } : {}),
@@ -156,22 +172,23 @@ export class TransportSession {
   }
 
   private tunnelAgent(proxy: ProxyServer): TunnelAgent {
-    return this.cached(`tunnel ${proxy.href}`, () => {
-      const opts = this.agentOptions();
-      return new TunnelAgent(
-        {
-          proxy,
-          auth: this.auth,
-          ...(opts.ca ? { ca: opts.ca as string[] } : {}),
-          timeoutMs: this.o.connectTimeoutMs,
-          context: (host, port) => {
-            const ctx: AuthContext = { url: `https://${host.includes(':') ? `[${host}]` : host}:${port}/`, proxy: proxy.href };
-            if (this.plan.credentialsInUrl) ctx.credentialsInProxyUrl = true;
-            return ctx;
-          },
+    return this.cached(`tunnel ${proxy.href}`, () => this.newTunnelAgent(proxy, this.agentOptions()));
+  }
+
+  private newTunnelAgent(proxy: ProxyServer, opts: https.AgentOptions): TunnelAgent {
+    return new TunnelAgent(
+      {
+        proxy,
+        auth: this.auth,
+        ...(opts.ca ? { ca: opts.ca as string[] } : {}),
+        timeoutMs: this.o.connectTimeoutMs,
+        context: (host, port) => {
+          const ctx: AuthContext = { url: `https://${host.includes(':') ? `[${host}]` : host}:${port}/`, proxy: proxy.href };
+          if (this.plan.credentialsInUrl) ctx.credentialsInProxyUrl = true;
+          return ctx;
         },
-        opts,
-      );
-    });
+      },
+      opts,
+    );
   }
 }

@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { requestTimeoutError } from '../http/errors.js';
 import { AuthRound } from './auth/auth-round.js';
+import { challengesOf } from './auth/challenge.js';
 import type { AuthContext, Authenticator } from './auth/authenticator.js';
 import { proxyTransportError, tunnelRefusedError } from './proxy-errors.js';
 import type { ProxyServer } from './proxy-syntax.js';
@@ -70,6 +71,12 @@ function connectOnce(o: TunnelOptions, target: string, authHeaders: Record<strin
   });
 }
 
+function connectionBoundTunnelError(o: TunnelOptions, ctx: AuthContext, headers: http.IncomingHttpHeaders): Error {
+  const why =
+    'NTLM and Negotiate on a CONNECT tunnel (an https: URL through the proxy) are not supported by the portable engine yet; they work for http: URLs through the same proxy. Set BASIC or DIGEST PROXY credentials if the proxy offers them, or run the job with Windows BITS';
+  return o.auth.error({ target: 'PROXY', key: o.proxy.href }, challengesOf(headers, 'proxy-authenticate'), ctx, { kind: 'unusable', why });
+}
+
 /** A raw tunnel to host:port (plain bytes; TLS is the caller's). */
 export async function openTunnel(o: TunnelOptions, host: string, port: number): Promise<Duplex> {
   const target = authority(host, port);
@@ -79,7 +86,12 @@ export async function openTunnel(o: TunnelOptions, host: string, port: number): 
     const answer = await connectOnce(o, target, round.headers(), ctx.url);
     if (answer.status >= 200 && answer.status < 300) return answer.socket;
     answer.socket.destroy();
-    if (answer.status === 407 && round.retryAfter(407, answer.headers)) continue;
+    if (answer.status === 407 && round.retryAfter(407, answer.headers)) {
+      // NTLM/Negotiate authenticate one connection, but each CONNECT here is a fresh one: refuse
+      // clearly instead of sending the next leg where the proxy cannot match it (issue 18).
+      if (round.connectionBound) throw connectionBoundTunnelError(o, ctx, answer.headers);
+      continue;
+    }
     throw tunnelRefusedError(answer.status, o.proxy.href, ctx.url);
   }
 }

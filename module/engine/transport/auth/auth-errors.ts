@@ -12,7 +12,7 @@ export type AuthTargetName = 'SERVER' | 'PROXY';
 export type AuthProblem =
   /** No challenge at all (a 401 without WWW-Authenticate). */
   | { kind: 'no-challenge' }
-  /** Only schemes this engine cannot speak (NTLM, Negotiate, Passport, Bearer, ...). */
+  /** Only schemes this engine cannot speak (Passport, Bearer, ...). */
   | { kind: 'unsupported'; schemes: string[] }
   /** Supported schemes, but the job has no explicit credentials for any of them. */
   | { kind: 'no-credentials'; schemes: string[]; implicitOnly: boolean; unsupported: string[] }
@@ -36,11 +36,21 @@ export interface AuthFailureInfo {
   data?: Record<string, unknown>;
 }
 
-const SCHEME_FLAG: Record<string, string> = { basic: 'BASIC', digest: 'DIGEST' };
+const SCHEME_FLAG: Record<string, string> = { basic: 'BASIC', digest: 'DIGEST', ntlm: 'NTLM', negotiate: 'NEGOTIATE' };
+const SCHEME_NAME: Record<string, string> = { basic: 'Basic', digest: 'Digest', ntlm: 'NTLM', negotiate: 'Negotiate' };
+/** What the portable engine answers, for messages. */
+const SPOKEN = 'Basic, Digest, NTLM (NTLMv2) and Negotiate (through NTLM)';
+
+/** What to do about a refused answer, per scheme. */
+function rejectedHint(scheme: string): string {
+  if (scheme === 'negotiate') return ' (Negotiate is answered with NTLMv2, not Kerberos, by the portable engine: give the user as DOMAIN\\user; a server that accepts only Kerberos refuses it — run the job with Windows BITS there)';
+  if (scheme === 'ntlm') return ' (NTLM: give the user as DOMAIN\\user or user@domain; a server that accepts only NTLMv1 or requires channel binding (Extended Protection) refuses the portable engine\'s NTLMv2 answers)';
+  return '';
+}
 
 function setCommand(target: AuthTargetName, schemes: readonly string[]): string {
   const flags = schemes.map((s) => SCHEME_FLAG[s]).filter(Boolean);
-  const scheme = flags.length === 1 ? flags[0]! : (flags.length ? flags.join('|') : 'BASIC|DIGEST');
+  const scheme = flags.length === 1 ? flags[0]! : (flags.length ? flags.join('|') : 'BASIC|DIGEST|NTLM');
   return `bits-job2 set-credentials <job> --target ${target} --scheme ${scheme} --user <name> --password-stdin (SetCredentials)`;
 }
 
@@ -51,10 +61,10 @@ function explain(info: AuthFailureInfo, who: string): string {
     case 'no-challenge':
       return `${who} sent no ${target === 'SERVER' ? 'WWW-Authenticate' : 'Proxy-Authenticate'} challenge, so there is no scheme to answer: check the ${target === 'SERVER' ? 'server' : 'proxy'} configuration, ${resume}.`;
     case 'unsupported':
-      return `${p.schemes.join(' and ')} ${p.schemes.length > 1 ? 'are' : 'is'} not supported by the portable engine (only Basic and Digest are): enable Basic (over HTTPS) or Digest on the ${target === 'SERVER' ? 'server' : 'proxy'}, or run the job with Windows BITS.`;
+      return `${p.schemes.join(' and ')} ${p.schemes.length > 1 ? 'are' : 'is'} not supported by the portable engine (only ${SPOKEN} are): enable Negotiate/NTLM, Digest or Basic (over HTTPS) on the ${target === 'SERVER' ? 'server' : 'proxy'}, or run the job with Windows BITS.`;
     case 'no-credentials': {
-      const names = p.schemes.map((s) => (s === 'basic' ? 'Basic' : 'Digest')).join(' or ');
-      const implicit = p.implicitOnly ? ' (credentials without a user name mean the logged-on user, which the portable engine never sends)' : '';
+      const names = p.schemes.map((s) => SCHEME_NAME[s] ?? s).join(' or ');
+      const implicit = p.implicitOnly ? ' (credentials without a user name mean the logged-on user — for Negotiate its Kerberos tickets from kinit — which the portable engine does not use: give a user name and password)' : '';
       const envNote = info.credentialsInProxyUrl ? ' A user:password@ in the proxy environment variable is not used.' : '';
       const others = p.unsupported.length ? ` (${p.unsupported.join(' and ')}, also offered, ${p.unsupported.length > 1 ? 'are' : 'is'} not supported by the portable engine)` : '';
       return `The job has no ${target} credentials for ${names}${implicit}${others}.${envNote} Set them with ${setCommand(target, p.schemes)}, ${resume}.`;
@@ -64,7 +74,7 @@ function explain(info: AuthFailureInfo, who: string): string {
     case 'other-origin':
       return `The request was redirected to another origin; the job's server credentials are only sent to ${p.trusted.join(', ') || 'the job\'s own URL'}: use the final URL as the remote name if it should get them, ${resume}.`;
     case 'rejected':
-      return `${who} rejected the job's ${target} ${p.scheme === 'basic' ? 'Basic' : 'Digest'} credentials for user "${p.userName}". Set the right ones with ${setCommand(target, [p.scheme])}, ${resume}.`;
+      return `${who} rejected the job's ${target} ${SCHEME_NAME[p.scheme] ?? p.scheme} credentials for user "${p.userName}"${rejectedHint(p.scheme)}. Set the right ones with ${setCommand(target, [p.scheme])}, ${resume}.`;
   }
 }
 

@@ -5,7 +5,9 @@
 //   answer to the challenge it received;
 // * a request that carried a fresh answer and is refused again means the credentials are wrong →
 //   fatal — unless the refusal is a Digest `stale=true` for the same realm (only the nonce
-//   expired), which is answered again with the new nonce, at most twice.
+//   expired), which is answered again with the new nonce, at most twice;
+// * a multi-leg handshake (NTLM) answers the server's token on the same connection: a 401/407
+//   carrying the CHALLENGE_MESSAGE continues it, one carrying none ends it as refused.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthContext, AuthSpace, Authenticator } from './authenticator.js';
 import { challengesOf, type Challenge } from './challenge.js';
@@ -74,6 +76,11 @@ export class AuthRound {
     }
     const s = where ?? { space: { target, key: `transparent ${this.ctx.url}` }, uri: originFormOf(this.ctx.url) };
     let value: string | undefined;
+    const leg = this.sent[target] === 'fresh' && this.rounds <= MAX_ROUNDS ? this.auth.continueHandshake(s.space, challenges, this.ctx) : undefined;
+    if (leg !== undefined) {
+      this.values[target] = leg;
+      return true;
+    }
     if (this.sent[target] === 'fresh' || this.rounds > MAX_ROUNDS) {
       if (this.stale < MAX_STALE && this.rounds <= MAX_ROUNDS) value = this.auth.renewStale(s.space, challenges, this.method, s.uri);
       if (value === undefined) throw this.refused(s.space, challenges);
@@ -86,6 +93,16 @@ export class AuthRound {
     this.values[target] = value;
     this.sent[target] = 'fresh';
     return true;
+  }
+
+  /**
+   * True once a connection-bound scheme (NTLM) answers: the next sends must reuse the connection
+   * the last response came on (callers without a kept-alive connection pin one for the request),
+   * and a challenge's body must be read, not the socket destroyed.
+   */
+  get connectionBound(): boolean {
+    const spaces = [this.spaces.server?.space, this.spaces.proxy?.space].filter((s): s is AuthSpace => s !== undefined);
+    return spaces.some((s) => this.auth.connectionBound(s)) || this.auth.connectionBound({ target: 'PROXY', key: `transparent ${this.ctx.url}` });
   }
 
   /** The answer we just gave was refused: fatal, naming the scheme and user that were tried. */

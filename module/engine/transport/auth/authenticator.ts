@@ -4,8 +4,15 @@
 // Rules (spec §3.7) and decisions:
 // * A 401 is answered with SERVER credentials, a 407 with PROXY credentials, each only with the
 //   credential of the scheme the challenge names (a Basic credential never answers Digest).
-// * Digest is preferred over Basic when both are offered and set (the password does not travel);
-//   among several Digest challenges the server's first usable one wins (RFC 7616 §3.7).
+// * Scheme order when the server offers several and the job has credentials for more than one
+//   [DECISION], as Windows does: Negotiate > NTLM > Digest > Basic (the password travels least
+//   first); among several Digest challenges the server's first usable one wins (RFC 7616 §3.7).
+// * NTLM is a handshake on one connection (ntlm-handshake.ts): NEGOTIATE_MESSAGE, the server's
+//   CHALLENGE_MESSAGE, AUTHENTICATE_MESSAGE. It authenticates the connection, so it is never sent
+//   preemptively: later requests on that connection need nothing, a new connection starts over.
+// * Negotiate (RFC 4559) with NEGOTIATE credentials that have a user name: the NTLM handshake in
+//   the Negotiate scheme (Negotiate's own fallback when Kerberos is not used). Kerberos tickets
+//   (the logged-on user's cache, implicit credentials) are not used by the portable engine.
 // * Credentials without a user name (implicit, NTLM/NEGOTIATE logged-on user) are never sent.
 // * After an answer succeeded, later requests of the same transfer to the same origin (SERVER) or
 //   proxy (PROXY) send it preemptively; Digest counts nc up on the cached nonce. The cache dies
@@ -16,6 +23,7 @@ import { authFailedError, type AuthFailureInfo, type AuthProblem, type AuthTarge
 import { basicAuthorization, basicUserProblem } from './basic.js';
 import type { Challenge } from './challenge.js';
 import { digestAuthorization, readDigestChallenge, type DigestChallenge } from './digest.js';
+import { NtlmHandshake } from './ntlm-handshake.js';
 
 /** A protection space: who asks (target) and where (origin, or proxy href). */
 export interface AuthSpace {
@@ -32,9 +40,10 @@ export interface AuthContext {
 }
 
 interface Answer {
-  scheme: 'basic' | 'digest';
+  scheme: 'basic' | 'digest' | 'ntlm' | 'negotiate';
   cred: JobCredential & { userName: string; password: string };
   digest?: DigestChallenge;
+  ntlm?: NtlmHandshake;
   nc: number;
 }
 
@@ -42,7 +51,9 @@ function explicit(c: JobCredential): c is JobCredential & { userName: string; pa
   return c.userName !== null && c.password !== null;
 }
 
-const SUPPORTED = new Set(['basic', 'digest']);
+const SUPPORTED = new Set(['basic', 'digest', 'ntlm', 'negotiate']);
+/** Schemes whose handshake authenticates the connection (several legs, never preemptive). */
+const CONNECTION_BOUND = new Set(['ntlm', 'negotiate']);
 
 export class Authenticator {
   private readonly answers = new Map<string, Answer>();
@@ -61,6 +72,7 @@ export class Authenticator {
 
   private header(a: Answer, method: string, uri: string): string {
     if (a.scheme === 'basic') return basicAuthorization(a.cred.userName, a.cred.password);
+    if (a.ntlm) return a.ntlm.start();
     a.nc += 1;
     return digestAuthorization({ challenge: a.digest!, userName: a.cred.userName, password: a.cred.password, method, uri, nc: a.nc });
   }
@@ -68,7 +80,26 @@ export class Authenticator {
   /** The remembered answer for this space, as a header value, or undefined. */
   preemptive(space: AuthSpace, method: string, uri: string): string | undefined {
     const a = this.answers.get(Authenticator.id(space));
-    return a ? this.header(a, method, uri) : undefined;
+    // A connection-bound answer is not repeated: the connection it authenticated needs nothing more.
+    return a && !CONNECTION_BOUND.has(a.scheme) ? this.header(a, method, uri) : undefined;
+  }
+
+  /** True while a connection-bound handshake (NTLM) runs or ran in this space: its sends must share one connection. */
+  connectionBound(space: AuthSpace): boolean {
+    return CONNECTION_BOUND.has(this.answers.get(Authenticator.id(space))?.scheme ?? '');
+  }
+
+  /**
+   * The next leg of a multi-leg handshake (NTLM's AUTHENTICATE_MESSAGE after the server's
+   * challenge), or undefined when this response is not that (the handshake is over: refused).
+   * Throws the fatal 401/407 when the server's token cannot be answered (NTLMv1-only server).
+   */
+  continueHandshake(space: AuthSpace, challenges: readonly Challenge[], ctx: AuthContext): string | undefined {
+    const a = this.answers.get(Authenticator.id(space));
+    if (!a?.ntlm) return undefined;
+    const next = a.ntlm.next(challenges);
+    if (next !== undefined && typeof next !== 'string') throw this.error(space, challenges, ctx, { kind: 'unusable', why: next.unusable });
+    return next;
   }
 
   /** Forget the remembered answer (it was refused). */
@@ -105,7 +136,19 @@ export class Authenticator {
     const unusable: string[] = [];
     let basic: Answer | undefined;
     let digest: Answer | undefined;
+    let ntlm: Answer | undefined;
+    let negotiate: Answer | undefined;
     for (const ch of challenges) {
+      if (ch.name === 'negotiate' && !negotiate) {
+        const cred = this.credentialFor(space.target, AuthScheme.NEGOTIATE);
+        if (cred) negotiate = { scheme: 'negotiate', cred, ntlm: new NtlmHandshake(cred.userName, cred.password, 'Negotiate'), nc: 0 };
+        continue;
+      }
+      if (ch.name === 'ntlm' && !ntlm) {
+        const cred = this.credentialFor(space.target, AuthScheme.NTLM);
+        if (cred) ntlm = { scheme: 'ntlm', cred, ntlm: new NtlmHandshake(cred.userName, cred.password), nc: 0 };
+        continue;
+      }
       if (ch.name === 'digest' && !digest) {
         const cred = this.credentialFor(space.target, AuthScheme.DIGEST);
         if (!cred) continue;
@@ -120,7 +163,7 @@ export class Authenticator {
         else basic = { scheme: 'basic', cred, nc: 0 };
       }
     }
-    const chosen = digest ?? basic;
+    const chosen = negotiate ?? ntlm ?? digest ?? basic;
     if (chosen) {
       this.answers.set(Authenticator.id(space), chosen);
       return this.header(chosen, method, uri);

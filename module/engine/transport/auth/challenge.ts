@@ -57,12 +57,21 @@ class Cursor {
   }
 }
 
-/** At `c`, is there `token BWS "="` (an auth-param) rather than the start of a new challenge? */
+/**
+ * At `c`, is there `token BWS "=" BWS value` (an auth-param) rather than the start of a new
+ * challenge or a token68? A token68 may end in "=" padding (`NTLM TlRM...AA==`, `Negotiate YII=`):
+ * an "=" followed by another "=", the end or a comma is padding, not a parameter.
+ */
 function atParam(c: Cursor): boolean {
   const save = c.pos;
   const name = c.read(TCHAR);
   c.skipSpaces();
-  const isParam = name !== '' && c.peek() === '=';
+  let isParam = name !== '' && c.peek() === '=';
+  if (isParam) {
+    c.pos++;
+    c.skipSpaces();
+    isParam = c.peek() === '"' || TCHAR.test(c.peek());
+  }
   c.pos = save;
   return isParam;
 }
