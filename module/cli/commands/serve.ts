@@ -45,12 +45,17 @@ async function serve(ctx: CliContext, argv: Args, op: OperationSpec): Promise<nu
   const { startBitsServer, echoReply } = await import('../../server/index.js');
   const replyHandler = echo ? echoReply : replyHandlerFile ? ((await loadReplyHandler(replyHandlerFile)) as typeof echoReply) : undefined;
   const verbose = argv.verbose === true;
+  const tlsCert = argv.tlsCert as string | undefined;
+  const tlsKey = argv.tlsKey as string | undefined;
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new UsageError('give both --tls-cert and --tls-key (PEM files), or neither');
+  const tls = tlsCert && tlsKey ? { certFile: resolve(tlsCert), keyFile: resolve(tlsKey) } : undefined;
   let server: Awaited<ReturnType<typeof startBitsServer>>;
   try {
     server = await startBitsServer({
       root,
       host: (a.host as string | undefined) ?? '127.0.0.1',
       port: (a.port as number | undefined) ?? 0,
+      tls,
       urlPrefix: a.urlPrefix as string | undefined,
       sessionsDir: a.sessionsDir ? resolve(String(a.sessionsDir)) : undefined,
       allowOverwrites: a.allowOverwrites === true,
@@ -77,10 +82,20 @@ async function serve(ctx: CliContext, argv: Args, op: OperationSpec): Promise<nu
     println(`BITS upload server on ${server.url}  (root ${root}; ${mode})`);
     println('Ctrl-C stops it; sessions in progress survive a restart.');
   }
+  // SIGHUP: a renewed certificate (certbot, an internal CA) is taken without a restart; open
+  // connections and sessions keep going. A bad pair is reported and the old one stays.
+  const onHup = () => {
+    server.reloadTls().then(
+      () => process.stderr.write(`${new Date().toISOString()} ${tls ? `TLS certificate reloaded from ${tls.certFile}` : 'SIGHUP: no TLS certificate to reload'}\n`),
+      (e: Error) => process.stderr.write(`${new Date().toISOString()} TLS reload failed, the previous certificate stays: ${e.message}\n`),
+    );
+  };
+  process.on('SIGHUP', onHup);
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
+  process.off('SIGHUP', onHup);
   await server.close();
   if (!ctx.json) println('stopped');
   return EXIT.OK;
@@ -89,6 +104,9 @@ async function serve(ctx: CliContext, argv: Args, op: OperationSpec): Promise<nu
 // Flags, help text and examples come from module/api (startBitsServer); --verbose is presentation only.
 export default opCommand('startBitsServer', {
   builder: (y: Argv) =>
-    y.option('verbose', { type: 'boolean', default: false, describe: 'Log every request and session event on stderr.' }),
+    y
+      .option('verbose', { type: 'boolean', default: false, describe: 'Log every request and session event on stderr.' })
+      .option('tls-cert', { type: 'string', describe: 'Serve HTTPS with this PEM certificate (chain); re-read on SIGHUP without dropping sessions. Needs --tls-key.' })
+      .option('tls-key', { type: 'string', describe: 'PEM private key (unencrypted) of --tls-cert.' }),
   handler: (argv, op) => run(argv, (ctx) => serve(ctx, argv, op)),
 });
