@@ -7,6 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import {
   AckError, type AckHeaders, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, E_ACCESSDENIED, E_FAIL, E_INVALIDARG, invalidArg, sendAck, sendErrorAck,
 } from './ack.js';
+import { AuthGate, parseAllowList, type GateVerdict } from './auth/auth-gate.js';
 import { BITS_POST } from './bits-post-shim.js';
 import { resolvePublished } from './destination.js';
 import { BodyIncompleteError } from './fragment-writer.js';
@@ -28,8 +29,16 @@ export interface BitsUploadHandler {
   readonly ready: Promise<void>;
   /** Deletes every expired session now (also runs on a timer); returns how many. */
   cleanup(): Promise<number>;
+  /** Reads the users file of `auth` again (serve: SIGHUP); on error the previous users stay. */
+  reloadUsers(): Promise<void>;
   /** Stops the cleanup timer and aborts notifications in flight. Sessions stay on disk. */
   close(): Promise<void>;
+}
+
+/** Who sent a request, as far as the server knows: a session is theirs alone. */
+interface Requester {
+  address: string;
+  user: string | null;
 }
 
 type PacketType = 'ping' | 'create-session' | 'fragment' | 'close-session' | 'cancel-session';
@@ -68,6 +77,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
   const store = new SessionStore(o.sessionsDir);
   const closing = new AbortController();
   const packets = new SessionPackets(o, store, closing.signal);
+  const gate = new AuthGate(o.auth, o.allowClients ? parseAllowList(o.allowClients) : null, o.now);
   let timer: NodeJS.Timeout | undefined;
 
   async function cleanup(): Promise<number> {
@@ -87,6 +97,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
   }
 
   const ready = (async () => {
+    await gate.reload();
     await store.load();
     await cleanup();
     timer = setInterval(() => void cleanup().catch((e) => o.log(`cleanup failed: ${(e as Error).message}`)), o.cleanupIntervalMs);
@@ -94,16 +105,20 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
   })();
   ready.catch(() => undefined); // reported on every request instead
 
-  /** The session a packet names, if it exists, is not expired and belongs to this URL. */
-  function lookup(id: string | null, segments: string[] | null): SessionRecord | undefined {
+  /** The session a packet names, if it exists, is not expired, belongs to this URL and to this client. */
+  function lookup(id: string | null, segments: string[] | null, who: Requester): SessionRecord | undefined {
     const rec = id ? store.get(id) : undefined;
     if (!rec || packets.isExpired(rec)) return undefined;
+    // Another user's or another address's session does not exist for this client: it gets the
+    // same answer as for an unknown id, so ids cannot be probed, and its own client starts anew.
+    if ((rec.user ?? null) !== who.user) return undefined;
+    if (o.bindSessionsToClientAddress && rec.clientAddress !== who.address) return undefined;
     // A session serves one URL; a packet for another URL cannot continue it (IIS keeps sessions per URL).
     if (!segments || segments.join('/').toLowerCase() !== rec.segments.join('/').toLowerCase()) return undefined;
     return rec;
   }
 
-  async function bitsPost(req: IncomingMessage, res: ServerResponse): Promise<number> {
+  async function bitsPost(req: IncomingMessage, res: ServerResponse, who: Requester): Promise<number> {
     const rawId = req.headers['bits-session-id'] as string | undefined;
     const echo: AckHeaders = rawId ? { 'BITS-Session-Id': rawId } : {};
     try {
@@ -139,7 +154,8 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
           segments: decoded.segments,
           remoteUrl: remoteUrlOf(req, target),
           query: target.search === '?' ? '' : target.search,
-          clientAddress: clientAddress(req),
+          clientAddress: who.address,
+          user: who.user,
           supportedProtocols: req.headers['bits-supported-protocols'] as string | undefined,
         });
         sendAck(res, 200, headers);
@@ -148,12 +164,12 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
 
       if (!rawId) throw invalidArg(`a ${type} packet needs BITS-Session-Id`);
       const id = normalizeSessionId(rawId);
-      if (!id || !lookup(id, decoded.ok ? decoded.segments : null)) {
+      if (!id || !lookup(id, decoded.ok ? decoded.segments : null, who)) {
         throw new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
       }
       return await store.withLock(id, async () => {
         // Looked up again under the lock: Cancel or expiry may have won the race.
-        const rec = lookup(id, decoded.ok ? decoded.segments : null);
+        const rec = lookup(id, decoded.ok ? decoded.segments : null, who);
         if (!rec) throw new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
         if (type === 'fragment') {
           const headers = await packets.fragment(rec, req, contentLength);
@@ -181,24 +197,39 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
     }
   }
 
-  async function getOrHead(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const target = parseTarget(req.url);
-    const rest = target ? stripPrefix(target.pathname, o.urlPrefix) : null;
-    if (rest === null) return false;
-    await ready.catch(() => undefined);
+  async function getOrHead(req: IncomingMessage, res: ServerResponse, rest: string, who: Requester): Promise<boolean> {
     const replyId = replySessionId(rest);
     if (replyId) {
       const rec = store.get(replyId);
+      // The reply is its session's client's alone (with authentication: its user's).
+      if (rec && (rec.user ?? null) !== who.user) return notFound(res);
       // The reply exists from the final Ack until Close/Cancel/timeout (spec §7.6).
       if (rec && !packets.isExpired(rec) && rec.notified && rec.reply === 'file' && (await serveFile(req, res, store.replyFile(rec.id)))) return true;
       return notFound(res);
     }
-    if (!o.servePublished) return false;
+    if (!o.servePublished) return notFound(res);
     const decoded = decodeSegments(rest);
     if (!decoded.ok || decoded.segments[decoded.segments.length - 1]!.endsWith(PUBLISH_TEMP_SUFFIX)) return notFound(res);
     const path = await resolvePublished(o, decoded.segments);
     if (path && (await serveFile(req, res, path))) return true;
     return notFound(res);
+  }
+
+  /** 401 with the challenges, or 403 (allow-list): an Ack for BITS_POST, a short text otherwise. */
+  function refuse(req: IncomingMessage, res: ServerResponse, v: Exclude<GateVerdict, { ok: true }>): void {
+    if (res.headersSent) return;
+    const rawId = req.headers['bits-session-id'] as string | undefined;
+    if (req.method === BITS_POST) {
+      if (v.status === 403) sendErrorAck(res, new AckError(403, E_ACCESSDENIED, CONTEXT_SERVER, v.why), rawId ? { 'BITS-Session-Id': rawId } : {});
+      else {
+        res.writeHead(401, { 'BITS-Packet-Type': 'Ack', ...(rawId ? { 'BITS-Session-Id': rawId } : {}), 'WWW-Authenticate': v.challenges, 'Content-Length': 0 });
+        res.end();
+      }
+      return;
+    }
+    const body = v.status === 401 ? 'authentication required\n' : 'forbidden\n';
+    res.writeHead(v.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...(v.status === 401 ? { 'WWW-Authenticate': v.challenges } : {}) });
+    res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   function notFound(res: ServerResponse): true {
@@ -215,10 +246,32 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
       await ready;
       return cleanup();
     },
+    reloadUsers: () => gate.reload(),
     async handle(req, res) {
-      if (req.method === BITS_POST) {
+      const isPost = req.method === BITS_POST;
+      if (!isPost && req.method !== 'GET' && req.method !== 'HEAD') return false;
+      let rest: string | null = null;
+      if (!isPost) {
+        const target = parseTarget(req.url);
+        rest = target ? stripPrefix(target.pathname, o.urlPrefix) : null;
+        // Not ours: outside the prefix, or published files are not served (and it is not a reply).
+        if (rest === null || (!o.servePublished && !replySessionId(rest))) return false;
+      }
+      await ready.catch(() => undefined);
+      const address = clientAddress(req);
+      const verdict = await gate.check(req, address).catch((e: unknown): GateVerdict => {
+        o.log(`internal error in authentication: ${(e as Error)?.stack ?? String(e)}`);
+        return { ok: false, status: 403, why: 'authentication failed' };
+      });
+      if (!verdict.ok) {
+        refuse(req, res, verdict);
+        o.log(`${address} ${req.method} ${req.headers['bits-packet-type'] ?? ''} ${req.url} → ${verdict.status} (${verdict.why})`);
+        return true;
+      }
+      const who: Requester = { address, user: verdict.user };
+      if (isPost) {
         const type = String(req.headers['bits-packet-type'] ?? '');
-        const status = await bitsPost(req, res).catch((e: unknown) => {
+        const status = await bitsPost(req, res, who).catch((e: unknown) => {
           // Never leave a request hanging, whatever failed.
           o.log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
           if (!res.headersSent) sendErrorAck(res, new AckError(500, E_FAIL));
@@ -227,12 +280,9 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
         o.log(`${clientAddress(req)} BITS_POST ${type} ${req.url} → ${status || 'connection lost'}`);
         return true;
       }
-      if (req.method === 'GET' || req.method === 'HEAD') {
-        const handled = await getOrHead(req, res);
-        if (handled) o.log(`${clientAddress(req)} ${req.method} ${req.url} → ${res.statusCode}`);
-        return handled;
-      }
-      return false;
+      const handled = await getOrHead(req, res, rest!, who);
+      if (handled) o.log(`${address} ${req.method} ${req.url} → ${res.statusCode}`);
+      return handled;
     },
     async close() {
       clearInterval(timer);
