@@ -7,7 +7,8 @@ import type { TLSSocket } from 'node:tls';
 import {
   AckError, type AckHeaders, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, E_ACCESSDENIED, E_FAIL, E_INVALIDARG, invalidArg, sendAck, sendErrorAck,
 } from './ack.js';
-import { AuthGate, parseAllowList, type GateVerdict } from './auth/auth-gate.js';
+import { isIP } from 'node:net';
+import { AuthGate, parseAllowList, plainAddress, type GateVerdict } from './auth/auth-gate.js';
 import { BITS_POST } from './bits-post-shim.js';
 import { resolvePublished } from './destination.js';
 import { BodyIncompleteError } from './fragment-writer.js';
@@ -53,14 +54,32 @@ function headerValueTooLong(req: IncomingMessage): string | null {
   return null;
 }
 
-function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
+/**
+ * The client's address: the connection's, or — when the connection comes from a trusted reverse
+ * proxy — the last address that proxy put in X-Forwarded-For (what it saw; earlier entries are
+ * whatever the client claimed). Session ownership, the per-client session limit and the allow-list
+ * all use it.
+ */
+function clientAddressOf(req: IncomingMessage, trusted: ReadonlySet<string>): string {
+  const peer = plainAddress(req.socket.remoteAddress ?? 'unknown');
+  if (!trusted.has(peer)) return peer;
+  const xff = req.headers['x-forwarded-for'];
+  const last = (Array.isArray(xff) ? xff.join(',') : xff ?? '').split(',').map((x) => x.trim()).filter(Boolean).pop();
+  return last && isIP(last) ? plainAddress(last) : peer;
+}
+
+/** The scheme the client used: X-Forwarded-Proto from a trusted proxy (TLS ends there), else our socket's. */
+function schemeOf(req: IncomingMessage, trusted: ReadonlySet<string>): 'http' | 'https' {
+  if (trusted.has(plainAddress(req.socket.remoteAddress ?? ''))) {
+    const p = String(req.headers['x-forwarded-proto'] ?? '').trim().toLowerCase();
+    if (p === 'https' || p === 'http') return p;
+  }
+  return (req.socket as TLSSocket).encrypted ? 'https' : 'http';
 }
 
 /** The upload URL as the client addressed it (BITS-Original-Request-URL, the base of relative URLs). */
-function remoteUrlOf(req: IncomingMessage, target: RequestTarget): string {
+function remoteUrlOf(req: IncomingMessage, target: RequestTarget, scheme: 'http' | 'https'): string {
   if (/^https?:\/\//i.test(req.url ?? '')) return req.url!;
-  const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
   const local = req.socket.localAddress ?? '127.0.0.1';
   const own = `${local.includes(':') ? `[${local}]` : local}:${req.socket.localPort ?? 80}`;
   for (const host of [req.headers.host, own]) {
@@ -77,6 +96,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
   const store = new SessionStore(o.sessionsDir);
   const closing = new AbortController();
   const packets = new SessionPackets(o, store, closing.signal);
+  const trusted: ReadonlySet<string> = new Set((o.trustedProxies ?? []).map(plainAddress));
   const gate = new AuthGate(o.auth, o.allowClients ? parseAllowList(o.allowClients) : null, o.now);
   let timer: NodeJS.Timeout | undefined;
 
@@ -152,7 +172,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
         if (!decoded.ok) throw new AckError(decoded.status, decoded.status === 403 ? E_ACCESSDENIED : E_INVALIDARG, CONTEXT_SERVER, decoded.reason);
         const headers = await packets.createSession({
           segments: decoded.segments,
-          remoteUrl: remoteUrlOf(req, target),
+          remoteUrl: remoteUrlOf(req, target, schemeOf(req, trusted)),
           query: target.search === '?' ? '' : target.search,
           clientAddress: who.address,
           user: who.user,
@@ -258,7 +278,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
         if (rest === null || (!o.servePublished && !replySessionId(rest))) return false;
       }
       await ready.catch(() => undefined);
-      const address = clientAddress(req);
+      const address = clientAddressOf(req, trusted);
       const verdict = await gate.check(req, address).catch((e: unknown): GateVerdict => {
         o.log(`internal error in authentication: ${(e as Error)?.stack ?? String(e)}`);
         return { ok: false, status: 403, why: 'authentication failed' };
@@ -277,7 +297,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
           if (!res.headersSent) sendErrorAck(res, new AckError(500, E_FAIL));
           return 500;
         });
-        o.log(`${clientAddress(req)} BITS_POST ${type} ${req.url} → ${status || 'connection lost'}`);
+        o.log(`${address} BITS_POST ${type} ${req.url} → ${status || 'connection lost'}`);
         return true;
       }
       const handled = await getOrHead(req, res, rest!, who);

@@ -74,6 +74,11 @@ export interface BitsUploadHandlerOptions {
    * session. Set false when clients roam between addresses in the middle of uploads.
    */
   bindSessionsToClientAddress?: boolean;
+  /**
+   * Addresses of reverse proxies in front of the server (nginx): for connections from them the
+   * client address is the last X-Forwarded-For entry and the scheme X-Forwarded-Proto. Default none.
+   */
+  trustedProxies?: string[];
   /** Clock in ms since the epoch (tests inject one to expire sessions). Default Date.now. */
   now?: () => number;
 }
@@ -111,6 +116,7 @@ export interface ResolvedOptions {
   auth: ServerAuthOptions | null;
   allowClients: string[] | null;
   bindSessionsToClientAddress: boolean;
+  trustedProxies: string[] | null;
   now: () => number;
 }
 
@@ -163,6 +169,7 @@ export function resolveOptions(o: BitsUploadHandlerOptions): ResolvedOptions {
     auth: checkAuth(o.auth),
     allowClients: o.allowClients ?? null,
     bindSessionsToClientAddress: o.bindSessionsToClientAddress !== false,
+    trustedProxies: o.trustedProxies ?? null,
     now: o.now ?? Date.now,
   };
 }

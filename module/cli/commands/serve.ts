@@ -74,6 +74,7 @@ async function serve(ctx: CliContext, argv: Args, op: OperationSpec): Promise<nu
       tls,
       auth,
       allowClients,
+      trustedProxies: list(argv.trustProxy),
       urlPrefix: a.urlPrefix as string | undefined,
       sessionsDir: a.sessionsDir ? resolve(String(a.sessionsDir)) : undefined,
       allowOverwrites: a.allowOverwrites === true,
@@ -132,6 +133,7 @@ export default opCommand('startBitsServer', {
       .option('users', { type: 'string', describe: 'Users file: htpasswd (user:hash; bcrypt, {SHA}, $apr1$) for basic, htdigest (user:realm:HA1) for digest. Re-read on SIGHUP.' })
       .option('auth-realm', { type: 'string', describe: 'Realm of the challenge (default "BITS uploads"); for digest, the realm of the users file lines used.' })
       .option('auth-path', { type: 'string', describe: 'Comma-separated URL path prefixes that need authentication (default: all).' })
+      .option('trust-proxy', { type: 'string', describe: 'Comma-separated addresses of reverse proxies (nginx) whose X-Forwarded-For / X-Forwarded-Proto name the client.' })
       .option('allow', { type: 'string', describe: 'Comma-separated client addresses or CIDR ranges allowed at all (others get 403).' }),
   handler: (argv, op) => run(argv, (ctx) => serve(ctx, argv, op)),
 });
