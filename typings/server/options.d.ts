@@ -70,6 +70,11 @@ export interface BitsUploadHandlerOptions {
      * session. Set false when clients roam between addresses in the middle of uploads.
      */
     bindSessionsToClientAddress?: boolean;
+    /**
+     * Addresses of reverse proxies in front of the server (nginx): for connections from them the
+     * client address is the last X-Forwarded-For entry and the scheme X-Forwarded-Proto. Default none.
+     */
+    trustedProxies?: string[];
     /** Clock in ms since the epoch (tests inject one to expire sessions). Default Date.now. */
     now?: () => number;
 }
@@ -105,6 +110,7 @@ export interface ResolvedOptions {
     auth: ServerAuthOptions | null;
     allowClients: string[] | null;
     bindSessionsToClientAddress: boolean;
+    trustedProxies: string[] | null;
     now: () => number;
 }
 export declare function resolveOptions(o: BitsUploadHandlerOptions): ResolvedOptions;
