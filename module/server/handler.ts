@@ -12,6 +12,7 @@ import { AuthGate, parseAllowList, plainAddress, type GateVerdict } from './auth
 import { BITS_POST } from './bits-post-shim.js';
 import { resolvePublished } from './destination.js';
 import { BodyIncompleteError } from './fragment-writer.js';
+import { sendText, ServerMetrics } from './metrics.js';
 import { resolveOptions, type BitsUploadHandlerOptions, type ResolvedOptions } from './options.js';
 import { SessionPackets, serverError } from './packets.js';
 import { PUBLISH_TEMP_SUFFIX } from './publish.js';
@@ -96,6 +97,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
   const store = new SessionStore(o.sessionsDir);
   const closing = new AbortController();
   const packets = new SessionPackets(o, store, closing.signal);
+  const metrics = new ServerMetrics();
   const trusted: ReadonlySet<string> = new Set((o.trustedProxies ?? []).map(plainAddress));
   const gate = new AuthGate(o.auth, o.allowClients ? parseAllowList(o.allowClients) : null, o.now);
   let timer: NodeJS.Timeout | undefined;
@@ -192,7 +194,8 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
         const rec = lookup(id, decoded.ok ? decoded.segments : null, who);
         if (!rec) throw new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
         if (type === 'fragment') {
-          const headers = await packets.fragment(rec, req, contentLength);
+          const before = rec.received;
+          const headers = await packets.fragment(rec, req, contentLength).finally(() => metrics.received(rec.received - before));
           sendAck(res, 200, { ...headers, 'BITS-Session-Id': rec.id });
         } else {
           await (type === 'close-session' ? packets.closeSession(rec) : packets.cancelSession(rec));
@@ -202,6 +205,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
       });
     } catch (e) {
       if (e instanceof AckError) {
+        metrics.refused(e.hresult, e.status);
         sendErrorAck(res, e, echo);
         return e.status;
       }
@@ -233,6 +237,30 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
     const path = await resolvePublished(o, decoded.segments);
     if (path && (await serveFile(req, res, path))) return true;
     return notFound(res);
+  }
+
+  /**
+   * GET/HEAD <prefix>BITS-Sessions/health (everyone: the load balancer's probe; 503 until the
+   * sessions are loaded) and …/metrics (loopback peers only). Before authentication: a probe has
+   * no password. Returns false for every other path.
+   */
+  function operations(req: IncomingMessage, res: ServerResponse, rest: string): boolean {
+    const what = rest.toLowerCase();
+    const head = req.method === 'HEAD';
+    if (what === 'bits-sessions/health') {
+      ready.then(
+        () => sendText(res, 200, 'application/json', JSON.stringify({ status: 'ok', sessions: store.all().length }) + '\n', head),
+        (e: Error) => sendText(res, 503, 'application/json', JSON.stringify({ status: 'unavailable', reason: e.message }) + '\n', head),
+      );
+      return true;
+    }
+    if (what === 'bits-sessions/metrics') {
+      const peer = plainAddress(req.socket.remoteAddress ?? '');
+      if (peer !== '127.0.0.1' && peer !== '::1') sendText(res, 403, 'text/plain; charset=utf-8', 'metrics are served to loopback clients only\n', head);
+      else sendText(res, 200, 'text/plain; version=0.0.4', metrics.text(store.all().length), head);
+      return true;
+    }
+    return false;
   }
 
   /** 401 with the challenges, or 403 (allow-list): an Ack for BITS_POST, a short text otherwise. */
@@ -275,7 +303,9 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
         const target = parseTarget(req.url);
         rest = target ? stripPrefix(target.pathname, o.urlPrefix) : null;
         // Not ours: outside the prefix, or published files are not served (and it is not a reply).
-        if (rest === null || (!o.servePublished && !replySessionId(rest))) return false;
+        if (rest === null) return false;
+        if (operations(req, res, rest)) return true;
+        if (!o.servePublished && !replySessionId(rest)) return false;
       }
       await ready.catch(() => undefined);
       const address = clientAddressOf(req, trusted);
@@ -284,6 +314,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
         return { ok: false, status: 403, why: 'authentication failed' };
       });
       if (!verdict.ok) {
+        metrics.refused(verdict.status === 403 ? E_ACCESSDENIED : null, verdict.status);
         refuse(req, res, verdict);
         o.log(`${address} ${req.method} ${req.headers['bits-packet-type'] ?? ''} ${req.url} → ${verdict.status} (${verdict.why})`);
         return true;
@@ -297,6 +328,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
           if (!res.headersSent) sendErrorAck(res, new AckError(500, E_FAIL));
           return 500;
         });
+        metrics.request(type, status);
         o.log(`${address} BITS_POST ${type} ${req.url} → ${status || 'connection lost'}`);
         return true;
       }
