@@ -1,6 +1,7 @@
 // The authentication flags of `bits-job2 serve` as users give them (issue 17 step 2): --auth with
 // --users/--auth-path/--allow on the real CLI child, SIGHUP re-reading the users file (a user
 // added is let in, a broken file keeps the old users), and the usage errors.
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -44,6 +45,19 @@ test('serve --auth basic --users F --auth-path /in/ --allow 127.0.0.1: challenge
   assert.match(s.stderr(), /line 1: unsupported hash/);
   assert.is((await rawRequest(s.port, packet('/in/x.bin', 'Ping', { headers: basic('alice', 'a-pw') }))).status, 200, 'old users stay');
   assert.not.match(s.stderr(), /a-pw|b-pw|plaintext-password/, 'no password in the log');
+  assert.is(await s.stop(), 0);
+});
+
+test('files written by Apache\'s htpasswd (-B bcrypt, -s SHA, -m APR1; password on stdin) are accepted', async () => {
+  const line = (flag: string, user: string, pw: string) => execFileSync('htpasswd', [`-ni${flag}`, user], { input: pw }).toString().trim();
+  const users = tmp.file('htpasswd-apache');
+  await writeFile(users, [line('B', 'carol', 'c-pw'), line('s', 'dave', 'd-pw'), line('m', 'erin', 'e-pw')].join('\n') + '\n');
+  const s = await startChildServer(['--root', tmp.path, '--auth', 'basic', '--users', users]);
+  children.push(s);
+  for (const [u, pw] of [['carol', 'c-pw'], ['dave', 'd-pw'], ['erin', 'e-pw']] as const) {
+    assert.is((await rawRequest(s.port, packet('/x.bin', 'Ping', { headers: basic(u, pw) }))).status, 200, u);
+    assert.is((await rawRequest(s.port, packet('/x.bin', 'Ping', { headers: basic(u, pw + 'x') }))).status, 401, `${u} wrong`);
+  }
   assert.is(await s.stop(), 0);
 });
 
