@@ -7,9 +7,12 @@ import type { TLSSocket } from 'node:tls';
 import {
   AckError, type AckHeaders, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, E_ACCESSDENIED, E_FAIL, E_INVALIDARG, invalidArg, sendAck, sendErrorAck,
 } from './ack.js';
+import { isIP } from 'node:net';
+import { AuthGate, parseAllowList, plainAddress, type GateVerdict } from './auth/auth-gate.js';
 import { BITS_POST } from './bits-post-shim.js';
 import { resolvePublished } from './destination.js';
 import { BodyIncompleteError } from './fragment-writer.js';
+import { sendText, ServerMetrics } from './metrics.js';
 import { resolveOptions, type BitsUploadHandlerOptions, type ResolvedOptions } from './options.js';
 import { SessionPackets, serverError } from './packets.js';
 import { PUBLISH_TEMP_SUFFIX } from './publish.js';
@@ -28,8 +31,16 @@ export interface BitsUploadHandler {
   readonly ready: Promise<void>;
   /** Deletes every expired session now (also runs on a timer); returns how many. */
   cleanup(): Promise<number>;
+  /** Reads the users file of `auth` again (serve: SIGHUP); on error the previous users stay. */
+  reloadUsers(): Promise<void>;
   /** Stops the cleanup timer and aborts notifications in flight. Sessions stay on disk. */
   close(): Promise<void>;
+}
+
+/** Who sent a request, as far as the server knows: a session is theirs alone. */
+interface Requester {
+  address: string;
+  user: string | null;
 }
 
 type PacketType = 'ping' | 'create-session' | 'fragment' | 'close-session' | 'cancel-session';
@@ -44,14 +55,32 @@ function headerValueTooLong(req: IncomingMessage): string | null {
   return null;
 }
 
-function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
+/**
+ * The client's address: the connection's, or — when the connection comes from a trusted reverse
+ * proxy — the last address that proxy put in X-Forwarded-For (what it saw; earlier entries are
+ * whatever the client claimed). Session ownership, the per-client session limit and the allow-list
+ * all use it.
+ */
+function clientAddressOf(req: IncomingMessage, trusted: ReadonlySet<string>): string {
+  const peer = plainAddress(req.socket.remoteAddress ?? 'unknown');
+  if (!trusted.has(peer)) return peer;
+  const xff = req.headers['x-forwarded-for'];
+  const last = (Array.isArray(xff) ? xff.join(',') : xff ?? '').split(',').map((x) => x.trim()).filter(Boolean).pop();
+  return last && isIP(last) ? plainAddress(last) : peer;
+}
+
+/** The scheme the client used: X-Forwarded-Proto from a trusted proxy (TLS ends there), else our socket's. */
+function schemeOf(req: IncomingMessage, trusted: ReadonlySet<string>): 'http' | 'https' {
+  if (trusted.has(plainAddress(req.socket.remoteAddress ?? ''))) {
+    const p = String(req.headers['x-forwarded-proto'] ?? '').trim().toLowerCase();
+    if (p === 'https' || p === 'http') return p;
+  }
+  return (req.socket as TLSSocket).encrypted ? 'https' : 'http';
 }
 
 /** The upload URL as the client addressed it (BITS-Original-Request-URL, the base of relative URLs). */
-function remoteUrlOf(req: IncomingMessage, target: RequestTarget): string {
+function remoteUrlOf(req: IncomingMessage, target: RequestTarget, scheme: 'http' | 'https'): string {
   if (/^https?:\/\//i.test(req.url ?? '')) return req.url!;
-  const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
   const local = req.socket.localAddress ?? '127.0.0.1';
   const own = `${local.includes(':') ? `[${local}]` : local}:${req.socket.localPort ?? 80}`;
   for (const host of [req.headers.host, own]) {
@@ -68,6 +97,9 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
   const store = new SessionStore(o.sessionsDir);
   const closing = new AbortController();
   const packets = new SessionPackets(o, store, closing.signal);
+  const metrics = new ServerMetrics();
+  const trusted: ReadonlySet<string> = new Set((o.trustedProxies ?? []).map(plainAddress));
+  const gate = new AuthGate(o.auth, o.allowClients ? parseAllowList(o.allowClients) : null, o.now);
   let timer: NodeJS.Timeout | undefined;
 
   async function cleanup(): Promise<number> {
@@ -87,6 +119,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
   }
 
   const ready = (async () => {
+    await gate.reload();
     await store.load();
     await cleanup();
     timer = setInterval(() => void cleanup().catch((e) => o.log(`cleanup failed: ${(e as Error).message}`)), o.cleanupIntervalMs);
@@ -94,16 +127,20 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
   })();
   ready.catch(() => undefined); // reported on every request instead
 
-  /** The session a packet names, if it exists, is not expired and belongs to this URL. */
-  function lookup(id: string | null, segments: string[] | null): SessionRecord | undefined {
+  /** The session a packet names, if it exists, is not expired, belongs to this URL and to this client. */
+  function lookup(id: string | null, segments: string[] | null, who: Requester): SessionRecord | undefined {
     const rec = id ? store.get(id) : undefined;
     if (!rec || packets.isExpired(rec)) return undefined;
+    // Another user's or another address's session does not exist for this client: it gets the
+    // same answer as for an unknown id, so ids cannot be probed, and its own client starts anew.
+    if ((rec.user ?? null) !== who.user) return undefined;
+    if (o.bindSessionsToClientAddress && rec.clientAddress !== who.address) return undefined;
     // A session serves one URL; a packet for another URL cannot continue it (IIS keeps sessions per URL).
     if (!segments || segments.join('/').toLowerCase() !== rec.segments.join('/').toLowerCase()) return undefined;
     return rec;
   }
 
-  async function bitsPost(req: IncomingMessage, res: ServerResponse): Promise<number> {
+  async function bitsPost(req: IncomingMessage, res: ServerResponse, who: Requester): Promise<number> {
     const rawId = req.headers['bits-session-id'] as string | undefined;
     const echo: AckHeaders = rawId ? { 'BITS-Session-Id': rawId } : {};
     try {
@@ -137,9 +174,10 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
         if (!decoded.ok) throw new AckError(decoded.status, decoded.status === 403 ? E_ACCESSDENIED : E_INVALIDARG, CONTEXT_SERVER, decoded.reason);
         const headers = await packets.createSession({
           segments: decoded.segments,
-          remoteUrl: remoteUrlOf(req, target),
+          remoteUrl: remoteUrlOf(req, target, schemeOf(req, trusted)),
           query: target.search === '?' ? '' : target.search,
-          clientAddress: clientAddress(req),
+          clientAddress: who.address,
+          user: who.user,
           supportedProtocols: req.headers['bits-supported-protocols'] as string | undefined,
         });
         sendAck(res, 200, headers);
@@ -148,15 +186,16 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
 
       if (!rawId) throw invalidArg(`a ${type} packet needs BITS-Session-Id`);
       const id = normalizeSessionId(rawId);
-      if (!id || !lookup(id, decoded.ok ? decoded.segments : null)) {
+      if (!id || !lookup(id, decoded.ok ? decoded.segments : null, who)) {
         throw new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
       }
       return await store.withLock(id, async () => {
         // Looked up again under the lock: Cancel or expiry may have won the race.
-        const rec = lookup(id, decoded.ok ? decoded.segments : null);
+        const rec = lookup(id, decoded.ok ? decoded.segments : null, who);
         if (!rec) throw new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
         if (type === 'fragment') {
-          const headers = await packets.fragment(rec, req, contentLength);
+          const before = rec.received;
+          const headers = await packets.fragment(rec, req, contentLength).finally(() => metrics.received(rec.received - before));
           sendAck(res, 200, { ...headers, 'BITS-Session-Id': rec.id });
         } else {
           await (type === 'close-session' ? packets.closeSession(rec) : packets.cancelSession(rec));
@@ -166,6 +205,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
       });
     } catch (e) {
       if (e instanceof AckError) {
+        metrics.refused(e.hresult, e.status);
         sendErrorAck(res, e, echo);
         return e.status;
       }
@@ -181,24 +221,63 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
     }
   }
 
-  async function getOrHead(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const target = parseTarget(req.url);
-    const rest = target ? stripPrefix(target.pathname, o.urlPrefix) : null;
-    if (rest === null) return false;
-    await ready.catch(() => undefined);
+  async function getOrHead(req: IncomingMessage, res: ServerResponse, rest: string, who: Requester): Promise<boolean> {
     const replyId = replySessionId(rest);
     if (replyId) {
       const rec = store.get(replyId);
+      // The reply is its session's client's alone (with authentication: its user's).
+      if (rec && (rec.user ?? null) !== who.user) return notFound(res);
       // The reply exists from the final Ack until Close/Cancel/timeout (spec §7.6).
       if (rec && !packets.isExpired(rec) && rec.notified && rec.reply === 'file' && (await serveFile(req, res, store.replyFile(rec.id)))) return true;
       return notFound(res);
     }
-    if (!o.servePublished) return false;
+    if (!o.servePublished) return notFound(res);
     const decoded = decodeSegments(rest);
     if (!decoded.ok || decoded.segments[decoded.segments.length - 1]!.endsWith(PUBLISH_TEMP_SUFFIX)) return notFound(res);
     const path = await resolvePublished(o, decoded.segments);
     if (path && (await serveFile(req, res, path))) return true;
     return notFound(res);
+  }
+
+  /**
+   * GET/HEAD <prefix>BITS-Sessions/health (everyone: the load balancer's probe; 503 until the
+   * sessions are loaded) and …/metrics (loopback peers only). Before authentication: a probe has
+   * no password. Returns false for every other path.
+   */
+  function operations(req: IncomingMessage, res: ServerResponse, rest: string): boolean {
+    const what = rest.toLowerCase();
+    const head = req.method === 'HEAD';
+    if (what === 'bits-sessions/health') {
+      ready.then(
+        () => sendText(res, 200, 'application/json', JSON.stringify({ status: 'ok', sessions: store.all().length }) + '\n', head),
+        (e: Error) => sendText(res, 503, 'application/json', JSON.stringify({ status: 'unavailable', reason: e.message }) + '\n', head),
+      );
+      return true;
+    }
+    if (what === 'bits-sessions/metrics') {
+      const peer = plainAddress(req.socket.remoteAddress ?? '');
+      if (peer !== '127.0.0.1' && peer !== '::1') sendText(res, 403, 'text/plain; charset=utf-8', 'metrics are served to loopback clients only\n', head);
+      else sendText(res, 200, 'text/plain; version=0.0.4', metrics.text(store.all().length), head);
+      return true;
+    }
+    return false;
+  }
+
+  /** 401 with the challenges, or 403 (allow-list): an Ack for BITS_POST, a short text otherwise. */
+  function refuse(req: IncomingMessage, res: ServerResponse, v: Exclude<GateVerdict, { ok: true }>): void {
+    if (res.headersSent) return;
+    const rawId = req.headers['bits-session-id'] as string | undefined;
+    if (req.method === BITS_POST) {
+      if (v.status === 403) sendErrorAck(res, new AckError(403, E_ACCESSDENIED, CONTEXT_SERVER, v.why), rawId ? { 'BITS-Session-Id': rawId } : {});
+      else {
+        res.writeHead(401, { 'BITS-Packet-Type': 'Ack', ...(rawId ? { 'BITS-Session-Id': rawId } : {}), 'WWW-Authenticate': v.challenges, 'Content-Length': 0 });
+        res.end();
+      }
+      return;
+    }
+    const body = v.status === 401 ? 'authentication required\n' : 'forbidden\n';
+    res.writeHead(v.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...(v.status === 401 ? { 'WWW-Authenticate': v.challenges } : {}) });
+    res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   function notFound(res: ServerResponse): true {
@@ -215,24 +294,47 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
       await ready;
       return cleanup();
     },
+    reloadUsers: () => gate.reload(),
     async handle(req, res) {
-      if (req.method === BITS_POST) {
+      const isPost = req.method === BITS_POST;
+      if (!isPost && req.method !== 'GET' && req.method !== 'HEAD') return false;
+      let rest: string | null = null;
+      if (!isPost) {
+        const target = parseTarget(req.url);
+        rest = target ? stripPrefix(target.pathname, o.urlPrefix) : null;
+        // Not ours: outside the prefix, or published files are not served (and it is not a reply).
+        if (rest === null) return false;
+        if (operations(req, res, rest)) return true;
+        if (!o.servePublished && !replySessionId(rest)) return false;
+      }
+      await ready.catch(() => undefined);
+      const address = clientAddressOf(req, trusted);
+      const verdict = await gate.check(req, address).catch((e: unknown): GateVerdict => {
+        o.log(`internal error in authentication: ${(e as Error)?.stack ?? String(e)}`);
+        return { ok: false, status: 403, why: 'authentication failed' };
+      });
+      if (!verdict.ok) {
+        metrics.refused(verdict.status === 403 ? E_ACCESSDENIED : null, verdict.status);
+        refuse(req, res, verdict);
+        o.log(`${address} ${req.method} ${req.headers['bits-packet-type'] ?? ''} ${req.url} → ${verdict.status} (${verdict.why})`);
+        return true;
+      }
+      const who: Requester = { address, user: verdict.user };
+      if (isPost) {
         const type = String(req.headers['bits-packet-type'] ?? '');
-        const status = await bitsPost(req, res).catch((e: unknown) => {
+        const status = await bitsPost(req, res, who).catch((e: unknown) => {
           // Never leave a request hanging, whatever failed.
           o.log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
           if (!res.headersSent) sendErrorAck(res, new AckError(500, E_FAIL));
           return 500;
         });
-        o.log(`${clientAddress(req)} BITS_POST ${type} ${req.url} → ${status || 'connection lost'}`);
+        metrics.request(type, status);
+        o.log(`${address} BITS_POST ${type} ${req.url} → ${status || 'connection lost'}`);
         return true;
       }
-      if (req.method === 'GET' || req.method === 'HEAD') {
-        const handled = await getOrHead(req, res);
-        if (handled) o.log(`${clientAddress(req)} ${req.method} ${req.url} → ${res.statusCode}`);
-        return handled;
-      }
-      return false;
+      const handled = await getOrHead(req, res, rest!, who);
+      if (handled) o.log(`${address} ${req.method} ${req.url} → ${res.statusCode}`);
+      return handled;
     },
     async close() {
       clearInterval(timer);

@@ -25,6 +25,8 @@ export interface NotifyInput {
   localUrl: string;
   query: string;
   clientAddress: string;
+  /** Authenticated user of the session, or null. */
+  user: string | null;
   size: number;
   requestFile: string;
   replyFile: string;
@@ -96,6 +98,7 @@ export async function notifyHandler(handler: ReplyHandler, input: NotifyInput): 
           sessionId: input.sessionId,
           query: input.query,
           clientAddress: input.clientAddress,
+          user: input.user,
           signal: abort.signal,
         }),
       ),
@@ -138,6 +141,9 @@ export async function notifyUrl(notification: NotificationOptions, input: Notify
     'BITS-Original-Request-URL': input.remoteUrl,
     'Content-Length': byValue ? input.size : 0,
   };
+  // Our addition: the user the server authenticated (percent-encoded UTF-8), so the application
+  // need not authenticate again. Absent without authentication.
+  if (input.user !== null) headers['BITS-Authenticated-User'] = encodeURIComponent(input.user);
   if (!byValue) {
     headers['BITS-Request-DataFile-Name'] = input.requestFile;
     headers['BITS-Response-DataFile-Name'] = input.replyFile;

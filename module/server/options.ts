@@ -1,6 +1,7 @@
 // Configuration of the BITS upload server. Each option names the IIS BITS Server Extension
 // property it stands for (spec §9), so that an IIS configuration translates one to one.
 import { join, resolve } from 'node:path';
+import type { ServerAuthOptions } from './auth/auth-gate.js';
 import type { ReplyHandler } from './reply-handler.js';
 
 export interface NotificationOptions {
@@ -58,6 +59,26 @@ export interface BitsUploadHandlerOptions {
   servePublished?: boolean;
   /** Called with one line per request and per session event (for a log). */
   log?: (line: string) => void;
+  /**
+   * Authentication of uploading clients (IIS: the virtual directory's Basic/Digest authentication):
+   * Basic against an htpasswd file or Digest against an htdigest file, on some or all URL paths.
+   * Refused requests get 401 + WWW-Authenticate before any byte of their body is read. A session
+   * belongs to the user who created it; the reply handler and notification learn the user name.
+   */
+  auth?: ServerAuthOptions;
+  /** Client addresses or CIDR ranges allowed at all (others: 403 E_ACCESSDENIED). Default: everyone. */
+  allowClients?: string[];
+  /**
+   * A session belongs to the address that created it too (default true): packets naming it from
+   * another address get BG_E_SESSION_NOT_FOUND, as if it did not exist — the client starts a new
+   * session. Set false when clients roam between addresses in the middle of uploads.
+   */
+  bindSessionsToClientAddress?: boolean;
+  /**
+   * Addresses of reverse proxies in front of the server (nginx): for connections from them the
+   * client address is the last X-Forwarded-For entry and the scheme X-Forwarded-Proto. Default none.
+   */
+  trustedProxies?: string[];
   /** Clock in ms since the epoch (tests inject one to expire sessions). Default Date.now. */
   now?: () => number;
 }
@@ -92,6 +113,10 @@ export interface ResolvedOptions {
   notificationTimeoutMs: number;
   servePublished: boolean;
   log: (line: string) => void;
+  auth: ServerAuthOptions | null;
+  allowClients: string[] | null;
+  bindSessionsToClientAddress: boolean;
+  trustedProxies: string[] | null;
   now: () => number;
 }
 
@@ -141,6 +166,18 @@ export function resolveOptions(o: BitsUploadHandlerOptions): ResolvedOptions {
     notificationTimeoutMs: positive('notificationTimeoutMs', o.notificationTimeoutMs, DEFAULT_NOTIFICATION_TIMEOUT_MS),
     servePublished: o.servePublished !== false,
     log: o.log ?? (() => undefined),
+    auth: checkAuth(o.auth),
+    allowClients: o.allowClients ?? null,
+    bindSessionsToClientAddress: o.bindSessionsToClientAddress !== false,
+    trustedProxies: o.trustedProxies ?? null,
     now: o.now ?? Date.now,
   };
+}
+
+function checkAuth(a: ServerAuthOptions | undefined): ServerAuthOptions | null {
+  if (!a) return null;
+  if (a.scheme !== 'basic' && a.scheme !== 'digest') throw new RangeError("auth.scheme must be 'basic' or 'digest'");
+  if (!a.usersFile) throw new TypeError('auth.usersFile is required: the htpasswd (basic) or htdigest (digest) file');
+  if (a.nonceLifetimeSeconds !== undefined) positive('auth.nonceLifetimeSeconds', a.nonceLifetimeSeconds, 300);
+  return { ...a, usersFile: resolve(a.usersFile) };
 }

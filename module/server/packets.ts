@@ -25,6 +25,7 @@ export interface CreateSessionInput {
   remoteUrl: string;
   query: string;
   clientAddress: string;
+  user: string | null;
   supportedProtocols: string | undefined;
 }
 
@@ -60,6 +61,7 @@ export class SessionPackets {
       createdAt: now,
       lastActivityAt: now,
       clientAddress: input.clientAddress,
+      user: input.user,
       remoteUrl: input.remoteUrl,
       segments: input.segments,
       query: input.query,
@@ -80,7 +82,7 @@ export class SessionPackets {
       headers['BITS-Host-Id'] = this.o.hostId;
       if (this.o.hostIdFallbackTimeout !== null) headers['BITS-Host-Id-Fallback-Timeout'] = this.o.hostIdFallbackTimeout;
     }
-    this.o.log(`session ${rec.id} created for ${rec.destination} (${rec.clientAddress})`);
+    this.o.log(`session ${rec.id} created for ${rec.destination} (${rec.clientAddress}${rec.user ? ` user ${rec.user}` : ''})`);
     return headers;
   }
 
@@ -145,6 +147,7 @@ export class SessionPackets {
       localUrl,
       query: rec.query,
       clientAddress: rec.clientAddress,
+      user: rec.user ?? null,
       size: rec.received,
       requestFile: this.store.requestFile(rec.id),
       replyFile: this.store.replyFile(rec.id),

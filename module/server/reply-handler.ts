@@ -14,6 +14,8 @@ export interface ReplyContext {
   query: string;
   /** Remote address of the client that created the session. */
   clientAddress: string;
+  /** User name the client authenticated as (serve --auth), or null without authentication. */
+  user: string | null;
   /** Aborted when the server gives up waiting (notification timeout) or closes. */
   signal: AbortSignal;
 }

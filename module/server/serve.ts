@@ -1,15 +1,26 @@
 // A standalone BITS upload server: node:http + acceptBitsPost + the handler, nothing else.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { acceptBitsPost } from './bits-post-shim.js';
 import { createBitsUploadHandler, type BitsUploadHandler } from './handler.js';
 import type { BitsUploadHandlerOptions } from './options.js';
+import { loadTlsMaterial, reloadTls, type TlsFiles } from './tls.js';
 
 export interface StartBitsServerOptions extends BitsUploadHandlerOptions {
   /** Interface to listen on. Default 127.0.0.1 (give 0.0.0.0 or :: to accept other machines). */
   host?: string;
   /** Port; 0 (default) picks a free one. */
   port?: number;
+  /** Serve HTTPS with this PEM certificate and key (reloaded by reloadTls()). Default: plain HTTP. */
+  tls?: TlsFiles;
+  /**
+   * Seconds an idle keep-alive connection is kept open between requests. Default 65: longer than
+   * the pause a client makes between packets, and longer than a load balancer's own idle timeout
+   * in front of us (nginx keepalive_timeout 60 s), so that the proxy — not we — closes idle
+   * upstream connections and never sends a request on a connection we are closing.
+   */
+  keepAliveTimeoutSeconds?: number;
 }
 
 export interface RunningBitsServer {
@@ -18,21 +29,27 @@ export interface RunningBitsServer {
   host: string;
   port: number;
   handler: BitsUploadHandler;
-  server: http.Server;
+  server: http.Server | https.Server;
+  /** Reads the TLS certificate and key again for new connections (open ones keep theirs). No-op without TLS. */
+  reloadTls(): Promise<void>;
   /** Stops accepting, ends open connections, stops the handler's timers. Sessions stay on disk. */
   close(): Promise<void>;
 }
 
 /** An idle connection is dropped after this long (a stalled fragment body counts as idle). */
 const SOCKET_IDLE_MS = 5 * 60_000;
+const DEFAULT_KEEP_ALIVE_SECONDS = 65;
 
 export async function startBitsServer(options: StartBitsServerOptions): Promise<RunningBitsServer> {
-  const { host = '127.0.0.1', port = 0, ...handlerOptions } = options;
+  const { host = '127.0.0.1', port = 0, tls, keepAliveTimeoutSeconds = DEFAULT_KEEP_ALIVE_SECONDS, ...handlerOptions } = options;
+  if (!Number.isFinite(keepAliveTimeoutSeconds) || keepAliveTimeoutSeconds <= 0) throw new RangeError(`keepAliveTimeoutSeconds must be a positive number (got ${keepAliveTimeoutSeconds})`);
+  const material = tls ? await loadTlsMaterial(tls) : null;
   const handler = createBitsUploadHandler(handlerOptions);
   await handler.ready;
   // No overall request deadline: a 13 MB fragment on a slow link may take longer than Node's default
   // 5 minutes; the idle timeout below still ends connections that stop moving.
-  const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
+  const serverOptions = { requestTimeout: 0, keepAliveTimeout: keepAliveTimeoutSeconds * 1000, headersTimeout: 60_000 };
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     handler.handle(req, res).then(
       (handled) => {
         if (handled) return;
@@ -41,7 +58,8 @@ export async function startBitsServer(options: StartBitsServerOptions): Promise<
       },
       () => res.destroy(),
     );
-  });
+  };
+  const server = material ? https.createServer({ ...serverOptions, cert: material.cert, key: material.key }, onRequest) : http.createServer(serverOptions, onRequest);
   server.setTimeout(SOCKET_IDLE_MS);
   acceptBitsPost(server);
   const sockets = new Set<Socket>();
@@ -61,11 +79,14 @@ export async function startBitsServer(options: StartBitsServerOptions): Promise<
   const hostPart = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${hostPart}:${addr.port}${prefix.replace(/\/\/$/, '/')}`,
+    url: `${tls ? 'https' : 'http'}://${hostPart}:${addr.port}${prefix.replace(/\/\/$/, '/')}`,
     host: addr.address,
     port: addr.port,
     handler,
     server,
+    reloadTls: async () => {
+      if (tls) await reloadTls(server as https.Server, tls);
+    },
     close() {
       closed ??= (async () => {
         const done = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -21,6 +21,8 @@ export interface SessionRecord {
   /** Last successfully processed message (ms); the session timeout counts from here. */
   lastActivityAt: number;
   clientAddress: string;
+  /** Authenticated user that created the session (null/absent: no authentication on its URL). */
+  user?: string | null;
   /** Upload URL as the client addressed it at Create-Session (BITS-Original-Request-URL). */
   remoteUrl: string;
   /** Decoded path segments below the root: later packets must address the same file. */

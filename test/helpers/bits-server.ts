@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBitsServer, type RunningBitsServer, type StartBitsServerOptions } from '../../module/server/serve.js';
@@ -92,6 +93,14 @@ export class RawConnection {
   static open(port: number, host = '127.0.0.1'): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
       const s = net.connect(port, host, () => resolve(new RawConnection(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** A keep-alive TLS connection to 127.0.0.1:port, verified against `ca` (PEM). */
+  static openTls(port: number, ca: Buffer | string, host = '127.0.0.1'): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const s = tls.connect({ port, host, ca }, () => resolve(new RawConnection(s)));
       s.once('error', reject);
     });
   }

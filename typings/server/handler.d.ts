@@ -12,6 +12,8 @@ export interface BitsUploadHandler {
     readonly ready: Promise<void>;
     /** Deletes every expired session now (also runs on a timer); returns how many. */
     cleanup(): Promise<number>;
+    /** Reads the users file of `auth` again (serve: SIGHUP); on error the previous users stay. */
+    reloadUsers(): Promise<void>;
     /** Stops the cleanup timer and aborts notifications in flight. Sessions stay on disk. */
     close(): Promise<void>;
 }

@@ -23,6 +23,18 @@ async function loadReplyHandler(file: string): Promise<(ctx: never) => unknown> 
   return mod.default as (ctx: never) => unknown;
 }
 
+function authOptions(argv: Args): { scheme: 'basic' | 'digest'; usersFile: string; realm?: string; paths?: string[] } | undefined {
+  const scheme = argv.auth as string | undefined;
+  const users = argv.users as string | undefined;
+  if (!scheme) {
+    if (users || argv.authRealm || argv.authPath) throw new UsageError('--users, --auth-realm and --auth-path need --auth basic|digest');
+    return undefined;
+  }
+  if (!users) throw new UsageError(`--auth ${scheme} needs --users FILE (${scheme === 'basic' ? 'htpasswd format: user:bcrypt-hash, as `htpasswd -B` writes' : 'htdigest format: user:realm:HA1, as `htdigest` writes'})`);
+  const paths = typeof argv.authPath === 'string' ? argv.authPath.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
+  return { scheme: scheme as 'basic' | 'digest', usersFile: resolve(users), ...(argv.authRealm ? { realm: String(argv.authRealm) } : {}), ...(paths ? { paths } : {}) };
+}
+
 async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServer'>): Promise<number> {
   // The flags are module/api's (operation startBitsServer); absent ones are undefined, which the
   // server reads as its documented defaults.
@@ -45,12 +57,24 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
   const { startBitsServer, echoReply } = await import('../../server/index.js');
   const replyHandler = echo ? echoReply : replyHandlerFile ? ((await loadReplyHandler(replyHandlerFile)) as typeof echoReply) : undefined;
   const verbose = argv.verbose === true;
+  const tlsCert = argv.tlsCert as string | undefined;
+  const tlsKey = argv.tlsKey as string | undefined;
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new UsageError('give both --tls-cert and --tls-key (PEM files), or neither');
+  const tls = tlsCert && tlsKey ? { certFile: resolve(tlsCert), keyFile: resolve(tlsKey) } : undefined;
+  const auth = authOptions(argv);
+  const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+  const allowClients = list(argv.allow);
+  if (auth?.scheme === 'basic' && !tls) process.stderr.write('warning: --auth basic without --tls-cert sends passwords in clear text (fine behind a TLS-terminating proxy on loopback only)\n');
   let server: Awaited<ReturnType<typeof startBitsServer>>;
   try {
     server = await startBitsServer({
       root,
       host: a.host ?? '127.0.0.1',
       port: a.port ?? 0,
+      tls,
+      auth,
+      allowClients,
+      trustedProxies: list(argv.trustProxy),
       urlPrefix: a.urlPrefix,
       sessionsDir: a.sessionsDir ? resolve(String(a.sessionsDir)) : undefined,
       allowOverwrites: a.allowOverwrites === true,
@@ -77,10 +101,22 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
     println(`BITS upload server on ${server.url}  (root ${root}; ${mode})`);
     println('Ctrl-C stops it; sessions in progress survive a restart.');
   }
+  // SIGHUP: a renewed certificate (certbot, an internal CA) is taken without a restart; open
+  // connections and sessions keep going. A bad pair is reported and the old one stays.
+  const say = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const onHup = () => {
+    server.reloadTls().then(
+      () => say(tls ? `TLS certificate reloaded from ${tls.certFile}` : 'SIGHUP: no TLS certificate to reload'),
+      (e: Error) => say(`TLS reload failed, the previous certificate stays: ${e.message}`),
+    );
+    if (auth) server.handler.reloadUsers().then(() => say(`users reloaded from ${auth.usersFile}`), (e: Error) => say(`users reload failed, the previous users stay: ${e.message}`));
+  };
+  process.on('SIGHUP', onHup);
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
+  process.off('SIGHUP', onHup);
   await server.close();
   if (!ctx.json) println('stopped');
   return EXIT.OK;
@@ -89,6 +125,15 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
 // Flags, help text and examples come from module/api (startBitsServer); --verbose is presentation only.
 export default opCommand('startBitsServer', {
   builder: (y: Argv) =>
-    y.option('verbose', { type: 'boolean', default: false, describe: 'Log every request and session event on stderr.' }),
+    y
+      .option('verbose', { type: 'boolean', default: false, describe: 'Log every request and session event on stderr.' })
+      .option('tls-cert', { type: 'string', describe: 'Serve HTTPS with this PEM certificate (chain); re-read on SIGHUP without dropping sessions. Needs --tls-key.' })
+      .option('tls-key', { type: 'string', describe: 'PEM private key (unencrypted) of --tls-cert.' })
+      .option('auth', { choices: ['basic', 'digest'], describe: 'Clients must authenticate: Basic (over TLS) or Digest (RFC 7616, SHA-256/MD5) against --users.' })
+      .option('users', { type: 'string', describe: 'Users file: htpasswd (user:hash; bcrypt, {SHA}, $apr1$) for basic, htdigest (user:realm:HA1) for digest. Re-read on SIGHUP.' })
+      .option('auth-realm', { type: 'string', describe: 'Realm of the challenge (default "BITS uploads"); for digest, the realm of the users file lines used.' })
+      .option('auth-path', { type: 'string', describe: 'Comma-separated URL path prefixes that need authentication (default: all).' })
+      .option('trust-proxy', { type: 'string', describe: 'Comma-separated addresses of reverse proxies (nginx) whose X-Forwarded-For / X-Forwarded-Proto name the client.' })
+      .option('allow', { type: 'string', describe: 'Comma-separated client addresses or CIDR ranges allowed at all (others get 403).' }),
   handler: (argv, op) => run(argv, (ctx) => serve(ctx, argv, op)),
 });
