@@ -2,9 +2,11 @@
 // with the job's credentials (once), follow redirects the way BITS does by default (silently, no
 // HTTPS→HTTP downgrade), and hand back the final response with its body still unread so the caller
 // can stream it.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { PreparedRequest, TransportSession } from '../transport/connector.js';
 import { proxyTransportError } from '../transport/proxy-errors.js';
+import { LeanRequest } from './lean-get.js';
 import {
   DownloadAbortedError,
   HttpTransferError,
@@ -28,8 +30,11 @@ export interface OpenOptions {
   session: TransportSession;
 }
 
+/** What the downloader reads of a response: node:http's IncomingMessage or lean-get.ts's LeanResponse. */
+export type HttpResponse = Readable & { statusCode?: number; headers: IncomingHttpHeaders };
+
 export interface OpenedResponse {
-  response: IncomingMessage;
+  response: HttpResponse;
   finalUrl: string;
 }
 
@@ -82,7 +87,7 @@ export async function openResponse(url: string, opts: OpenOptions): Promise<Open
 }
 
 /** One request with its 401/407 answers: a challenge we can answer is answered by sending again. */
-async function sendAuthenticated(url: URL, headers: Record<string, string>, opts: OpenOptions): Promise<IncomingMessage> {
+async function sendAuthenticated(url: URL, headers: Record<string, string>, opts: OpenOptions): Promise<HttpResponse> {
   const round = opts.session.round(url, opts.method);
   for (;;) {
     const response = await sendOnce(url, { ...headers, ...round.headers() }, opts);
@@ -98,8 +103,11 @@ async function sendAuthenticated(url: URL, headers: Record<string, string>, opts
   }
 }
 
-/** One HTTP exchange up to the response headers; the timeout and the abort signal cover exactly that. */
-function sendOnce(url: URL, headers: Record<string, string>, opts: OpenOptions): Promise<IncomingMessage> {
+/**
+ * One HTTP exchange up to the response headers; the timeout and the abort signal cover exactly that.
+ * Plain http straight to the server goes through lean-get.ts (no body copies); the rest through node:http(s).
+ */
+function sendOnce(url: URL, headers: Record<string, string>, opts: OpenOptions): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     if (opts.signal.aborted) return reject(new DownloadAbortedError(opts.signal.reason));
     let prepared: PreparedRequest;
@@ -109,7 +117,8 @@ function sendOnce(url: URL, headers: Record<string, string>, opts: OpenOptions):
       return reject(e);
     }
     const { lib, options, proxy } = prepared;
-    const req = prepared.url ? lib.request(prepared.url, options) : lib.request(options);
+    const lean = proxy === null && prepared.url !== null && prepared.url.protocol === 'http:';
+    const req = lean ? new LeanRequest(prepared.url!, opts.method, headers) : prepared.url ? lib.request(prepared.url, options) : lib.request(options);
     let settled = false;
     const settle = () => {
       settled = true;
@@ -130,7 +139,7 @@ function sendOnce(url: URL, headers: Record<string, string>, opts: OpenOptions):
       if (e instanceof HttpTransferError) fail(e); // already judged (e.g. a proxy tunnel's 407)
       else fail(proxy ? proxyTransportError(e, proxy.href, url.href) : transportError(e, url.href));
     });
-    req.on('response', (res) => {
+    req.on('response', (res: HttpResponse) => {
       if (settled) {
         res.destroy();
         return;
