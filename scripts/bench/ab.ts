@@ -44,7 +44,7 @@ function add(label: string, ms: number, cpuMs: number, extraCpuMs = 0): void {
   r.cpu.push(cpuMs);
   r.extra.push(extraCpuMs);
   rows.set(label, r);
-  progress(`${label.padEnd(34)} ${ms.toFixed(0).padStart(6)} ms  CPU ${cpuSPerGiB(cpuMs, bytesOf(label)).toFixed(2)} s/GiB${extraCpuMs ? ` (+ peer ${cpuSPerGiB(extraCpuMs, bytesOf(label)).toFixed(2)})` : ''}`);
+  progress(`${label.padEnd(34)} ${ms.toFixed(0).padStart(6)} ms  CPU ${cpuSPerGiB(cpuMs, bytesOf(label)).toFixed(2)} s/GiB${extraCpuMs ? ` (extra ${extraCpuMs.toFixed(0)})` : ''}`);
 }
 const concBytes = Number(values['conc-jobs']) * Number(values['conc-mb']) * MiB;
 const bytesOf = (label: string) => (label.startsWith('conc') ? concBytes : bytes);
@@ -78,9 +78,9 @@ try {
       const c = await timeCurl(f, f.bigName, f.bigBytes);
       add('download curl', c.ms, c.cpuMs);
       const b = await bitsDownload(f, f.bigName, f.bigBytes, { main: serviceMain(baseDist) });
-      add('download base', b.pollMs, b.cpuMs);
+      add('download base', b.pollMs, b.cpuMs, b.vmHwmKb);
       const n = await bitsDownload(f, f.bigName, f.bigBytes, { main: serviceMain(NEW_DIST) });
-      add('download new', n.pollMs, n.cpuMs);
+      add('download new', n.pollMs, n.cpuMs, n.vmHwmKb);
     }
   }
   if (parts.has('upload')) {
@@ -119,7 +119,7 @@ try {
   process.stdout.write('\n| run | median ms | MiB/s | CPU s/GiB (median) | peer/peak |\n|---|---:|---:|---:|---:|\n');
   for (const [label, r] of rows) {
     const b = bytesOf(label);
-    const extra = label.startsWith('conc') ? `${(median(r.extra) / 1024).toFixed(1)} MiB RSS` : r.extra.some((x) => x) ? `${cpuSPerGiB(median(r.extra), b).toFixed(2)} s/GiB receiver` : '';
+    const extra = label.startsWith('conc') || (label.startsWith('download') && !label.endsWith('curl')) ? `${(median(r.extra) / 1024).toFixed(1)} MiB RSS` : r.extra.some((x) => x) ? `${cpuSPerGiB(median(r.extra), b).toFixed(2)} s/GiB receiver` : '';
     process.stdout.write(`| ${label} | ${median(r.ms).toFixed(0)} | ${mibPerS(b, median(r.ms)).toFixed(0)} | ${cpuSPerGiB(median(r.cpu), b).toFixed(2)} | ${extra} |\n`);
   }
 } finally {
