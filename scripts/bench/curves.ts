@@ -58,7 +58,11 @@ export async function runCurves(f: DownloadFixture, jobCounts: number[], listCou
   for (const n of [...listCounts].sort((a, b) => a - b)) {
     const engine = await PortableEngine.open({ stateDir, limits: { jobsPerUser: max + 10, jobsPerMachine: max + 10 } });
     try {
-      for (; have < n; have++) await engine.createJob(`curve job ${have}`, JobType.DOWNLOAD);
+      for (; have < n; have++) {
+        await engine.createJob(`curve job ${have}`, JobType.DOWNLOAD);
+        // createJob's promise settles without a turn of the event loop: yield so Ctrl-C / SIGTERM cleanup can run.
+        if (have % 500 === 0) await new Promise((r) => setImmediate(r));
+      }
     } finally {
       await engine.close();
     }
