@@ -15,4 +15,4 @@ export {
 export { LIMITS, DEFAULTS } from './api/limits.js';
 export { OPERATIONS, JOB_PROPERTIES, type OperationSpec, type ParamSpec } from './api/operations.js';
 export type * from './api/types.js';
-export { notifyCommand, notifyWarnings } from './engine/notify/notify-cmdline.js';
+export { notifyCommand, notifyWarnings } from './common/notify/notify-cmdline.js';

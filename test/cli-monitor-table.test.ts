@@ -1,7 +1,8 @@
 // The live `monitor` table: speed and ETA from two refreshes, 80 columns however long the names.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { visibleLength } from '../module/cli/format.js';
+import { jobsTable, visibleLength } from '../module/cli/format.js';
+import { jobDocument } from '../module/cli/job-document.js';
 import { JobRates, monitorTable } from '../module/cli/monitor-table.js';
 
 const job = (id: string, bytes: number, total: number | null, displayName: string) => ({
@@ -33,6 +34,19 @@ test('jobs that left the list are forgotten; no jobs reads as such', () => {
   rates.observe([], 1000);
   assert.is(rates.of('aaaaaaaa-0000-0000-0000-000000000000'), undefined);
   assert.is(monitorTable([], rates), 'no jobs in the queue');
+});
+
+test('list and monitor tables name a state this version does not know UNKNOWN (they threw before)', () => {
+  const snapshot = {
+    id: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', displayName: 'from a newer BITS', description: '', type: 0, state: 9, priority: 2, owner: 'me',
+    progress: { bytesTransferred: 0, bytesTotal: 10, filesTransferred: 0, filesTotal: 1 }, times: null, errorCount: 0, minimumRetryDelay: 600,
+    noProgressTimeout: 1209600, notifyFlags: 3, proxy: null, notifyCmdLine: null, error: null, replyProgress: null, replyFileName: null,
+  } as unknown as Parameters<typeof jobDocument>[0];
+  const doc = jobDocument(snapshot);
+  assert.is(doc.state, undefined, 'the JSON document leaves the unknown state out, as before');
+  const list = jobsTable([doc]);
+  assert.match(list, /\n0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0\s+UNKNOWN\s+DOWNLOAD\s+/);
+  assert.match(monitorTable([{ ...job(doc.id, 0, 10, 'from a newer BITS'), state: undefined as never }], new JobRates()), /\n0f1e2d3c\s+UNKNOWN\s+/);
 });
 
 test.run();

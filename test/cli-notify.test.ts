@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseWindowsCommandLine } from '../module/engine/notify/windows-cmdline.js';
+import { parseWindowsCommandLine } from '../module/common/notify/windows-cmdline.js';
 import { runCli } from './helpers/cli.js';
 import { killServices } from './helpers/service.js';
 

@@ -54,4 +54,40 @@ test('create "": an empty display name is allowed, as in BITS (the help says so)
   assert.match((await sb.run(['create', '--help'])).stdout, /empty is allowed, as in BITS/);
 });
 
+test('create takes the setters scripts call next (description, priority, retry delay, no-progress timeout, server credentials); a failing one leaves no job', async () => {
+  const made = json<{ id: string; description: string; priority: string; minimumRetryDelay: number; noProgressTimeout: number }>(
+    await sb.run(['create', 'all at once', '--description', 'nightly', '--priority', 'HIGH', '--retry-delay', '30', '--no-progress-timeout', '120', '--json']),
+  );
+  assert.equal([made.description, made.priority, made.minimumRetryDelay, made.noProgressTimeout], ['nightly', 'HIGH', 30, 120]);
+  const withCreds = await sb.run(['create', 'with creds', '--scheme', 'DIGEST', '--user', 'alice', '--password-stdin'], { input: 'hunter2' });
+  assert.is(withCreds.code, 0, withCreds.stderr);
+  const id = withCreds.stdout.trim();
+  assert.ok(!withCreds.stdout.includes('hunter2') && !withCreds.stderr.includes('hunter2'));
+  // RemoveCredentials answers S_OK only for credentials that were set: these were, for the server.
+  assert.is(json<{ name: string }>(await sb.run(['remove-credentials', id, '--target', 'SERVER', '--scheme', 'DIGEST', '--json'])).name, 'S_OK');
+  assert.is(json<{ name: string }>(await sb.run(['remove-credentials', id, '--target', 'PROXY', '--scheme', 'DIGEST', '--json'])).name, 'S_FALSE');
+
+  const before = json<unknown[]>(await sb.run(['list', '--json'])).length;
+  const noScheme = await sb.run(['create', 'no scheme', '--user', 'alice', '--password-stdin'], { input: 'pw' });
+  assert.is(noScheme.code, 2);
+  assert.match(noScheme.stderr, /--user and --password-stdin need --scheme/);
+  const tooLong = await sb.run(['create', 'too long', '--description', 'd'.repeat(1025), '--json']);
+  assert.is(tooLong.code, 1, tooLong.stderr);
+  const e = jsonError(tooLong);
+  assert.is(e.name, 'BG_E_STRING_TOO_LONG');
+  assert.match(e.message, /^--description failed after CreateJob, so the new job [0-9a-f-]{36} was cancelled: /);
+  assert.is(json<unknown[]>(await sb.run(['list', '--json'])).length, before, 'neither failed create left a job');
+});
+
+test('set --help shows what a new job has, not defaults that set would apply (set changes only what is given)', async () => {
+  const help = (await sb.run(['set', '--help'])).stdout;
+  const own = help.slice(help.indexOf('\nOptions:'), help.indexOf('\nExamples:'));
+  assert.ok(own.includes('--notify-flags'), own);
+  assert.not.match(own, /\[default:/);
+  assert.match(help, /--priority[^\n]*\n?[^\n]*\[a new job has NORMAL; left out: unchanged\]/);
+  assert.match(help, /\[a new job has 600; left out: unchanged\]/);
+  // create's help keeps its defaults: they are what it applies.
+  assert.match((await sb.run(['create', '--help'])).stdout, /--priority[\s\S]*\[default: NORMAL\]/);
+});
+
 test.run();

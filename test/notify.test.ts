@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BitsError } from '../module/api/bits-error.js';
-import { notifyCommand, notifyWarnings, validateNotifyCmdLine } from '../module/engine/notify/notify-cmdline.js';
+import { notifyCommand, notifyWarnings, validateNotifyCmdLine } from '../module/common/notify/notify-cmdline.js';
 import { notifySpawnArgs, runNotifyCommand } from '../module/engine/notify/notify-runner.js';
 import {
   buildWindowsCommandLine,
@@ -14,7 +14,7 @@ import {
   quoteWindowsArgument,
   splitWindowsCommandLine,
   type WindowsParseMode,
-} from '../module/engine/notify/windows-cmdline.js';
+} from '../module/common/notify/windows-cmdline.js';
 
 const E_INVALIDARG = 0x80070057;
 const BG_E_STRING_TOO_LONG = 0x80200021;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as enums from '../module/api/enums.js';
-import { OPERATIONS, type OperationSpec, type ParamSpec } from '../module/api/operations.js';
+import { OPERATIONS, alsoAppliedParams, type OperationSpec, type ParamSpec } from '../module/api/operations.js';
 import { describe, PS_DIR, REPO, runPwsh } from './pwsh-host/host.js';
 
 interface SetRow { name: string; mandatory: boolean; position: number | null; valueFromPipeline: boolean; valueFromPipelineByPropertyName: boolean }
@@ -94,7 +94,8 @@ function expectedTable(): { cmdlets: CmdletRow[] } {
       const setName = single ? '__AllParameterSets' : op.name;
       const byValue = byValueJobId(op) ? byValueSets(op, single) : undefined;
       let position = 0;
-      for (const p of op.params) {
+      // The operation's own parameters, then those it also applies through other operations (alsoApplies).
+      for (const p of [...op.params, ...alsoAppliedParams(op).map((x) => x.param)]) {
         const row = apiRow(p, byValue?.jobIdSet ?? setName, 'positional' in p.cli ? position++ : null);
         // The other parameters of the operation belong to both sets, same position.
         if (byValue && p.type !== 'jobId') row.sets.push({ ...row.sets[0]!, name: byValue.inputObjectSet });

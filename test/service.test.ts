@@ -6,6 +6,7 @@ import net from 'node:net';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BitsError } from '../module/api/bits-error.js';
+import { rejectsWith } from './helpers/assert-bits.js';
 import { ServiceClient } from '../module/service/client.js';
 import { serviceStatus, startService, stopService } from '../module/service/control.js';
 import { encodeMessage, LineReader, parseResponse, type RpcResponse } from '../module/service/rpc.js';
@@ -371,14 +372,15 @@ test('a password given to setCredentials never appears in service.log', async ()
     ctx.track(c.service!.pid);
     try {
       const id = await c.createJob('credentials', 0);
-      // Whatever the engine answers (set, or E_NOTIMPL while credentials are not implemented)…
+      // A call that succeeds…
       const outcome = await c.setCredentials(id, { target: 1, scheme: 1, userName: 'alice', password: pw }).then(
         () => 'ok',
         (e: unknown) => (e instanceof BitsError ? e.code : String(e)),
       );
-      // …and for a call that must fail (no such job), and one the engine must reject (bad scheme).
-      await c.setCredentials('{00000000-0000-0000-0000-000000000000}', { target: 1, scheme: 1, userName: 'a', password: pw }).catch(() => {});
-      await c.setCredentials(id, { target: 1, scheme: 99, userName: 'a', password: pw }).catch(() => {});
+      assert.is(outcome, 'ok', 'BASIC credentials for the server are set');
+      // …one that must fail (no such job), and one the engine must reject (bad scheme).
+      await rejectsWith(c.setCredentials('{00000000-0000-0000-0000-000000000000}', { target: 1, scheme: 1, userName: 'a', password: pw }), 'BG_E_NOT_FOUND');
+      await rejectsWith(c.setCredentials(id, { target: 1, scheme: 99, userName: 'a', password: pw }), 'BG_E_INVALID_AUTH_SCHEME');
       // Also in a malformed request.
       const sock = net.connect(ctx.socketPath);
       await new Promise<void>((r) => sock.once('connect', () => r()));

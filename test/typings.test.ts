@@ -33,4 +33,13 @@ test('package.json points types and exports at typings/', () => {
   assert.is(pkg.exports['./server'].types, './typings/server/index.d.ts');
 });
 
+test('./engine publishes what an embedder uses (the engine, its options, clocks, the state dir), not the engine\'s internals', () => {
+  const engineTypings = [...collectTypings().keys()].filter((rel) => rel.startsWith('engine/')).sort();
+  assert.equal(engineTypings, ['engine/clock.d.ts', 'engine/engine.d.ts', 'engine/index.d.ts']);
+  const index = readFileSync(join(typingsDir, 'engine', 'index.d.ts'), 'utf8');
+  for (const name of ['PortableEngine', 'EngineOptions', 'EngineTransferOptions', 'ManualClock', 'realClock', 'Clock', 'TimerHandle', 'defaultStateDir']) {
+    assert.ok(new RegExp(`\\b${name}\\b`).test(index), `bits-job2/engine exports ${name}`);
+  }
+});
+
 test.run();

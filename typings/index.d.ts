@@ -10,4 +10,4 @@ export { JobState, JobPriority, JobType, ProxyUsage, ErrorContext, AuthTarget, A
 export { LIMITS, DEFAULTS } from './api/limits.js';
 export { OPERATIONS, JOB_PROPERTIES, type OperationSpec, type ParamSpec } from './api/operations.js';
 export type * from './api/types.js';
-export { notifyCommand, notifyWarnings } from './engine/notify/notify-cmdline.js';
+export { notifyCommand, notifyWarnings } from './common/notify/notify-cmdline.js';

@@ -2,6 +2,8 @@
 // described once, as data: its BITS name, the Backend/Node method, the CLI command and flags, the
 // PowerShell cmdlet and parameter names, types, limits, defaults, return codes and help. The CLI
 // builders are derived from it; the PowerShell generator, help and contract defaults read it too.
+// Over 400 lines on purpose: it is one table, every operation next to its peers, so a reader compares
+// entries at a glance (the types above the table are the schema of each entry).
 import { DEFAULTS, LIMITS } from './limits.js';
 
 export type ParamType =
@@ -59,6 +61,13 @@ export interface OperationSpec {
     output?: string;
   };
   params: ParamSpec[];
+  /** The parameters' defaults are the values a new job starts with, not values this operation applies
+   *  (a setter changes only what is given): help shows them as "a new job has …", never as defaults. */
+  defaultsAreInitialValues?: boolean;
+  /** Parameters of other operations this command and cmdlet also take, each optional, applied right
+   *  after this operation through the other one (New-BitsJob2 -Priority: CreateJob, then SetPriority).
+   *  `fixed`: that operation's other arguments (by name) when its parameters are given here. */
+  alsoApplies?: { op: string; params: string[]; fixed?: Record<string, string> }[];
   returns: string;
   /** HRESULT names this operation may return (spec §3/§4), successes included. */
   codes: string[];
@@ -92,6 +101,12 @@ export const OPERATIONS: OperationSpec[] = [
     params: [
       { name: 'displayName', cli: { positional: 'name' }, ps: 'DisplayName', type: 'string', required: true, maxLength: LIMITS.displayNameMax, help: `Display name, up to ${LIMITS.displayNameMax} characters (empty is allowed, as in BITS); several jobs may share one.` },
       { name: 'type', cli: { flag: 'type', alias: 't' }, ps: 'TransferType', type: { enum: 'JobType' }, required: false, default: 'DOWNLOAD', help: 'DOWNLOAD, UPLOAD or UPLOAD_REPLY.' },
+    ],
+    // bitsadmin /create and CreateJob take only the name and type; scripts then set the rest one call at
+    // a time. The CLI and New-BitsJob2 take the common ones at once; if one fails the new job is cancelled.
+    alsoApplies: [
+      { op: 'setProperties', params: ['description', 'priority', 'minimumRetryDelay', 'noProgressTimeout'] },
+      { op: 'setCredentials', params: ['scheme', 'userName', 'password'], fixed: { target: 'SERVER' } },
     ],
     returns: 'job id (GUID string); the job starts SUSPENDED',
     codes: ['S_OK', 'E_INVALIDARG', 'BG_E_TOO_MANY_JOBS_PER_USER', 'BG_E_TOO_MANY_JOBS_PER_MACHINE'],
@@ -273,6 +288,7 @@ export const OPERATIONS: OperationSpec[] = [
     bits: { interface: 'IBackgroundCopyJob', method: 'SetDisplayName/SetDescription/SetPriority/SetNotifyFlags/SetMinimumRetryDelay/SetNoProgressTimeout' },
     cli: 'set',
     cmdlet: { verb: 'Set', noun: 'BitsJob2', shouldProcess: true },
+    defaultsAreInitialValues: true,
     params: [
       jobIdParam,
       { name: 'displayName', cli: { flag: 'display-name' }, ps: 'DisplayName', type: 'string', required: false, maxLength: LIMITS.displayNameMax, help: `New display name (≤ ${LIMITS.displayNameMax}; BG_E_STRING_TOO_LONG beyond).` },
@@ -506,4 +522,24 @@ export function operation(name: string): OperationSpec {
   const op = OPERATIONS.find((o) => o.name === name);
   if (!op) throw new Error(`no operation ${name} in module/api`);
   return op;
+}
+
+/** One parameter an operation also takes from another (OperationSpec.alsoApplies), always optional. */
+export interface AlsoAppliedParam {
+  /** The operation that applies it. */
+  via: OperationSpec;
+  param: ParamSpec;
+  fixed: Record<string, string>;
+}
+
+/** The parameters `op` also takes from other operations, in declaration order, made optional. */
+export function alsoAppliedParams(op: OperationSpec): AlsoAppliedParam[] {
+  return (op.alsoApplies ?? []).flatMap((a) => {
+    const via = operation(a.op);
+    return a.params.map((name) => {
+      const p = via.params.find((x) => x.name === name);
+      if (!p) throw new Error(`module/api: ${op.name}.alsoApplies names ${a.op}.${name}, which does not exist`);
+      return { via, param: { ...p, required: false }, fixed: a.fixed ?? {} };
+    });
+  });
 }

@@ -62,6 +62,16 @@ function defaultHint(err: BitsError, unavailable: boolean, jobId = '<job>'): str
   }
 }
 
+/**
+ * One line on the terminal: messages echo user input (a job id, a URL, a path), and a newline or
+ * carriage return in it would print a line that looks like one of ours (`error: ...`). Control
+ * characters are shown escaped (\\n, \\r, \\xNN); the JSON output escapes them by itself.
+ */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
 /** Prints the error on stderr and returns the exit code. */
 export function reportError(e: unknown, json: boolean, scope: ErrorScope = {}): number {
   let payload: CliErrorJSON;
@@ -81,8 +91,8 @@ export function reportError(e: unknown, json: boolean, scope: ErrorScope = {}): 
     process.stderr.write(machineText({ error: payload }, 'BitsJob2.Error', true) + '\n');
   } else {
     const label = payload.usage ? 'usage' : `${payload.name} (${payload.hresultHex})`;
-    process.stderr.write(`${paintErr('red', 'error:')} ${label}: ${payload.message}\n`);
-    if (payload.hint) process.stderr.write(`${paintErr('yellow', 'hint:')} ${payload.hint}\n`);
+    process.stderr.write(`${paintErr('red', 'error:')} ${label}: ${oneLine(payload.message)}\n`);
+    if (payload.hint) process.stderr.write(`${paintErr('yellow', 'hint:')} ${oneLine(payload.hint)}\n`);
   }
   return payload.exitCode;
 }

@@ -25,6 +25,12 @@ export function paintErr(color: Color, text: string): string {
   return colorErrEnabled ? `\x1b[${SGR[color]}m${text}\x1b[0m` : text;
 }
 
+/** A job state for a table cell: a state this version has no name for (a newer BITS) reads UNKNOWN, not nothing. */
+export function stateCell(state: string | undefined): string {
+  const text = state ?? 'UNKNOWN';
+  return paint(stateColor(text), text);
+}
+
 export function stateColor(state: string): Color {
   switch (state) {
     case 'TRANSFERRED': case 'ACKNOWLEDGED': return 'green';
@@ -109,8 +115,8 @@ export function jobsTable(jobs: Pick<JobInfo, 'id' | 'state' | 'type' | 'priorit
     ['ID', 'STATE', 'TYPE', 'PRIORITY', 'BYTES', 'FILES', 'NAME'],
     jobs.map((j) => [
       j.id,
-      paint(stateColor(j.state), j.state),
-      j.type,
+      stateCell(j.state),
+      j.type ?? '?',
       j.priority ?? '?', // null: the backend could not read it (native on a partial BITS; `info` says why)
       j.progress ? `${formatBytes(j.progress.bytesTransferred)}/${formatBytes(j.progress.bytesTotal)}` : '?',
       j.progress ? `${j.progress.filesTransferred}/${j.progress.filesTotal}` : '?',

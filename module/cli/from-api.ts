@@ -3,7 +3,7 @@
 // argv → the operation's arguments by their API names. Commands only add presentation flags.
 import type { Argv, CommandModule, Options, PositionalOptions } from 'yargs';
 import { AuthScheme, AuthTarget, JobPriority, JobState, JobType, NotifyFlags, ProxyUsage, ServerNotificationType, parseEnum } from '../api/enums.js';
-import { operation, type OperationSpec, type ParamSpec } from '../api/operations.js';
+import { alsoAppliedParams, operation, type OperationSpec, type ParamSpec } from '../api/operations.js';
 import { UsageError } from './errors.js';
 
 export const ENUM_TABLES = { JobType, JobPriority, ProxyUsage, AuthTarget, AuthScheme, JobState, ServerNotificationType } as const;
@@ -137,19 +137,21 @@ function defaultDescription(p: ParamSpec): string | undefined {
   return String(p.default);
 }
 
-/** yargs options of one parameter. Defaults are documented (defaultDescription), never applied here. */
-function optionOf(p: ParamSpec): Options & PositionalOptions {
+/** yargs options of one parameter. Defaults are documented (defaultDescription), never applied here;
+ *  `initialValueOnly` (a setter, OperationSpec.defaultsAreInitialValues) shows one as a new job's value. */
+function optionOf(p: ParamSpec, initialValueOnly = false): Options & PositionalOptions {
   const isBool = p.type === 'bool' || p.type === 'secret';
   const numeric = p.type === 'int' || p.type === 'flags' || typeof p.type === 'object';
-  const o: Options & PositionalOptions = { describe: describeParam(p) };
+  const dd = defaultDescription(p);
+  const initial = initialValueOnly && dd !== undefined ? ` [a new job has ${dd}; left out: unchanged]` : '';
+  const o: Options & PositionalOptions = { describe: describeParam(p) + initial };
   // Numbers and enums are parsed by our coercion (hex, names); the others stay text (ids like 12345678).
   if (isBool) o.type = 'boolean';
   else if (!numeric) o.type = 'string';
   if (!isBool && !isPositional(p)) o.requiresArg = true;
   const coerce = coerceFor(p);
   if (coerce) o.coerce = coerce;
-  const dd = defaultDescription(p);
-  if (dd !== undefined) o.defaultDescription = dd;
+  if (dd !== undefined && !initialValueOnly) o.defaultDescription = dd;
   return o;
 }
 
@@ -159,8 +161,8 @@ export interface ApplyOptions {
 }
 
 /** Adds one parameter as a yargs positional or option. */
-export function applyParam(y: Argv, p: ParamSpec): Argv {
-  const o = optionOf(p);
+export function applyParam(y: Argv, p: ParamSpec, initialValueOnly = false): Argv {
+  const o = optionOf(p, initialValueOnly);
   if ('positional' in p.cli) return y.positional(p.cli.positional, o);
   const flag = p.cli;
   return y.option(flag.flag, { ...o, ...(flag.alias ? { alias: flag.alias } : {}), ...(p.required ? { demandOption: `${cliSpelling(p)} is required` } : {}) });
@@ -170,7 +172,7 @@ export function applyParam(y: Argv, p: ParamSpec): Argv {
 export function applyParams(y: Argv, op: OperationSpec, options: ApplyOptions = {}): Argv {
   for (const p of op.params) {
     if (options.skip?.includes(p.name)) continue;
-    y = applyParam(y, p);
+    y = applyParam(y, p, op.defaultsAreInitialValues === true);
   }
   return y;
 }
@@ -233,6 +235,27 @@ export function readParams(op: OperationSpec, argv: Args, fillDefaults = false):
   return out;
 }
 
+/** The arguments of each operation `op` also applies (OperationSpec.alsoApplies) for which at least one
+ *  parameter was given: its given values plus its fixed ones, coerced as its own command would. */
+export function readAlsoApplied(op: OperationSpec, argv: Args): { via: OperationSpec; given: string[]; args: Record<string, unknown> }[] {
+  const out = new Map<OperationSpec, Record<string, unknown>>();
+  const fixedOf = new Map<OperationSpec, Record<string, string>>();
+  for (const { via, param, fixed } of alsoAppliedParams(op)) {
+    fixedOf.set(via, fixed);
+    const v = argv[cliKey(param)];
+    if (v !== undefined) out.set(via, { ...(out.get(via) ?? {}), [param.name]: v });
+  }
+  return [...out].map(([via, given]) => {
+    const args: Record<string, unknown> = { ...given };
+    for (const [name, text] of Object.entries(fixedOf.get(via) ?? {})) {
+      const p = via.params.find((x) => x.name === name)!;
+      const c = coerceFor(p);
+      args[name] = c ? c(text) : text;
+    }
+    return { via, given: Object.keys(given), args };
+  });
+}
+
 export interface OpCommandSpec<A extends Args = Args> {
   /** Extra positionals after the API ones, e.g. `[more..]`. */
   extraPositionals?: string;
@@ -254,6 +277,7 @@ export function opCommand<A extends Args = Args>(opName: string, spec: OpCommand
     builder: (y: Argv) => {
       let b = y.usage(spec.usage ?? usageOf(op, spec.extraPositionals));
       b = applyParams(b, op, { skip: spec.skip });
+      for (const { param } of alsoAppliedParams(op)) b = applyParam(b, param);
       b = applyExamples(b, op);
       return spec.builder ? spec.builder(b) : b;
     },

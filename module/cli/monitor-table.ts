@@ -2,7 +2,7 @@
 // at the least). Ids are shortened to their first 8 hex digits — every command takes that prefix —
 // and names are cut to what is left, so a row never wraps.
 import type { JobInfo } from '../core/job-info.js';
-import { formatBytes, paint, percent, stateColor, table, visibleLength } from './format.js';
+import { formatBytes, paint, percent, stateCell, table, visibleLength } from './format.js';
 import { formatEta, formatRate, RateMeter } from './rate.js';
 
 type Row = Pick<JobInfo, 'id' | 'state' | 'progress' | 'displayName'>;
@@ -36,7 +36,7 @@ export function monitorTable(jobs: readonly Row[], rates: JobRates, width = 80):
     const m = rates.of(j.id);
     return [
       j.id.slice(0, 8),
-      paint(stateColor(j.state), j.state),
+      stateCell(j.state),
       `${percent(p.bytesTransferred, p.bytesTotal).padStart(4)} ${formatBytes(p.bytesTransferred)}/${formatBytes(p.bytesTotal)}`,
       formatRate(m?.bytesPerSecond() ?? null),
       formatEta(m?.secondsLeft(p.bytesTransferred, p.bytesTotal) ?? null),

@@ -7,7 +7,7 @@ import { BitsError, bitsError } from '../api/bits-error.js';
 import type { HResultWire, NewFile, ReplyProgressWire } from '../api/types.js';
 import { waitVerdict } from '../api/wait-rule.js';
 import type { Backend } from './backend.js';
-import { notifyCommand, notifyWarnings } from '../engine/notify/notify-cmdline.js';
+import { notifyCommand, notifyWarnings } from '../common/notify/notify-cmdline.js';
 import { toErrorInfo, toJobInfo, type FileInfo, type JobErrorInfo, type JobInfo, type JobTimes } from './job-info.js';
 
 

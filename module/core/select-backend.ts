@@ -10,7 +10,7 @@ import type { Backend } from './backend.js';
 export type BackendChoice = 'native' | 'portable' | 'service' | Backend;
 
 export interface OpenOptions {
-  /** State directory for portable/service (default: per-user, see module/engine/paths.ts). */
+  /** State directory for portable/service (default: per-user, see module/common/paths.ts). */
   stateDir?: string;
   /** Windows, BITS_JOB2_BACKEND unset: called with the reason when the native bridge did not load. */
   onNativeUnavailable?: (reason: BitsError) => void;

@@ -1,5 +1,6 @@
 // Engine tuning from the environment, for the service (which has no other configuration channel
-// yet) and for tests: BITS_JOB2_CHECKPOINT_MS, BITS_JOB2_CHECKPOINT_BYTES, BITS_JOB2_TIME_SLICE_MS.
+// yet) and for tests: BITS_JOB2_CHECKPOINT_MS, BITS_JOB2_CHECKPOINT_BYTES, BITS_JOB2_TIME_SLICE_MS,
+// BITS_JOB2_JOBS_PER_USER (the per-user job cap, 60 by default as in BITS: spec §6).
 // Invalid values are refused loudly rather than ignored.
 import { bitsError } from '../api/bits-error.js';
 import { HR } from '../api/hresult.js';
@@ -15,12 +16,15 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
 export function engineTuningFromEnv(env: NodeJS.ProcessEnv = process.env): {
   timeSliceMs?: number;
   download: { checkpointIntervalMs?: number; checkpointBytes?: number };
+  limits: { jobsPerUser?: number };
 } {
+  const jobsPerUser = positiveInt(env, 'BITS_JOB2_JOBS_PER_USER');
   const checkpointIntervalMs = positiveInt(env, 'BITS_JOB2_CHECKPOINT_MS');
   const checkpointBytes = positiveInt(env, 'BITS_JOB2_CHECKPOINT_BYTES');
   const timeSliceMs = positiveInt(env, 'BITS_JOB2_TIME_SLICE_MS');
   return {
     ...(timeSliceMs ? { timeSliceMs } : {}),
     download: { ...(checkpointIntervalMs ? { checkpointIntervalMs } : {}), ...(checkpointBytes ? { checkpointBytes } : {}) },
+    limits: jobsPerUser ? { jobsPerUser } : {},
   };
 }

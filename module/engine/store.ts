@@ -3,7 +3,7 @@
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { FileRecord, JobRecord } from './job-record.js';
-import { assertSqliteAddonLoads } from './sqlite-addon.js';
+import { assertSqliteAddonLoads } from '../common/sqlite-addon.js';
 import { checkOrSalvage, type Salvage } from './store-salvage.js';
 
 const SCHEMA_VERSION = 3;

@@ -28,7 +28,7 @@ import type {
 } from '../api/types.js';
 import type { JobPropertyName } from '../api/operations.js';
 import type { Backend, BackendMethod } from '../core/backend.js';
-import { defaultStateDir, logPath } from '../engine/paths.js';
+import { defaultStateDir, logPath } from '../common/paths.js';
 import { fromJobRows } from './job-rows.js';
 import { isProcessAlive, readLock } from './lock.js';
 import { encodeMessage, errorFromResponse, LineReader, MAX_REQUEST_LINE_BYTES, parseResponse, type RpcId } from './rpc.js';

@@ -2,7 +2,7 @@
 import { unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BitsError } from '../api/bits-error.js';
-import { defaultStateDir } from '../engine/paths.js';
+import { defaultStateDir } from '../common/paths.js';
 import { ServiceClient } from './client.js';
 import { isProcessAlive, lockOwnerGone, lockPath, readLock } from './lock.js';
 import { socketPath as socketPathFor } from './socket-path.js';

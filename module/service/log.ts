@@ -2,7 +2,7 @@
 // so this file is the only place its start, stop, client connections and failures are recorded.
 // Synchronous appends: a few lines per client, and a line written just before a crash is not lost.
 import { appendFileSync, renameSync, statSync } from 'node:fs';
-import { logPath } from '../engine/paths.js';
+import { logPath } from '../common/paths.js';
 
 export type LogFn = (line: string) => void;
 

@@ -6,7 +6,7 @@
 // Exit codes: 0 stopped cleanly; 2 another service already runs for this state dir; 1 any other failure.
 import { BitsError } from '../api/bits-error.js';
 import type { Backend } from '../core/backend.js';
-import { defaultStateDir, ensurePrivateDir } from '../engine/paths.js';
+import { defaultStateDir, ensurePrivateDir } from '../common/paths.js';
 import { fileLogger } from './log.js';
 import { runService } from './server.js';
 

@@ -10,7 +10,7 @@ import { chmodSync, readFileSync, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BitsError, bitsError } from '../api/bits-error.js';
 import { BACKEND_METHODS, type Backend } from '../core/backend.js';
-import { ensurePrivateDir } from '../engine/paths.js';
+import { ensurePrivateDir } from '../common/paths.js';
 import { toJobRows } from './job-rows.js';
 import { acquireLock, lockOwnerGone, type HeldLock } from './lock.js';
 import { fileLogger, type LogFn } from './log.js';

@@ -3,7 +3,7 @@
 // (`git show HEAD:BENCHMARKS.json`) beside the new ones, so a regression shows in review. Timings
 // in tests are forbidden, hence this instead of a CI check.
 import { execFileSync } from 'node:child_process';
-import type { Verdicts } from './report.js';
+import type { Verdicts } from './results.js';
 import { fmt, REPO } from './util.js';
 
 export interface Figures {

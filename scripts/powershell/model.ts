@@ -5,7 +5,7 @@
 import { WAIT_RULE } from '../../module/api/wait-rule.js';
 import { startTransferCommand } from './start-transfer.js';
 import { AuthScheme, AuthTarget, JobPriority, JobState, JobType, ProxyUsage, ServerNotificationType } from '../../module/api/enums.js';
-import { OPERATIONS, type OperationSpec, type ParamSpec } from '../../module/api/operations.js';
+import { OPERATIONS, alsoAppliedParams, type OperationSpec, type ParamSpec } from '../../module/api/operations.js';
 
 export const ENUMS: Record<string, Record<string, number>> = { JobType, JobPriority, ProxyUsage, AuthTarget, AuthScheme, JobState, ServerNotificationType };
 
@@ -124,7 +124,9 @@ export function inputObjectPrelude(sets: PsParameterSet[]): string[] {
   ];
 }
 
-export function psParamOf(p: ParamSpec, position: number | undefined): PsParam {
+/** `initialValueOnly`: the operation is a setter (OperationSpec.defaultsAreInitialValues), so a default is
+ *  the value a new job has — said in the help, not declared as the parameter's default value. */
+export function psParamOf(p: ParamSpec, position: number | undefined, initialValueOnly = false): PsParam {
   const emit: CliEmit =
     'positional' in p.cli
       ? { kind: 'positional' }
@@ -135,7 +137,11 @@ export function psParamOf(p: ParamSpec, position: number | undefined): PsParam {
           : { kind: 'flag', flag: p.cli.flag };
   const base: PsParam = { name: p.ps, type: 'string', mandatory: p.required, help: p.help, emit, api: p };
   if (position !== undefined) base.position = position;
-  if (p.default !== undefined && p.default !== null) base.defaultValue = p.default === '' ? '""' : p.type === 'flags' && typeof p.default === 'number' ? `0x${p.default.toString(16)}` : String(p.default);
+  if (p.default !== undefined && p.default !== null) {
+    const shown = p.default === '' ? '""' : p.type === 'flags' && typeof p.default === 'number' ? `0x${p.default.toString(16)}` : String(p.default);
+    if (initialValueOnly) base.help = `${p.help} A new job has ${shown}; left out, the job's value is unchanged.`;
+    else base.defaultValue = shown;
+  }
   const t = p.type;
   if (typeof t === 'object') {
     base.validateSet = Object.keys(ENUMS[t.enum]!);
@@ -174,9 +180,23 @@ function extrasFor(ops: OperationSpec[], verb: string): PsParam[] {
     return extras;
   }
   if (verb !== 'Get' && verb !== 'New') {
-    extras.push({ name: 'PassThru', type: 'switch', mandatory: false, help: 'Return the CLI result object (job id and HRESULT) instead of nothing.', emit: { kind: 'none' } });
+    extras.push({
+      name: 'PassThru',
+      type: 'switch',
+      mandatory: false,
+      help: ops.every(passThruReturnsResult)
+        ? 'Return the result (job id and HRESULT, which tells what happened) instead of nothing.'
+        : 'Return the job (a BitsJob2.Job, as Get-BitsJob2 shows it after the change) instead of nothing.',
+      emit: { kind: 'none' },
+    });
   }
   return extras;
+}
+
+/** -PassThru returns the CLI result when the operation's success code carries meaning (S_FALSE,
+ *  BG_S_PARTIAL_COMPLETE: Complete, Cancel, RemoveCredentials), else the job after the change. */
+export function passThruReturnsResult(op: OperationSpec): boolean {
+  return op.codes.some((c) => c === 'S_FALSE' || c.startsWith('BG_S_'));
 }
 
 function typeNameOf(op: OperationSpec, noun: string, verb: string): string {
@@ -324,7 +344,10 @@ export function psCommands(): PsCommand[] {
       return withInputObjectSet({
         name: ops.length > 1 ? op.name : '__AllParameterSets',
         op,
-        params: op.params.map((p) => psParamOf(p, 'positional' in p.cli ? pos++ : undefined)),
+        params: [
+          ...op.params.map((p) => psParamOf(p, 'positional' in p.cli ? pos++ : undefined, op.defaultsAreInitialValues === true)),
+          ...alsoAppliedParams(op).map(({ param }) => psParamOf(param, undefined)),
+        ],
         typeName: typeNameOf(op, noun, verb),
         emitsByDefault: verb === 'Get' || verb === 'New' || SERVER_OPS.has(op.name),
       }, ops.length === 1);

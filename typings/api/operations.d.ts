@@ -53,6 +53,17 @@ export interface OperationSpec {
         output?: string;
     };
     params: ParamSpec[];
+    /** The parameters' defaults are the values a new job starts with, not values this operation applies
+     *  (a setter changes only what is given): help shows them as "a new job has …", never as defaults. */
+    defaultsAreInitialValues?: boolean;
+    /** Parameters of other operations this command and cmdlet also take, each optional, applied right
+     *  after this operation through the other one (New-BitsJob2 -Priority: CreateJob, then SetPriority).
+     *  `fixed`: that operation's other arguments (by name) when its parameters are given here. */
+    alsoApplies?: {
+        op: string;
+        params: string[];
+        fixed?: Record<string, string>;
+    }[];
     returns: string;
     /** HRESULT names this operation may return (spec §3/§4), successes included. */
     codes: string[];
@@ -100,3 +111,12 @@ export declare const JOB_PROPERTIES: readonly [{
 }];
 export type JobPropertyName = (typeof JOB_PROPERTIES)[number]['name'];
 export declare function operation(name: string): OperationSpec;
+/** One parameter an operation also takes from another (OperationSpec.alsoApplies), always optional. */
+export interface AlsoAppliedParam {
+    /** The operation that applies it. */
+    via: OperationSpec;
+    param: ParamSpec;
+    fixed: Record<string, string>;
+}
+/** The parameters `op` also takes from other operations, in declaration order, made optional. */
+export declare function alsoAppliedParams(op: OperationSpec): AlsoAppliedParam[];

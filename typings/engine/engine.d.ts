@@ -4,7 +4,17 @@ import type { JobPropertyName } from '../api/operations.js';
 import type { CredentialsInput, FileInfoWire, HResultWire, JobErrorWire, JobSnapshotWire, NewFile, NotifyCmdLineWire, ProxySettingsWire, ReplyProgressWire } from '../api/types.js';
 import type { Backend } from '../core/backend.js';
 import { type Clock } from './clock.js';
-import { type WorkerHost } from './download-worker.js';
+/** The engine's transfer settings (defaults: the workers' own; BITS_JOB2_* variables: config-env.ts). */
+export interface EngineTransferOptions {
+    checkpointIntervalMs?: number;
+    checkpointBytes?: number;
+    requestTimeoutMs?: number;
+    idleTimeoutMs?: number;
+    /** Extra CA certificates trusted for HTTPS servers. */
+    tls?: {
+        ca?: string | Buffer | Array<string | Buffer>;
+    };
+}
 export interface EngineOptions {
     stateDir?: string;
     clock?: Clock;
@@ -17,70 +27,25 @@ export interface EngineOptions {
         filesPerJob: number;
     }>;
     /** Downloader settings (checkpoint rate, timeouts, extra CA for HTTPS). */
-    download?: WorkerHost['downloadOptions'];
+    download?: EngineTransferOptions;
     log?: (line: string) => void;
 }
 export declare class PortableEngine implements Backend {
     private readonly store;
-    private readonly clock;
     private readonly options;
     readonly kind = "portable";
     /** 'state' (jobId, state) after every durable state change. */
     readonly events: EventEmitter<[never]>;
-    private readonly jobs;
-    private readonly workers;
-    /** Workers told to stop but maybe still holding their temp file; a new worker waits for them. */
-    private readonly stopping;
-    private readonly live;
-    private readonly timers;
-    private sliceTimer;
-    private inactivityTimer;
-    private closed;
-    private readonly owner;
-    private readonly vault;
-    private readonly notifier;
-    private readonly limits;
     /** Rows of the store that could not be read at open (reported, kept out of the queue). */
     readonly unreadable: string[];
+    private readonly parts;
+    private readonly inactivity;
+    private closed;
     private constructor();
     static open(options?: EngineOptions): Promise<PortableEngine>;
     private log;
     /** After a crash or a restart: interrupted transfers go back to QUEUED, retry timers are re-armed. */
     private recover;
-    private find;
-    private findMutable;
-    private liveBytes;
-    /** Persists the job and announces a state change (durable before reported). */
-    private commit;
-    private setState;
-    private clearTimer;
-    /** Stops the job's worker (if any) and waits until it has let go of its files. */
-    private stopWorker;
-    /**
-     * After an orderly stop (Suspend, preemption, close) the temp file may hold bytes written after
-     * the last checkpoint. Make them durable and record them, so Resume continues where the transfer
-     * stopped instead of at the last checkpoint. (After a crash the checkpoint is all we trust.)
-     */
-    private keepWrittenBytes;
-    private reschedule;
-    private startWorker;
-    private runWorker;
-    private readonly workerHost;
-    private readonly uploadHost;
-    /** Connections of cancelled uploads, between the worker's stop and the Cancel-Session (never longer). */
-    private readonly handedOver;
-    private makeWorkerHost;
-    private makeUploadHost;
-    /** The reply file name: explicit, else `<local upload file>.<job id>.reply` (spec §3.5 [DECISION]); null before both. */
-    private replyPath;
-    private replyProgressOf;
-    private snap;
-    /** TRANSFERRING/CONNECTING → TRANSIENT_ERROR or ERROR (spec §5.2), with the retry rules of §4.1. */
-    private onFailure;
-    /** TRANSIENT_ERROR → QUEUED after MinimumRetryDelay, or → ERROR when NoProgressTimeout runs out first. */
-    private armRetry;
-    /** Auto-cancel after JobInactivityTimeout (90 days without activity), checked daily. */
-    private checkInactivity;
     createJob(displayName: string, type: number): Promise<string>;
     getJob(jobId: string): Promise<JobSnapshotWire>;
     listJobs(options?: {
@@ -93,37 +58,20 @@ export declare class PortableEngine implements Backend {
     resume(jobId: string): Promise<void>;
     suspend(jobId: string): Promise<void>;
     complete(jobId: string): Promise<HResultWire>;
-    /** Upload jobs: only in TRANSFERRED (the server committed the file already); publishes the reply. */
-    private completeUpload;
     cancel(jobId: string): Promise<HResultWire>;
-    private cancelJob;
-    /**
-     * Cancel-Session for an upload the server still holds (spec §4.1 Cancel). Sent in the background so
-     * Cancel returns at once; failures are logged (BITS would retry for up to 24 h — see the issue note).
-     */
-    private cancelRemoteSession;
-    /** A final job keeps its row so handles still read ACKNOWLEDGED/CANCELLED; live data goes. */
-    private forget;
     getError(jobId: string): Promise<JobErrorWire>;
     setProperty(jobId: string, name: JobPropertyName, value: string | number): Promise<void>;
     setProxySettings(jobId: string, usage: number, proxyList: string | null, bypassList: string | null): Promise<void>;
     getProxySettings(jobId: string): Promise<ProxySettingsWire>;
     takeOwnership(jobId: string): Promise<void>;
-    /** SetNotifyCmdLine (spec §3.1): validated, then run at once if the event already happened. */
     setNotifyCmdLine(jobId: string, program: string | null, parameters: string | null): Promise<void>;
     getNotifyCmdLine(jobId: string): Promise<NotifyCmdLineWire>;
     getReplyProgress(jobId: string): Promise<ReplyProgressWire>;
-    /** GetReplyData (spec §3.4): TRANSFERRED or ACKNOWLEDGED; ≤ 1 MiB; no reply → empty. Base64 on the wire. */
     getReplyData(jobId: string): Promise<string>;
-    /** SetReplyFileName (spec §3.5): null or "" → generated name; refused once the reply download began. */
     setReplyFileName(jobId: string, name: string | null): Promise<void>;
     getReplyFileName(jobId: string): Promise<string | null>;
-    /** SetCredentials (spec §3.7): validation order 1–5, one credential per (target, scheme), sealed at rest. */
     setCredentials(jobId: string, c: CredentialsInput): Promise<void>;
-    /** RemoveCredentials (spec §3.8): S_OK when removed, S_FALSE when none was set. */
     removeCredentials(jobId: string, target: number, scheme: number): Promise<HResultWire>;
-    /** The job's proxy settings and decrypted credentials for one transfer (memory only). */
-    private transportFor;
     /** Stops every worker at its last checkpoint and closes the store. Jobs resume at the next open. */
     close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
 // Exit 0 when nothing failed (warnings included), 1 otherwise.
 import { spawnSync } from 'node:child_process';
 import type { Argv, CommandModule } from 'yargs';
-import { defaultStateDir } from '../../engine/paths.js';
+import { defaultStateDir } from '../../common/paths.js';
 import { printJson, println, run, type CliContext } from '../context.js';
 import type { CheckResult } from '../doctor/check.js';
 import { checkNode, checkSqliteAddon, checkStateDir, checkStore } from '../doctor/local-checks.js';

@@ -24,7 +24,7 @@ function printLoginItem(ctx: CliContext, r: LoginItemReport, verb: string): void
 
 async function act(ctx: CliContext, action: Action, argv: Args): Promise<number> {
   if (action === 'install' || action === 'uninstall') {
-    const { defaultStateDir } = await import('../../engine/paths.js');
+    const { defaultStateDir } = await import('../../common/paths.js');
     const items = await import('../../service/login-item-install.js');
     if (action === 'uninstall') printLoginItem(ctx, items.uninstallLoginItem(), 'removed');
     else if (argv.print === true) {

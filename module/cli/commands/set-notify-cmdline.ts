@@ -1,7 +1,7 @@
 // `set-notify-cmdline <job> [--program] [--parameters | --arg ...]`: SetNotifyCmdLine (both omitted:
 // removes it). `--arg` builds a correctly quoted parameters string (program first) so users need not
 // learn Windows quoting; warnings point out syntax BITS never interprets (%VAR%, $VAR, pipes, ...).
-import { notifyCommand, notifyWarnings } from '../../engine/notify/notify-cmdline.js';
+import { notifyCommand, notifyWarnings } from '../../common/notify/notify-cmdline.js';
 import { opCommand, readParams } from '../from-api.js';
 import { printJson, println, run } from '../context.js';
 import { UsageError } from '../errors.js';

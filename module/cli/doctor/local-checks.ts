@@ -3,8 +3,8 @@
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { BitsError } from '../../api/bits-error.js';
-import { storePath } from '../../engine/paths.js';
-import { assertSqliteAddonLoads } from '../../engine/sqlite-addon.js';
+import { storePath } from '../../common/paths.js';
+import { assertSqliteAddonLoads } from '../../common/sqlite-addon.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 
 const NEEDED_NODE = [20, 19] as const;

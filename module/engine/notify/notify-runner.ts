@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { parseWindowsCommandLine, quoteWindowsProgram, splitWindowsCommandLine } from './windows-cmdline.js';
+import { parseWindowsCommandLine, quoteWindowsProgram, splitWindowsCommandLine } from '../../common/notify/windows-cmdline.js';
 
 /**
  * BITS itself never kills a notify program. Portable stops it after 10 minutes [DECISION]: a hung

@@ -10,6 +10,9 @@
 //   * FILETIMEs for the job times (0 = not yet), BG_SIZE_UNKNOWN for sizes not known yet.
 // Non-PreserveSig failures are thrown as COMException(message, hr), exactly what the runtime's COM
 // interop throws for a failure HRESULT; ComCall maps both the same way.
+// Over 400 lines on purpose: one fake COM object graph (manager, job, file, error, enumerators) that is
+// read and changed as a whole next to the interop declarations; FakeJob alone is the ~280-line
+// IBackgroundCopyJob2 surface, and splitting it by method group would scatter one object's state.
 // FakeBridge is the public type edge-js binds: Invoke forwards to `new Bridge(() => manager)`, and
 // handles a few test-only operations ("fake.*") that stand in for the server side of a transfer.
 using System;

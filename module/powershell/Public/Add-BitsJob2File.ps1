@@ -21,7 +21,7 @@ function Add-BitsJob2File {
     Absolute local path ≤ 260 characters; its directory must exist and be writable. CLI: <local>.
 
     .PARAMETER PassThru
-    Return the CLI result object (job id and HRESULT) instead of nothing.
+    Return the job (a BitsJob2.Job, as Get-BitsJob2 shows it after the change) instead of nothing.
 
     .EXAMPLE
     Add-BitsJob2File -JobId $id -RemoteName https://example.com/a.iso -LocalName C:\data\a.iso
@@ -72,6 +72,6 @@ function Add-BitsJob2File {
         if ($result.PSObject.Properties['hresult'] -and [long]$result.hresult -ne 0) {
             $PSCmdlet.WriteWarning([string]$result.name + ' (' + [string]$result.hresultHex + ') for job ' + [string]$result.jobId)
         }
-        if ($PassThru.IsPresent) { $PSCmdlet.WriteObject($result, $true) }
+        if ($PassThru.IsPresent) { Get-BitsJob2 -JobId ([string]$result.jobId) -Verbose:$false }
     }
 }

@@ -18,7 +18,7 @@ function Complete-BitsJob2 {
     Complete a download job that is not TRANSFERRED although files are unfinished: they are deleted (BITS's BG_S_PARTIAL_COMPLETE). Without it the CLI and cmdlet refuse and list them. Default: false. CLI: --force.
 
     .PARAMETER PassThru
-    Return the CLI result object (job id and HRESULT) instead of nothing.
+    Return the result (job id and HRESULT, which tells what happened) instead of nothing.
 
     .EXAMPLE
     Get-BitsJob2 | Where-Object JobState -eq Transferred | Complete-BitsJob2

@@ -14,6 +14,27 @@ function New-BitsJob2 {
     .PARAMETER TransferType
     DOWNLOAD, UPLOAD or UPLOAD_REPLY. Values: DOWNLOAD, UPLOAD, UPLOAD_REPLY. Default: DOWNLOAD. CLI: --type.
 
+    .PARAMETER Description
+    Description (≤ 1024). Default: "". CLI: --description.
+
+    .PARAMETER Priority
+    FOREGROUND (runs now, all concurrently), HIGH, NORMAL or LOW (one background job at a time). Values: FOREGROUND, HIGH, NORMAL, LOW. Default: NORMAL. CLI: --priority.
+
+    .PARAMETER RetryInterval
+    Seconds to wait after a transient error before retrying; values below 5 become 5. Default: 600. CLI: --retry-delay.
+
+    .PARAMETER RetryTimeout
+    Seconds of transient errors without progress before the job goes to ERROR; 0 makes every error fatal. Default: 1209600. CLI: --no-progress-timeout.
+
+    .PARAMETER Scheme
+    BASIC, DIGEST, NTLM, NEGOTIATE or PASSPORT. Values: BASIC, DIGEST, NTLM, NEGOTIATE, PASSPORT. CLI: --scheme.
+
+    .PARAMETER UserName
+    User name (≤ 300); omit for implicit credentials (NTLM/NEGOTIATE). CLI: --user.
+
+    .PARAMETER Credential
+    Read from standard input (or BITS_JOB2_PASSWORD); never from the command line. PowerShell: a PSCredential; its password is sent to the CLI on standard input, never as an argument; its user name is used when -UserName is not given. CLI: --password-stdin.
+
     .EXAMPLE
     New-BitsJob2 -DisplayName 'Nightly report'
 
@@ -33,7 +54,30 @@ function New-BitsJob2 {
 
         [Parameter()]
         [ValidateSet('DOWNLOAD', 'UPLOAD', 'UPLOAD_REPLY')]
-        [string] $TransferType
+        [string] $TransferType,
+
+        [Parameter()]
+        [string] $Description,
+
+        [Parameter()]
+        [ValidateSet('FOREGROUND', 'HIGH', 'NORMAL', 'LOW')]
+        [string] $Priority,
+
+        [Parameter()]
+        [uint32] $RetryInterval,
+
+        [Parameter()]
+        [uint32] $RetryTimeout,
+
+        [Parameter()]
+        [ValidateSet('BASIC', 'DIGEST', 'NTLM', 'NEGOTIATE', 'PASSPORT')]
+        [string] $Scheme,
+
+        [Parameter()]
+        [string] $UserName,
+
+        [Parameter()]
+        [System.Management.Automation.PSCredential] $Credential
     )
 
     process {
@@ -42,6 +86,18 @@ function New-BitsJob2 {
         $inputText = $null
         $argv.Add([string]$DisplayName)
         if ($PSBoundParameters.ContainsKey('TransferType')) { $argv.Add('--type=' + [string]$TransferType) }
+        if ($PSBoundParameters.ContainsKey('Description')) { $argv.Add('--description=' + [string]$Description) }
+        if ($PSBoundParameters.ContainsKey('Priority')) { $argv.Add('--priority=' + [string]$Priority) }
+        if ($PSBoundParameters.ContainsKey('RetryInterval')) { $argv.Add('--retry-delay=' + [string]$RetryInterval) }
+        if ($PSBoundParameters.ContainsKey('RetryTimeout')) { $argv.Add('--no-progress-timeout=' + [string]$RetryTimeout) }
+        if ($PSBoundParameters.ContainsKey('Scheme')) { $argv.Add('--scheme=' + [string]$Scheme) }
+        if ($PSBoundParameters.ContainsKey('UserName')) { $argv.Add('--user=' + [string]$UserName) }
+        if ($PSBoundParameters.ContainsKey('Credential') -and $null -ne $Credential) {
+            $argv.Add('--password-stdin')
+            $inputText = $Credential.GetNetworkCredential().Password
+            if (-not $PSBoundParameters.ContainsKey('UserName')) { $argv.Add('--user=' + $Credential.UserName) }
+            elseif ([string]$UserName -ne $Credential.UserName) { $PSCmdlet.ThrowTerminatingError((New-BitsJob2SimpleErrorRecord ('Bits.Job2: -UserName ''' + $UserName + ''' differs from the user name of -Credential (''' + $Credential.UserName + '''): give one of them.') 'BitsJob2UserNameConflict' ([System.Management.Automation.ErrorCategory]::InvalidArgument) $null)) }
+        }
         if (-not $PSCmdlet.ShouldProcess([string]$DisplayName, 'CreateJob (bits-job2 create)')) { return }
         $result = Invoke-BitsJob2Cli -Arguments $argv.ToArray() -InputText $inputText -Cmdlet $PSCmdlet -TypeName 'BitsJob2.Job' -TargetObject ([string]$DisplayName)
         if ($null -eq $result) { return }

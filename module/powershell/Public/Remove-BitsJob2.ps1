@@ -15,7 +15,7 @@ function Remove-BitsJob2 {
     A job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.
 
     .PARAMETER PassThru
-    Return the CLI result object (job id and HRESULT) instead of nothing.
+    Return the result (job id and HRESULT, which tells what happened) instead of nothing.
 
     .EXAMPLE
     Remove-BitsJob2 -JobId $id -WhatIf

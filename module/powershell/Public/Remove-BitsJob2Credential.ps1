@@ -21,7 +21,7 @@ function Remove-BitsJob2Credential {
     BASIC, DIGEST, NTLM, NEGOTIATE or PASSPORT. Values: BASIC, DIGEST, NTLM, NEGOTIATE, PASSPORT. CLI: --scheme.
 
     .PARAMETER PassThru
-    Return the CLI result object (job id and HRESULT) instead of nothing.
+    Return the result (job id and HRESULT, which tells what happened) instead of nothing.
 
     .EXAMPLE
     Remove-BitsJob2Credential -JobId $id -Target SERVER -Scheme BASIC

@@ -15,7 +15,7 @@ function Resume-BitsJob2 {
     A job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.
 
     .PARAMETER PassThru
-    Return the CLI result object (job id and HRESULT) instead of nothing.
+    Return the job (a BitsJob2.Job, as Get-BitsJob2 shows it after the change) instead of nothing.
 
     .EXAMPLE
     Get-BitsJob2 | Resume-BitsJob2
@@ -56,6 +56,6 @@ function Resume-BitsJob2 {
         if ($result.PSObject.Properties['hresult'] -and [long]$result.hresult -ne 0) {
             $PSCmdlet.WriteWarning([string]$result.name + ' (' + [string]$result.hresultHex + ') for job ' + [string]$result.jobId)
         }
-        if ($PassThru.IsPresent) { $PSCmdlet.WriteObject($result, $true) }
+        if ($PassThru.IsPresent) { Get-BitsJob2 -JobId ([string]$result.jobId) -Verbose:$false }
     }
 }

@@ -18,22 +18,22 @@ function Set-BitsJob2 {
     New display name (≤ 256; BG_E_STRING_TOO_LONG beyond). CLI: --display-name.
 
     .PARAMETER Description
-    Description (≤ 1024). Default: "". CLI: --description.
+    Description (≤ 1024). A new job has ""; left out, the job's value is unchanged. CLI: --description.
 
     .PARAMETER Priority
-    FOREGROUND (runs now, all concurrently), HIGH, NORMAL or LOW (one background job at a time). Values: FOREGROUND, HIGH, NORMAL, LOW. Default: NORMAL. CLI: --priority.
+    FOREGROUND (runs now, all concurrently), HIGH, NORMAL or LOW (one background job at a time). A new job has NORMAL; left out, the job's value is unchanged. Values: FOREGROUND, HIGH, NORMAL, LOW. CLI: --priority.
 
     .PARAMETER RetryInterval
-    Seconds to wait after a transient error before retrying; values below 5 become 5. Default: 600. CLI: --retry-delay.
+    Seconds to wait after a transient error before retrying; values below 5 become 5. A new job has 600; left out, the job's value is unchanged. CLI: --retry-delay.
 
     .PARAMETER RetryTimeout
-    Seconds of transient errors without progress before the job goes to ERROR; 0 makes every error fatal. Default: 1209600. CLI: --no-progress-timeout.
+    Seconds of transient errors without progress before the job goes to ERROR; 0 makes every error fatal. A new job has 1209600; left out, the job's value is unchanged. CLI: --no-progress-timeout.
 
     .PARAMETER NotifyFlags
-    Bit mask: 1 TRANSFERRED, 2 ERROR, 4 DISABLE, 8 MODIFICATION, 0x10 FILE_TRANSFERRED, 0x20 FILE_RANGES_TRANSFERRED. Range: 0..63. Default: 0x3. CLI: --notify-flags.
+    Bit mask: 1 TRANSFERRED, 2 ERROR, 4 DISABLE, 8 MODIFICATION, 0x10 FILE_TRANSFERRED, 0x20 FILE_RANGES_TRANSFERRED. A new job has 0x3; left out, the job's value is unchanged. Range: 0..63. CLI: --notify-flags.
 
     .PARAMETER PassThru
-    Return the CLI result object (job id and HRESULT) instead of nothing.
+    Return the job (a BitsJob2.Job, as Get-BitsJob2 shows it after the change) instead of nothing.
 
     .EXAMPLE
     Set-BitsJob2 -JobId $id -Priority High
@@ -106,6 +106,6 @@ function Set-BitsJob2 {
         if ($result.PSObject.Properties['hresult'] -and [long]$result.hresult -ne 0) {
             $PSCmdlet.WriteWarning([string]$result.name + ' (' + [string]$result.hresultHex + ') for job ' + [string]$result.jobId)
         }
-        if ($PassThru.IsPresent) { $PSCmdlet.WriteObject($result, $true) }
+        if ($PassThru.IsPresent) { Get-BitsJob2 -JobId ([string]$result.jobId) -Verbose:$false }
     }
 }

@@ -27,7 +27,7 @@ function Set-BitsJob2Credential {
     Read from standard input (or BITS_JOB2_PASSWORD); never from the command line. PowerShell: a PSCredential; its password is sent to the CLI on standard input, never as an argument; its user name is used when -UserName is not given. CLI: --password-stdin.
 
     .PARAMETER PassThru
-    Return the CLI result object (job id and HRESULT) instead of nothing.
+    Return the job (a BitsJob2.Job, as Get-BitsJob2 shows it after the change) instead of nothing.
 
     .EXAMPLE
     Set-BitsJob2Credential -JobId $id -Target SERVER -Scheme BASIC -UserName alice -Credential $credential
@@ -95,6 +95,6 @@ function Set-BitsJob2Credential {
         if ($result.PSObject.Properties['hresult'] -and [long]$result.hresult -ne 0) {
             $PSCmdlet.WriteWarning([string]$result.name + ' (' + [string]$result.hresultHex + ') for job ' + [string]$result.jobId)
         }
-        if ($PassThru.IsPresent) { $PSCmdlet.WriteObject($result, $true) }
+        if ($PassThru.IsPresent) { Get-BitsJob2 -JobId ([string]$result.jobId) -Verbose:$false }
     }
 }

@@ -21,7 +21,7 @@ function Set-BitsJob2NotifyCmdLine {
     Full command line (≤ 4000) whose first token is the program itself. CLI: --parameters.
 
     .PARAMETER PassThru
-    Return the CLI result object (job id and HRESULT) instead of nothing.
+    Return the job (a BitsJob2.Job, as Get-BitsJob2 shows it after the change) instead of nothing.
 
     .EXAMPLE
     Set-BitsJob2NotifyCmdLine -JobId $id -Program '/usr/bin/node' -Parameters '/usr/bin/node /opt/done.js 3f2c9a10'
@@ -72,6 +72,6 @@ function Set-BitsJob2NotifyCmdLine {
         if ($result.PSObject.Properties['hresult'] -and [long]$result.hresult -ne 0) {
             $PSCmdlet.WriteWarning([string]$result.name + ' (' + [string]$result.hresultHex + ') for job ' + [string]$result.jobId)
         }
-        if ($PassThru.IsPresent) { $PSCmdlet.WriteObject($result, $true) }
+        if ($PassThru.IsPresent) { Get-BitsJob2 -JobId ([string]$result.jobId) -Verbose:$false }
     }
 }

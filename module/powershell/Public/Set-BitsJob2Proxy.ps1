@@ -24,7 +24,7 @@ function Set-BitsJob2Proxy {
     OVERRIDE only: hosts that skip the proxy (`*` wildcards, `<local>`). CLI: --bypass.
 
     .PARAMETER PassThru
-    Return the CLI result object (job id and HRESULT) instead of nothing.
+    Return the job (a BitsJob2.Job, as Get-BitsJob2 shows it after the change) instead of nothing.
 
     .EXAMPLE
     Set-BitsJob2Proxy -JobId $id -ProxyUsage OVERRIDE -ProxyList 'http://proxy:3128' -ProxyBypass '<local>'
@@ -81,6 +81,6 @@ function Set-BitsJob2Proxy {
         if ($result.PSObject.Properties['hresult'] -and [long]$result.hresult -ne 0) {
             $PSCmdlet.WriteWarning([string]$result.name + ' (' + [string]$result.hresultHex + ') for job ' + [string]$result.jobId)
         }
-        if ($PassThru.IsPresent) { $PSCmdlet.WriteObject($result, $true) }
+        if ($PassThru.IsPresent) { Get-BitsJob2 -JobId ([string]$result.jobId) -Verbose:$false }
     }
 }

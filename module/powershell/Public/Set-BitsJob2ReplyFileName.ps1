@@ -18,7 +18,7 @@ function Set-BitsJob2ReplyFileName {
     Absolute path for the reply; omit (or "") to let the engine generate one. CLI: <path>.
 
     .PARAMETER PassThru
-    Return the CLI result object (job id and HRESULT) instead of nothing.
+    Return the job (a BitsJob2.Job, as Get-BitsJob2 shows it after the change) instead of nothing.
 
     .EXAMPLE
     Set-BitsJob2ReplyFileName -JobId $id -Path '/data/reply.xml'
@@ -64,6 +64,6 @@ function Set-BitsJob2ReplyFileName {
         if ($result.PSObject.Properties['hresult'] -and [long]$result.hresult -ne 0) {
             $PSCmdlet.WriteWarning([string]$result.name + ' (' + [string]$result.hresultHex + ') for job ' + [string]$result.jobId)
         }
-        if ($PassThru.IsPresent) { $PSCmdlet.WriteObject($result, $true) }
+        if ($PassThru.IsPresent) { Get-BitsJob2 -JobId ([string]$result.jobId) -Verbose:$false }
     }
 }

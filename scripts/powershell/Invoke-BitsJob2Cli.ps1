@@ -1,14 +1,14 @@
-// The text of module/powershell/Private/Invoke-BitsJob2Cli.ps1 (emitted by scripts/gen-powershell.ts).
-// Windows PowerShell 5.1 syntax and .NET APIs present in both .NET Framework 4.x and .NET (Core):
-// no ternary, `??`, `?.`, `&&`/`||`, no ProcessStartInfo.ArgumentList, no StandardInputEncoding.
-// No utility cmdlets either (the test host has none): no ConvertFrom-Json, Write-Output, New-Object,
-// Join-Path, Test-Path, Start-Sleep — language features, .NET and $PSCmdlet methods only.
-// Exchange with the CLI: CLIXML (--clixml, module/cli/clixml.ts) read by PSSerializer::Deserialize,
-// which 5.1 and 7 both have; no JSON API exists in both (System.Web.Script.Serialization is .NET
-// Framework only, System.Text.Json is .NET Core only) and a JSON parser written in PowerShell was
-// 30-70 times slower (scripts/bench/pwsh-exchange.ts).
+# Source of module/powershell/Private/Invoke-BitsJob2Cli.ps1: scripts/gen-powershell.ts copies this
+# file without these leading notes (up to the first blank line) under its GENERATED header.
+# Windows PowerShell 5.1 syntax and .NET APIs present in both .NET Framework 4.x and .NET (Core):
+# no ternary, `??`, `?.`, `&&`/`||`, no ProcessStartInfo.ArgumentList, no StandardInputEncoding.
+# No utility cmdlets either (the test host has none): no ConvertFrom-Json, Write-Output, New-Object,
+# Join-Path, Test-Path, Start-Sleep — language features, .NET and $PSCmdlet methods only.
+# Exchange with the CLI: CLIXML (--clixml, module/cli/clixml.ts) read by PSSerializer::Deserialize,
+# which 5.1 and 7 both have; no JSON API exists in both (System.Web.Script.Serialization is .NET
+# Framework only, System.Text.Json is .NET Core only) and a JSON parser written in PowerShell was
+# 30-70 times slower (scripts/bench/pwsh-exchange.ts).
 
-export const PRIVATE_HELPER = String.raw`
 function ConvertFrom-BitsJob2Clixml {
     # One CLIXML document of the CLI (--clixml) -> PSCustomObject / object[] / $null. PSSerializer
     # is in System.Management.Automation of 5.1 and 7 alike: no other module, and DateTime/Int64
@@ -322,4 +322,3 @@ function Start-BitsJob2CliServer {
         if ($null -eq $info) { $process.Dispose() }
     }
 }
-`;
