@@ -8,7 +8,9 @@
 // run of about a minute, reported to a temp file).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { figuresOf } from './bench/previous.js';
+import { renderCurves, runCurves, type Curves } from './bench/curves.js';
 import { measureImportCosts, runCliBench, type CliResults } from './bench/cli.js';
 import { probeConcurrent, runConcurrentBench } from './bench/concurrent.js';
 import { runDownloadProbe } from './bench/download-probe.js';
@@ -76,6 +78,15 @@ async function main(): Promise<void> {
   // 6. N concurrent foreground jobs
   const concurrent = await runConcurrentBench(fixture, settings.concJobs, settings.concMb * MiB, runs);
   mark('after the concurrent jobs');
+
+  // Growth curves: concurrent jobs and list size (one run per point)
+  const curves: Curves = await runCurves(
+    fixture,
+    settings.quick ? [1, 5] : [1, 10, 50, 100, 200],
+    settings.quick ? [100, 500] : [100, 1000, 10_000, 50_000],
+    settings.concMb * MiB,
+  );
+  mark('after the growth curves');
 
   // 2. CLI latency
   let cliProfile: Findings['cliProfile'];
@@ -186,8 +197,10 @@ async function main(): Promise<void> {
 
   const totalS = (hrMs() - started) / 1000;
   mark('end');
-  const input: ReportInput = { machine, download, cli, list, upload, reply, concurrent, pwsh, native, verdicts, findings, totalS, loads, settings };
-  writeFileSync(outPath, renderReport(input));
+  const input: ReportInput = { machine, download, cli, list, upload, reply, concurrent, pwsh, native, verdicts, findings, totalS, loads, settings, curves };
+  writeFileSync(outPath, renderWithCurves(input));
+  // The headline figures, committed with BENCHMARKS.md: the next run shows them beside its own.
+  if (!settings.quick) writeFileSync(join(dirname(outPath), 'BENCHMARKS.json'), `${JSON.stringify(figuresOf(verdicts, machine.date, machine.source), null, 2)}\n`);
   // The measurements themselves, so that the report can be re-rendered after editing its text (--render).
   const dataPath = join(tmpdir(), `bits-job2-bench-${settings.quick ? 'quick' : 'full'}.json`);
   writeFileSync(dataPath, JSON.stringify(input));
@@ -198,8 +211,14 @@ async function main(): Promise<void> {
 function renderOnly(file: string): void {
   const input = JSON.parse(readFileSync(file, 'utf8')) as ReportInput;
   input.verdicts = evaluate(input);
-  writeFileSync(outPath, renderReport(input));
+  writeFileSync(outPath, renderWithCurves(input));
   progress(`re-rendered ${outPath} from ${file} (measured ${input.machine.date})`);
+}
+
+/** The report plus the growth-curve section; the SVG plots are written next to the report. */
+function renderWithCurves(input: ReportInput): string {
+  const curves = input.curves ? renderCurves(input.curves, dirname(outPath)).join('\n') : '';
+  return `${renderReport(input)}${curves ? `\n${curves}` : ''}`;
 }
 
 /** VmHWM of a Node process that loads nothing (the floor under any Node service), kB. */

@@ -43,7 +43,7 @@ export interface ConcurrentResults {
 }
 
 /** One curl, N parallel transfers; per-transfer time_total from -w, CPU and max RSS from /usr/bin/time. */
-async function curlBatch(url: string, dir: string, n: number, bytes: number): Promise<{ run: BatchRun; command: string }> {
+export async function curlBatch(url: string, dir: string, n: number, bytes: number): Promise<{ run: BatchRun; command: string }> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
   syncDisks();
@@ -64,11 +64,12 @@ async function curlBatch(url: string, dir: string, n: number, bytes: number): Pr
 }
 
 /** N FOREGROUND jobs in one fresh service: create all (suspended), then resume all and poll listJobs. */
-async function bitsBatch(url: string, dir: string, n: number, bytes: number, nodeArgs: string[] = []): Promise<BatchRun & { resumeAllMs: number }> {
+export async function bitsBatch(url: string, dir: string, n: number, bytes: number, nodeArgs: string[] = [], dist?: string): Promise<BatchRun & { resumeAllMs: number }> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
   syncDisks();
-  const svc = await startService({ main: MORE_JOBS_MAIN, nodeArgs, env: { BENCH_JOB_LIMIT: String(Math.max(1000, n + 10)) } });
+  const main = dist ? join(dist, 'scripts', 'bench', 'service-more-jobs.js') : MORE_JOBS_MAIN;
+  const svc = await startService({ main, nodeArgs, env: { BENCH_JOB_LIMIT: String(Math.max(1000, n + 10)) } });
   try {
     const { client, pid } = svc;
     const ids: string[] = [];

@@ -93,7 +93,7 @@ export async function runDownloadProbe(f: DownloadFixture, runs: number): Promis
     return ms;
   };
   for (let i = 1; i <= runs; i++) {
-    r.curlMs.push(await timeCurl(f, f.bigName, f.bigBytes));
+    r.curlMs.push((await timeCurl(f, f.bigName, f.bigBytes)).ms);
     r.serialMs.push(await timed(serial));
     r.syncMs.push(await timed(syncWrites));
     r.batchedMs.push(await timed(batched));

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { JobState, JobType, nameOf } from '../../module/api/enums.js';
 import { startNginx, type NginxServer } from '../../test/helpers/nginx.js';
 import { startService } from './service.js';
-import { hrMs, MiB, onCleanup, tempDir, procStatusKb, progress, sleep, syncDisks, timedOk } from './util.js';
+import { nginxWorker, cpuMs, cpuSPerGiB, hrMs, MiB, onCleanup, tempDir, procStatusKb, progress, sleep, syncDisks, timedOkCpu } from './util.js';
 
 export const POLL_MS = 100;
 
@@ -17,6 +17,8 @@ export interface DownloadFixture {
   www: string;
   out: string;
   nginx: NginxServer;
+  /** nginx's one worker (the process that serves every request), for its CPU time. */
+  nginxWorkerPid: number;
   bigName: string;
   bigBytes: number;
   smallName: string;
@@ -56,9 +58,10 @@ export async function setUpDownloads(bigBytes: number, smallBytes: number, concB
   syncDisks();
   const nginx = await startNginx({ root: www });
   onCleanup(`nginx pid ${nginx.pid}`, () => nginx.stop());
-  progress(`nginx pid ${nginx.pid} serves ${nginx.url}`);
+  const workers = [await nginxWorker(nginx.pid)];
+  progress(`nginx pid ${nginx.pid} (worker ${workers[0]}) serves ${nginx.url}`);
   return {
-    dir, www, out, nginx, bigName: 'big.bin', bigBytes, smallName: 'small.bin', smallBytes, concName: 'conc.bin', concBytes,
+    dir, www, out, nginx, nginxWorkerPid: workers[0]!, bigName: 'big.bin', bigBytes, smallName: 'small.bin', smallBytes, concName: 'conc.bin', concBytes,
     url: (name) => `${nginx.url}/${name}`,
   };
 }
@@ -75,38 +78,52 @@ export const ariaArgs = (conns: number, url: string, dir: string, name: string) 
   `-x${conns}`, `-s${conns}`, '--allow-overwrite=true', '-d', dir, '-o', name, url,
 ];
 
-export async function timeCurl(f: DownloadFixture, name: string, bytes: number): Promise<number> {
+/** One tool run: wall time, the tool's own CPU (getrusage via /usr/bin/time) and the nginx worker's CPU meanwhile. */
+export interface ToolRun {
+  ms: number;
+  cpuMs: number;
+  nginxCpuMs: number;
+}
+
+/** Runs `cmd args` under /usr/bin/time and reads the nginx worker's CPU time around it. */
+async function toolRun(f: DownloadFixture, cmd: string, args: string[]): Promise<ToolRun> {
+  const n0 = cpuMs(f.nginxWorkerPid);
+  const r = await timedOkCpu(cmd, args);
+  return { ms: r.ms, cpuMs: r.cpuMs, nginxCpuMs: cpuMs(f.nginxWorkerPid) - n0 };
+}
+
+export async function timeCurl(f: DownloadFixture, name: string, bytes: number): Promise<ToolRun> {
   const file = join(f.out, `curl-${name}`);
   rmSync(file, { force: true });
   syncDisks();
-  const r = await timedOk('curl', curlArgs(f.url(name), file));
+  const r = await toolRun(f, 'curl', curlArgs(f.url(name), file));
   checkSize(file, bytes, 'curl');
   rmSync(file, { force: true });
-  return r.ms;
+  return r;
 }
 
 /** curl, then `sync FILE` (fsync of the output): the durability bits-job2 gives before TRANSFERRED. */
 export const curlSyncScript = (url: string, file: string) => `curl -s -o '${file}' '${url}' && sync '${file}'`;
 
-export async function timeCurlSync(f: DownloadFixture, name: string, bytes: number): Promise<number> {
+export async function timeCurlSync(f: DownloadFixture, name: string, bytes: number): Promise<ToolRun> {
   const file = join(f.out, `curlsync-${name}`);
   rmSync(file, { force: true });
   syncDisks();
-  const r = await timedOk('sh', ['-c', curlSyncScript(f.url(name), file)]);
+  const r = await toolRun(f, 'sh', ['-c', curlSyncScript(f.url(name), file)]);
   checkSize(file, bytes, 'curl + sync');
   rmSync(file, { force: true });
-  return r.ms;
+  return r;
 }
 
-export async function timeAria(f: DownloadFixture, name: string, bytes: number, conns: number): Promise<number> {
+export async function timeAria(f: DownloadFixture, name: string, bytes: number, conns: number): Promise<ToolRun> {
   const outName = `aria${conns}-${name}`;
   const file = join(f.out, outName);
   rmSync(file, { force: true });
   syncDisks();
-  const r = await timedOk('aria2c', ariaArgs(conns, f.url(name), f.out, outName));
+  const r = await toolRun(f, 'aria2c', ariaArgs(conns, f.url(name), f.out, outName));
   checkSize(file, bytes, `aria2c -x${conns}`);
   rmSync(file, { force: true });
-  return r.ms;
+  return r;
 }
 
 // ── bits-job2 through the service ───────────────────────────────────────────────────────────────
@@ -120,6 +137,9 @@ export interface BitsRun {
   completeMs: number;
   /** Service peak RSS (VmHWM) read at the end of the download, kB. */
   vmHwmKb: number;
+  /** Service CPU (utime + stime, all threads) from resume to TRANSFERRED seen, ms; and the nginx worker's meanwhile. */
+  cpuMs: number;
+  nginxCpuMs: number;
   pid: number;
 }
 
@@ -132,17 +152,19 @@ export async function bitsDownload(
   f: DownloadFixture,
   name: string,
   bytes: number,
-  opts: { nodeArgs?: string[]; env?: Record<string, string>; during?: (pid: number) => Promise<void> } = {},
+  opts: { nodeArgs?: string[]; env?: Record<string, string>; main?: string; during?: (pid: number) => Promise<void> } = {},
 ): Promise<BitsRun> {
   const dest = join(f.out, `bits-${name}`);
   rmSync(dest, { force: true });
   syncDisks();
-  const svc = await startService({ nodeArgs: opts.nodeArgs, env: opts.env });
+  const svc = await startService({ nodeArgs: opts.nodeArgs, env: opts.env, main: opts.main });
   try {
     const { client, pid } = svc;
     const id = await client.createJob('bench download', JobType.DOWNLOAD);
     await client.addFiles(id, [{ remoteName: f.url(name), localName: dest }]);
     if (opts.during) await opts.during(pid);
+    const cpu0 = cpuMs(pid);
+    const nginx0 = cpuMs(f.nginxWorkerPid);
     const wallStart = Date.now();
     const start = hrMs();
     await client.resume(id);
@@ -161,6 +183,8 @@ export async function bitsDownload(
       }
       if (hrMs() - start > 600_000) throw new Error('bits-job2 download did not finish within 10 minutes');
     }
+    const cpu = cpuMs(pid) - cpu0;
+    const nginxCpu = cpuMs(f.nginxWorkerPid) - nginx0;
     const vmHwmKb = procStatusKb(pid, 'VmHWM') ?? NaN;
     const engineMs = completedIso ? Date.parse(completedIso) - wallStart : NaN;
     const c0 = hrMs();
@@ -168,7 +192,7 @@ export async function bitsDownload(
     const completeMs = hrMs() - c0;
     checkSize(dest, bytes, 'bits-job2');
     rmSync(dest, { force: true });
-    return { pollMs, engineMs, completeMs, vmHwmKb, pid };
+    return { pollMs, engineMs, completeMs, vmHwmKb, cpuMs: cpu, nginxCpuMs: nginxCpu, pid };
   } finally {
     await svc.stop();
   }
@@ -195,6 +219,11 @@ export interface DownloadResults {
   curlSyncMs: number[];
   aria1Ms: number[];
   aria4Ms: number[];
+  /** The same runs with their CPU (tool's own, and the nginx worker's), in run order. */
+  curlRuns: ToolRun[];
+  curlSyncRuns: ToolRun[];
+  aria1Runs: ToolRun[];
+  aria4Runs: ToolRun[];
   bits: BitsRun[];
   bitsSmall: BitsRun[];
   idleHwmKb: number[];
@@ -204,28 +233,34 @@ export interface DownloadResults {
 
 export async function runDownloadBench(f: DownloadFixture, runs: number): Promise<DownloadResults> {
   const r: DownloadResults = {
-    bytes: f.bigBytes, smallBytes: f.smallBytes, runs, curlMs: [], curlSyncMs: [], aria1Ms: [], aria4Ms: [], bits: [], bitsSmall: [], idleHwmKb: [],
+    bytes: f.bigBytes, smallBytes: f.smallBytes, runs, curlMs: [], curlSyncMs: [], aria1Ms: [], aria4Ms: [],
+    curlRuns: [], curlSyncRuns: [], aria1Runs: [], aria4Runs: [], bits: [], bitsSmall: [], idleHwmKb: [],
     url: f.url(f.bigName), outDir: f.out,
   };
   const mbs = (ms: number, bytes = f.bigBytes) => `${(bytes / MiB / (ms / 1000)).toFixed(0)} MB/s`;
+  const cpu = (t: { cpuMs: number; nginxCpuMs: number }) => `CPU ${cpuSPerGiB(t.cpuMs, f.bigBytes).toFixed(2)} s/GiB (nginx ${cpuSPerGiB(t.nginxCpuMs, f.bigBytes).toFixed(2)})`;
   progress('warm-up: one untimed curl of the big file (page cache, nginx)');
   await timeCurl(f, f.bigName, f.bigBytes);
   for (let i = 1; i <= runs; i++) {
     const c = await timeCurl(f, f.bigName, f.bigBytes);
-    r.curlMs.push(c);
-    progress(`run ${i}/${runs} curl        ${c.toFixed(0)} ms  ${mbs(c)}`);
+    r.curlMs.push(c.ms);
+    r.curlRuns.push(c);
+    progress(`run ${i}/${runs} curl        ${c.ms.toFixed(0)} ms  ${mbs(c.ms)}  ${cpu(c)}`);
     const cs = await timeCurlSync(f, f.bigName, f.bigBytes);
-    r.curlSyncMs.push(cs);
-    progress(`run ${i}/${runs} curl + sync ${cs.toFixed(0)} ms  ${mbs(cs)}`);
+    r.curlSyncMs.push(cs.ms);
+    r.curlSyncRuns.push(cs);
+    progress(`run ${i}/${runs} curl + sync ${cs.ms.toFixed(0)} ms  ${mbs(cs.ms)}  ${cpu(cs)}`);
     const a1 = await timeAria(f, f.bigName, f.bigBytes, 1);
-    r.aria1Ms.push(a1);
-    progress(`run ${i}/${runs} aria2c -x1  ${a1.toFixed(0)} ms  ${mbs(a1)}`);
+    r.aria1Ms.push(a1.ms);
+    r.aria1Runs.push(a1);
+    progress(`run ${i}/${runs} aria2c -x1  ${a1.ms.toFixed(0)} ms  ${mbs(a1.ms)}  ${cpu(a1)}`);
     const a4 = await timeAria(f, f.bigName, f.bigBytes, 4);
-    r.aria4Ms.push(a4);
-    progress(`run ${i}/${runs} aria2c -x4  ${a4.toFixed(0)} ms  ${mbs(a4)}`);
+    r.aria4Ms.push(a4.ms);
+    r.aria4Runs.push(a4);
+    progress(`run ${i}/${runs} aria2c -x4  ${a4.ms.toFixed(0)} ms  ${mbs(a4.ms)}  ${cpu(a4)}`);
     const b = await bitsDownload(f, f.bigName, f.bigBytes);
     r.bits.push(b);
-    progress(`run ${i}/${runs} bits-job2   ${b.pollMs.toFixed(0)} ms (engine stamp ${b.engineMs} ms)  ${mbs(b.pollMs)}  VmHWM ${(b.vmHwmKb / 1024).toFixed(1)} MiB`);
+    progress(`run ${i}/${runs} bits-job2   ${b.pollMs.toFixed(0)} ms (engine stamp ${b.engineMs} ms)  ${mbs(b.pollMs)}  ${cpu(b)}  VmHWM ${(b.vmHwmKb / 1024).toFixed(1)} MiB`);
   }
   for (let i = 1; i <= runs; i++) {
     const b = await bitsDownload(f, f.smallName, f.smallBytes);

@@ -3,22 +3,17 @@
 // run; these words are not, so they avoid exact figures — re-read them when the numbers change.
 // Last revised after the download, upload and list changes of 2026-11-25 (which they describe as done).
 export const MISS_NOTES = {
-  download: `**What dominates.** Not CPU: the service's main thread is busy for about a third of the download
-(profile), most of it in Node's HTTP client (\`socketOnData\`: parsing and copying each socket read into a
-fresh Buffer). The write path is no longer the wait it was: \`module/engine/http/body-writer.ts\` queues the
-socket's chunks while a write is in flight and writes the whole queue with one \`pwritev\` (the socket is
-paused only at 2 MiB queued), and the checkpoint's \`fdatasync\` runs beside the transfer (\`checkpointer.ts\`:
-a position is recorded only once its bytes are durable; a batch never crosses the next size checkpoint). Before
-those two changes the loop awaited a thread-pool write for every ~64 KiB chunk and the service reached about
-half of curl's throughput; now the remaining gap is the one thing curl does not do: bits-job2 makes the file
-durable — periodic fdatasyncs during the transfer and a final one before TRANSFERRED (a crash must not lose a
-"transferred" file). The like-for-like comparison is "curl + sync", which bits-job2 beats. On this shared VM
-the disk's flush cost varies a lot between runs (see the runs columns and the load average).
+  download: `**What changed (issue 16).** Plain-http downloads straight to the server no longer go through
+Node's HTTP client: \`module/engine/http/lean-get.ts\` sends the same request head on its own socket and
+hands the socket's reads to the body writer as they are (node:http's parser copied every body chunk into a
+fresh Buffer and ran several stream layers per read: about half the service's CPU in the earlier profiles;
+undici's client measured worse still, so it was not adopted). Proxies, https and uploads stay on node:http.
+The write path queues the socket's chunks while a write is in flight and writes the queue with one
+\`pwritev\`; the checkpoint's \`fdatasync\` runs beside the transfer (\`checkpointer.ts\`).
 
-**What would close the rest (not done, and why).** Dropping or thinning the checkpoints would reach curl but
-break the promise that a kill -9 re-fetches at most two checkpoint intervals (README); the final fsync stays
-because TRANSFERRED must mean "on disk". Reading the body without Node's HTTP client (a raw socket parser)
-would save the per-read Buffer copies in \`socketOnData\`; it is a large change for the few percent left.`,
+**What remains.** Durability curl does not pay: periodic fdatasyncs and a final fsync before TRANSFERRED (a
+crash must not lose a "transferred" file) — compare with "curl + sync". Judge by CPU per GiB: wall time on
+this shared VM swings with the load and with the disk's flush cost (see the runs columns and load average).`,
 
   rss: `**What dominates.** Two parts. (1) The floor: a bare \`node\` process is already ~40 MiB of VmHWM on
 this machine, and the idle service (Node + better-sqlite3 + our modules + the store) sits ~15–20 MiB above

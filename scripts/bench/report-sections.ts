@@ -3,7 +3,7 @@ import { CONC_POLL_MS, type BatchRun } from './concurrent.js';
 import { POLL_MS } from './download.js';
 import { NATIVE_COMMAND } from './native.js';
 import { flatten, jainOf, list, mark, mib, mibs, short } from './report-format.js';
-import type { ReportInput } from './results.js';
+import { cpuPerGiB, type ReportInput } from './results.js';
 import { REPLY_POLL_MS, TRANSFER_INTERVAL_MS } from './upload-reply.js';
 import { fmt, median, MiB } from './util.js';
 
@@ -29,10 +29,12 @@ export function newSections(r: ReportInput): string[] {
   const bitsMs = median(u.bits.map((b) => b.ms));
   const curlMs = median(u.curl.map((b) => b.ms));
   const syncMs = median(u.curlSync.map((b) => b.ms));
-  p('| client → server | median ms | MiB/s | ratio to curl -T | ratio to curl -T + sync | receiver peak RSS (median) | runs (ms) |', '|---|---:|---:|---:|---:|---:|---|');
-  const row = (name: string, runs: { ms: number; serverHwmKb: number }[], rss: string) => {
+  p('| client → server | median ms | MiB/s | ratio to curl -T | ratio to curl -T + sync | CPU s/GiB, sender + receiver | CPU ratio to curl -T + nginx | receiver peak RSS (median) | runs (ms) |', '|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  const row = (name: string, runs: { ms: number; serverHwmKb: number; clientCpuMs?: number; serverCpuMs?: number }[], rss: string) => {
     const ms = median(runs.map((x) => x.ms));
-    p(`| ${name} | ${fmt(ms, 0)} | ${fmt(mibs(u.bytes, ms), 0)} | ${fmt(curlMs / ms, 2)} | ${fmt(syncMs / ms, 2)} | ${rss} | ${list(runs.map((x) => x.ms))} |`);
+    const cpu = (sel: (x: (typeof runs)[number]) => number | undefined) => fmt(cpuPerGiB(runs.map(sel), u.bytes), 2);
+    const both = cpuPerGiB(runs.map((x) => (x.clientCpuMs ?? NaN) + (x.serverCpuMs ?? NaN)), u.bytes);
+    p(`| ${name} | ${fmt(ms, 0)} | ${fmt(mibs(u.bytes, ms), 0)} | ${fmt(curlMs / ms, 2)} | ${fmt(syncMs / ms, 2)} | ${fmt(both, 2)} = ${cpu((x) => x.clientCpuMs)} + ${cpu((x) => x.serverCpuMs)} | ${fmt(both / r.verdicts.uploadCpu.curl, 2)} | ${rss} | ${list(runs.map((x) => x.ms))} |`);
   };
   row('`curl -T` → nginx (PUT, dav module)', u.curl, `nginx worker ${mib(median(u.curl.map((x) => x.serverHwmKb)))}`);
   row('`curl -T`, then `sync FILE` → nginx', u.curlSync, `nginx worker ${mib(median(u.curlSync.map((x) => x.serverHwmKb)))}`);

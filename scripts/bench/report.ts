@@ -2,9 +2,10 @@
 // why (profiles, strace), the load readings; sections 4–8 come from report-sections.ts.
 import { ariaArgs, curlArgs, curlSyncScript, POLL_MS, type DownloadResults } from './download.js';
 import { MISS_NOTES } from './notes.js';
+import { committedFigures, figuresOf, previousSection } from './previous.js';
 import { jainOf, list, mark, mib, mibs, profileTable } from './report-format.js';
 import { newSections } from './report-sections.js';
-import { TARGETS, type Findings, type ReportInput } from './results.js';
+import { cpuPerGiB, TARGETS, type Findings, type ReportInput } from './results.js';
 import type { Settings } from './settings.js';
 import { fmt, median, MiB } from './util.js';
 
@@ -71,6 +72,7 @@ export function renderReport(r: ReportInput): string {
   p('## Targets', '');
   p('| target (from the issue) | measured | verdict |', '|---|---|---|');
   p(`| download ≥ 0.95 × curl | ${fmt(v.download.ratio, 2)} × curl (${fmt(v.download.bitsMiBs, 0)} vs ${fmt(v.download.curlMiBs, 0)} MiB/s, ${bigMiB} MiB file); ${fmt(median(d.curlSyncMs) / median(d.bits.map((b) => b.pollMs)), 2)} × curl + sync (same durability) | ${mark(v.download.met)} |`);
+  p(`| download CPU ≤ 1.5 × curl's (per GiB; service vs curl) | ${fmt(v.downloadCpu.bits, 2)} vs ${fmt(v.downloadCpu.curl, 2)} s/GiB = ${fmt(v.downloadCpu.ratio, 2)} × curl | ${mark(v.downloadCpu.met)} |`);
   p(`| service RSS ≤ 80 MB at any file size (80 × 10^6 B = ${fmt(TARGETS.rssBytes / MiB, 1)} MiB) | peak VmHWM ${mib(v.rss.maxKb)} (${bigMiB} MiB file: ${mib(v.rss.bigKb)}, ${s.smallMb} MiB file: ${mib(v.rss.smallKb)}, idle: ${mib(v.rss.idleKb)}) | ${mark(v.rss.met)} |`);
   for (const row of v.cli.rows) {
     p(`| CLI \`${row.label}\` ≤ \`node -e 0\` + 60 ms | ${fmt(row.ms, 0)} ms = node -e 0 (${fmt(v.cli.nodeMs, 0)} ms) + ${fmt(row.overMs, 0)} ms | ${mark(row.met)} |`);
@@ -78,15 +80,17 @@ export function renderReport(r: ReportInput): string {
   for (const row of v.list.rows) p(`| list of ${l.jobs} ≤ 150 ms: ${row.label} | ${fmt(row.ms, row.ms < 10 ? 1 : 0)} ms | ${mark(row.met)} |`);
   const u = r.upload;
   p(`| upload ≥ 0.85 × \`curl -T\` (nginx PUT) | ${fmt(v.upload.ratio, 2)} × curl -T (${fmt(v.upload.bitsMiBs, 0)} vs ${fmt(v.upload.curlMiBs, 0)} MiB/s, ${u.bytes / MiB} MiB file); ${fmt(v.upload.syncRatio, 2)} × curl -T + sync | ${mark(v.upload.met)} |`);
+  p(`| upload CPU ≤ 1.5 × (curl -T + nginx worker) per GiB; service + our server | ${fmt(v.uploadCpu.bits, 2)} vs ${fmt(v.uploadCpu.curl, 2)} s/GiB = ${fmt(v.uploadCpu.ratio, 2)} × | ${mark(v.uploadCpu.met)} |`);
   p(`| service RSS ≤ 80 MB during the ${u.bytes / MiB} MiB upload | peak VmHWM ${mib(v.uploadRss.maxKb)} | ${mark(v.uploadRss.met)} |`);
   p(`| service RSS ≤ 80 MB with ${r.concurrent.jobs} concurrent jobs | peak VmHWM ${mib(v.concRss.maxKb)} | ${mark(v.concRss.met)} |`);
   p(`| cmdlet ≤ 1.3 × the CLI it wraps | \`Get-BitsJob2 -JobId\` ${fmt(v.cmdlet.cmdletMs, 0)} ms = ${fmt(v.cmdlet.ratio, 2)} × \`info --json\` (${fmt(v.cmdlet.cliMs, 0)} ms) | ${mark(v.cmdlet.met)} |`);
   const rr = r.reply;
   p(`| upload-reply round trip (${rr.replyBytes / 1024} KiB reply) — no target in the issue | ${fmt(median(rr.apiMs), 0)} ms API, ${fmt(median(rr.cliMs), 0)} ms CLI \`transfer\`, vs ${fmt(median(rr.curlMs), 0)} ms curl PUT + GET (${fmt(median(rr.apiMs) / median(rr.curlMs), 1)}×) | reported |`);
   const cc = r.concurrent;
-  p(`| ${cc.jobs} concurrent foreground jobs — no target in the issue | ${fmt(median(cc.curl.map((b) => b.wallMs)) / median(cc.bits.map((b) => b.wallMs)), 2)} × curl -Z throughput; Jain ${fmt(median(cc.bits.map((b) => jainOf(b.perJobMs, cc.bytesEach))), 3)} | reported |`);
+  p(`| ${cc.jobs} concurrent foreground jobs — no target in the issue | ${fmt(median(cc.curl.map((b) => b.wallMs)) / median(cc.bits.map((b) => b.wallMs)), 2)} × curl -Z throughput; Jain ${fmt(median(cc.bits.map((b) => jainOf(b.perJobMs, cc.bytesEach))), 3)}; CPU ${fmt(v.concCpu.bits, 2)} vs ${fmt(v.concCpu.curl, 2)} s/GiB = ${fmt(v.concCpu.ratio, 2)} × curl -Z | reported |`);
   p(`| bridge call overhead through edge-js — no target in the issue | ${r.native.status === 'measured' ? 'see section 8' : r.native.status} | ${r.native.status === 'measured' ? 'reported' : r.native.status} |`);
   p('');
+  p(...previousSection(figuresOf(v, m.date, m.source), committedFigures()));
 
   // ── 1 ──
   p(`## 1. Download of one ${bigMiB} MiB file from the same nginx`, '');
@@ -96,17 +100,24 @@ export function renderReport(r: ReportInput): string {
     `removed and \`sync\` flushes dirty pages, so no tool pays for another's writeback; the source file is in the`,
     `page cache (written just before, plus one untimed warm-up curl). Tools are timed from spawn to exit.`, '');
   const curlSyncMs = median(d.curlSyncMs);
-  p('| client | median ms | MiB/s | throughput ratio to curl | ratio to curl + sync | runs (ms) |', '|---|---:|---:|---:|---:|---|');
-  const row = (name: string, xs: number[]) => {
+  p('| client | median ms | MiB/s | throughput ratio to curl | ratio to curl + sync | CPU s/GiB | CPU ratio to curl | nginx worker CPU s/GiB | runs (ms) |', '|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  const curlCpu = v.downloadCpu.curl;
+  const row = (name: string, xs: number[], cpu: (number | undefined)[], nginx: (number | undefined)[]) => {
     const ms = median(xs);
-    p(`| ${name} | ${fmt(ms, 0)} | ${fmt(mibs(d.bytes, ms), 0)} | ${fmt(curlMs / ms, 2)} | ${fmt(curlSyncMs / ms, 2)} | ${list(xs)} |`);
+    const c = cpuPerGiB(cpu, d.bytes);
+    p(`| ${name} | ${fmt(ms, 0)} | ${fmt(mibs(d.bytes, ms), 0)} | ${fmt(curlMs / ms, 2)} | ${fmt(curlSyncMs / ms, 2)} | ${fmt(c, 2)} | ${fmt(c / curlCpu, 2)} | ${fmt(cpuPerGiB(nginx, d.bytes), 2)} | ${list(xs)} |`);
   };
-  row('curl', d.curlMs);
-  row('curl, then `sync FILE` (fsync: the durability bits-job2 has at TRANSFERRED)', d.curlSyncMs);
-  row('aria2c -x1 -s1', d.aria1Ms);
-  row('aria2c -x4 -s4', d.aria4Ms);
-  row(`bits-job2 service (resume → TRANSFERRED seen by the ${POLL_MS} ms poll)`, pollMs);
-  row('bits-job2 service (resume → the job\'s transferCompletionTime)', engineMs);
+  const tool = (runs: DownloadResults['curlRuns'] | undefined) => [(runs ?? []).map((t) => t.cpuMs), (runs ?? []).map((t) => t.nginxCpuMs)] as const;
+  row('curl', d.curlMs, ...tool(d.curlRuns));
+  row('curl, then `sync FILE` (fsync: the durability bits-job2 has at TRANSFERRED)', d.curlSyncMs, ...tool(d.curlSyncRuns));
+  row('aria2c -x1 -s1', d.aria1Ms, ...tool(d.aria1Runs));
+  row('aria2c -x4 -s4', d.aria4Ms, ...tool(d.aria4Runs));
+  row(`bits-job2 service (resume → TRANSFERRED seen by the ${POLL_MS} ms poll)`, pollMs, d.bits.map((b) => b.cpuMs), d.bits.map((b) => b.nginxCpuMs));
+  row('bits-job2 service (resume → the job\'s transferCompletionTime)', engineMs, [], []);
+  p('', 'CPU: user + system seconds per GiB moved, of the client only (the same nginx serves every client; its worker\'s CPU is the',
+    'separate column). curl and aria2c: `/usr/bin/time -f \'%U %S\'` around the tool (getrusage of the waited process, 10 ms',
+    'resolution; for curl + sync it includes `sync`). bits-job2: `/proc/PID/stat` utime + stime of the service (all threads)',
+    'from just before `resume` to TRANSFERRED seen.');
   p('');
   p(`**bits-job2 / curl = ${fmt(v.download.ratio, 2)}** (throughput, poll-observed times; the poll adds up to ${POLL_MS} ms to each bits-job2 run,`,
     `the transferCompletionTime row shows the time without that granularity). \`complete()\` (rename of the temp file onto`,

@@ -27,7 +27,15 @@ export const TARGETS = {
   uploadRatio: 0.85,
   /** Cmdlet ≤ 1.3 × the CLI it wraps. */
   cmdletRatio: 1.3,
+  /** CPU per GiB ≤ 1.5 × curl's (download), ≤ 1.5 × curl -T + nginx worker (upload). */
+  cpuRatio: 1.5,
 };
+
+/** CPU seconds per GiB of a list of runs (median of the per-run figures); NaN for runs measured before CPU was recorded. */
+export function cpuPerGiB(cpuMsList: (number | undefined)[], bytes: number): number {
+  const xs = cpuMsList.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return xs.length ? median(xs.map((ms) => ms / 1000 / (bytes / 2 ** 30))) : NaN;
+}
 
 export interface Verdicts {
   download: { met: boolean; ratio: number; bitsMiBs: number; curlMiBs: number };
@@ -39,6 +47,10 @@ export interface Verdicts {
   uploadRss: { met: boolean; maxKb: number };
   concRss: { met: boolean; maxKb: number };
   cmdlet: { met: boolean; ratio: number; cmdletMs: number; cliMs: number };
+  /** CPU s/GiB: bits-job2 (service; + our server for uploads) vs the peer tool (curl; curl -T + nginx worker). */
+  downloadCpu: { met: boolean; ratio: number; bits: number; curl: number };
+  uploadCpu: { met: boolean; ratio: number; bits: number; curl: number };
+  concCpu: { ratio: number; bits: number; curl: number };
 }
 
 export interface Results {
@@ -95,6 +107,22 @@ export function evaluate(res: Results): Verdicts {
       const maxKb = Math.max(...cc.bits.map((b) => b.peakRssKb));
       return { met: maxKb * 1024 <= TARGETS.rssBytes, maxKb };
     })(),
+    downloadCpu: (() => {
+      const bits = cpuPerGiB(d.bits.map((b) => b.cpuMs), d.bytes);
+      const curl = cpuPerGiB((d.curlRuns ?? []).map((t) => t.cpuMs), d.bytes);
+      return { met: bits <= TARGETS.cpuRatio * curl, ratio: bits / curl, bits, curl };
+    })(),
+    uploadCpu: (() => {
+      const bits = cpuPerGiB(u.bits.map((b) => b.clientCpuMs + b.serverCpuMs), u.bytes);
+      const curl = cpuPerGiB(u.curl.map((b) => b.clientCpuMs + b.serverCpuMs), u.bytes);
+      return { met: bits <= TARGETS.cpuRatio * curl, ratio: bits / curl, bits, curl };
+    })(),
+    concCpu: (() => {
+      const tot = cc.jobs * cc.bytesEach;
+      const bits = cpuPerGiB(cc.bits.map((b) => b.cpuMs), tot);
+      const curl = cpuPerGiB(cc.curl.map((b) => b.cpuMs), tot);
+      return { ratio: bits / curl, bits, curl };
+    })(),
     cmdlet: (() => {
       const cmdletMs = median(ps.cmdletMs);
       const cliMs = median(ps.cliDirectMs);
@@ -128,4 +156,6 @@ export interface ReportInput extends Results {
   /** /proc/loadavg at the start, between the parts and at the end. */
   loads: { label: string; line: string }[];
   settings: Settings;
+  /** Growth curves (curves.ts), rendered after the report by bench.ts. */
+  curves?: import('./curves.js').Curves;
 }

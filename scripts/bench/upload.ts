@@ -12,7 +12,7 @@ import { startNginx, type NginxServer } from '../../test/helpers/nginx.js';
 import { POLL_MS, type DownloadFixture } from './download.js';
 import { cpuProfArgs, profileDir, readProfileDir, type ProfileSummary } from './profile.js';
 import { startService } from './service.js';
-import { CLI_JS, NODE, childPids, hrMs, MiB, mibPerS, onCleanup, procStatusKb, progress, resetPeakRss, sleep, syncDisks, tempDir, timedOk } from './util.js';
+import { CLI_JS, NODE, nginxWorker, cpuMs, cpuSPerGiB, hrMs, MiB, mibPerS, onCleanup, procStatusKb, progress, resetPeakRss, sleep, syncDisks, tempDir, timedOkCpu } from './util.js';
 
 /** nginx's WebDAV module, PUT only, no body size limit; the server block's root is the upload dir. */
 export const NGINX_DAV_CONFIG = 'dav_methods PUT; create_full_put_path on; client_max_body_size 0; dav_access user:rw;';
@@ -38,8 +38,7 @@ export async function setUpUploads(f: DownloadFixture): Promise<UploadFixture> {
   mkdirSync(serverRoot);
   const nginx = await startNginx({ root: nginxRoot, extraConfig: NGINX_DAV_CONFIG });
   onCleanup(`nginx pid ${nginx.pid}`, () => nginx.stop());
-  const workers = childPids(nginx.pid);
-  if (workers.length !== 1) throw new Error(`nginx ${nginx.pid} has ${workers.length} worker processes, expected 1`);
+  const workers = [await nginxWorker(nginx.pid)];
   const serverArgs = ['--root', serverRoot];
   const server = await startChildServer(serverArgs);
   onCleanup(`bits-job2 serve pid ${server.pid}`, () => server.stop());
@@ -61,19 +60,24 @@ export interface ServerRun {
   ms: number;
   /** Peak RSS of the receiving process during this run (VmHWM after a clear_refs reset), kB. */
   serverHwmKb: number;
+  /** CPU (user + system) of the sender (curl; the service) and of the receiver (nginx worker; our server) in this run, ms. */
+  clientCpuMs: number;
+  serverCpuMs: number;
 }
 
-async function timeCurlPut(u: UploadFixture, name: string, withSync: boolean): Promise<ServerRun> {
+export async function timeCurlPut(u: UploadFixture, name: string, withSync: boolean): Promise<ServerRun> {
   const landed = join(u.nginxRoot, name);
   rmSync(landed, { force: true });
   syncDisks();
   resetPeakRss(u.nginxWorkerPid);
   const url = `${u.nginx.url}/${name}`;
-  const r = withSync ? await timedOk('sh', ['-c', curlPutSyncScript(u.src, url, landed)]) : await timedOk('curl', curlPutArgs(u.src, url));
+  const n0 = cpuMs(u.nginxWorkerPid);
+  const r = withSync ? await timedOkCpu('sh', ['-c', curlPutSyncScript(u.src, url, landed)]) : await timedOkCpu('curl', curlPutArgs(u.src, url));
+  const serverCpuMs = cpuMs(u.nginxWorkerPid) - n0;
   const serverHwmKb = procStatusKb(u.nginxWorkerPid, 'VmHWM') ?? NaN;
   checkSize(landed, u.bytes, 'curl -T to nginx');
   rmSync(landed, { force: true });
-  return { ms: r.ms, serverHwmKb };
+  return { ms: r.ms, serverHwmKb, clientCpuMs: r.cpuMs, serverCpuMs };
 }
 
 export interface BitsUploadRun extends ServerRun {
@@ -100,27 +104,31 @@ export async function waitForState(client: ServiceClient, id: string, state: num
  * server has committed the file), complete. `server` replaces the fixture's (e.g. one under
  * --cpu-prof); `nodeArgs` go to the service's node.
  */
-async function bitsUpload(u: UploadFixture, name: string, opts: { server?: { url: string; pid: number }; nodeArgs?: string[] } = {}): Promise<BitsUploadRun> {
+export async function bitsUpload(u: UploadFixture, name: string, opts: { server?: { url: string; pid: number }; nodeArgs?: string[]; main?: string; env?: Record<string, string> } = {}): Promise<BitsUploadRun> {
   const server = opts.server ?? u.server;
   const landed = join(u.serverRoot, name);
   rmSync(landed, { force: true });
   syncDisks();
-  const svc = await startService({ nodeArgs: opts.nodeArgs });
+  const svc = await startService({ nodeArgs: opts.nodeArgs, main: opts.main, env: opts.env });
   try {
     const { client, pid } = svc;
     const id = await client.createJob('bench upload', JobType.UPLOAD);
     await client.addFiles(id, [{ remoteName: new URL(name, server.url).href, localName: u.src }]);
     resetPeakRss(server.pid);
+    const client0 = cpuMs(pid);
+    const server0 = cpuMs(server.pid);
     const wallStart = Date.now();
     const start = hrMs();
     await client.resume(id);
     const { ms, completedIso } = await waitForState(client, id, JobState.TRANSFERRED, POLL_MS, start);
+    const clientCpuMs = cpuMs(pid) - client0;
+    const serverCpuMs = cpuMs(server.pid) - server0;
     const serviceHwmKb = procStatusKb(pid, 'VmHWM') ?? NaN;
     const serverHwmKb = procStatusKb(server.pid, 'VmHWM') ?? NaN;
     await client.complete(id);
     checkSize(landed, u.bytes, 'bits-job2 upload');
     rmSync(landed, { force: true });
-    return { ms, engineMs: completedIso ? Date.parse(completedIso) - wallStart : NaN, serviceHwmKb, serverHwmKb };
+    return { ms, engineMs: completedIso ? Date.parse(completedIso) - wallStart : NaN, serviceHwmKb, serverHwmKb, clientCpuMs, serverCpuMs };
   } finally {
     await svc.stop();
   }
@@ -153,19 +161,20 @@ export async function runUploadBench(u: UploadFixture, runs: number): Promise<Up
   };
   const rate = (ms: number) => `${mibPerS(u.bytes, ms).toFixed(0)} MiB/s`;
   const mib = (kb: number) => `${(kb / 1024).toFixed(1)} MiB`;
+  const cpu = (x: ServerRun) => `CPU ${cpuSPerGiB(x.clientCpuMs + x.serverCpuMs, u.bytes).toFixed(2)} s/GiB (sender ${cpuSPerGiB(x.clientCpuMs, u.bytes).toFixed(2)} + receiver ${cpuSPerGiB(x.serverCpuMs, u.bytes).toFixed(2)})`;
   progress(`upload: warm-up (one untimed curl -T, one untimed bits-job2 upload of the ${u.bytes / MiB} MiB file)`);
   await timeCurlPut(u, 'warm-curl.bin', false);
   await bitsUpload(u, 'warm-bits.bin');
   for (let i = 1; i <= runs; i++) {
     const c = await timeCurlPut(u, `curl-${i}.bin`, false);
     r.curl.push(c);
-    progress(`upload run ${i}/${runs} curl -T        ${c.ms.toFixed(0)} ms  ${rate(c.ms)}  nginx worker VmHWM ${mib(c.serverHwmKb)}`);
+    progress(`upload run ${i}/${runs} curl -T        ${c.ms.toFixed(0)} ms  ${rate(c.ms)}  ${cpu(c)}  nginx worker VmHWM ${mib(c.serverHwmKb)}`);
     const cs = await timeCurlPut(u, `curlsync-${i}.bin`, true);
     r.curlSync.push(cs);
-    progress(`upload run ${i}/${runs} curl -T + sync ${cs.ms.toFixed(0)} ms  ${rate(cs.ms)}`);
+    progress(`upload run ${i}/${runs} curl -T + sync ${cs.ms.toFixed(0)} ms  ${rate(cs.ms)}  ${cpu(cs)}`);
     const b = await bitsUpload(u, `bits-${i}.bin`);
     r.bits.push(b);
-    progress(`upload run ${i}/${runs} bits-job2      ${b.ms.toFixed(0)} ms (engine stamp ${b.engineMs} ms)  ${rate(b.ms)}  service ${mib(b.serviceHwmKb)}, server ${mib(b.serverHwmKb)}`);
+    progress(`upload run ${i}/${runs} bits-job2      ${b.ms.toFixed(0)} ms (engine stamp ${b.engineMs} ms)  ${rate(b.ms)}  ${cpu(b)}  service ${mib(b.serviceHwmKb)}, server ${mib(b.serverHwmKb)}`);
   }
   return r;
 }

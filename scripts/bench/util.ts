@@ -269,6 +269,16 @@ export function childPids(pid: number): number[] {
   }
 }
 
+/** nginx's one worker under its master, waiting up to 5 s for the master to fork it. */
+export async function nginxWorker(masterPid: number): Promise<number> {
+  for (let waited = 0; ; waited += 50) {
+    const workers = childPids(masterPid);
+    if (workers.length === 1) return workers[0]!;
+    if (workers.length > 1 || waited >= 5000) throw new Error(`nginx ${masterPid} has ${workers.length} worker processes, expected 1`);
+    await sleep(50);
+  }
+}
+
 /** The whole /proc/loadavg line ("1-min 5-min 15-min running/total last-pid"). */
 export function loadavgLine(): string {
   try {
@@ -279,3 +289,29 @@ export function loadavgLine(): string {
 }
 
 export const mibPerS = (bytes: number, ms: number): number => bytes / MiB / (ms / 1000);
+
+/** A tool's run with the CPU it used: user + system of the process and everything it waited for. */
+export interface CpuRun extends TimedRun {
+  cpuMs: number;
+}
+
+/**
+ * `cmd args` under `/usr/bin/time -f '%U %S'` (getrusage of the waited children, all threads, 10 ms
+ * resolution): wall time as timedOk measures it, plus the CPU the tool itself spent.
+ */
+export async function timedOkCpu(cmd: string, args: string[], opts: Parameters<typeof timedRun>[2] = {}): Promise<CpuRun> {
+  const dir = mkdtempSync('/tmp/bj2cpu-');
+  const timeFile = join(dir, 'time.txt');
+  try {
+    const r = await timedOk('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd, ...args], opts);
+    const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    return { ...r, cpuMs: (user! + sys!) * 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const GiB = 1024 * MiB;
+
+/** CPU seconds per GiB moved. */
+export const cpuSPerGiB = (cpuMsSpent: number, bytes: number): number => cpuMsSpent / 1000 / (bytes / GiB);

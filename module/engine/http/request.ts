@@ -2,9 +2,11 @@
 // with the job's credentials (once), follow redirects the way BITS does by default (silently, no
 // HTTPS→HTTP downgrade), and hand back the final response with its body still unread so the caller
 // can stream it.
-import type { Agent, IncomingMessage } from 'node:http';
+import type { Agent, IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { PreparedRequest, TransportSession } from '../transport/connector.js';
 import { proxyTransportError } from '../transport/proxy-errors.js';
+import { LeanRequest } from './lean-get.js';
 import {
   DownloadAbortedError,
   HttpTransferError,
@@ -28,8 +30,11 @@ export interface OpenOptions {
   session: TransportSession;
 }
 
+/** What the downloader reads of a response: node:http's IncomingMessage or lean-get.ts's LeanResponse. */
+export type HttpResponse = Readable & { statusCode?: number; headers: IncomingHttpHeaders };
+
 export interface OpenedResponse {
-  response: IncomingMessage;
+  response: HttpResponse;
   finalUrl: string;
 }
 
@@ -86,7 +91,7 @@ export async function openResponse(url: string, opts: OpenOptions): Promise<Open
  * A connection-bound handshake (NTLM) gets a connection of its own (pinnedAgent) for its legs and
  * the final response, released when that response is done.
  */
-async function sendAuthenticated(url: URL, headers: Record<string, string>, opts: OpenOptions): Promise<IncomingMessage> {
+async function sendAuthenticated(url: URL, headers: Record<string, string>, opts: OpenOptions): Promise<HttpResponse> {
   const round = opts.session.round(url, opts.method);
   let pinned: Agent | null = null;
   try {
@@ -117,8 +122,12 @@ async function sendAuthenticated(url: URL, headers: Record<string, string>, opts
   }
 }
 
-/** One HTTP exchange up to the response headers; the timeout and the abort signal cover exactly that. */
-function sendOnce(url: URL, headers: Record<string, string>, opts: OpenOptions, agent?: Agent): Promise<IncomingMessage> {
+/**
+ * One HTTP exchange up to the response headers; the timeout and the abort signal cover exactly that.
+ * Plain http straight to the server goes through lean-get.ts (no body copies); the rest, and every leg
+ * of a connection-bound handshake (`agent`: NTLM's pinned connection), through node:http(s).
+ */
+function sendOnce(url: URL, headers: Record<string, string>, opts: OpenOptions, agent?: Agent): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     if (opts.signal.aborted) return reject(new DownloadAbortedError(opts.signal.reason));
     let prepared: PreparedRequest;
@@ -128,7 +137,8 @@ function sendOnce(url: URL, headers: Record<string, string>, opts: OpenOptions, 
       return reject(e);
     }
     const { lib, options, proxy } = prepared;
-    const req = prepared.url ? lib.request(prepared.url, options) : lib.request(options);
+    const lean = agent === undefined && proxy === null && prepared.url !== null && prepared.url.protocol === 'http:';
+    const req = lean ? new LeanRequest(prepared.url!, opts.method, headers) : prepared.url ? lib.request(prepared.url, options) : lib.request(options);
     let settled = false;
     const settle = () => {
       settled = true;
@@ -149,7 +159,7 @@ function sendOnce(url: URL, headers: Record<string, string>, opts: OpenOptions, 
       if (e instanceof HttpTransferError) fail(e); // already judged (e.g. a proxy tunnel's 407)
       else fail(proxy ? proxyTransportError(e, proxy.href, url.href) : transportError(e, url.href));
     });
-    req.on('response', (res) => {
+    req.on('response', (res: HttpResponse) => {
       if (settled) {
         res.destroy();
         return;

@@ -1,0 +1,127 @@
+// Paired before/after runs (not part of `npm run bench`): the same transfer through a service (and,
+// for uploads, a server) built from another checkout's dist/ ("base") and from this one ("new"),
+// interleaved with curl in the same minutes, so a change is judged against the load of the moment.
+// CPU per GiB is the figure to steer by on a shared machine; wall-clock ratios swing with the load.
+//
+//   cp -r dist /tmp/base/dist && ln -s $PWD/node_modules /tmp/base/   # before the change
+//   node dist/scripts/bench/ab.js --base /tmp/base/dist [--parts download,upload,conc] [--size-mb 256] [--runs 3] [--conc-jobs 100 --conc-mb 8]
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bitsBatch, curlBatch } from './concurrent.js';
+import { bitsDownload, setUpDownloads, timeCurl } from './download.js';
+import { bitsUpload, setUpUploads, timeCurlPut, type ServerRun } from './upload.js';
+import { cpuSPerGiB, median, MiB, mibPerS, onCleanup, progress, REPO, runCleanups, sleep } from './util.js';
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    parts: { type: 'string', default: 'download,upload' },
+    'size-mb': { type: 'string', default: '256' },
+    runs: { type: 'string', default: '3' },
+    'conc-jobs': { type: 'string', default: '100' },
+    'conc-mb': { type: 'string', default: '8' },
+  },
+});
+if (!values.base) throw new Error('--base DIST (the dist/ of the build to compare with) is required');
+const baseDist = values.base;
+const parts = new Set(values.parts!.split(','));
+const bytes = Number(values['size-mb']) * MiB;
+const runs = Number(values.runs);
+const serviceMain = (dist: string) => join(dist, 'module', 'service', 'main.js');
+const NEW_DIST = join(REPO, 'dist');
+
+interface Row {
+  ms: number[];
+  cpu: number[];
+  extra: number[];
+}
+const rows = new Map<string, Row>();
+function add(label: string, ms: number, cpuMs: number, extraCpuMs = 0): void {
+  const r = rows.get(label) ?? { ms: [], cpu: [], extra: [] };
+  r.ms.push(ms);
+  r.cpu.push(cpuMs);
+  r.extra.push(extraCpuMs);
+  rows.set(label, r);
+  progress(`${label.padEnd(34)} ${ms.toFixed(0).padStart(6)} ms  CPU ${cpuSPerGiB(cpuMs, bytesOf(label)).toFixed(2)} s/GiB${extraCpuMs ? ` (extra ${extraCpuMs.toFixed(0)})` : ''}`);
+}
+const concBytes = Number(values['conc-jobs']) * Number(values['conc-mb']) * MiB;
+const bytesOf = (label: string) => (label.startsWith('conc') ? concBytes : bytes);
+
+/** `bits-job2 serve` from a given dist, as the upload bench starts ours. */
+async function startServer(dist: string, root: string): Promise<{ url: string; pid: number }> {
+  const child = spawn(process.execPath, [join(dist, 'module', 'cli', 'main.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--json', '--root', root], { stdio: ['ignore', 'pipe', 'inherit'] });
+  onCleanup(`ab server ${child.pid}`, async () => {
+    child.kill('SIGTERM');
+    await sleep(300);
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      try {
+        resolve({ ...(JSON.parse(out) as { url: string }), pid: child.pid! });
+      } catch {
+        /* not complete yet */
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`serve from ${dist} exited with ${code}`)));
+  });
+}
+
+try {
+  const f = await setUpDownloads(bytes, MiB, Number(values['conc-mb']) * MiB);
+  await timeCurl(f, f.bigName, f.bigBytes);
+  if (parts.has('download')) {
+    for (let i = 0; i < runs; i++) {
+      const c = await timeCurl(f, f.bigName, f.bigBytes);
+      add('download curl', c.ms, c.cpuMs);
+      const b = await bitsDownload(f, f.bigName, f.bigBytes, { main: serviceMain(baseDist) });
+      add('download base', b.pollMs, b.cpuMs, b.vmHwmKb);
+      const n = await bitsDownload(f, f.bigName, f.bigBytes, { main: serviceMain(NEW_DIST) });
+      add('download new', n.pollMs, n.cpuMs, n.vmHwmKb);
+    }
+  }
+  if (parts.has('upload')) {
+    const u = await setUpUploads(f);
+    const roots = { base: join(u.serverRoot, '..', 'ab-base'), new: join(u.serverRoot, '..', 'ab-new') };
+    mkdirSync(roots.base);
+    mkdirSync(roots.new);
+    const servers = { base: await startServer(baseDist, roots.base), new: await startServer(NEW_DIST, roots.new) };
+    const up = async (which: 'base' | 'new', i: number): Promise<ServerRun> => {
+      const run = await bitsUpload({ ...u, serverRoot: roots[which] }, `${which}-${i}.bin`, { server: servers[which], main: serviceMain(which === 'base' ? baseDist : NEW_DIST) });
+      rmSync(join(roots[which], `${which}-${i}.bin`), { force: true });
+      return run;
+    };
+    for (let i = 0; i < runs; i++) {
+      const c = await timeCurlPut(u, `ab-curl-${i}.bin`, false);
+      add('upload curl -T + nginx', c.ms, c.clientCpuMs + c.serverCpuMs, c.serverCpuMs);
+      const b = await up('base', i);
+      add('upload base (service + server)', b.ms, b.clientCpuMs + b.serverCpuMs, b.serverCpuMs);
+      const n = await up('new', i);
+      add('upload new (service + server)', n.ms, n.clientCpuMs + n.serverCpuMs, n.serverCpuMs);
+    }
+  }
+  if (parts.has('conc')) {
+    const n = Number(values['conc-jobs']);
+    const each = Number(values['conc-mb']) * MiB;
+    const work = join(f.dir, 'conc');
+    for (let i = 0; i < runs; i++) {
+      const c = await curlBatch(f.url(f.concName), work, n, each);
+      add('conc curl -Z', c.run.wallMs, c.run.cpuMs, c.run.peakRssKb);
+      for (const [label, dist] of [['conc base', baseDist], ['conc new', NEW_DIST]] as const) {
+        const b = await bitsBatch(f.url(f.concName), work, n, each, [], dist);
+        add(label, b.wallMs, b.cpuMs, b.peakRssKb);
+      }
+    }
+  }
+  process.stdout.write('\n| run | median ms | MiB/s | CPU s/GiB (median) | peer/peak |\n|---|---:|---:|---:|---:|\n');
+  for (const [label, r] of rows) {
+    const b = bytesOf(label);
+    const extra = label.startsWith('conc') || (label.startsWith('download') && !label.endsWith('curl')) ? `${(median(r.extra) / 1024).toFixed(1)} MiB RSS` : r.extra.some((x) => x) ? `${cpuSPerGiB(median(r.extra), b).toFixed(2)} s/GiB receiver` : '';
+    process.stdout.write(`| ${label} | ${median(r.ms).toFixed(0)} | ${mibPerS(b, median(r.ms)).toFixed(0)} | ${cpuSPerGiB(median(r.cpu), b).toFixed(2)} | ${extra} |\n`);
+  }
+} finally {
+  await runCleanups();
+}

@@ -1,0 +1,57 @@
+// The bench's regression guard (issue 16): every run saves its headline figures next to BENCHMARKS.md
+// (BENCHMARKS.json), and the report prints the figures of the previous *committed* run
+// (`git show HEAD:BENCHMARKS.json`) beside the new ones, so a regression shows in review. Timings
+// in tests are forbidden, hence this instead of a CI check.
+import { execFileSync } from 'node:child_process';
+import type { Verdicts } from './results.js';
+import { fmt, REPO } from './util.js';
+
+export interface Figures {
+  date: string;
+  source: string;
+  /** Figure label → value (numbers, so the table can show the change). */
+  values: Record<string, number>;
+}
+
+export function figuresOf(v: Verdicts, date: string, source: string): Figures {
+  const values: Record<string, number> = {
+    'download throughput / curl (×)': v.download.ratio,
+    'download CPU s/GiB, service': v.downloadCpu.bits,
+    'download CPU / curl (×)': v.downloadCpu.ratio,
+    'service peak RSS, downloads (MiB)': v.rss.maxKb / 1024,
+    'service idle RSS (MiB)': v.rss.idleKb / 1024,
+    'upload throughput / curl -T (×)': v.upload.ratio,
+    'upload CPU s/GiB, service + server': v.uploadCpu.bits,
+    'upload CPU / (curl -T + nginx) (×)': v.uploadCpu.ratio,
+    'service peak RSS, upload (MiB)': v.uploadRss.maxKb / 1024,
+    'concurrent jobs: CPU / curl -Z (×)': v.concCpu.ratio,
+    'concurrent jobs: service peak RSS (MiB)': v.concRss.maxKb / 1024,
+    'cmdlet / CLI (×)': v.cmdlet.ratio,
+  };
+  for (const r of v.list.rows) values[`list: ${r.label} (ms)`] = r.ms;
+  for (const r of v.cli.rows) values[`CLI \`${r.label}\` (ms)`] = r.ms;
+  return { date, source, values };
+}
+
+/** BENCHMARKS.json as committed at HEAD, or null (first run, or not a git checkout). */
+export function committedFigures(): Figures | null {
+  try {
+    return JSON.parse(execFileSync('git', ['show', 'HEAD:BENCHMARKS.json'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Figures;
+  } catch {
+    return null;
+  }
+}
+
+export function previousSection(now: Figures, before: Figures | null): string[] {
+  const out = ['## Against the previous committed run', ''];
+  if (!before) return [...out, 'No BENCHMARKS.json is committed yet: the next run will show this one\'s figures here.', ''];
+  out.push(`Previous: the run committed at HEAD (measured ${before.date}, source ${before.source}); this run: ${now.date}. Different`,
+    'moments on a shared machine: wall-clock figures move with the load, CPU per GiB much less.', '',
+    '| figure | previous | this run | change |', '|---|---:|---:|---:|');
+  for (const [k, x] of Object.entries(now.values)) {
+    const b = before.values[k];
+    const change = b === undefined || !Number.isFinite(b) || !Number.isFinite(x) || b === 0 ? '—' : `${x >= b ? '+' : '−'}${fmt(Math.abs((100 * (x - b)) / b), 0)}%`;
+    out.push(`| ${k} | ${b === undefined ? '—' : fmt(b, 2)} | ${fmt(x, 2)} | ${change} |`);
+  }
+  return [...out, ''];
+}
