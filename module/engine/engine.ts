@@ -31,7 +31,11 @@ import { Vault } from './vault.js';
 import { validateNotifyCmdLine } from './notify/notify-cmdline.js';
 import { Notifier } from './notifier.js';
 import type { TransportOptions } from './transport-port.js';
+import type { TransferPacer } from './rate/pacer.js';
 import { checkLocalPath, checkRemoteUrl, checkSeconds, checkString, normalizeJobId } from './validate.js';
+import { policyPaths, type PolicyPaths } from './policy/policy-file.js';
+import { PolicyRuntime, type PolicyStatus } from './policy/policy-runtime.js';
+import { isParkedByPolicy, markBlocked, markReleased, policyAction } from './policy/policy-parking.js';
 
 const FINAL: readonly number[] = [JobState.ACKNOWLEDGED, JobState.CANCELLED];
 const ACTIVE: readonly number[] = [JobState.QUEUED, JobState.CONNECTING, JobState.TRANSFERRING];
@@ -47,6 +51,8 @@ export interface EngineOptions {
   /** Downloader settings (checkpoint rate, timeouts, extra CA for HTTPS). */
   download?: WorkerHost['downloadOptions'];
   log?: (line: string) => void;
+  /** Bandwidth policy files (default: policyPaths(stateDir), module/engine/policy/README.md). */
+  policyPaths?: PolicyPaths;
 }
 
 interface Worker {
@@ -71,6 +77,8 @@ export class PortableEngine implements Backend {
   private readonly owner: string;
   private readonly vault: Vault;
   private readonly notifier: Notifier;
+  /** Bandwidth policy (Group Policy's background limits): shared cap, block, schedule. */
+  private readonly policy: PolicyRuntime;
   private readonly limits: { jobsPerUser: number; jobsPerMachine: number; filesPerJob: number };
   /** Rows of the store that could not be read at open (reported, kept out of the queue). */
   readonly unreadable: string[];
@@ -89,6 +97,7 @@ export class PortableEngine implements Backend {
     this.limits = { jobsPerUser: LIMITS.jobsPerUser, jobsPerMachine: LIMITS.jobsPerMachine, filesPerJob: LIMITS.filesPerJob, ...options.limits };
     this.unreadable = unreadable;
     for (const j of loaded) this.jobs.set(j.id, j);
+    this.policy = new PolicyRuntime({ paths: options.policyPaths ?? policyPaths(stateDir), clock, log: (l) => this.log(l), onChange: () => this.reschedule() });
     this.workerHost = this.makeWorkerHost();
     this.uploadHost = this.makeUploadHost();
   }
@@ -116,7 +125,7 @@ export class PortableEngine implements Backend {
       if (job.state === JobState.CONNECTING || job.state === JobState.TRANSFERRING) {
         job.state = JobState.QUEUED;
         this.store.save(job);
-      } else if (job.state === JobState.TRANSIENT_ERROR) {
+      } else if (job.state === JobState.TRANSIENT_ERROR && !isParkedByPolicy(job)) {
         this.armRetry(job, now);
       }
     }
@@ -198,8 +207,35 @@ export class PortableEngine implements Backend {
 
   // ── scheduler ────────────────────────────────────────────────────────────────────────────────
 
+  /** The bandwidth policy in force (doctor, info, tests). */
+  policyStatus(): PolicyStatus {
+    return this.policy.status();
+  }
+
+  /** Re-reads the policy files now instead of at the next poll (tests). */
+  reloadPolicy(): void {
+    this.policy.reload();
+  }
+
+  /** Parks background jobs while the policy blocks them, releases them when it lifts (policy-parking.ts). */
+  private applyPolicy(): void {
+    const blocked = this.policy.inForce.blocked;
+    for (const job of this.jobs.values()) {
+      const action = policyAction(job, blocked);
+      if (action === 'park') {
+        this.clearTimer(job.id);
+        markBlocked(job, this.policy.status());
+        this.setState(job, JobState.TRANSIENT_ERROR); // not ACTIVE: reschedule() stops its worker
+      } else if (action === 'release') {
+        markReleased(job);
+        this.setState(job, JobState.QUEUED);
+      }
+    }
+  }
+
   private reschedule(): void {
     if (this.closed) return;
+    this.applyPolicy();
     const now = this.clock.now();
     const running = new Map([...this.workers].map(([id, w]) => [id, w.sliceStartedAt]));
     const { run, sliceEndsAt } = decideSchedule({ jobs: this.jobs.values(), running, now, timeSliceMs: this.options.timeSliceMs ?? DEFAULTS.timeSliceSeconds * 1000 });
@@ -256,6 +292,7 @@ export class PortableEngine implements Backend {
   private makeWorkerHost(): WorkerHost {
     return {
       transport: (job) => this.transportFor(job),
+      pacer: (job) => this.pacerFor(job),
       downloadOptions: { ...(this.options.download ?? {}) },
       connected: (job) => {
         if (job.state === JobState.CONNECTING) this.setState(job, JobState.TRANSFERRING);
@@ -307,7 +344,13 @@ export class PortableEngine implements Backend {
       },
       log: (line) => this.log(line),
       transport: (job) => this.transportFor(job),
+      pacer: (job) => this.pacerFor(job),
     };
+  }
+
+  /** Background jobs share the policy's token bucket; FOREGROUND jobs are never paced (spec §5.3). */
+  private pacerFor(job: JobRecord): TransferPacer | undefined {
+    return job.priority === JobPriority.FOREGROUND ? undefined : this.policy.pacer;
   }
 
   /** The reply file name: explicit, else `<local upload file>.<job id>.reply` (spec §3.5 [DECISION]); null before both. */
@@ -766,6 +809,7 @@ export class PortableEngine implements Backend {
     this.inactivityTimer?.cancel();
     for (const t of this.timers.values()) t.cancel();
     this.notifier.close();
+    this.policy.close();
     await Promise.all([...this.jobs.values()].map((j) => this.stopWorker(j)));
     await Promise.all(this.stopping.values());
     this.store.close();

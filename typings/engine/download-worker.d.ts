@@ -2,6 +2,7 @@
 import type { FileRecord, JobRecord } from './job-record.js';
 import type { DownloadTlsOptions } from './http/download-port.js';
 import type { TransportOptions } from './transport-port.js';
+import type { TransferPacer } from './rate/pacer.js';
 export interface WorkerHost {
     /** The first response of the job was accepted: CONNECTING → TRANSFERRING. */
     connected(job: JobRecord): void;
@@ -15,6 +16,8 @@ export interface WorkerHost {
     fileDone(job: JobRecord, file: FileRecord): void;
     /** The job's proxy settings and decrypted credentials (memory only, per transfer). */
     transport(job: JobRecord): TransportOptions;
+    /** Rate limit of a background job (bandwidth policy); undefined = not paced (FOREGROUND). */
+    pacer?(job: JobRecord): TransferPacer | undefined;
     /** Options for the downloader (timeouts, TLS CA, checkpoint rate). */
     readonly downloadOptions: {
         checkpointIntervalMs?: number;

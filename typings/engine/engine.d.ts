@@ -5,6 +5,8 @@ import type { CredentialsInput, FileInfoWire, HResultWire, JobErrorWire, JobSnap
 import type { Backend } from '../core/backend.js';
 import { type Clock } from './clock.js';
 import { type WorkerHost } from './download-worker.js';
+import { type PolicyPaths } from './policy/policy-file.js';
+import { type PolicyStatus } from './policy/policy-runtime.js';
 export interface EngineOptions {
     stateDir?: string;
     clock?: Clock;
@@ -19,6 +21,8 @@ export interface EngineOptions {
     /** Downloader settings (checkpoint rate, timeouts, extra CA for HTTPS). */
     download?: WorkerHost['downloadOptions'];
     log?: (line: string) => void;
+    /** Bandwidth policy files (default: policyPaths(stateDir), module/engine/policy/README.md). */
+    policyPaths?: PolicyPaths;
 }
 export declare class PortableEngine implements Backend {
     private readonly store;
@@ -39,6 +43,8 @@ export declare class PortableEngine implements Backend {
     private readonly owner;
     private readonly vault;
     private readonly notifier;
+    /** Bandwidth policy (Group Policy's background limits): shared cap, block, schedule. */
+    private readonly policy;
     private readonly limits;
     /** Rows of the store that could not be read at open (reported, kept out of the queue). */
     readonly unreadable: string[];
@@ -62,6 +68,12 @@ export declare class PortableEngine implements Backend {
      * stopped instead of at the last checkpoint. (After a crash the checkpoint is all we trust.)
      */
     private keepWrittenBytes;
+    /** The bandwidth policy in force (doctor, info, tests). */
+    policyStatus(): PolicyStatus;
+    /** Re-reads the policy files now instead of at the next poll (tests). */
+    reloadPolicy(): void;
+    /** Parks background jobs while the policy blocks them, releases them when it lifts (policy-parking.ts). */
+    private applyPolicy;
     private reschedule;
     private startWorker;
     private runWorker;
@@ -71,6 +83,8 @@ export declare class PortableEngine implements Backend {
     private readonly handedOver;
     private makeWorkerHost;
     private makeUploadHost;
+    /** Background jobs share the policy's token bucket; FOREGROUND jobs are never paced (spec §5.3). */
+    private pacerFor;
     /** The reply file name: explicit, else `<local upload file>.<job id>.reply` (spec §3.5 [DECISION]); null before both. */
     private replyPath;
     private replyProgressOf;

@@ -10,6 +10,7 @@ import type { CheckResult } from '../doctor/check.js';
 import { checkNode, checkSqliteAddon, checkStateDir, checkStore } from '../doctor/local-checks.js';
 import { checkCaFile, checkProxyEnv } from '../doctor/network-checks.js';
 import { checkService } from '../doctor/service-check.js';
+import { checkPolicy } from '../doctor/policy-check.js';
 import { checkBitsService, checkInteractiveSession } from '../doctor/windows-checks.js';
 import { EXIT } from '../exit-codes.js';
 import { paint, table } from '../format.js';
@@ -27,7 +28,7 @@ async function checks(ctx: CliContext): Promise<CheckResult[]> {
     results.push(addon, checkStateDir(dir));
     if (addon.status === 'ok') results.push(...checkStore(dir));
     if (ctx.backendName === 'service') results.push(await checkService(dir));
-    results.push(...checkProxyEnv(), checkCaFile());
+    results.push(...checkPolicy(dir), ...checkProxyEnv(), checkCaFile());
   }
   return results;
 }

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { DownloadTlsOptions } from '../http/download-port.js';
 import type { TransportOptions } from '../transport-port.js';
 import { type Packet } from './packets.js';
+import { type TransferPacer } from '../rate/pacer.js';
 export declare const DEFAULT_SEND_TIMEOUT_MS: number;
 export declare const DEFAULT_RESPONSE_TIMEOUT_MS: number;
 export interface ConnectionOptions {
@@ -15,6 +16,8 @@ export interface ConnectionOptions {
     tls?: DownloadTlsOptions;
     /** The job's proxy settings and credentials; absent = direct, none. */
     transport?: TransportOptions;
+    /** Background jobs: Fragment bodies go out in paced pieces (module/engine/rate/pacer.ts). */
+    pacer?: TransferPacer;
 }
 export interface AckResponse {
     status: number;
