@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the tests start as real servers on 127.0.0.1: nginx (downloads, Range, ETag,
 # HTTPS), squid and apache2 (proxy and Digest auth, issue 4), aria2 and curl (benchmarks), openssl
-# (test certificates), wine64 + the mingw-w64 headers and compiler (the Wine lane: the Windows chain
+# (test certificates), iproute2 (ip netns + tc HTB: the bottleneck link of the bandwidth tests, issue 19), wine64 + the mingw-w64 headers and compiler (the Wine lane: the Windows chain
 # on Wine's BITS, and the header check of the COM declarations — scripts/wine/prepare.sh builds the rest
 # into .ci/wine when the lane's tests run). Then edge-js for the native round-trip test, in its own prefix .ci/edge/
 # (scripts/install-edge-js.sh; independent of the project's node_modules, so it may run before
 # `npm ci`, which leaves .ci/edge alone). Idempotent; needs root (CI runs as root) or sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(nginx-light squid apache2 apache2-utils aria2 curl openssl wine64 mingw-w64-x86-64-dev gcc-mingw-w64-x86-64)
+pkgs=(iproute2 nginx-light squid apache2 apache2-utils aria2 curl openssl wine64 mingw-w64-x86-64-dev gcc-mingw-w64-x86-64)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
