@@ -32,6 +32,7 @@ import { validateNotifyCmdLine } from './notify/notify-cmdline.js';
 import { Notifier } from './notifier.js';
 import type { TransportOptions } from './transport-port.js';
 import type { TransferPacer } from './rate/pacer.js';
+import { allPacers, YieldControllers } from './rate/yield-controller.js';
 import { checkLocalPath, checkRemoteUrl, checkSeconds, checkString, normalizeJobId } from './validate.js';
 import { policyPaths, type PolicyPaths } from './policy/policy-file.js';
 import { PolicyRuntime, type PolicyStatus } from './policy/policy-runtime.js';
@@ -79,6 +80,8 @@ export class PortableEngine implements Backend {
   private readonly notifier: Notifier;
   /** Bandwidth policy (Group Policy's background limits): shared cap, block, schedule. */
   private readonly policy: PolicyRuntime;
+  /** Delay-based yielding of background jobs, one controller per server (rate/yield-controller.ts). */
+  private readonly yields = new YieldControllers();
   private readonly limits: { jobsPerUser: number; jobsPerMachine: number; filesPerJob: number };
   /** Rows of the store that could not be read at open (reported, kept out of the queue). */
   readonly unreadable: string[];
@@ -350,7 +353,9 @@ export class PortableEngine implements Backend {
 
   /** Background jobs share the policy's token bucket; FOREGROUND jobs are never paced (spec §5.3). */
   private pacerFor(job: JobRecord): TransferPacer | undefined {
-    return job.priority === JobPriority.FOREGROUND ? undefined : this.policy.pacer;
+    if (job.priority === JobPriority.FOREGROUND) return undefined;
+    const url = (job.files.find((f) => !f.transferred) ?? job.files[0])?.remoteName;
+    return allPacers(this.policy.pacer, url ? this.yields.for(url) : undefined);
   }
 
   /** The reply file name: explicit, else `<local upload file>.<job id>.reply` (spec §3.5 [DECISION]); null before both. */

@@ -45,6 +45,8 @@ export declare class PortableEngine implements Backend {
     private readonly notifier;
     /** Bandwidth policy (Group Policy's background limits): shared cap, block, schedule. */
     private readonly policy;
+    /** Delay-based yielding of background jobs, one controller per server (rate/yield-controller.ts). */
+    private readonly yields;
     private readonly limits;
     /** Rows of the store that could not be read at open (reported, kept out of the queue). */
     readonly unreadable: string[];
