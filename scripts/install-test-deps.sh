@@ -2,14 +2,15 @@
 # Debian packages the tests start as real servers on 127.0.0.1: nginx (downloads, Range, ETag,
 # HTTPS), squid and apache2 (proxy and Digest auth, issue 4), mod_auth_gssapi + gss-ntlmssp (a real
 # NTLMv2 validator for server and proxy NTLM, issue 18), aria2 and curl (benchmarks), openssl
-# (test certificates), systemd (systemd-analyze checks the server's unit, offline), wine64 + the mingw-w64 headers and compiler (the Wine lane: the Windows chain
+# (test certificates), systemd (systemd-analyze checks the server's unit, offline), iproute2 (ip netns + tc HTB: the bottleneck link
+# of the bandwidth tests, issue 19), wine64 + the mingw-w64 headers and compiler (the Wine lane: the Windows chain
 # on Wine's BITS, and the header check of the COM declarations — scripts/wine/prepare.sh builds the rest
 # into .ci/wine when the lane's tests run). Then edge-js for the native round-trip test, in its own prefix .ci/edge/
 # (scripts/install-edge-js.sh; independent of the project's node_modules, so it may run before
 # `npm ci`, which leaves .ci/edge alone). Idempotent; needs root (CI runs as root) or sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(nginx-light squid apache2 apache2-utils libapache2-mod-auth-gssapi gss-ntlmssp aria2 curl openssl systemd wine64 mingw-w64-x86-64-dev gcc-mingw-w64-x86-64)
+pkgs=(iproute2 nginx-light squid apache2 apache2-utils libapache2-mod-auth-gssapi gss-ntlmssp aria2 curl openssl systemd wine64 mingw-w64-x86-64-dev gcc-mingw-w64-x86-64)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

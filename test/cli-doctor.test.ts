@@ -31,7 +31,7 @@ test('a fresh state dir and then a running service: every check ok, exit 0; doct
     assert.is(r.code, 0, r.stderr);
     const report = json<Report>(r);
     assert.is(report.ok, true);
-    assert.equal(report.checks.map((c) => c.check), ['node', 'sqlite', 'state-dir', 'store', 'service', 'proxy', 'ca-file', 'auth']);
+    assert.equal(report.checks.map((c) => c.check), ['node', 'sqlite', 'state-dir', 'store', 'service', 'bandwidth-policy', 'proxy', 'ca-file', 'auth']);
     assert.match(byCheck(report, 'auth')[0]!.detail, /NTLM \(NTLMv2 only\).*NEGOTIATE with a user name \(answered with NTLMv2, not Kerberos\).*not used: Kerberos tickets/);
     assert.ok(report.checks.every((c) => c.status === 'ok'), JSON.stringify(report.checks));
     assert.match(byCheck(report, 'service')[0]!.detail, /^not running/);

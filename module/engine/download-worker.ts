@@ -4,6 +4,7 @@ import type { FileRecord, JobRecord } from './job-record.js';
 import type { DownloadTlsOptions, RemoteValidator } from './http/download-port.js';
 import type { TransportOptions } from './transport-port.js';
 import { downloadFile, headFile } from './http/download.js';
+import type { TransferPacer } from './rate/pacer.js';
 
 export interface WorkerHost {
   /** The first response of the job was accepted: CONNECTING → TRANSFERRING. */
@@ -18,6 +19,8 @@ export interface WorkerHost {
   fileDone(job: JobRecord, file: FileRecord): void;
   /** The job's proxy settings and decrypted credentials (memory only, per transfer). */
   transport(job: JobRecord): TransportOptions;
+  /** Rate limit of a background job (bandwidth policy); undefined = not paced (FOREGROUND). */
+  pacer?(job: JobRecord): TransferPacer | undefined;
   /** Options for the downloader (timeouts, TLS CA, checkpoint rate). */
   readonly downloadOptions: { checkpointIntervalMs?: number; checkpointBytes?: number; requestTimeoutMs?: number; idleTimeoutMs?: number; tls?: DownloadTlsOptions };
 }
@@ -33,6 +36,7 @@ function applyValidator(file: FileRecord, v: RemoteValidator, finalUrl?: string)
 export async function runDownloadJob(job: JobRecord, host: WorkerHost, signal: AbortSignal): Promise<void> {
   const pending = job.files.filter((f) => !f.transferred);
   const transport = host.transport(job);
+  const pacer = host.pacer?.(job);
   // Like Windows for multi-file jobs: learn the sizes first so BytesTotal is known early. A HEAD
   // failure is not fatal here — the GET of that file reports the real error in order.
   if (pending.length > 1) {
@@ -58,6 +62,7 @@ export async function runDownloadJob(job: JobRecord, host: WorkerHost, signal: A
       validator,
       signal,
       transport,
+      pacer,
       ...host.downloadOptions,
       onResponse: ({ validator: v, finalUrl, restarted, offset }) => {
         applyValidator(file, v, finalUrl);

@@ -35,6 +35,10 @@ import { UploadHandover } from './upload-handover.js';
 import { Vault } from './vault.js';
 import { makeDownloadHost, makeUploadHost, transportFor } from './worker-hosts.js';
 import { WorkerPool } from './worker-pool.js';
+import { BandwidthGovernor } from './policy/governor.js';
+import { policyPaths, type PolicyPaths } from '../common/policy/policy-file.js';
+import { isParkedByPolicy } from './policy/policy-parking.js';
+import type { PolicyStatus } from './policy/policy-runtime.js';
 
 /** The engine's transfer settings (defaults: the workers' own; BITS_JOB2_* variables: config-env.ts). */
 export interface EngineTransferOptions {
@@ -56,6 +60,8 @@ export interface EngineOptions {
   /** Downloader settings (checkpoint rate, timeouts, extra CA for HTTPS). */
   download?: EngineTransferOptions;
   log?: (line: string) => void;
+  /** Bandwidth policy files (default: policyPaths(stateDir), module/engine/policy/README.md). */
+  policyPaths?: PolicyPaths;
 }
 
 export class PortableEngine implements Backend {
@@ -66,6 +72,8 @@ export class PortableEngine implements Backend {
   readonly unreadable: string[];
   private readonly parts: EngineParts;
   private readonly inactivity: InactivityWatch;
+  /** Bandwidth policy and yielding of background jobs (policy/governor.ts). */
+  private readonly governor: BandwidthGovernor;
   private closed = false;
 
   private constructor(
@@ -84,15 +92,19 @@ export class PortableEngine implements Backend {
     const transport = (job: JobRecord) => transportFor(job, vault);
     const uploads = new UploadHandover(options.download?.tls, transport, log);
     const retry = new RetryTimers(table, clock, () => pool.reschedule(), log);
+    const governor = new BandwidthGovernor({ paths: options.policyPaths ?? policyPaths(stateDir), clock, log, onChange: () => pool.reschedule() });
+    const pacer = (job: JobRecord) => governor.pacerFor(job);
     const pool: WorkerPool = new WorkerPool({
       table,
       clock,
       timeSliceMs: options.timeSliceMs ?? DEFAULTS.timeSliceSeconds * 1000,
-      downloadHost: makeDownloadHost(table, clock, options.download, transport),
-      uploadHost: makeUploadHost(table, clock, options.download, transport, uploads, log),
+      downloadHost: { ...makeDownloadHost(table, clock, options.download, transport), pacer },
+      uploadHost: { ...makeUploadHost(table, clock, options.download, transport, uploads, log), pacer },
+      beforeSchedule: () => governor.apply(table, retry),
       onFailure: (job, e) => retry.onFailure(job, e),
       log,
     });
+    this.governor = governor;
     this.parts = { table, pool, retry, notifier, uploads, vault, clock, owner: ownerSid(), limits };
     this.inactivity = new InactivityWatch(table, clock, (job) => void transitionOps.cancelJob(this.parts, job, false), log);
     this.unreadable = unreadable;
@@ -122,13 +134,23 @@ export class PortableEngine implements Backend {
       if (job.state === JobState.CONNECTING || job.state === JobState.TRANSFERRING) {
         job.state = JobState.QUEUED;
         this.store.save(job);
-      } else if (job.state === JobState.TRANSIENT_ERROR) {
+      } else if (job.state === JobState.TRANSIENT_ERROR && !isParkedByPolicy(job)) {
         retry.arm(job, now);
       }
     }
     this.inactivity.check();
     pool.reschedule();
     for (const job of table.jobs.values()) notifier.check(job); // events notified before a crash but not yet answered with 0
+  }
+
+  /** The bandwidth policy in force (doctor, info, tests). */
+  policyStatus(): PolicyStatus {
+    return this.governor.status();
+  }
+
+  /** Re-reads the policy files now instead of at the next poll (tests). */
+  reloadPolicy(): void {
+    this.governor.reload();
   }
 
   // ── IBackgroundCopyManager ───────────────────────────────────────────────────────────────────
@@ -182,6 +204,7 @@ export class PortableEngine implements Backend {
     this.inactivity.close();
     retry.close();
     notifier.close();
+    this.governor.close();
     await pool.stopAll(table.jobs.values());
     this.store.close();
   }

@@ -20,6 +20,7 @@ import type { JobRecord, ReplyRecord } from './job-record.js';
 import { NEW_SESSION } from './upload/upload-port.js';
 import { closeSession, openSessionConnection, uploadFile } from './upload/upload-client.js';
 import type { SessionConnection } from './upload/session-connection.js';
+import type { TransferPacer } from './rate/pacer.js';
 
 export interface UploadHost {
   connected(job: JobRecord): void;
@@ -35,6 +36,8 @@ export interface UploadHost {
   /** Cancel: the upload's connection, still open, for the Cancel-Session (the engine closes it). */
   handOver?(job: JobRecord, connection: SessionConnection): void;
   log?(line: string): void;
+  /** Rate limit of a background job (bandwidth policy); undefined = not paced (FOREGROUND). */
+  pacer?(job: JobRecord): TransferPacer | undefined;
   readonly options: { requestTimeoutMs?: number; responseTimeoutMs?: number; checkpointIntervalMs?: number; checkpointBytes?: number; tls?: DownloadTlsOptions };
 }
 
@@ -63,6 +66,7 @@ export async function runUploadJob(job: JobRecord, host: UploadHost, signal: Abo
     responseTimeoutMs: host.options.responseTimeoutMs,
     tls: host.options.tls,
     transport: host.transport(job),
+    pacer: host.pacer?.(job),
     now: () => host.now(),
   };
   let connected = false;
@@ -155,6 +159,7 @@ async function downloadReply(job: JobRecord, host: UploadHost, signal: AbortSign
     checkpointBytes: host.options.checkpointBytes,
     tls: host.options.tls,
     transport,
+    pacer: host.pacer?.(job),
     onResponse: ({ validator: v, restarted, offset }) => {
       Object.assign(reply, { bytesTotal: v.totalSize, etag: v.etag, lastModified: v.lastModified });
       if (restarted || offset === 0) reply.bytesTransferred = 0;

@@ -25,6 +25,8 @@ export interface WorkerPoolOptions {
   uploadHost: UploadHost;
   /** A worker failed (not stopped): TRANSIENT_ERROR or ERROR. */
   onFailure(job: JobRecord, error: unknown): void;
+  /** Called first in every scheduling decision (the bandwidth policy parks or releases jobs). */
+  beforeSchedule?(): void;
   log(line: string): void;
 }
 
@@ -39,6 +41,7 @@ export class WorkerPool {
 
   reschedule(): void {
     if (this.closed) return;
+    this.o.beforeSchedule?.();
     const { table, clock } = this.o;
     const now = clock.now();
     const running = new Map([...this.workers].map(([id, w]) => [id, w.sliceStartedAt]));

@@ -4,6 +4,8 @@ import type { JobPropertyName } from '../api/operations.js';
 import type { CredentialsInput, FileInfoWire, HResultWire, JobErrorWire, JobSnapshotWire, NewFile, NotifyCmdLineWire, ProxySettingsWire, ReplyProgressWire } from '../api/types.js';
 import type { Backend } from '../api/port.js';
 import { type Clock } from './clock.js';
+import { type PolicyPaths } from '../common/policy/policy-file.js';
+import type { PolicyStatus } from './policy/policy-runtime.js';
 /** The engine's transfer settings (defaults: the workers' own; BITS_JOB2_* variables: config-env.ts). */
 export interface EngineTransferOptions {
     checkpointIntervalMs?: number;
@@ -29,6 +31,8 @@ export interface EngineOptions {
     /** Downloader settings (checkpoint rate, timeouts, extra CA for HTTPS). */
     download?: EngineTransferOptions;
     log?: (line: string) => void;
+    /** Bandwidth policy files (default: policyPaths(stateDir), module/engine/policy/README.md). */
+    policyPaths?: PolicyPaths;
 }
 export declare class PortableEngine implements Backend {
     private readonly store;
@@ -40,12 +44,18 @@ export declare class PortableEngine implements Backend {
     readonly unreadable: string[];
     private readonly parts;
     private readonly inactivity;
+    /** Bandwidth policy and yielding of background jobs (policy/governor.ts). */
+    private readonly governor;
     private closed;
     private constructor();
     static open(options?: EngineOptions): Promise<PortableEngine>;
     private log;
     /** After a crash or a restart: interrupted transfers go back to QUEUED, retry timers are re-armed. */
     private recover;
+    /** The bandwidth policy in force (doctor, info, tests). */
+    policyStatus(): PolicyStatus;
+    /** Re-reads the policy files now instead of at the next poll (tests). */
+    reloadPolicy(): void;
     createJob(displayName: string, type: number): Promise<string>;
     getJob(jobId: string): Promise<JobSnapshotWire>;
     listJobs(options?: {

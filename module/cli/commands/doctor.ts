@@ -11,6 +11,7 @@ import { checkAuthSchemes } from '../doctor/auth-check.js';
 import { checkNode, checkSqliteAddon, checkStateDir, checkStore } from '../doctor/local-checks.js';
 import { checkCaFile, checkProxyEnv } from '../doctor/network-checks.js';
 import { checkService } from '../doctor/service-check.js';
+import { checkPolicy } from '../doctor/policy-check.js';
 import { checkBitsService, checkInteractiveSession } from '../doctor/windows-checks.js';
 import { EXIT } from '../exit-codes.js';
 import { paint, table } from '../format.js';
@@ -28,7 +29,7 @@ async function checks(ctx: CliContext): Promise<CheckResult[]> {
     results.push(addon, checkStateDir(dir));
     if (addon.status === 'ok') results.push(...checkStore(dir));
     if (ctx.backendName === 'service') results.push(await checkService(dir));
-    results.push(...checkProxyEnv(), checkCaFile(), checkAuthSchemes());
+    results.push(...checkPolicy(dir), ...checkProxyEnv(), checkCaFile(), checkAuthSchemes());
   }
   return results;
 }

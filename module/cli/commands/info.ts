@@ -6,6 +6,8 @@ import type { FileInfoWire } from '../../api/types.js';
 import { opCommand, readParams } from '../from-api.js';
 import { printJson, println, run } from '../context.js';
 import { jobJson, jobText } from '../output.js';
+import { defaultStateDir } from '../../common/paths.js';
+import { policySummary } from '../doctor/policy-check.js';
 
 export default opCommand('getJob', {
   handler: (argv, op) =>
@@ -21,6 +23,13 @@ export default opCommand('getJob', {
         if (!(e instanceof BitsError && (e.hresult === HR.BG_E_INVALID_STATE || e.hresult === HR.BG_E_NOT_FOUND))) throw e;
       }
       if (ctx.json) printJson(jobJson(info, files ?? []), 'BitsJob2.Job');
-      else println(jobText(info, files));
+      else {
+        println(jobText(info, files));
+        // Portable backends: the bandwidth policy that applies to this job now (doctor shows the same).
+        if (ctx.backendName !== 'native') {
+          const bandwidth = info.priority === 'FOREGROUND' ? 'FOREGROUND: never capped or blocked by the bandwidth policy' : policySummary(ctx.stateDir ?? defaultStateDir()).summary;
+          println(`Bandwidth policy     ${bandwidth}`);
+        }
+      }
     }),
 });

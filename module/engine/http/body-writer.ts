@@ -3,7 +3,7 @@
 // MAX_QUEUED_BYTES, then the socket is paused) and the next write takes the whole queue as one pwritev.
 // Awaiting each ~64 KiB chunk's write before reading on left the socket idle for a thread-pool round
 // trip per chunk (BENCHMARKS.md). Owns the idle timeout, abort, progress and checkpoints of the body.
-import type { HttpResponse } from './request.js';
+import type { Readable } from 'node:stream';
 import { ErrorContext } from '../../api/enums.js';
 import { ChunkQueue } from '../../io/chunk-queue.js';
 import { Checkpointer, type CheckpointPolicy } from './checkpointer.js';
@@ -63,7 +63,7 @@ function bodyFailure(e: unknown, url: string, position: number, total: number): 
 }
 
 /** Returns the final position (== total). On failure the bytes so far are checkpointed first, except on abort. */
-export async function writeBody(response: HttpResponse, o: BodyWriteOptions): Promise<number> {
+export async function writeBody(response: Readable, o: BodyWriteOptions): Promise<number> {
   const checkpointer = new Checkpointer(o.file, o.checkpoints, o.validator, o.onCheckpoint, o.start);
   const idle = new IdleTimer(o.idleTimeoutMs, () => response.destroy(idleTimeoutError(o.url, o.idleTimeoutMs)));
   const onAbort = () => response.destroy(new DownloadAbortedError(o.signal.reason));

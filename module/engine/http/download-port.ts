@@ -3,6 +3,8 @@
 import type { BitsError } from '../../api/bits-error.js';
 import type { TransportOptions } from '../transport-port.js';
 
+import type { TransferPacer } from '../rate/pacer.js';
+
 /** What an earlier response told us about the remote file; persisted by the engine. */
 export interface RemoteValidator {
   /** Strong ETag (weak ones, W/"...", are never used for resume). */
@@ -14,6 +16,8 @@ export interface RemoteValidator {
 }
 
 export interface DownloadRequest {
+  /** Reads the body only as fast as this allows (background jobs, module/engine/rate); absent = full speed. */
+  pacer?: TransferPacer;
   url: string;
   /** Temp file next to the destination; created if missing. */
   tempPath: string;

@@ -4,6 +4,7 @@ import type { TransportOptions } from '../transport-port.js';
 import { TransportSession } from '../transport/connector.js';
 import type { DownloadRequest, DownloadResult, DownloadTlsOptions, HeadOptions, HeadResult, RemoteValidator } from './download-port.js';
 import { writeBody } from './body-writer.js';
+import { pacedBody } from '../rate/paced-body.js';
 import { DownloadAbortedError, httpStatusError, missingFileSizeError, remoteFileChangedError } from './errors.js';
 import { openResponse, parseHttpUrl } from './request.js';
 import { judgeResponse, planFirstRequest, planWholeFile } from './resume-rules.js';
@@ -88,7 +89,7 @@ async function transfer(req: DownloadRequest, file: TempFile, session: Transport
       response.destroy();
       throw e;
     }
-    await writeBody(response, {
+    await writeBody(req.pacer ? pacedBody(response, req.pacer) : response, {
       url: finalUrl,
       file,
       start: offset,

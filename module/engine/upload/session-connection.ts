@@ -24,6 +24,7 @@ import { proxyTransportError } from '../transport/proxy-errors.js';
 import type { TransportOptions } from '../transport-port.js';
 import { BITS_METHOD, type FragmentBody, type Packet } from './packets.js';
 import { skipUntilEofBodies } from './bodyless-acks.js';
+import { paceBytes, PACED_PIECE_BYTES, type TransferPacer } from '../rate/pacer.js';
 import { localFileChangedError, localReadError, sendTimeoutError, UploadAbortedError } from './upload-errors.js';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 2 * 60_000;
@@ -39,6 +40,8 @@ export interface ConnectionOptions {
   tls?: DownloadTlsOptions;
   /** The job's proxy settings and credentials; absent = direct, none. */
   transport?: TransportOptions;
+  /** Background jobs: Fragment bodies go out in paced pieces (module/engine/rate/pacer.ts). */
+  pacer?: TransferPacer;
 }
 
 export interface AckResponse {
@@ -180,7 +183,7 @@ export class SessionConnection {
         req.end();
         return;
       }
-      writeBody(req, packet.body, this.files, stopBody.signal, () => arm(this.sendTimeoutMs, sendStalled)).then(
+      writeBody(req, packet.body, this.files, stopBody.signal, () => arm(this.sendTimeoutMs, sendStalled), this.o.pacer).then(
         () => {
           if (!stopBody.signal.aborted) req.end();
         },
@@ -223,7 +226,7 @@ class LocalFiles {
  * Streams `body` into `req`, honouring backpressure; the next block is read while the socket drains
  * the previous one. `progress` runs for every block handed over.
  */
-async function writeBody(req: http.ClientRequest, body: FragmentBody, files: LocalFiles, stop: AbortSignal, progress: () => void): Promise<void> {
+async function writeBody(req: http.ClientRequest, body: FragmentBody, files: LocalFiles, stop: AbortSignal, progress: () => void, pacer?: TransferPacer): Promise<void> {
   let fh: FileHandle;
   try {
     fh = await files.get(body.path);
@@ -248,7 +251,8 @@ async function writeBody(req: http.ClientRequest, body: FragmentBody, files: Loc
       sent += chunk.length;
       next = sent < body.length ? read(sent) : null;
       progress();
-      const flowing = req.write(chunk);
+      const flowing = pacer ? await writePaced(req, chunk, pacer, stop, progress) : req.write(chunk);
+      if (stop.aborted) return;
       // The last byte is out: end the request now (the caller does), so a server's prompt Ack never
       // finds the request unfinished — which would cost the keep-alive connection.
       if (!next) break;
@@ -259,4 +263,24 @@ async function writeBody(req: http.ClientRequest, body: FragmentBody, files: Loc
     throw (e as NodeJS.ErrnoException).code ? localReadError(e, body.path) : e;
   }
   if (sent !== body.length) throw localFileChangedError(body.path, `was truncated (read ${sent} of ${body.length} bytes at offset ${body.start})`);
+}
+
+/** A chunk in paced pieces (each waited for, each restarting the send timer); false when the socket wants a drain. */
+async function writePaced(req: http.ClientRequest, chunk: Buffer, pacer: TransferPacer, stop: AbortSignal, progress: () => void): Promise<boolean> {
+  let flowing = true;
+  for (let at = 0; at < chunk.length && !stop.aborted; at += PACED_PIECE_BYTES) {
+    const piece = chunk.subarray(at, at + PACED_PIECE_BYTES);
+    try {
+      await paceBytes(pacer, piece.length, stop);
+    } catch {
+      return flowing; // stopped while waiting
+    }
+    progress();
+    flowing = req.write(piece);
+    if (!flowing && at + PACED_PIECE_BYTES < chunk.length) {
+      await once(req, 'drain', { signal: stop }).catch(() => undefined);
+      flowing = true;
+    }
+  }
+  return flowing;
 }

@@ -95,6 +95,7 @@ export function openSessionConnection(req: UploadCommonOptions): SessionConnecti
     headers: req.headers,
     tls: req.tls,
     transport: req.transport,
+    pacer: req.pacer,
   });
 }
 

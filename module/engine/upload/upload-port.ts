@@ -3,6 +3,7 @@
 import type { DownloadTlsOptions } from '../http/download-port.js';
 import type { TransportOptions } from '../transport-port.js';
 import type { SessionConnection } from './session-connection.js';
+import type { TransferPacer } from '../rate/pacer.js';
 
 /** Everything needed to continue a session after a pause, a crash or a reboot. Persisted by the engine. */
 export interface UploadSessionState {
@@ -61,6 +62,8 @@ export interface UploadCommonOptions {
    * session in it. Absent: the call opens its own and closes it when it ends.
    */
   connection?: SessionConnection;
+  /** Sends Fragment bodies only as fast as this allows (background jobs, module/engine/rate); absent = full speed. */
+  pacer?: TransferPacer;
 }
 
 export interface UploadRequest extends UploadCommonOptions {

@@ -1,0 +1,112 @@
+// `npm run bench`, part 9 (issue 19): yielding and the bandwidth policy on a real bottleneck link —
+// two network namespaces, HTB at 40 Mbit/s with a 500 kB queue (test/helpers/bottleneck.ts), nginx on
+// one side, curl and the engine (test/helpers/engine-driver.ts) on the other. Needs root.
+// Measures: curl alone; a background (NORMAL) job alone; curl while a background job runs, and how
+// long the job takes to get back to 80 % of the link after curl ends; curl while a FOREGROUND job
+// runs; the policy cap's accuracy over 30 s at two caps. Writes (or replaces) the section
+// "## 9. Yielding and bandwidth policy" of BENCHMARKS.md (BENCH_YIELD_OUT= another file).
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JobPriority, JobType } from '../module/api/enums.js';
+import { TARGET_MS, PROBE_INTERVAL_MS, TRICKLE_BYTES_PER_SECOND } from '../module/engine/rate/yield-controller.js';
+import { curlRate, startBottleneck, type Bottleneck } from '../test/helpers/bottleneck.js';
+import { RemoteEngine } from '../test/helpers/remote-engine.js';
+
+const HEADING = '## 9. Yielding and bandwidth policy';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mbit = (bytesPerSecond: number) => ((bytesPerSecond * 8) / 1e6).toFixed(1);
+const say = (line: string) => process.stderr.write(`[bench-yield] ${line}\n`);
+
+async function job(engine: RemoteEngine, link: Bottleneck, dir: string, name: string, priority: number): Promise<string> {
+  const id = await engine.call<string>('createJob', name, JobType.DOWNLOAD);
+  await engine.call('setProperty', id, 'priority', priority);
+  await engine.call('addFiles', id, [{ remoteName: `${link.url}/big.bin`, localName: join(dir, `${name}.bin`) }]);
+  await engine.call('resume', id);
+  return id;
+}
+
+/** Seconds until job `id` moves ≥ `share` of the link again, sampled every 250 ms (max 30 s). */
+async function recoverySeconds(engine: RemoteEngine, id: string, linkBytes: number, share: number): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < 30_000) {
+    if ((await engine.rate(id, 250)) >= share * linkBytes) return (performance.now() - t0) / 1000;
+  }
+  return Infinity;
+}
+
+async function main(): Promise<void> {
+  const link = await startBottleneck({ rateMbit: 40 });
+  const dir = mkdtempSync(join(tmpdir(), 'bj2-bench-yield-'));
+  const policyPaths = { system: join(dir, 'system-policy.json'), user: join(dir, 'user-policy.json') };
+  const engine = new RemoteEngine({ stateDir: join(dir, 'state'), policyPaths, clockStart: Date.now(), wrap: link.inClient });
+  const linkBytes = (link.rateMbit * 1e6) / 8;
+  try {
+    say('curl alone');
+    const curlAlone = await curlRate(link, 10);
+    say('background alone');
+    const bg = await job(engine, link, dir, 'bg', JobPriority.NORMAL);
+    await sleep(3000);
+    const bgAlone = await engine.rate(bg, 10_000);
+    say('curl with a background job');
+    const curlWithBg = await curlRate(link, 10);
+    const recovery = await recoverySeconds(engine, bg, linkBytes, 0.8);
+    say('policy caps');
+    const caps: { kbps: number; measured: number }[] = [];
+    for (const kbps of [8000, 16000]) {
+      writeFileSync(policyPaths.user, JSON.stringify({ maxBackgroundKbps: kbps }));
+      await engine.call('reloadPolicy');
+      await sleep(2000);
+      caps.push({ kbps, measured: await engine.rate(bg, 30_000) });
+    }
+    rmSync(policyPaths.user);
+    await engine.call('reloadPolicy');
+    await engine.call('cancel', bg);
+    say('curl with a FOREGROUND job');
+    const fg = await job(engine, link, dir, 'fg', JobPriority.FOREGROUND);
+    await sleep(3000);
+    const curlWithFg = await curlRate(link, 10);
+    await engine.call('cancel', fg);
+
+    const pct = (x: number, of: number) => `${((100 * x) / of).toFixed(0)} %`;
+    const section = [
+      HEADING,
+      '',
+      `Two network namespaces joined by a veth pair, HTB at ${link.rateMbit} Mbit/s each way with a 500 kB byte FIFO (≈ 100 ms of`,
+      'queue), nginx serving a sparse file on one side; curl and the engine (in its own process) on the other',
+      '(`node dist/scripts/bench-yield.js`, as root; test/helpers/bottleneck.ts). Rates from curl\'s own figures and',
+      `from the job's progress. Controller: target ${TARGET_MS} ms of queuing delay, a probe every ${PROBE_INTERVAL_MS} ms, ${TRICKLE_BYTES_PER_SECOND / 1024} KiB/s trickle`,
+      '(module/engine/rate/README.md).',
+      '',
+      '| Measurement | Rate | Share |',
+      '|---|---|---|',
+      `| curl alone (10 s) | ${mbit(curlAlone)} Mbit/s | ${pct(curlAlone, linkBytes)} of the link |`,
+      `| background (NORMAL) job alone (10 s) | ${mbit(bgAlone)} Mbit/s | ${pct(bgAlone, linkBytes)} of the link |`,
+      `| curl while a background job runs (10 s) | ${mbit(curlWithBg)} Mbit/s | ${pct(curlWithBg, curlAlone)} of curl alone |`,
+      `| background job back to ≥ 80 % of the link after curl ended | ${recovery === Infinity ? 'not within 30 s' : `${recovery.toFixed(1)} s`} | |`,
+      `| curl while a FOREGROUND job runs (10 s) | ${mbit(curlWithFg)} Mbit/s | ${pct(curlWithFg, curlAlone)} of curl alone (FOREGROUND competes) |`,
+      ...caps.map((c) => `| background job under a policy cap of ${c.kbps} kbit/s (30 s) | ${mbit(c.measured)} Mbit/s | ${pct(c.measured, c.kbps * 125)} of the cap |`),
+      '',
+    ].join('\n');
+    const out = process.env.BENCH_YIELD_OUT || 'BENCHMARKS.md';
+    const old = existsSync(out) ? readFileSync(out, 'utf8') : '# Benchmarks\n';
+    const start = old.indexOf(HEADING);
+    let next: string;
+    if (start < 0) {
+      const misses = old.indexOf('\n## Misses and why');
+      next = misses < 0 ? `${old.trimEnd()}\n\n${section}` : `${old.slice(0, misses)}\n${section}${old.slice(misses)}`;
+    } else {
+      const end = old.indexOf('\n## ', start + HEADING.length);
+      next = `${old.slice(0, start)}${section}${end < 0 ? '' : old.slice(end)}`;
+    }
+    writeFileSync(out, next);
+    say(`wrote ${out}`);
+    process.stdout.write(`${section}\n`);
+  } finally {
+    await engine.close();
+    await link.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,198 @@
+// A real bottleneck link for the bandwidth tests and benchmarks (issue 19): two network namespaces
+// joined by a veth pair, addresses only inside them (10.77.0.1 server, 10.77.0.2 client), `tc` HTB
+// shaping both directions to a few tens of Mbit/s with a byte FIFO behind it so a standing queue
+// builds delay (this kernel has htb, not netem/tbf). nginx serves a sparse file on the server side;
+// clients (curl, the engine driver) run on the client side with `ip netns exec`.
+//
+// Cleanup: close() stops nginx by PID and deletes both namespaces (which removes the veth pair); an
+// exit hook does the same if a test dies first; and start-up deletes namespaces left by an earlier
+// run whose process is gone (names carry the creating pid). Needs root (CI runs as root).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { running, stopProcess } from './nginx.js';
+
+export const SERVER_IP = '10.77.0.1';
+export const CLIENT_IP = '10.77.0.2';
+const PORT = 8080;
+const PREFIX = 'bj2bn';
+
+export interface BottleneckOptions {
+  /** Link rate in Mbit/s, each direction (default 40). */
+  rateMbit?: number;
+  /** Bytes the bottleneck queue holds before it drops (default 500 kB ≈ 100 ms at 40 Mbit/s). */
+  queueBytes?: number;
+  /** Size of the sparse file served as /big.bin (default 4 GiB). */
+  fileBytes?: number;
+}
+
+export interface Bottleneck {
+  rateMbit: number;
+  serverNs: string;
+  clientNs: string;
+  /** http://10.77.0.1:8080 — reachable from the client namespace only. */
+  url: string;
+  /** Root served by nginx (drop more files here). */
+  root: string;
+  /** argv prefix that runs a command in the client namespace. */
+  inClient(cmd: string, args: string[]): [string, string[]];
+  /** Bytes queued at the download bottleneck right now (server side), from `tc -s`. */
+  queuedBytes(): number;
+  close(): Promise<void>;
+}
+
+const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+const tc = (ns: string, ...args: string[]) => execFileSync('tc', ['-n', ns, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function deleteNamespace(ns: string): void {
+  try {
+    // Processes still inside (a server or client of a dead run) go first, by their pid.
+    for (const pid of ip('netns', 'pids', ns).split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    ip('netns', 'del', ns);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Namespaces of earlier runs whose creating process is dead. */
+export function removeStaleNamespaces(): string[] {
+  const removed: string[] = [];
+  let list = '';
+  try {
+    list = ip('netns', 'list');
+  } catch {
+    return removed;
+  }
+  for (const line of list.split('\n')) {
+    const m = new RegExp(`^(${PREFIX}[sc]-(\\d+))\\b`).exec(line.trim());
+    if (m && !alive(Number(m[2]))) {
+      deleteNamespace(m[1]!);
+      removed.push(m[1]!);
+    }
+  }
+  return removed;
+}
+
+/** HTB root with one class at `rate` and a byte FIFO leaf: the queue that builds delay. */
+function shape(ns: string, dev: string, rateMbit: number, queueBytes: number): void {
+  tc(ns, 'qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '10');
+  tc(ns, 'class', 'add', 'dev', dev, 'parent', '1:', 'classid', '1:10', 'htb', 'rate', `${rateMbit}mbit`, 'ceil', `${rateMbit}mbit`, 'quantum', '6000');
+  tc(ns, 'qdisc', 'add', 'dev', dev, 'parent', '1:10', 'handle', '10:', 'bfifo', 'limit', String(queueBytes));
+}
+
+export async function startBottleneck(o: BottleneckOptions = {}): Promise<Bottleneck> {
+  if (process.getuid?.() !== 0) throw new Error('the bottleneck link needs root (ip netns, tc): run the tests as root, as CI does');
+  removeStaleNamespaces();
+  const rateMbit = o.rateMbit ?? 40;
+  const queueBytes = o.queueBytes ?? 500_000;
+  const serverNs = `${PREFIX}s-${process.pid}`;
+  const clientNs = `${PREFIX}c-${process.pid}`;
+  const vs = `${PREFIX}s${process.pid}`.slice(0, 15);
+  const vc = `${PREFIX}c${process.pid}`.slice(0, 15);
+  const root = mkdtempSync(join(tmpdir(), 'bj2-bottleneck-'));
+  chmodSync(root, 0o755); // nginx's workers (www-data) read it
+  let nginx: ChildProcess | null = null;
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    process.removeListener('exit', onExit);
+    if (nginx) {
+      await stopProcess(nginx);
+      running.delete(nginx.pid!);
+    }
+    deleteNamespace(clientNs);
+    deleteNamespace(serverNs);
+    rmSync(root, { recursive: true, force: true });
+  };
+  const onExit = () => {
+    deleteNamespace(clientNs);
+    deleteNamespace(serverNs);
+  };
+  process.on('exit', onExit);
+  try {
+    ip('netns', 'add', serverNs);
+    ip('netns', 'add', clientNs);
+    ip('link', 'add', vs, 'type', 'veth', 'peer', 'name', vc);
+    ip('link', 'set', vs, 'netns', serverNs);
+    ip('link', 'set', vc, 'netns', clientNs);
+    ip('-n', serverNs, 'addr', 'add', `${SERVER_IP}/24`, 'dev', vs);
+    ip('-n', clientNs, 'addr', 'add', `${CLIENT_IP}/24`, 'dev', vc);
+    for (const [ns, dev] of [[serverNs, vs], [clientNs, vc]] as const) {
+      ip('-n', ns, 'link', 'set', 'lo', 'up');
+      ip('-n', ns, 'link', 'set', dev, 'up');
+      shape(ns, dev, rateMbit, queueBytes);
+    }
+    writeFileSync(join(root, 'big.bin'), '');
+    truncateSync(join(root, 'big.bin'), o.fileBytes ?? 4 * 1024 ** 3); // sparse: no disk used
+    writeFileSync(join(root, 'small.txt'), 'ok\n');
+    const conf = join(root, 'nginx.conf');
+    writeFileSync(
+      conf,
+      `worker_processes 1; daemon off; pid ${root}/nginx.pid; error_log ${root}/error.log;\n` +
+        `events { worker_connections 256; }\n` +
+        `http { access_log off; sendfile on; server { listen ${SERVER_IP}:${PORT}; root ${root}; } }\n`,
+    );
+    // `ip netns exec` execs nginx in place: the child's pid is nginx's.
+    nginx = spawn('ip', ['netns', 'exec', serverNs, '/usr/sbin/nginx', '-p', root, '-c', conf, '-e', join(root, 'error.log')], { stdio: 'ignore' });
+    running.add(nginx.pid!);
+    const url = `http://${SERVER_IP}:${PORT}`;
+    await waitForServer(clientNs, `${url}/small.txt`);
+    return {
+      rateMbit, serverNs, clientNs, url, root,
+      inClient: (cmd, args) => ['ip', ['netns', 'exec', clientNs, cmd, ...args]],
+      queuedBytes: () => Number(/backlog (\d+)b/.exec(tc(serverNs, '-s', 'qdisc', 'show', 'dev', vs, 'parent', '1:10'))?.[1] ?? 0),
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+async function waitForServer(clientNs: string, url: string): Promise<void> {
+  const until = Date.now() + 10_000;
+  let last = '';
+  for (;;) {
+    try {
+      last = execFileSync('ip', ['netns', 'exec', clientNs, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '2', url]).toString();
+      if (last === '200') return;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    if (Date.now() > until) throw new Error(`nginx in the server namespace did not answer ${url} with 200 within 10 s (last: ${last})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** curl in the client namespace: bytes/s over `seconds` of a download of /big.bin. */
+export function curlRate(b: Bottleneck, seconds: number, signal?: AbortSignal): Promise<number> {
+  const [cmd, args] = b.inClient('curl', ['-s', '-o', '/dev/null', '--max-time', String(seconds), '-w', '%{size_download} %{time_total}', `${b.url}/big.bin`]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', () => {
+      const [size, time] = out.trim().split(' ').map(Number);
+      if (!size || !time) reject(new Error(`curl measured nothing: ${out}`));
+      else resolve(size / time);
+    });
+  });
+}
