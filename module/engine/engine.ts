@@ -38,7 +38,7 @@ import { WorkerPool } from './worker-pool.js';
 import { BandwidthGovernor } from './policy/governor.js';
 import { policyPaths, type PolicyPaths } from '../common/policy/policy-file.js';
 import { isParkedByPolicy } from './policy/policy-parking.js';
-import type { PolicyStatus } from './policy/policy-runtime.js';
+import type { PolicyStatus } from '../common/policy/policy-eval.js';
 
 /** The engine's transfer settings (defaults: the workers' own; BITS_JOB2_* variables: config-env.ts). */
 export interface EngineTransferOptions {

@@ -5,7 +5,7 @@ import type { CredentialsInput, FileInfoWire, HResultWire, JobErrorWire, JobSnap
 import type { Backend } from '../api/port.js';
 import { type Clock } from './clock.js';
 import { type PolicyPaths } from '../common/policy/policy-file.js';
-import type { PolicyStatus } from './policy/policy-runtime.js';
+import type { PolicyStatus } from '../common/policy/policy-eval.js';
 /** The engine's transfer settings (defaults: the workers' own; BITS_JOB2_* variables: config-env.ts). */
 export interface EngineTransferOptions {
     checkpointIntervalMs?: number;

@@ -2,7 +2,7 @@
 // they are blocked (a cap of 0: BG_E_BLOCKED_BY_POLICY, spec §5.2), and when that next changes (the
 // next schedule boundary, so the engine arms one timer on its injectable clock instead of polling).
 // Pure: tests feed it instants.
-import { DAY_NAMES, type BandwidthPolicy, type PolicySchedule } from './policy-file.js';
+import { DAY_NAMES, type BandwidthPolicy, type PolicyPaths, type PolicySchedule } from './policy-file.js';
 
 export interface PolicyInForce {
   /** Bytes per second background transfers may use together; null = no cap. */
@@ -73,4 +73,11 @@ function describeSchedule(s: PolicySchedule): string {
 
 function pad(h: number): string {
   return String(h).padStart(2, '0');
+}
+
+/** The policy in force with where it came from: what doctor, `info` and PortableEngine.policyStatus() show. */
+export interface PolicyStatus extends PolicyInForce {
+  source: string | null;
+  problems: string[];
+  paths: PolicyPaths;
 }

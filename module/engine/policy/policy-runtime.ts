@@ -6,7 +6,7 @@ import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { Clock, TimerHandle } from '../clock.js';
 import { TokenBucket } from '../rate/token-bucket.js';
 import type { TransferPacer } from '../rate/pacer.js';
-import { evaluatePolicy, type PolicyInForce } from '../../common/policy/policy-eval.js';
+import { evaluatePolicy, type PolicyInForce, type PolicyStatus } from '../../common/policy/policy-eval.js';
 import { loadPolicy, type LoadedPolicy, type PolicyPaths } from '../../common/policy/policy-file.js';
 
 /** How often the files are stat'ed for changes (fs.watchFile). */
@@ -20,11 +20,7 @@ export interface PolicyRuntimeOptions {
   onChange(state: PolicyInForce): void;
 }
 
-export interface PolicyStatus extends PolicyInForce {
-  source: string | null;
-  problems: string[];
-  paths: PolicyPaths;
-}
+export type { PolicyStatus } from '../../common/policy/policy-eval.js';
 
 export class PolicyRuntime {
   private loaded: LoadedPolicy = { policy: null, source: null, problems: [] };
