@@ -66,9 +66,12 @@ export function runtimePackages(root: string): RuntimePackage[] {
     if (INSTALL_ONLY.has(name)) return;
     const dir = resolvePackageDir(name, fromDir, root);
     if (found.has(dir)) return;
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string>; bin?: string | Record<string, string> };
     const keep = KEEP[name] ?? (() => true);
-    const files = listFiles(dir).filter((rel) => keep(rel) && isRuntimeFile(rel)).sort();
+    // A dependency's own commands (package.json "bin", e.g. bcryptjs's bcrypt) are for npm's PATH,
+    // which the PowerShell package never links: the module only imports the library.
+    const commands = new Set(Object.values(typeof pkg.bin === 'string' ? { [name]: pkg.bin } : pkg.bin ?? {}).map((b) => b.replace(/^\.\//, '')));
+    const files = listFiles(dir).filter((rel) => keep(rel) && isRuntimeFile(rel) && !commands.has(rel)).sort();
     found.set(dir, { name, version: pkg.version, dir, files });
     for (const dep of Object.keys(pkg.dependencies ?? {})) visit(dep, dir);
   };
