@@ -9,6 +9,7 @@ import type { BitsJob } from '../../core/bits-job.js';
 import { cliSpelling, opCommand, readAlsoApplied, readParams } from '../from-api.js';
 import { printJson, println, run } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
+import { setOne, type Settable } from '../job-setters.js';
 import { jobJson } from '../output.js';
 import { readPassword } from '../secrets.js';
 
@@ -16,11 +17,9 @@ type Applier = (job: BitsJob, args: Record<string, unknown>) => Promise<void>;
 
 /** How each also-applied operation reaches the job. */
 const APPLY: Record<string, Applier> = {
+  // The given properties in the description's order, through the setters `set` uses.
   setProperties: async (job, a) => {
-    if (a.description !== undefined) await job.setDescription(a.description as string);
-    if (a.priority !== undefined) await job.setPriority(a.priority as number);
-    if (a.minimumRetryDelay !== undefined) await job.setMinimumRetryDelay(a.minimumRetryDelay as number);
-    if (a.noProgressTimeout !== undefined) await job.setNoProgressTimeout(a.noProgressTimeout as number);
+    for (const [name, v] of Object.entries(a)) await setOne(job, name as Settable, v as never);
   },
   setCredentials: async (job, a) => {
     const password = await readPassword(a.password === true);

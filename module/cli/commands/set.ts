@@ -2,27 +2,11 @@
 // [--notify-flags]`: each given property through its own BITS setter, in the API's order; the first
 // failure stops the command and names the property (the ones before it stay set).
 import { BitsError } from '../../api/bits-error.js';
-import { JOB_PROPERTIES, type OperationOf } from '../../api/operations.js';
-import type { BitsJob } from '../../core/bits-job.js';
-import { cliSpelling, opCommand, readParams, type ParamValues } from '../from-api.js';
+import { JOB_PROPERTIES } from '../../api/operations.js';
+import { cliSpelling, opCommand, readParams } from '../from-api.js';
+import { setOne, type Settable } from '../job-setters.js';
 import { printJson, println, run } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
-
-type SetValues = ParamValues<OperationOf<'setProperties'>>;
-type Settable = Exclude<keyof SetValues, 'jobId'>;
-
-/** The BITS setter of each property (Set<bits name> of JOB_PROPERTIES), typed by the description. */
-const SETTERS: { [K in Settable]: (job: BitsJob, v: NonNullable<SetValues[K]>) => Promise<void> } = {
-  displayName: (job, v) => job.setDisplayName(v),
-  description: (job, v) => job.setDescription(v),
-  priority: (job, v) => job.setPriority(v),
-  minimumRetryDelay: (job, v) => job.setMinimumRetryDelay(v),
-  noProgressTimeout: (job, v) => job.setNoProgressTimeout(v),
-  notifyFlags: (job, v) => job.setNotifyFlags(v),
-};
-function setOne<K extends Settable>(job: BitsJob, name: K, v: NonNullable<SetValues[K]>): Promise<void> {
-  return SETTERS[name](job, v);
-}
 
 export default opCommand('setProperties', {
   handler: (argv, op) =>
