@@ -113,16 +113,16 @@ test('user names: DOMAIN\\user splits, user@domain is a UPN sent as the user', (
   assert.equal(splitNtlmUser('alice'), { domain: '', user: 'alice' });
 });
 
-test('scheme order [DECISION]: NTLM before Digest before Basic when the job has credentials for several (Negotiate: not spoken yet)', () => {
+test('scheme order [DECISION]: NTLM before Digest before Basic when the job has credentials for several (Negotiate: Kerberos first, in kerberos.test)', async () => {
   const cred = (scheme: number) => ({ target: AuthTarget.SERVER, scheme, userName: 'alice', password: 'pw' });
   const space = { target: 'SERVER' as const, key: 'http://h' };
   const offered = parseChallengeHeader('Basic realm="r", Digest realm="r", nonce="n", qop="auth", NTLM, Negotiate');
   const all = new Authenticator([cred(AuthScheme.BASIC), cred(AuthScheme.DIGEST), cred(AuthScheme.NTLM)]);
-  assert.match(all.answer(space, offered, 'GET', '/', { url: 'http://h/' }), /^NTLM /);
+  assert.match(await all.answer(space, offered, 'GET', '/', { url: 'http://h/' }), /^NTLM /);
   const noNtlm = new Authenticator([cred(AuthScheme.BASIC), cred(AuthScheme.DIGEST)]);
-  assert.match(noNtlm.answer(space, offered, 'GET', '/', { url: 'http://h/' }), /^Digest /);
+  assert.match(await noNtlm.answer(space, offered, 'GET', '/', { url: 'http://h/' }), /^Digest /);
   const basicOnly = new Authenticator([cred(AuthScheme.BASIC), cred(AuthScheme.NTLM)]);
-  assert.match(basicOnly.answer(space, parseChallengeHeader('Basic realm="r"'), 'GET', '/', { url: 'http://h/' }), /^Basic /, 'an NTLM credential does not answer Basic');
+  assert.match(await basicOnly.answer(space, parseChallengeHeader('Basic realm="r"'), 'GET', '/', { url: 'http://h/' }), /^Basic /, 'an NTLM credential does not answer Basic');
   assert.is(all.preemptive(space, 'GET', '/'), undefined, 'NTLM authenticates the connection: never sent preemptively');
 });
 

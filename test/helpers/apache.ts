@@ -45,6 +45,13 @@ export interface ApacheOptions {
   };
   /** Forward proxy (ProxyRequests On) wanting NTLM from its clients; needs ntlmAuth for the users. */
   ntlmProxy?: boolean;
+  /**
+   * Kerberos (issue 18): mod_auth_gssapi with the krb5 mechanism only and the service keytab
+   * (HTTP/127.0.0.1 from test/helpers/kdc.ts) protects `/krb/` (files) and, with `bitsBackend`,
+   * `/bits-krb/` (reverse proxy to our BITS server). Each request is challenged (no
+   * GssapiConnectionBound), and the 200 carries the server's mutual-authentication token.
+   */
+  kerberosAuth?: { keytab: string; krb5Config: string; bitsBackend?: string };
 }
 
 export interface ApacheServer {
@@ -106,7 +113,12 @@ function apacheConfig(dir: string, port: number, o: ApacheOptions): string {
       ]
     : [];
   const forward = o.ntlmProxy ? ['ProxyRequests On', '<Proxy "*">', ...gss, '</Proxy>'] : [];
-  const gssModules = n ? [mod('auth_gssapi', 'auth_gssapi'), mod('proxy', 'proxy'), mod('proxy_http', 'proxy_http')] : [];
+  const k = o.kerberosAuth;
+  const krbAuth = k ? ['  AuthType GSSAPI', '  AuthName "bits-job2 kerberos"', `  GssapiCredStore keytab:${k.keytab}`, '  GssapiAllowedMech krb5', '  Require valid-user'] : [];
+  const kerberos = k
+    ? [`Alias /krb/ ${root}/`, '<Location /krb/>', ...krbAuth, '</Location>', ...(k.bitsBackend ? ['<Location /bits-krb/>', `  ProxyPass ${k.bitsBackend}`, ...krbAuth, '</Location>'] : [])]
+    : [];
+  const gssModules = n || k ? [mod('auth_gssapi', 'auth_gssapi'), mod('proxy', 'proxy'), mod('proxy_http', 'proxy_http')] : [];
   return [
     `ServerRoot ${dir}`,
     `Listen 127.0.0.1:${port}`,
@@ -139,6 +151,7 @@ function apacheConfig(dir: string, port: number, o: ApacheOptions): string {
     ...digest,
     ...ntlm,
     ...forward,
+    ...kerberos,
     '',
   ].join('\n');
 }
@@ -159,6 +172,7 @@ export async function startApache(o: ApacheOptions): Promise<ApacheServer> {
   try {
     await chmod(dir, 0o755);
     await worldReadable(o.root);
+    if (o.kerberosAuth && !existsSync(`${MODULES}/mod_auth_gssapi.so`)) throw new Error('Kerberos tests need mod_auth_gssapi: apt-get install -y libapache2-mod-auth-gssapi (scripts/install-test-deps.sh).');
     if (o.ntlmAuth) {
       if (!existsSync(`${MODULES}/mod_auth_gssapi.so`) || !existsSync(GSS_NTLMSSP)) {
         throw new Error(`NTLM tests need mod_auth_gssapi and gss-ntlmssp: apt-get install -y libapache2-mod-auth-gssapi gss-ntlmssp (scripts/install-test-deps.sh).`);
@@ -186,7 +200,9 @@ async function startOnce(bin: string, dir: string, o: ApacheOptions): Promise<Ap
   const port = await findFreePort();
   const conf = join(dir, 'httpd.conf');
   await writeFile(conf, apacheConfig(dir, port, o), { mode: 0o644 });
-  const env = o.ntlmAuth ? { NTLM_USER_FILE: join(dir, 'ntlm-users') } : undefined;
+  const env: Record<string, string> | undefined = o.ntlmAuth || o.kerberosAuth ? {} : undefined;
+  if (o.ntlmAuth) env!.NTLM_USER_FILE = join(dir, 'ntlm-users');
+  if (o.kerberosAuth) Object.assign(env!, { KRB5_CONFIG: o.kerberosAuth.krb5Config, KRB5_KTNAME: `FILE:${o.kerberosAuth.keytab}` });
   const child = await spawnForegroundServer(bin, ['-X', '-f', conf], [port], 'apache2', join(dir, 'error.log'), 15_000, env);
   const accessLogPath = join(dir, 'access.log');
   return {

@@ -99,7 +99,7 @@ async function sendAuthenticated(url: URL, headers: Record<string, string>, opts
       const response = await sendOnce(url, { ...headers, ...round.headers() }, opts, pinned ?? undefined);
       let again: boolean;
       try {
-        again = round.retryAfter(response.statusCode ?? 0, response.headers);
+        again = await round.retryAfter(response.statusCode ?? 0, response.headers);
       } catch (e) {
         response.destroy();
         throw e;

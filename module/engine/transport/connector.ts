@@ -138,6 +138,7 @@ export class TransportSession {
 
   /** Ends kept-alive connections and tunnels (the server sees the socket close). */
   close(): void {
+    this.auth.close();
     for (const a of this.agents.values()) a.destroy();
     this.agents.clear();
   }

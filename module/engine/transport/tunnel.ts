@@ -86,7 +86,7 @@ export async function openTunnel(o: TunnelOptions, host: string, port: number): 
     const answer = await connectOnce(o, target, round.headers(), ctx.url);
     if (answer.status >= 200 && answer.status < 300) return answer.socket;
     answer.socket.destroy();
-    if (answer.status === 407 && round.retryAfter(407, answer.headers)) {
+    if (answer.status === 407 && (await round.retryAfter(407, answer.headers))) {
       // NTLM/Negotiate authenticate one connection, but each CONNECT here is a fresh one: refuse
       // clearly instead of sending the next leg where the proxy cannot match it (issue 18).
       if (round.connectionBound) throw connectionBoundTunnelError(o, ctx, answer.headers);

@@ -109,7 +109,7 @@ export class SessionConnection {
     const round = this.transport.round(target, BITS_METHOD, { packet: packet.type });
     for (;;) {
       const ack = await this.sendOnce(target, url, packet, round.headers(), signal);
-      if (!round.retryAfter(ack.status, ack.headers)) return ack;
+      if (!(await round.retryAfter(ack.status, ack.headers))) return ack;
     }
   }
 

@@ -18,8 +18,10 @@ export type AuthProblem =
   | { kind: 'no-credentials'; schemes: string[]; implicitOnly: boolean; unsupported: string[] }
   /** A supported scheme with credentials, but its challenge cannot be answered (qop=auth-int, unknown algorithm, ':' in a Basic user). */
   | { kind: 'unusable'; why: string }
-  /** Credentials were sent in answer to this very challenge and refused. */
-  | { kind: 'rejected'; scheme: string; userName: string }
+  /** Credentials were sent in answer to this very challenge and refused (Negotiate: by which mechanism, and what may explain it). */
+  | { kind: 'rejected'; scheme: string; userName: string; mechanism?: 'kerberos' | 'ntlm'; detail?: string }
+  /** Negotiate's Kerberos could not answer (no ticket, expired, wrong password, clock skew, mutual authentication). */
+  | { kind: 'kerberos'; why: string }
   /** A redirect led to another origin, which the job's server credentials are not sent to. */
   | { kind: 'other-origin'; trusted: readonly string[] };
 
@@ -34,16 +36,20 @@ export interface AuthFailureInfo {
   credentialsInProxyUrl?: boolean;
   /** Extra, secret-free data (e.g. the upload packet). */
   data?: Record<string, unknown>;
+  /** The status the server really answered when it is not the 401/407 of the error (a 200 failing mutual authentication). */
+  answered?: number;
 }
 
 const SCHEME_FLAG: Record<string, string> = { basic: 'BASIC', digest: 'DIGEST', ntlm: 'NTLM', negotiate: 'NEGOTIATE' };
 const SCHEME_NAME: Record<string, string> = { basic: 'Basic', digest: 'Digest', ntlm: 'NTLM', negotiate: 'Negotiate' };
 /** What the portable engine answers, for messages. */
-const SPOKEN = 'Basic, Digest, NTLM (NTLMv2) and Negotiate (through NTLM)';
+const SPOKEN = 'Basic, Digest, NTLM (NTLMv2) and Negotiate (Kerberos, or NTLMv2 in its place)';
 
 /** What to do about a refused answer, per scheme. */
-function rejectedHint(scheme: string): string {
-  if (scheme === 'negotiate') return ' (Negotiate is answered with NTLMv2, not Kerberos, by the portable engine: give the user as DOMAIN\\user; a server that accepts only Kerberos refuses it — run the job with Windows BITS there)';
+function rejectedHint(p: Extract<AuthProblem, { kind: 'rejected' }>): string {
+  const { scheme } = p;
+  if (scheme === 'negotiate' && p.mechanism === 'kerberos') return ` (a Kerberos ticket${p.detail ?? ''}; the server needs a keytab for HTTP/<host name in the URL> and the same realm)`;
+  if (scheme === 'negotiate') return ` (Negotiate was answered with NTLMv2 in place of Kerberos${p.detail ? ` — ${p.detail} —` : ''}; give the user as DOMAIN\\user; a server that accepts only Kerberos refuses NTLM)`;
   if (scheme === 'ntlm') return ' (NTLM: give the user as DOMAIN\\user or user@domain; a server that accepts only NTLMv1 or requires channel binding (Extended Protection) refuses the portable engine\'s NTLMv2 answers)';
   return '';
 }
@@ -64,7 +70,7 @@ function explain(info: AuthFailureInfo, who: string): string {
       return `${p.schemes.join(' and ')} ${p.schemes.length > 1 ? 'are' : 'is'} not supported by the portable engine (only ${SPOKEN} are): enable Negotiate/NTLM, Digest or Basic (over HTTPS) on the ${target === 'SERVER' ? 'server' : 'proxy'}, or run the job with Windows BITS.`;
     case 'no-credentials': {
       const names = p.schemes.map((s) => SCHEME_NAME[s] ?? s).join(' or ');
-      const implicit = p.implicitOnly ? ' (credentials without a user name mean the logged-on user — for Negotiate its Kerberos tickets from kinit — which the portable engine does not use: give a user name and password)' : '';
+      const implicit = p.implicitOnly ? ' (NTLM credentials without a user name mean the logged-on user\'s NTLM single sign-on, which the portable engine does not have: give a user name and password, or use NEGOTIATE without a user name for the Kerberos tickets from kinit)' : '';
       const envNote = info.credentialsInProxyUrl ? ' A user:password@ in the proxy environment variable is not used.' : '';
       const others = p.unsupported.length ? ` (${p.unsupported.join(' and ')}, also offered, ${p.unsupported.length > 1 ? 'are' : 'is'} not supported by the portable engine)` : '';
       return `The job has no ${target} credentials for ${names}${implicit}${others}.${envNote} Set them with ${setCommand(target, p.schemes)}, ${resume}.`;
@@ -74,7 +80,9 @@ function explain(info: AuthFailureInfo, who: string): string {
     case 'other-origin':
       return `The request was redirected to another origin; the job's server credentials are only sent to ${p.trusted.join(', ') || 'the job\'s own URL'}: use the final URL as the remote name if it should get them, ${resume}.`;
     case 'rejected':
-      return `${who} rejected the job's ${target} ${SCHEME_NAME[p.scheme] ?? p.scheme} credentials for user "${p.userName}"${rejectedHint(p.scheme)}. Set the right ones with ${setCommand(target, [p.scheme])}, ${resume}.`;
+      return `${who} rejected the job's ${target} ${SCHEME_NAME[p.scheme] ?? p.scheme} credentials for user "${p.userName}"${rejectedHint(p)}. Set the right ones with ${setCommand(target, [p.scheme])}, ${resume}.`;
+    case 'kerberos':
+      return `Negotiate (Kerberos) could not answer: ${p.why}${/resume the job$/.test(p.why) ? '' : `, ${resume}`}. (Other ${target} credentials: ${setCommand(target, ['negotiate'])}.)`;
   }
 }
 
@@ -83,7 +91,7 @@ export function authFailedError(info: AuthFailureInfo): HttpTransferError {
   const u = redactUrl(info.url);
   const who = info.target === 'SERVER' ? `The server of ${u}` : `The proxy ${info.proxy ?? ''} (for ${u})`.replace('  ', ' ');
   const offered = info.offered.length ? ` It offers ${info.offered.map(describeChallenge).join(', ')}.` : '';
-  return new HttpTransferError(httpStatusToHResult(status), `${who} answered HTTP ${status}.${offered} ${explain(info, who)}`, ErrorContext.REMOTE_FILE, false, {
+  return new HttpTransferError(httpStatusToHResult(status), `${who} answered HTTP ${info.answered ?? status}.${offered} ${explain(info, who)}`, ErrorContext.REMOTE_FILE, false, {
     url: u,
     status,
     target: info.target,

@@ -63,8 +63,11 @@ export class AuthRound {
   }
 
   /** After a response: true = send the request again with headers(); false = the response stands. Throws the fatal 401/407. */
-  retryAfter(status: number, responseHeaders: IncomingHttpHeaders): boolean {
-    if (status !== 401 && status !== 407) return false;
+  async retryAfter(status: number, responseHeaders: IncomingHttpHeaders): Promise<boolean> {
+    if (status !== 401 && status !== 407) {
+      await this.verifyFinal(status, responseHeaders);
+      return false;
+    }
     this.rounds++;
     const target = status === 401 ? 'SERVER' : 'PROXY';
     const challenges = challengesOf(responseHeaders, status === 401 ? 'www-authenticate' : 'proxy-authenticate');
@@ -76,19 +79,19 @@ export class AuthRound {
     }
     const s = where ?? { space: { target, key: `transparent ${this.ctx.url}` }, uri: originFormOf(this.ctx.url) };
     let value: string | undefined;
-    const leg = this.sent[target] === 'fresh' && this.rounds <= MAX_ROUNDS ? this.auth.continueHandshake(s.space, challenges, this.ctx) : undefined;
+    const leg = this.sent[target] === 'fresh' && this.rounds <= MAX_ROUNDS ? await this.auth.continueHandshake(s.space, challenges, this.ctx) : undefined;
     if (leg !== undefined) {
       this.values[target] = leg;
       return true;
     }
     if (this.sent[target] === 'fresh' || this.rounds > MAX_ROUNDS) {
       if (this.stale < MAX_STALE && this.rounds <= MAX_ROUNDS) value = this.auth.renewStale(s.space, challenges, this.method, s.uri);
-      if (value === undefined) throw this.refused(s.space, challenges);
+      if (value === undefined) throw await this.refused(s.space, challenges);
       this.stale++;
     } else {
       // Nothing sent, or a preemptive answer the server no longer takes: answer this challenge.
       this.auth.forget(s.space);
-      value = this.auth.answer(s.space, challenges, this.method, s.uri, this.ctx);
+      value = await this.auth.answer(s.space, challenges, this.method, s.uri, this.ctx);
     }
     this.values[target] = value;
     this.sent[target] = 'fresh';
@@ -105,9 +108,18 @@ export class AuthRound {
     return spaces.some((s) => this.auth.connectionBound(s)) || this.auth.connectionBound({ target: 'PROXY', key: `transparent ${this.ctx.url}` });
   }
 
+  /** Mutual authentication of the answers this request carried fresh (Kerberos: the server's final token). */
+  private async verifyFinal(status: number, responseHeaders: IncomingHttpHeaders): Promise<void> {
+    for (const target of ['SERVER', 'PROXY'] as const) {
+      const where = target === 'SERVER' ? this.spaces.server : this.spaces.proxy;
+      if (!where || this.sent[target] !== 'fresh') continue;
+      await this.auth.verifyFinal(where.space, challengesOf(responseHeaders, target === 'SERVER' ? 'www-authenticate' : 'proxy-authenticate'), this.ctx, status);
+    }
+  }
+
   /** The answer we just gave was refused: fatal, naming the scheme and user that were tried. */
-  private refused(space: AuthSpace, challenges: Challenge[]): Error {
-    const last = this.auth.answered(space);
+  private async refused(space: AuthSpace, challenges: Challenge[]): Promise<Error> {
+    const last = await this.auth.answered(space);
     this.auth.forget(space);
     return this.auth.error(space, challenges, this.ctx, last ? { kind: 'rejected', ...last } : { kind: 'no-challenge' });
   }
