@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the portable engine's optional GSSAPI add-on (Kerberos for Negotiate, issue 18:
-// module/engine/transport/auth/gssapi/) with node-gyp against the running Node's own headers, the
+// module/common/gssapi/) with node-gyp against the running Node's own headers, the
 // way install-sqlite.mjs builds better-sqlite3 — nothing is downloaded.
 //
 // Optional by design: `npm ci && npm start` must work on a machine without MIT Kerberos'
@@ -16,7 +16,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sourceDir = join(here, '..', 'module', 'engine', 'transport', 'auth', 'gssapi');
+const sourceDir = join(here, '..', 'module', 'common', 'gssapi');
 const addon = join(sourceDir, 'build', 'Release', 'bits_gssapi.node');
 const args = process.argv.slice(2);
 const required = args.includes('--required');
@@ -74,7 +74,7 @@ if (!nodeGyp) notBuilt(['node-gyp was not found (it comes with npm).']);
 const headersPrefix = process.env.npm_config_nodedir ? undefined : localHeadersPrefix();
 const build = spawnSync(process.execPath, [nodeGyp, 'rebuild', '--release', ...(headersPrefix ? [`--nodedir=${headersPrefix}`] : [])], { cwd: sourceDir, encoding: 'utf8', maxBuffer: 64 << 20 });
 if (build.status === 0 && addonLoads()) {
-  process.stderr.write('bits-job2: Kerberos support built (module/engine/transport/auth/gssapi).\n');
+  process.stderr.write('bits-job2: Kerberos support built (module/common/gssapi).\n');
   process.exit(0);
 }
 const log = `${build.stdout ?? ''}${build.stderr ?? ''}`;

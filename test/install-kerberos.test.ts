@@ -18,8 +18,8 @@ test.after(() => tmp.cleanup());
 const copy = tmp.file('pkg');
 mkdirSync(join(copy, 'scripts'), { recursive: true });
 cpSync(join(repo, 'scripts', 'install-kerberos.mjs'), join(copy, 'scripts', 'install-kerberos.mjs'));
-for (const f of ['binding.gyp', 'bits_gssapi.c']) cpSync(join(repo, 'module/engine/transport/auth/gssapi', f), join(copy, 'module/engine/transport/auth/gssapi', f), { recursive: true });
-const built = join(copy, 'module/engine/transport/auth/gssapi/build/Release/bits_gssapi.node');
+for (const f of ['binding.gyp', 'bits_gssapi.c']) cpSync(join(repo, 'module/common/gssapi', f), join(copy, 'module/common/gssapi', f), { recursive: true });
+const built = join(copy, 'module/common/gssapi/build/Release/bits_gssapi.node');
 mkdirSync(tmp.file('empty-bin'));
 
 const run = (path: string, ...args: string[]) =>

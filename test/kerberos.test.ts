@@ -18,7 +18,8 @@ import { AuthScheme, AuthTarget, ErrorContext, ProxyUsage } from '../module/api/
 import type { DownloadRequest } from '../module/engine/http/download-port.js';
 import { downloadFile, HttpTransferError } from '../module/engine/http/download.js';
 import type { JobCredential, TransportOptions } from '../module/engine/transport-port.js';
-import { gssapi } from '../module/engine/transport/auth/gssapi-addon.js';
+import { checkKerberos } from '../module/cli/doctor/kerberos-check.js';
+import { gssapi } from '../module/common/gssapi-addon.js';
 import { closeSession, uploadFile } from '../module/engine/upload/upload-client.js';
 import { NEW_SESSION, type UploadRequest } from '../module/engine/upload/upload-port.js';
 import { startBitsServer } from '../module/server/serve.js';
@@ -228,6 +229,19 @@ test('a server offering only a scheme the engine does not speak (the pre-SPNEGO 
   } finally {
     f.close();
   }
+});
+
+test('doctor\'s kerberos row: the owner\'s cache with principal and expiry, an expired one (warn: kinit), no add-on (warn naming libkrb5-dev)', () => {
+  const valid = checkKerberos(binding, Date.now());
+  assert.is(valid.status, 'ok');
+  assert.match(valid.detail, new RegExp(`^built; ticket cache FILE:.*cc-owner for alice@BITS\\.TEST, valid until ${new Date(binding.cacheInfo(ownerCache).endTime * 1000).toISOString().replace(/\./g, '\\.')} \\(\\d+ h \\d+ min\\)$`));
+  const later = checkKerberos(binding, (binding.cacheInfo(ownerCache).endTime + 60) * 1000);
+  assert.is(later.status, 'warn');
+  assert.match(later.detail, /the ticket of alice@BITS\.TEST in FILE:.*cc-owner expired at /);
+  assert.match(later.fix!, /Run kinit/);
+  const none = checkKerberos({ missing: 'Kerberos support is not built (no /x/bits_gssapi.node)' });
+  assert.is(none.status, 'warn');
+  assert.match(none.fix!, /apt-get install libkrb5-dev.*node scripts\/install-kerberos\.mjs/);
 });
 
 test('no secret in any error: password, tickets and tokens never appear', () => {

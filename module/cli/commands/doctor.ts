@@ -1,5 +1,6 @@
 // `doctor`: checks what bits-job2 needs and says what is wrong, with the fix — Node, the SQLite
-// add-on, the state directory, the store, the clock, the service, proxy variables and the CA file;
+// add-on, the state directory, the store, the clock, the service, proxy variables, the CA file and
+// Kerberos (the add-on, the ticket cache and its expiry);
 // on Windows the BITS service and whether this is an interactive logon. Only looks (module/cli/doctor).
 // Exit 0 when nothing failed (warnings included), 1 otherwise.
 import { spawnSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import { defaultStateDir } from '../../common/paths.js';
 import { printJson, println, run, type CliContext } from '../context.js';
 import type { CheckResult } from '../doctor/check.js';
 import { checkAuthSchemes } from '../doctor/auth-check.js';
+import { checkKerberos } from '../doctor/kerberos-check.js';
 import { checkNode, checkSqliteAddon, checkStateDir, checkStore } from '../doctor/local-checks.js';
 import { checkCaFile, checkProxyEnv } from '../doctor/network-checks.js';
 import { checkService } from '../doctor/service-check.js';
@@ -29,7 +31,7 @@ async function checks(ctx: CliContext): Promise<CheckResult[]> {
     results.push(addon, checkStateDir(dir));
     if (addon.status === 'ok') results.push(...checkStore(dir));
     if (ctx.backendName === 'service') results.push(await checkService(dir));
-    results.push(...checkPolicy(dir), ...checkProxyEnv(), checkCaFile(), checkAuthSchemes());
+    results.push(...checkPolicy(dir), ...checkProxyEnv(), checkCaFile(), checkAuthSchemes(), checkKerberos());
   }
   return results;
 }

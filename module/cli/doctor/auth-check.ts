@@ -5,7 +5,8 @@ import { ok, type CheckResult } from './check.js';
 export function checkAuthSchemes(): CheckResult {
   return ok(
     'auth',
-    'BASIC, DIGEST, NTLM (NTLMv2 only) and NEGOTIATE with a user name (answered with NTLMv2, not Kerberos) for server and proxy; ' +
-      'not used: Kerberos tickets (kinit, implicit NULL credentials), NTLMv1/LM, channel binding, PASSPORT. For Kerberos-only servers run the job with Windows BITS.',
+    'BASIC, DIGEST, NTLM (NTLMv2 only) and NEGOTIATE for server and proxy; NEGOTIATE is Kerberos (the owner\'s ticket cache without a user name, ' +
+      'a ticket from the password with one; see the kerberos row), NTLMv2 in its place when Kerberos is unavailable; ' +
+      'not used: NTLM single sign-on (implicit NTLM), NTLMv1/LM, channel binding, Kerberos delegation, PASSPORT.',
   );
 }

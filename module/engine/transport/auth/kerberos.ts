@@ -12,7 +12,7 @@
 // Infrastructure failures (no add-on, no KDC for the realm, no service principal) are
 // `unavailable`: with a password the authenticator falls back to NTLM, as SPNEGO does; a KDC's
 // "wrong password" is not, so a bad password is not tried twice against the account's lockout.
-import { gssapi, KERBEROS_BUILD_FIX, type GssCredential, type GssFailure } from './gssapi-addon.js';
+import { gssapi, KERBEROS_BUILD_FIX, type GssCredential, type GssFailure } from '../../../common/gssapi-addon.js';
 
 /** krb5's default allowed clock skew (krb5.conf `clockskew`), seconds. */
 export const KERBEROS_CLOCK_SKEW_S = 300;

@@ -1,6 +1,8 @@
-// Loads the engine's GSSAPI add-on (gssapi/bits_gssapi.c, built by scripts/install-kerberos.mjs).
-// It is optional: a machine without MIT Kerberos' development files installs and runs everything
-// else, and Kerberos is refused with a message that names the fix (kerberosMissingFix).
+// Loads the GSSAPI add-on (gssapi/bits_gssapi.c beside this file, built by
+// scripts/install-kerberos.mjs) for the engine's Kerberos (engine/transport/auth/kerberos.ts) and
+// for `doctor`. It is optional: a machine without MIT Kerberos' development files installs and
+// runs everything else, and Kerberos is refused with a message that names the fix
+// (KERBEROS_BUILD_FIX).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -48,8 +50,8 @@ export interface GssapiBinding {
   cacheInfo(ccache: string | null): GssTicketInfo;
 }
 
-/** <package root>/module/engine/transport/auth/gssapi/build/Release/bits_gssapi.node (this file runs from dist/). */
-export const GSSAPI_ADDON_PATH = fileURLToPath(new URL('../../../../../module/engine/transport/auth/gssapi/build/Release/bits_gssapi.node', import.meta.url));
+/** <package root>/module/common/gssapi/build/Release/bits_gssapi.node (this file runs from dist/module/common/). */
+export const GSSAPI_ADDON_PATH = fileURLToPath(new URL('../../../module/common/gssapi/build/Release/bits_gssapi.node', import.meta.url));
 
 export const KERBEROS_BUILD_FIX =
   'install MIT Kerberos\' development files (Debian/Ubuntu: apt-get install libkrb5-dev; Fedora: dnf install krb5-devel) and build the add-on with "node scripts/install-kerberos.mjs" in the bits-job2 folder (npm ci runs it), then restart the service (bits-job2 service stop)';
