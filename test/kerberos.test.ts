@@ -150,6 +150,12 @@ test('wrong password: the KDC refuses it → fatal 401 naming Negotiate (Kerbero
   assert.equal((await statuses('/krb/file.bin')).slice(before), ['401 -'], 'one unauthenticated request, nothing else');
 });
 
+test('Kerberos unavailable (no service principal HTTP/localhost in the KDC) with a password: NTLMv2 answers in its place, the Kerberos-only server refuses it → 401 saying both', async () => {
+  const e = await failure(downloadFile(request(`${server.url.replace('127.0.0.1', 'localhost')}/krb/file.bin`, { proxy: DIRECT, credentials: [explicit(PASSWORD)] })));
+  assert.is(e.hresult, HTTP_401);
+  assert.match(e.message, /rejected the job's SERVER Negotiate credentials for user "alice" \(Negotiate was answered with NTLMv2 in place of Kerberos — the KDC has no service principal for this server \(Server HTTP\/localhost@BITS\.TEST not found in Kerberos database\)/);
+});
+
 test('no ticket cache (implicit credentials, never kinit) → 401 "run kinit"', async () => {
   process.env.KRB5CCNAME = `FILE:${work.file('cc-nobody')}`;
   try {

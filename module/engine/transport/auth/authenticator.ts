@@ -16,10 +16,11 @@
 //   add-on, no KDC for the realm, no service principal) and there is a password, the NTLM
 //   handshake answers in the Negotiate scheme, as SPNEGO falls back; a KDC that refused the
 //   password or the ticket is not retried with NTLM [DECISION] (one bad password, one strike
-//   against the account's lockout). Kerberos answers are connection-bound like NTLM: a server
-//   that keeps the authentication on the connection (IIS) needs one per connection, one that
-//   does not challenges each request again and gets a new AP-REQ (the service ticket is cached).
-//   The server's final token, when it sends one, must pass mutual authentication.
+//   against the account's lockout). Kerberos answers are never sent preemptively (an AP-REQ is
+//   good once): a server that keeps the authentication on the connection (IIS) needs one per
+//   connection, one that does not challenges each request again and gets a new AP-REQ (the
+//   service ticket is cached). The server's final token, when it sends one, must pass mutual
+//   authentication.
 // * Implicit NTLM credentials (NULL user name, NTLM scheme) are never sent: no NTLM single sign-on.
 // * After an answer succeeded, later requests of the same transfer to the same origin (SERVER) or
 //   proxy (PROXY) send it preemptively; Digest counts nc up on the cached nonce. The cache dies
@@ -138,9 +139,14 @@ export class Authenticator {
     return a && !CONNECTION_BOUND.has(a.scheme) ? this.header(a, method, uri) : undefined;
   }
 
-  /** True while a connection-bound handshake (NTLM) runs or ran in this space: its sends must share one connection. */
+  /**
+   * True while a connection-bound handshake (NTLM, also inside Negotiate) runs or ran in this
+   * space: its sends must share one connection. A Kerberos AP-REQ stands on its own (any
+   * connection, a CONNECT tunnel's too), so Kerberos is not.
+   */
   connectionBound(space: AuthSpace): boolean {
-    return CONNECTION_BOUND.has(this.answers.get(Authenticator.id(space))?.scheme ?? '');
+    const a = this.answers.get(Authenticator.id(space));
+    return a !== undefined && CONNECTION_BOUND.has(a.scheme) && a.kerberos === undefined;
   }
 
   /**
