@@ -1,7 +1,8 @@
 // A real squid for proxy tests: a private instance (own config, pid, logs, no cache) listening on
 // 127.0.0.1:<ephemeral>, run in the foreground (`squid -N`) and stopped by PID. Optionally it
 // requires proxy Basic auth (basic_ncsa_auth + an htpasswd file made with openssl) or proxy Digest
-// auth (digest_file_auth + a `user:realm:HA1` file, -c; squid 5.7 offers MD5 with qop="auth").
+// auth (digest_file_auth + a `user:realm:HA1` file, -c; squid 5.7 offers MD5 with qop="auth"), or
+// proxy Negotiate with Kerberos (negotiate_kerberos_auth and a service keytab, issue 18).
 //
 // Squid comes from the Debian package squid (CI installs it in .ci/run). When it is missing the
 // helper throws: a proxy test that silently skips proves nothing.
@@ -22,6 +23,12 @@ export interface SquidOptions {
   basicAuth?: { user: string; password: string; realm?: string };
   /** Require proxy Digest auth (407 without it) for this user; not together with basicAuth. */
   digestAuth?: { user: string; password: string; realm?: string };
+  /**
+   * Require proxy Negotiate with Kerberos (issue 18): negotiate_kerberos_auth with the service
+   * keytab (HTTP/127.0.0.1 from helpers/kdc.ts, any of its entries: GSS_C_NO_NAME) and the
+   * realm's krb5.conf; it checks the AP-REQ itself. Exclusive with basicAuth and digestAuth.
+   */
+  kerberosAuth?: { keytab: string; krb5Config: string };
 }
 
 export interface SquidServer {
@@ -41,6 +48,7 @@ export interface SquidServer {
 const SQUID_PACKAGE = 'squid';
 const NCSA_AUTH = '/usr/lib/squid/basic_ncsa_auth';
 const DIGEST_AUTH = '/usr/lib/squid/digest_file_auth';
+const KERBEROS_AUTH = '/usr/lib/squid/negotiate_kerberos_auth';
 const DEFAULT_REALM = 'bits-job2 test proxy';
 
 const realmOf = (a: { realm?: string }): string => (a.realm ?? DEFAULT_REALM).replace(/[\r\n]/g, '');
@@ -70,7 +78,9 @@ function squidConfig(dir: string, port: number, o: SquidOptions): string {
     ? [`auth_param basic program ${NCSA_AUTH} ${dir}/passwd`, `auth_param basic realm ${realmOf(o.basicAuth)}`, 'auth_param basic children 2']
     : o.digestAuth
       ? [`auth_param digest program ${DIGEST_AUTH} -c ${dir}/passwd`, `auth_param digest realm ${realmOf(o.digestAuth)}`, 'auth_param digest children 2']
-      : null;
+      : o.kerberosAuth
+        ? [`auth_param negotiate program ${KERBEROS_AUTH} -s GSS_C_NO_NAME -k ${o.kerberosAuth.keytab} -t none`, 'auth_param negotiate children 2', 'auth_param negotiate keep_alive on']
+        : null;
   const auth = scheme
     ? [...scheme, 'acl authed proxy_auth REQUIRED', 'http_access deny !localnet', 'http_access allow authed', 'http_access deny all']
     : ['http_access allow localnet', 'http_access deny all'];
@@ -100,7 +110,8 @@ function squidConfig(dir: string, port: number, o: SquidOptions): string {
 
 export async function startSquid(o: SquidOptions = {}): Promise<SquidServer> {
   const bin = findSquid();
-  if (o.basicAuth && o.digestAuth) throw new Error('startSquid: basicAuth and digestAuth are exclusive');
+  if ([o.basicAuth, o.digestAuth, o.kerberosAuth].filter(Boolean).length > 1) throw new Error('startSquid: basicAuth, digestAuth and kerberosAuth are exclusive');
+  if (o.kerberosAuth && !existsSync(KERBEROS_AUTH)) throw new Error(`${KERBEROS_AUTH} is missing: install the squid package ("apt-get install -y ${SQUID_PACKAGE}").`);
   if (o.basicAuth && !existsSync(NCSA_AUTH)) throw new Error(`${NCSA_AUTH} is missing: install the squid package ("apt-get install -y ${SQUID_PACKAGE}").`);
   if (o.digestAuth && !existsSync(DIGEST_AUTH)) throw new Error(`${DIGEST_AUTH} is missing: install the squid package ("apt-get install -y ${SQUID_PACKAGE}").`);
   const dir = await mkdtemp(join(tmpdir(), 'bits-squid-'));
@@ -129,7 +140,9 @@ async function startOnce(bin: string, dir: string, o: SquidOptions): Promise<Squ
   const conf = join(dir, 'squid.conf');
   await writeFile(conf, squidConfig(dir, port, o));
   await chmod(conf, 0o644);
-  const child = await spawnForegroundServer(bin, ['-N', '-d', '1', '-f', conf], [port], 'squid', join(dir, 'cache.log'), 15_000);
+  // The Kerberos helper inherits squid's environment: the test realm's krb5.conf and keytab.
+  const env = o.kerberosAuth ? { KRB5_CONFIG: o.kerberosAuth.krb5Config, KRB5_KTNAME: `FILE:${o.kerberosAuth.keytab}` } : undefined;
+  const child = await spawnForegroundServer(bin, ['-N', '-d', '1', '-f', conf], [port], 'squid', join(dir, 'cache.log'), 15_000, env);
   const accessLogPath = join(dir, 'access.log');
   const readAccessLog = async () => (existsSync(accessLogPath) ? (await readFile(accessLogPath, 'utf8')).split('\n').filter(Boolean) : []);
   return {
