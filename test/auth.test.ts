@@ -328,7 +328,8 @@ test('nginx Basic: no / wrong / wrong-target / implicit-only credentials → fat
   const digestOnly = await failure(downloadFile(request(url, { transport: creds(SERVER_DIGEST) })));
   assertAuthFailure(digestOnly, HTTP_401, /no SERVER credentials for Basic/);
   const implicit = await failure(downloadFile(request(url, { transport: creds(cred(AuthTarget.SERVER, AuthScheme.NEGOTIATE, null, null)) })));
-  assertAuthFailure(implicit, HTTP_401, /logged-on user — for Negotiate its Kerberos tickets from kinit — which the portable engine does not use: give a user name and password/);
+  // Implicit NEGOTIATE credentials (the owner's Kerberos tickets, test/kerberos.test.ts) answer Negotiate only, not Basic.
+  assertAuthFailure(implicit, HTTP_401, /The job has no SERVER credentials for Basic\. Set them with bits-job2 set-credentials <job> --target SERVER --scheme BASIC/);
   const headFail = await failure(headFile(url, { transport: creds() }));
   assertAuthFailure(headFail, HTTP_401, /Basic/);
 });
@@ -393,7 +394,7 @@ test('stale=true after a correct answer: answered again with the new nonce, not 
 test('unsupported or unusable challenges: NTLM/Negotiate only, qop=auth-int only, no challenge → fatal 401 that says so', async () => {
   const bearer = await gate({ realm: 'x', offer: () => ['Bearer realm="x"', 'Passport1.4'] });
   const e1 = await failure(downloadFile(request(`${bearer.url}/f.bin`, { transport: creds(cred(AuthTarget.SERVER, AuthScheme.NTLM), SERVER_BASIC) })));
-  assertAuthFailure(e1, HTTP_401, /offers Bearer \(realm "x"\), Passport1\.4\. Bearer and Passport1\.4 are not supported by the portable engine \(only Basic, Digest, NTLM \(NTLMv2\) and Negotiate \(through NTLM\) are\)/);
+  assertAuthFailure(e1, HTTP_401, /offers Bearer \(realm "x"\), Passport1\.4\. Bearer and Passport1\.4 are not supported by the portable engine \(only Basic, Digest, NTLM \(NTLMv2\) and Negotiate \(Kerberos, or NTLMv2 in its place\) are\)/);
   assert.is(bearer.requests.length, 1, 'nothing sent to a server with no scheme we speak');
 
   // Negotiate offered, but the job's credential is NTLM: credentials are per scheme, as in BITS.
@@ -412,8 +413,14 @@ test('unsupported or unusable challenges: NTLM/Negotiate only, qop=auth-int only
   assertAuthFailure(e2, HTTP_401, /qop "auth-int" is not supported/);
 
   const mixed = await gate({ realm: 'x', offer: () => ['Negotiate', 'Basic realm="x"'] });
-  const e4 = await failure(downloadFile(request(`${mixed.url}/f.bin`, { transport: creds(cred(AuthTarget.SERVER, AuthScheme.NEGOTIATE, null, null)) })));
-  assertAuthFailure(e4, HTTP_401, /no SERVER credentials for Negotiate or Basic \(credentials without a user name mean the logged-on user — for Negotiate its Kerberos tickets from kinit — which the portable engine does not use: give a user name and password\)/);
+  // Implicit NEGOTIATE = the owner's ticket cache; there is none here (KRB5CCNAME names a missing file): "run kinit".
+  const savedCache = process.env.KRB5CCNAME;
+  process.env.KRB5CCNAME = 'FILE:/nonexistent/bits-job2-no-ticket-cache';
+  const e4 = await failure(downloadFile(request(`${mixed.url}/f.bin`, { transport: creds(cred(AuthTarget.SERVER, AuthScheme.NEGOTIATE, null, null)) }))).finally(() => {
+    if (savedCache === undefined) delete process.env.KRB5CCNAME;
+    else process.env.KRB5CCNAME = savedCache;
+  });
+  assertAuthFailure(e4, HTTP_401, /offers Negotiate, Basic \(realm "x"\)\. Negotiate \(Kerberos\) could not answer: there is no Kerberos ticket in FILE:\/nonexistent\/bits-job2-no-ticket-cache .*: run kinit/);
 
   const bare = await gate({ realm: 'x', offer: () => [] });
   const e3 = await failure(downloadFile(request(`${bare.url}/f.bin`, { transport: creds(SERVER_BASIC) })));
