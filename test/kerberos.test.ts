@@ -191,7 +191,15 @@ test(`clock skew: a KDC an hour ahead (libfaketime) issues the ticket, the serve
     assert.is(e.hresult, HTTP_401);
     // apache answers the AP-REQ with a KRB-ERROR token (ticket not yet valid: it was issued an hour "later").
     assert.match(e.message, /Negotiate \(Kerberos\) could not answer: Kerberos failed for alice@BITS\.TEST: a clock skew of 360[01] s with the KDC \(its clock is 360[01] s ahead of this machine's\) \(.*\); synchronize the clocks/);
+    // The same from the owner's ticket cache: kinit against that KDC gives a TGT that starts an hour from now.
+    const skewedCache = `FILE:${work.file('cc-skewed')}`;
+    kdc.kinit(USER, PASSWORD, skewedCache, undefined, skewed.krb5Config);
+    process.env.KRB5CCNAME = skewedCache;
+    const fromCache = await failure(downloadFile(request(`${server.url}/krb/file.bin`, { proxy: DIRECT, credentials: [implicit] })));
+    assert.is(fromCache.hresult, HTTP_401);
+    assert.match(fromCache.message, /Kerberos failed for alice@BITS\.TEST: a clock skew of 3[56]\d\d s with the KDC \(its clock is 3[56]\d\d s ahead of this machine's\)/);
   } finally {
+    process.env.KRB5CCNAME = ownerCache;
     process.env.KRB5_CONFIG = kdc.krb5Config;
     await skewed.stop();
   }

@@ -62,10 +62,15 @@ export function principalOf(userName: string): string {
   return at > 0 ? `${userName.slice(0, at)}@${userName.slice(at + 1).toUpperCase()}` : userName;
 }
 
-/** The skew between this clock and the KDC's, from a TGT just issued (seconds, KDC minus ours), or undefined when unknown. */
+/**
+ * The skew between this clock and the KDC's (seconds, KDC minus ours), or undefined when unknown:
+ * exact from a TGT just issued (a password's), at least this much from a cached TGT that starts
+ * in the future (issued by a KDC whose clock is ahead).
+ */
 export function skewOf(c: GssCredential): number | undefined {
-  if (!c.ccache.startsWith('MEMORY:')) return undefined;
-  return Math.round(c.startTime - c.acquiredAt);
+  const ahead = Math.round(c.startTime - c.acquiredAt);
+  if (c.ccache.startsWith('MEMORY:')) return ahead;
+  return ahead > KERBEROS_CLOCK_SKEW_S ? ahead : undefined;
 }
 
 function skewText(seconds: number | undefined): string {
@@ -115,8 +120,9 @@ export function classify(e: GssFailure, credentialName: string, source: Kerberos
   }
   // Through SPNEGO a server's KRB-ERROR comes back as a remapped minor code: a known skew still explains it.
   if (skew !== undefined && Math.abs(skew) > KERBEROS_CLOCK_SKEW_S) return { unavailable: false, why: `Kerberos failed for ${who}: ${skewText(skew)} (${lib}); ${SYNC}, then resume the job` };
-  if (e.major === GSS_S_CREDENTIALS_EXPIRED) return classify({ ...e, code: KRB.TKT_EXPIRED }, who, source, skew);
-  if (e.major === GSS_S_NO_CRED && source.kind === 'cache') return classify({ ...e, code: KRB.FCC_NOFILE }, who, source, skew);
+  const as = (code: number) => Object.assign(new Error(e.message), { code, major: e.major, what: e.what }) as GssFailure;
+  if (e.major === GSS_S_CREDENTIALS_EXPIRED) return classify(as(KRB.TKT_EXPIRED), who, source, skew);
+  if (e.major === GSS_S_NO_CRED && source.kind === 'cache') return classify(as(KRB.FCC_NOFILE), who, source, skew);
   return { unavailable: false, why: `Kerberos failed for ${who}: ${lib}` };
 }
 
