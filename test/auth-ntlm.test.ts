@@ -18,6 +18,7 @@ import { closeSession, uploadFile } from '../module/engine/upload/upload-client.
 import { NEW_SESSION, type UploadRequest } from '../module/engine/upload/upload-port.js';
 import { startBitsServer } from '../module/server/serve.js';
 import { startApache } from './helpers/apache.js';
+import { useRealmlessKrb5Config } from './helpers/kdc.js';
 import { makeUploadFile } from './helpers/bits-fixture-server.js';
 import { startNginx } from './helpers/nginx.js';
 import { makeTmpDir, sha256, sha256File } from './helpers/tmp.js';
@@ -32,6 +33,8 @@ const PROXY_USER = 'proxyuser';
 const PROXY_PASSWORD = 'Pr0xy-NTLM-secret';
 
 const work = await makeTmpDir('bits-ntlm-work');
+// NEGOTIATE credentials try Kerberos first: with no realm configured it is unavailable at once (no KDC, no DNS) and NTLM answers.
+const restoreKrb5Config = useRealmlessKrb5Config(work.path);
 await chmod(work.path, 0o755); // apache2 serves www/ as nobody
 const content = randomBytes(700_000);
 await mkdir(work.file('www'));
@@ -52,6 +55,7 @@ const [server, proxy, nginx] = await Promise.all([
 
 test.after(async () => {
   await Promise.all([server.stop(), proxy.stop(), nginx.stop(), bits.close()]);
+  restoreKrb5Config();
   await work.cleanup();
 });
 

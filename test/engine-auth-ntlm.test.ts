@@ -13,6 +13,7 @@ import { startBitsServer } from '../module/server/index.js';
 import { ServiceClient } from '../module/service/client.js';
 import { waitState } from './helpers/assert-bits.js';
 import { startApache } from './helpers/apache.js';
+import { useRealmlessKrb5Config } from './helpers/kdc.js';
 import { killServices } from './helpers/service.js';
 
 const DOMAIN = 'CORP';
@@ -29,12 +30,15 @@ mkdirSync(join(dest, 'uploads'));
 const bits = await startBitsServer({ root: join(dest, 'uploads') });
 const apache = await startApache({ root: www, ntlmAuth: { users: [{ domain: DOMAIN, user: USER, password: PASSWORD }], bitsBackend: bits.url } });
 const stateDir = mkdtempSync('/tmp/bj2n-');
+// The service inherits it: NEGOTIATE's Kerberos attempt reaches no KDC (no realm, no DNS), NTLM answers.
+const restoreKrb5Config = useRealmlessKrb5Config(dest);
 const b = await ServiceClient.connect({ stateDir });
 
 test.after(async () => {
   await b.close();
   await killServices(stateDir);
   await Promise.all([apache.stop(), bits.close()]);
+  restoreKrb5Config();
   for (const d of [www, dest, stateDir]) rmSync(d, { recursive: true, force: true });
 });
 

@@ -7,7 +7,7 @@
 // offset), with its own krb5.conf naming it: tickets it issues are dated by its wrong clock.
 // Debian packages: krb5-kdc krb5-admin-server krb5-user libfaketime (scripts/install-test-deps.sh).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,6 +158,23 @@ export async function startKdc(realm = 'BITS.TEST'): Promise<Kdc> {
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * A krb5.conf that knows no realm and looks nothing up in DNS, set as KRB5_CONFIG by tests whose
+ * NEGOTIATE credentials must not reach any KDC (the machine's /etc/krb5.conf may name a real one,
+ * Debian's names ATHENA.MIT.EDU): Kerberos fails at once as unavailable and NTLM answers. Returns
+ * a function that restores the previous KRB5_CONFIG.
+ */
+export function useRealmlessKrb5Config(dir: string): () => void {
+  const path = join(dir, 'realmless.krb5.conf');
+  writeFileSync(path, '[libdefaults]\n dns_lookup_kdc = false\n dns_lookup_realm = false\n');
+  const saved = process.env.KRB5_CONFIG;
+  process.env.KRB5_CONFIG = path;
+  return () => {
+    if (saved === undefined) delete process.env.KRB5_CONFIG;
+    else process.env.KRB5_CONFIG = saved;
+  };
 }
 
 /** libfaketime shifts a child's clock by `offsetSeconds` here (else a skew test would prove nothing). */

@@ -19,6 +19,7 @@ import { md4 } from '../../module/engine/transport/auth/md4.js';
 import { ntowfv2 } from '../../module/engine/transport/auth/ntlm.js';
 import { acceptBitsPost } from '../../module/server/index.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
+import { useRealmlessKrb5Config } from '../helpers/kdc.js';
 import { readLockPid, waitFor, withService } from '../helpers/service.js';
 
 const marker = () => `pw-${randomBytes(12).toString('hex')}`;
@@ -83,6 +84,8 @@ test('every credential scenario: the password reaches only the server or proxy t
   });
   const dir = mkdtempSync(join(tmpdir(), 'bj2-rel-secrets-'));
   writeFileSync(join(dir, 'up.bin'), 'upload me');
+  // The service inherits it: the Negotiate job's Kerberos attempt reaches no KDC (no realm, no DNS), NTLM answers the fixture.
+  const restoreKrb5Config = useRealmlessKrb5Config(dir);
   try {
     await withService(async (svc) => {
       const outputs: CliResult[] = [];
@@ -182,6 +185,7 @@ test('every credential scenario: the password reaches only the server or proxy t
       console.log(`    secrets-scan: ${secrets.length} passwords × ${places.length} places × ${spellings("u", "p").length} spellings, argv scanned ${argvScans} times`);
     });
   } finally {
+    restoreKrb5Config();
     origin.close();
     proxy.close();
     rmSync(dir, { recursive: true, force: true });
