@@ -136,11 +136,16 @@ export class TransportSession {
     return { lib, url: null, options, proxy };
   }
 
-  /** Ends kept-alive connections and tunnels (the server sees the socket close). */
-  close(): void {
-    this.auth.close();
+  /** Ends kept-alive connections and tunnels (the server sees the socket close); the transfer goes on. */
+  closeConnections(): void {
     for (const a of this.agents.values()) a.destroy();
     this.agents.clear();
+  }
+
+  /** The transfer is over: its connections end and its private Kerberos ticket caches are destroyed. */
+  close(): void {
+    this.auth.close();
+    this.closeConnections();
   }
 
   private cached<T extends http.Agent>(key: string, make: () => T): T {

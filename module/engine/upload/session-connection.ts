@@ -92,7 +92,7 @@ export class SessionConnection {
    * opens a new one. Local files stay open.
    */
   reconnect(): void {
-    this.transport.close();
+    this.transport.closeConnections(); // the session goes on: its Kerberos tickets stay
   }
 
   /**
