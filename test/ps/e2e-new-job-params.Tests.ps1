@@ -4,6 +4,8 @@
 # auth_basic and a port nobody listens on. Each property is read back through Get-BitsJob2 (the
 # runner reads it again with `info --json`); a refused one cancels the new job; the password reaches
 # the cmdlets only inside a PSCredential (from an environment variable) and shows in no output.
+# Also Get-BitsJob2 -Name with wildcards and Resume-BitsJob2 -PassThru (issue 15 items 5 and 10),
+# which had no real-engine test.
 param([string] $Root, [string] $Scratch, [string] $ServerUrl, [string] $ServerUser, [string] $DeadUrl)
 
 Describe 'New-BitsJob2 and Start-BitsJob2Transfer parameters against the real service' {
@@ -106,6 +108,25 @@ Describe 'New-BitsJob2 and Start-BitsJob2Transfer parameters against the real se
         $due = $j.nextRetryTime.ToUniversalTime()
         ($due -ge $before.AddSeconds(5).AddMilliseconds(-1)) | Should -BeTrue -Because "due $due is at least 5 s after resume ($before)"
         ($due -le $after.AddSeconds(5).AddMilliseconds(1)) | Should -BeTrue -Because "due $due is at most 5 s after it was seen ($after)"
+        Remove-BitsJob2 -JobId $job.JobId
+    }
+
+    It 'Get-BitsJob2 -Name takes wildcards, case-insensitive and whole-name (as Get-BitsTransfer -Name); its jobs pipe into Remove-BitsJob2' {
+        foreach ($n in 'ps wild nightly a', 'ps wild Nightly b', 'ps wild weekly') { $null = New-BitsJob2 -DisplayName $n }
+        @(Get-BitsJob2 -Name 'PS WILD NIGHTLY*').Count | Should -Be 2 -Because '* any characters, case-insensitive'
+        @(Get-BitsJob2 -Name 'ps wild week?y').displayName | Should -Be @('ps wild weekly') -Because '? one character'
+        @(Get-BitsJob2 -Name 'ps wild nightly').Count | Should -Be 0 -Because 'a pattern matches the whole name'
+        Get-BitsJob2 -Name 'ps wild nightly*' | Remove-BitsJob2 -Confirm:$false
+        @(Get-BitsJob2 -Name 'ps wild*').displayName | Should -Be @('ps wild weekly') -Because 'the two nightly jobs were cancelled through the pipeline'
+    }
+
+    It 'Resume-BitsJob2 -PassThru returns the job as a BitsJob2.Job (as Resume-BitsTransfer), not a result code' {
+        $job = @(Get-BitsJob2 -Name 'ps wild weekly')[0]
+        Add-BitsJob2File -JobId $job.JobId -RemoteName $DeadUrl -LocalName (Join-Path $Scratch 'weekly.bin')
+        $passed = Resume-BitsJob2 -JobId $job.JobId -PassThru
+        ($passed.PSObject.TypeNames -contains 'BitsJob2.Job') | Should -BeTrue -Because "typed: $($passed.PSObject.TypeNames -join ',')"
+        $passed.JobId | Should -Be $job.JobId
+        @('QUEUED', 'CONNECTING', 'TRANSIENT_ERROR') | Should -Contain ([string]$passed.JobState) -Because 'resumed'
         Remove-BitsJob2 -JobId $job.JobId
     }
 
