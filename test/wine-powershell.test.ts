@@ -35,7 +35,11 @@ test('Bits.Job2 under PwshHost (win-x64) on wine64: download New → Add → Res
       const lane = prepareWineLane();
       startWineserver(lane);
       try {
-        const env = wineEnv(lane, { BITS_JOB2_NODE: winPath(lane.nodeExe), BITS_JOB2_CLI: winPath(join(REPO, 'dist/module/cli/main.js')) });
+        // W^X off: under Wine, CoreCLR's finalizer of a freed DynamicMethod (PowerShell compiles
+        // Pester's script blocks into them) dies with "Internal CLR error (0x80131506)" at
+        // DynamicResolver+DestroyScout.Finalize when W^X double-mapping is on (2 of 2 runs); with it
+        // off, 2 of 2 runs passed. Windows itself is unaffected.
+        const env = wineEnv(lane, { BITS_JOB2_NODE: winPath(lane.nodeExe), BITS_JOB2_CLI: winPath(join(REPO, 'dist/module/cli/main.js')), DOTNET_EnableWriteXorExecute: '0' });
         // The runner's data and result files live beside the scratch dir, reached as Z:\ paths.
         const io = join(scratch, '.pester');
         mkdirSync(io);
