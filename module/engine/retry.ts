@@ -12,7 +12,7 @@ import type { JobTable } from './job-table.js';
  * When the job's next attempt is due (ms since the epoch): its retryAt while it waits in
  * TRANSIENT_ERROR, unless NoProgressTimeout runs out first (then it goes to ERROR instead and no
  * retry is due). null in every other state, and while a bandwidth policy holds it (no retryAt: it goes
- * on when the policy changes). The one rule for arm() and for the snapshot's nextRetryTime.
+ * on when the policy changes). The snapshot's nextRetryTime; arm() decides with the same giveUpAt.
  */
 export function nextRetryAt(job: JobRecord): number | null {
   if (job.state !== JobState.TRANSIENT_ERROR || job.retryAt === null) return null;
