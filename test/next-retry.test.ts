@@ -3,8 +3,8 @@
 // moving on after each retry, null when the no-progress timeout ends first, after suspend, kept
 // across a restart), then through the real per-user service and CLI against a port nobody listens
 // on: `info --json`, `info`'s text, `list --json` (the row encoding), and `transfer`'s piped line
-// and its terminal bar. Wall-clock checks are causal bounds (the failure happened between resume
-// and the read), never durations.
+// and its terminal bar; and the local-time/countdown text itself. Wall-clock checks are causal
+// bounds (the failure happened between resume and the read), never durations.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { JobType } from '../module/api/enums.js';
 import type { JobSnapshotWire } from '../module/api/types.js';
+import { formatLocalTime, formatRetryDue } from '../module/cli/format.js';
 import { ManualClock } from '../module/engine/clock.js';
 import { PortableEngine } from '../module/engine/engine.js';
 import { stateOf, waitJob, waitState } from './helpers/assert-bits.js';
@@ -29,6 +30,9 @@ async function deadUrl(): Promise<string> {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** How `info` and the progress lines write a local time, and how long until it. */
+const LOCAL_TIME = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d`;
+const DUE = String.raw`\((in \d+ s|in (\d+[dhms] ?)+|due now)\)`;
 
 interface EngineCtx { dir: string; clock: ManualClock; engine: PortableEngine; dead: string }
 const engine = suite<EngineCtx>('nextRetryTime in the engine (injected clock)');
@@ -95,6 +99,32 @@ engine('kept across a restart (the re-armed timer and the snapshot agree)', asyn
 
 engine.run();
 
+const format = suite('formatRetryDue: local time with its offset, and how long until then');
+format('seconds, minutes and more; due now once passed; the bar\'s time-only form', () => {
+  const now = Date.UTC(2026, 11, 3, 12, 0, 0);
+  assert.match(formatRetryDue(new Date(now + 42_000), now), new RegExp(`^${LOCAL_TIME} \\(in 42 s\\)$`));
+  assert.match(formatRetryDue(new Date(now + 600_000), now), /\(in 10m\)$/);
+  assert.match(formatRetryDue(new Date(now + 3_725_000), now), /\(in 1h 2m 5s\)$/);
+  assert.match(formatRetryDue(new Date(now + 41_200), now), /\(in 42 s\)$/, 'a part of a second counts as a second still to wait');
+  assert.match(formatRetryDue(new Date(now - 1000), now), /\(due now\)$/);
+  assert.match(formatRetryDue(new Date(now + 5000), now, true), /^\d\d:\d\d:\d\d \(in 5 s\)$/);
+});
+format('the offset is the machine\'s (TZ)', () => {
+  const saved = process.env.TZ;
+  try {
+    process.env.TZ = 'Asia/Kolkata';
+    assert.is(formatLocalTime(new Date(Date.UTC(2026, 11, 3, 12, 0, 0))), '2026-12-03 17:30:00 +05:30');
+    process.env.TZ = 'America/St_Johns';
+    assert.is(formatLocalTime(new Date(Date.UTC(2026, 11, 3, 12, 0, 0))), '2026-12-03 08:30:00 -03:30');
+    process.env.TZ = 'UTC';
+    assert.is(formatLocalTime(new Date(Date.UTC(2026, 0, 1, 0, 0, 5))), '2026-01-01 00:00:05 +00:00');
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+});
+format.run();
+
 interface CliCtx { sb: CliSandbox; dead: string }
 const cli = suite<CliCtx>('nextRetryTime through the service and the CLI');
 cli.before.each(async (c) => {
@@ -107,8 +137,6 @@ cli.after.each(async (c) => {
 
 type Doc = Omit<JobSnapshotWire, 'state'> & { state: string };
 const RETRY_DELAY = 5; // the smallest the engine takes
-const LOCAL_TIME = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d`;
-const DUE = String.raw`\((in \d+ s|in \d+m( \d+s)?|due now)\)`;
 
 cli('info --json and info: due one retry delay after the failure, moving on after the retry; list --json carries it', async ({ sb, dead }) => {
   const id = (await sb.run(['create', 'unreachable'])).stdout.trim();

@@ -95,7 +95,9 @@ export function formatLocalTime(d: Date): string {
 export function formatRetryDue(at: Date, nowMs = Date.now(), timeOnly = false): string {
   const left = Math.ceil((at.getTime() - nowMs) / 1000);
   const when = timeOnly ? formatLocalTime(at).split(' ')[1] : formatLocalTime(at);
-  return `${when} (${left > 0 ? `in ${formatSeconds(left)}` : 'due now'})`;
+  // `in 42 s`, `in 10m`, `in 1h 2m 5s`: formatSeconds's short form, without its "600 s (…)".
+  const span = left < 60 ? `${left} s` : /\((.*)\)$/.exec(formatSeconds(left))![1];
+  return `${when} (${left > 0 ? `in ${span}` : 'due now'})`;
 }
 
 /** 0x3 (JOB_TRANSFERRED|JOB_ERROR) */
