@@ -14,7 +14,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLI_JS, cliEnv, type CliResult } from './helpers/cli.js';
 import { killServices, waitFor } from './helpers/service.js';
-import { describe, PS_DIR, REPO, runPwsh } from './pwsh-host/host.js';
+import { PS_DIR, REPO } from './pwsh-host/host.js';
+import { assertPester, runPester } from './pwsh-host/pester.js';
 
 interface User { name: string; uid: number; gid: number; home: string; stateDir: string }
 
@@ -121,12 +122,8 @@ test('root lists, reads, cancels and takes over other users\' jobs; an ordinary 
     assert.match(table, new RegExp(`${aKeep}.*${a.name}\\s+a-keep`));
     assert.not.match(await ok(null, 'list'), new RegExp(aKeep), 'without --all-users root sees its own jobs only');
     // PowerShell: Get-BitsJob2 -AllUsers goes through the same CLI.
-    const ps = await runPwsh([join(PS_DIR, 'all-users.ps1'), '-Root', REPO], { env: { BITS_JOB2_STATE_DIR: rootState }, timeoutMs: 120_000 });
-    assert.is(ps.code, 0, describe(ps));
-    for (const [id, u] of [[aKeep, a], [bInfo, b], [rootOwn, { uid: 0, name: 'root' }]] as [string, { uid: number; name: string }][]) {
-      assert.match(ps.stdout, new RegExp(`^job ${id} ${sid(u)} ${u.name}$`, 'm'), `Get-BitsJob2 -AllUsers shows ${id} of ${u.name}\n${describe(ps)}`);
-    }
-    assert.match(ps.stdout, /^own 1$/m, 'Get-BitsJob2 without -AllUsers: root\'s one own job');
+    const expected = ([[aKeep, a], [bInfo, b], [rootOwn, { uid: 0, name: 'root' }]] as [string, { uid: number; name: string }][]).map(([id, u]) => ({ id, owner: sid(u), ownerName: u.name }));
+    assertPester(await runPester(join(PS_DIR, 'all-users.Tests.ps1'), { data: { Root: REPO, Expected: expected, OwnCount: 1 }, env: { BITS_JOB2_STATE_DIR: rootState }, timeoutMs: 120_000 }));
     assert.not.ok(serviceRuns(b), 'listing a stopped user\'s store started nothing');
 
     // info on another user's job (b's service is stopped: read from the store as b).

@@ -28,12 +28,15 @@ const base: JobSnapshotWire = {
   error: null,
   replyProgress: null,
   replyFileName: null,
+  nextRetryTime: null,
 };
 
 const variants: [string, Partial<JobSnapshotWire>][] = [
   ['ordinary', {}],
   ['every enum value in range', { type: 2, state: 8, priority: 3, proxy: { usage: 4, proxyList: 'http://p:8080', bypassList: '<local>' } }],
   ['unknown enum values', { type: 99, state: -1, priority: 1.5, proxy: { usage: 77, proxyList: null, bypassList: null } }],
+  ['waiting to retry', { state: 5, nextRetryTime: '2026-11-25T21:10:00.000Z' }],
+  ['retry time not in toISOString form', { state: 5, nextRetryTime: '2026-11-25T21:10:00Z' }],
   ['completed, with a reply', { state: 6, times: { ...base.times, transferCompletionTime: '2026-02-28T23:59:59.999Z' }, replyProgress: { bytesTotal: 1048576, bytesTransferred: 1048576 }, replyFileName: '/tmp/reply.bin' }],
   ['times past the 28th, valid and not', { times: { creationTime: '2024-02-29T00:00:00.000Z', modificationTime: '2023-02-30T00:00:00.000Z', transferCompletionTime: '2026-04-31T12:00:00.000Z' } }],
   ['times not in toISOString form', { times: { creationTime: '2026-11-25T20:55:35Z', modificationTime: '2026-11-25T20:55:35.2+01:00', transferCompletionTime: 'yesterday' } }],

@@ -181,9 +181,24 @@ test('a job in ERROR: getJob carries the JobErrorWire, getError returns it', asy
   assert.is(s.state, 4);
   assert.is(s.error?.hresult, 0x80190194);
   assert.is(s.error?.context, 5);
+  assert.is(s.nextRetryTime, null, 'ERROR: no retry is due');
   const err = await backend.getError(id);
   assert.is(err.hresult, 0x80190194);
   assert.is(err.protocol, 'http');
+  await backend.cancel(id);
+});
+
+test('a job in TRANSIENT_ERROR: nextRetryTime is ModificationTime + MinimumRetryDelay (BITS has no such property)', async () => {
+  const id = await backend.createJob('transient', JobType.DOWNLOAD);
+  await backend.addFiles(id, [{ remoteName: 'https://example.test/x', localName: '/tmp/x' }]);
+  await backend.setProperty(id, 'minimumRetryDelay', 75);
+  await fake('fake.fail', [id, 0x80072efd, 6, true, 'http']);
+  const s = await backend.getJob(id);
+  assert.is(s.state, 5);
+  assert.ok(s.nextRetryTime, 'set in TRANSIENT_ERROR');
+  assert.is(Date.parse(s.nextRetryTime!) - Date.parse(s.times.modificationTime), 75_000);
+  await backend.resume(id);
+  assert.is((await backend.getJob(id)).nextRetryTime, null, 'QUEUED again: none');
   await backend.cancel(id);
 });
 

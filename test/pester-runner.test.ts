@@ -3,10 +3,11 @@
 // each It's outcome reaches the TS side with its Should message, a failing It makes assertPester
 // throw and counts as failed in the line run-all adds up, and a file whose setup throws, that does
 // not parse or that holds no test fails instead of passing quietly.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PS_DIR } from './pwsh-host/host.js';
+import { PS_DIR, REPO } from './pwsh-host/host.js';
 import { countPester, parsePesterCounts, pesterCountLine, pesterVerdict, runPester, type PesterReport } from './pwsh-host/pester.js';
 
 const fixture = (name: string) => join(PS_DIR, 'pester-fixtures', name);
@@ -73,6 +74,18 @@ test('a file with no It fails: testing nothing is not a pass', async () => {
   const r = await runPester(fixture('no-tests.Tests.ps1'));
   assert.equal(countPester(r), { total: 1, passed: 0, failed: 1, skipped: 0 });
   assert.match(thrown(r), /Pester found no test/);
+});
+
+test('every test/ps/*.Tests.ps1 is run by a test file, and no script asserts outside Pester', () => {
+  const runners = readdirSync(join(REPO, 'test')).filter((f) => f.endsWith('.test.ts')).map((f) => readFileSync(join(REPO, 'test', f), 'utf8')).join('\n');
+  const pesterFiles = readdirSync(PS_DIR).filter((f) => f.endsWith('.Tests.ps1'));
+  assert.ok(pesterFiles.length > 20, 'the Pester files are there');
+  for (const f of pesterFiles) assert.ok(runners.includes(f), `${f} is named by a test/*.test.ts (else it never runs)`);
+  // The hand-made assertion helpers are retired (issue 15): a plain script fails by throwing, unseen by the counts.
+  for (const f of readdirSync(PS_DIR).filter((x) => x.endsWith('.ps1'))) {
+    const text = readFileSync(join(PS_DIR, f), 'utf8');
+    assert.not.match(text, /assert\.ps1|\bAssert-(True|Equal)\b/, `${f} uses the retired assert.ps1`);
+  }
 });
 
 test.run();

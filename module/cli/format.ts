@@ -79,6 +79,27 @@ export function formatDate(d: Date | null): string {
   return d ? d.toISOString() : '-';
 }
 
+/** `2026-12-03 12:05:40 +01:00`: the machine's local time with its offset (the ISO form stays in --json). */
+export function formatLocalTime(d: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const offset = -d.getTimezoneOffset();
+  const sign = offset < 0 ? '-' : '+';
+  const zone = `${sign}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${zone}`;
+}
+
+/**
+ * When a retry is due: `2026-12-03 12:05:40 +01:00 (in 42 s)`, or `(due now)` once it has passed;
+ * `timeOnly` (the one-line bar) leaves the date and zone out: `12:05:40 (in 42 s)`.
+ */
+export function formatRetryDue(at: Date, nowMs = Date.now(), timeOnly = false): string {
+  const left = Math.ceil((at.getTime() - nowMs) / 1000);
+  const when = timeOnly ? formatLocalTime(at).split(' ')[1] : formatLocalTime(at);
+  // `in 42 s`, `in 10m`, `in 1h 2m 5s`: formatSeconds's short form, without its "600 s (…)".
+  const span = left < 60 ? `${left} s` : /\((.*)\)$/.exec(formatSeconds(left))![1];
+  return `${when} (${left > 0 ? `in ${span}` : 'due now'})`;
+}
+
 /** 0x3 (JOB_TRANSFERRED|JOB_ERROR) */
 export function formatNotifyFlags(flags: number): string {
   const names = Object.entries(NotifyFlags).filter(([, v]) => (flags & v) !== 0).map(([k]) => k);

@@ -33,7 +33,7 @@ function isoJson(iso: string | null): string | null {
 }
 
 /** The row `list` needs: the fields of JobInfo that jobsTable prints (names, progress). */
-export type JobDocument = Omit<JobInfo, 'times'> & { times: Record<keyof JobInfo['times'], string | null> };
+export type JobDocument = Omit<JobInfo, 'times' | 'nextRetryTime'> & { times: Record<keyof JobInfo['times'], string | null>; nextRetryTime: string | null };
 
 /** jobJson(toJobInfo(w)) as JSON.stringify sees it (same keys, same order, same values). */
 export function jobDocument(w: JobSnapshotWire): JobDocument {
@@ -60,6 +60,7 @@ export function jobDocument(w: JobSnapshotWire): JobDocument {
     error: w.error ? toErrorInfo(w.error) : null,
     replyProgress: w.replyProgress,
     replyFileName: w.replyFileName,
+    nextRetryTime: isoJson(w.nextRetryTime ?? null),
   };
   if (w.unavailable) doc.unavailable = w.unavailable; // fields BITS did not give (null above), as toJobInfo
   return doc;

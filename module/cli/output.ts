@@ -4,7 +4,7 @@ import { hex, hresultMessage, hresultName } from '../api/hresult.js';
 import type { FileInfoWire, HResultWire } from '../api/types.js';
 import { unavailableText, type JobInfo } from '../core/job-info.js';
 import type { SnapshotField } from '../api/types.js';
-import { formatBytes, formatDate, formatNotifyFlags, formatSeconds, paint, percent, progressText, stateColor } from './format.js';
+import { formatBytes, formatDate, formatNotifyFlags, formatRetryDue, formatSeconds, paint, percent, progressText, stateColor } from './format.js';
 
 export interface HResultJSON {
   hresult: number;
@@ -28,6 +28,14 @@ export function jobJson(info: JobInfo, files?: FileInfoWire[]): Record<string, u
   return files ? { ...info, files } : { ...info };
 }
 
+/** `Next retry: <local time> (in N s)` while the job waits in TRANSIENT_ERROR (or why it cannot be told). */
+function nextRetryRow(info: JobInfo): [string, string][] {
+  const why = unavailableText(info, 'nextRetryTime');
+  if (why) return [['Next retry', why]];
+  if (info.state !== 'TRANSIENT_ERROR') return [];
+  return [['Next retry', info.nextRetryTime ? formatRetryDue(info.nextRetryTime) : '- (none due: it waits for the bandwidth policy, or the no-progress timeout ends first)']];
+}
+
 /** Every property of a job, for `info`. */
 export function jobText(info: JobInfo, files?: FileInfoWire[]): string {
   // A field the backend could not read (native on a partial BITS) shows why, instead of its value.
@@ -46,6 +54,7 @@ export function jobText(info: JobInfo, files?: FileInfoWire[]): string {
     ['Transferred', show('times', () => formatDate(info.times.transferCompletionTime))],
     ['Error count', show('errorCount', () => String(info.errorCount))],
     ['Retry delay', show('minimumRetryDelay', () => formatSeconds(info.minimumRetryDelay))],
+    ...nextRetryRow(info),
     ['No-progress timeout', show('noProgressTimeout', () => formatSeconds(info.noProgressTimeout))],
     ['Notify flags', show('notifyFlags', () => formatNotifyFlags(info.notifyFlags))],
     ['Notify command', show('notifyCmdLine', () => info.notifyCmdLine.program ? `${info.notifyCmdLine.program}  [${info.notifyCmdLine.parameters}]` : '-')],

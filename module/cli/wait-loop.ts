@@ -16,11 +16,16 @@ export type WaitEnd =
 /** `announce`: a line for stderr once Ctrl-C is handled (so whoever reads it may already interrupt). */
 export async function waitWithProgress(ctx: CliContext, job: BitsJob, wanted: readonly JobStateName[], options: { intervalMs: number; timeoutSeconds: number; announce?: string }): Promise<WaitEnd> {
   const progress = makeProgress(ctx);
-  const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort();
+  // One controller for Ctrl-C and the timeout, with a plain timer: Node 20's AbortSignal.any()
+  // holds an AbortSignal.timeout() weakly, so after a garbage collection the timeout never fired and
+  // `transfer --timeout 20` on a retrying job waited forever (nodejs/node#57736).
+  const stop = new AbortController();
+  let interrupted = false;
+  const onSigint = () => { interrupted = true; stop.abort(); };
   process.once('SIGINT', onSigint);
   if (options.announce && !ctx.json) process.stderr.write(`${options.announce}\n`);
-  const signal = options.timeoutSeconds > 0 ? AbortSignal.any([interrupt.signal, AbortSignal.timeout(options.timeoutSeconds * 1000)]) : interrupt.signal;
+  const timer = options.timeoutSeconds > 0 ? setTimeout(() => stop.abort(), options.timeoutSeconds * 1000) : undefined;
+  const signal = stop.signal;
   let last: JobInfo | undefined;
   try {
     for await (const info of job.watch({ signal, intervalMs: options.intervalMs })) {
@@ -33,7 +38,8 @@ export async function waitWithProgress(ctx: CliContext, job: BitsJob, wanted: re
     if (!signal.aborted) throw e;
   } finally {
     process.off('SIGINT', onSigint);
+    clearTimeout(timer);
     progress.clear();
   }
-  return interrupt.signal.aborted ? { kind: 'interrupted', last } : { kind: 'timeout', last };
+  return interrupted ? { kind: 'interrupted', last } : { kind: 'timeout', last };
 }

@@ -40,6 +40,8 @@ export interface JobInfo {
   error: JobErrorInfo | null;
   replyProgress: ReplyProgressWire | null;
   replyFileName: string | null;
+  /** When the next attempt is due while the job is in TRANSIENT_ERROR, else null (JobSnapshotWire.nextRetryTime). */
+  nextRetryTime: Date | null;
   /**
    * Properties the backend could not read (native backend on a partial BITS, e.g. Wine's E_NOTIMPL
    * from GetTimes): each named field is null, whatever its type says. Absent when all were read.
@@ -98,6 +100,7 @@ export function toJobInfo(w: JobSnapshotWire): JobInfo {
     error: w.error ? toErrorInfo(w.error) : null,
     replyProgress: w.replyProgress,
     replyFileName: w.replyFileName,
+    nextRetryTime: toDate(w.nextRetryTime ?? null),
   };
   if (w.unavailable) info.unavailable = w.unavailable;
   return info;

@@ -8,6 +8,22 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { JobRecord } from './job-record.js';
 import type { JobTable } from './job-table.js';
 
+/**
+ * When the job's next attempt is due (ms since the epoch): its retryAt while it waits in
+ * TRANSIENT_ERROR, unless NoProgressTimeout runs out first (then it goes to ERROR instead and no
+ * retry is due). null in every other state, and while a bandwidth policy holds it (no retryAt: it goes
+ * on when the policy changes). The snapshot's nextRetryTime; arm() decides with the same giveUpAt.
+ */
+export function nextRetryAt(job: JobRecord): number | null {
+  if (job.state !== JobState.TRANSIENT_ERROR || job.retryAt === null) return null;
+  return job.retryAt < giveUpAt(job, job.retryAt) ? job.retryAt : null;
+}
+
+/** NoProgressTimeout counted from the first transient error of this run of them. */
+function giveUpAt(job: JobRecord, now: number): number {
+  return (job.firstTransientAt ?? now) + job.noProgressTimeout * 1000;
+}
+
 export class RetryTimers {
   private readonly timers = new Map<string, TimerHandle>();
 
@@ -52,7 +68,7 @@ export class RetryTimers {
   /** TRANSIENT_ERROR → QUEUED after MinimumRetryDelay, or → ERROR when NoProgressTimeout runs out first. */
   arm(job: JobRecord, now: number): void {
     this.clear(job.id);
-    const deadline = (job.firstTransientAt ?? now) + job.noProgressTimeout * 1000;
+    const deadline = giveUpAt(job, now);
     const retryAt = job.retryAt ?? now;
     const giveUp = retryAt >= deadline;
     const at = giveUp ? deadline : retryAt;

@@ -4,6 +4,7 @@ import { ErrorContext, JobState, nameOf } from '../api/enums.js';
 import { hex, hresultName } from '../api/hresult.js';
 import type { FileInfoWire, JobErrorWire, JobSnapshotWire, ReplyProgressWire } from '../api/types.js';
 import type { FileRecord, JobRecord } from './job-record.js';
+import { nextRetryAt } from './retry.js';
 
 const CONTEXT_DESCRIPTIONS: Record<number, string> = {
   [ErrorContext.NONE]: 'No error occurred.',
@@ -59,6 +60,7 @@ export function snapshot(job: JobRecord, live: LiveBytes, reply: { fileName: str
     if (f.transferred) filesTransferred++;
   }
   const iso = (ms: number) => new Date(ms).toISOString();
+  const retryAt = nextRetryAt(job);
   return {
     id: job.id,
     displayName: job.displayName,
@@ -82,5 +84,6 @@ export function snapshot(job: JobRecord, live: LiveBytes, reply: { fileName: str
     error: errorInfo(job),
     replyProgress: reply?.progress ?? null,
     replyFileName: reply?.fileName ?? null,
+    nextRetryTime: retryAt === null ? null : iso(retryAt),
   };
 }

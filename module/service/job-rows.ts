@@ -15,7 +15,7 @@ export const JOB_ROW_FIELDS = [
   'times.creationTime', 'times.modificationTime', 'times.transferCompletionTime',
   'errorCount', 'minimumRetryDelay', 'noProgressTimeout', 'notifyFlags',
   'proxy.usage', 'proxy.proxyList', 'proxy.bypassList', 'notifyCmdLine.program', 'notifyCmdLine.parameters',
-  'error', 'replyProgress', 'replyFileName',
+  'error', 'replyProgress', 'replyFileName', 'nextRetryTime',
 ] as const;
 
 export type JobRows = { fields: readonly string[]; rows: unknown[][] } | { jobs: unknown };
@@ -37,7 +37,7 @@ export function toJobRows(jobs: unknown): JobRows {
       s.times.creationTime, s.times.modificationTime, s.times.transferCompletionTime,
       s.errorCount, s.minimumRetryDelay, s.noProgressTimeout, s.notifyFlags,
       s.proxy.usage, s.proxy.proxyList, s.proxy.bypassList, s.notifyCmdLine.program, s.notifyCmdLine.parameters,
-      s.error, s.replyProgress, s.replyFileName,
+      s.error, s.replyProgress, s.replyFileName, s.nextRetryTime,
     ]),
   };
 }
@@ -57,6 +57,6 @@ export function fromJobRows(reply: unknown): JobSnapshotWire[] {
     errorCount: x[14], minimumRetryDelay: x[15], noProgressTimeout: x[16], notifyFlags: x[17],
     proxy: { usage: x[18], proxyList: x[19], bypassList: x[20] },
     notifyCmdLine: { program: x[21], parameters: x[22] },
-    error: x[23], replyProgress: x[24], replyFileName: x[25],
+    error: x[23], replyProgress: x[24], replyFileName: x[25], nextRetryTime: x[26],
   }) as JobSnapshotWire);
 }

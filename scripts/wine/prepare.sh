@@ -122,13 +122,15 @@ build_bridge "$ROOT/module/native/bridge" "$CACHE/bridge"
 # 6. PwshHost for the module on the Windows chain (test/wine-powershell.test.ts)
 PWSH_DIR="$CACHE/pwsh-host"
 key="$(hash_files test/pwsh-host/PwshHost.csproj test/pwsh-host/Program.cs test/pwsh-host/TestHost.cs)-$(dotnet --version)"
-if stamp_ok "$PWSH_DIR/.stamp" "$key" && [ -f "$PWSH_DIR/PwshHost.exe" ]; then step "pwsh host: up to date"; else
+if stamp_ok "$PWSH_DIR/.stamp" "$key" && [ -f "$PWSH_DIR/PwshHost.exe" ] && [ -d "$PWSH_DIR/Modules/Microsoft.PowerShell.Utility" ]; then step "pwsh host: up to date"; else
   t0=$(now); rm -rf "$PWSH_DIR"
   if ! dotnet publish test/pwsh-host -c Release -r win-x64 --self-contained -p:InvariantGlobalization=true -nologo -v q \
       --artifacts-path "$CACHE/pwsh-artifacts" -o "$PWSH_DIR" > "$CACHE/pwsh-publish.log" 2>&1; then
     tail -30 "$CACHE/pwsh-publish.log" >&2; fail "dotnet publish of test/pwsh-host for win-x64 failed (log: $CACHE/pwsh-publish.log)"
   fi
-  cp -r "$PWSH_DIR/runtimes/win/lib/net10.0/Modules" "$PWSH_DIR/Modules"
+  # Merged into Modules/, which already holds Pester (PwshHost.csproj copies it there): a plain
+  # `cp -r dir Modules` would nest them as Modules/Modules, and Pester finds no Add-Member.
+  mkdir -p "$PWSH_DIR/Modules" && cp -r "$PWSH_DIR/runtimes/win/lib/net10.0/Modules/." "$PWSH_DIR/Modules/"
   echo "$key" > "$PWSH_DIR/.stamp"; step "pwsh host: published in $(took "$t0")"
 fi
 

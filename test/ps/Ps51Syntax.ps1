@@ -1,5 +1,5 @@
-# Dot-sourced by the *.Tests.ps1 files that check Windows PowerShell 5.1 compatibility (what
-# the old assert.ps1's Assert-Ps51Syntax did before the tests moved to Pester, issue 15): returns what is
+# Dot-sourced by the *.Tests.ps1 files that check Windows PowerShell 5.1 compatibility (the check
+# the retired hand-made assertion helpers did before the tests moved to Pester, issue 15): returns what is
 # wrong with a script file — a parse error, or syntax newer than 5.1 (ternary, `??`, `??=`,
 # `&&`/`||` pipeline chains, `?.`), which the 7 parser accepts, so the AST is searched for it —
 # or nothing when the file is fine. Use: Get-Ps51SyntaxProblem $path | Should -BeNullOrEmpty

@@ -63,7 +63,7 @@ export interface UnavailableWire {
     method: string;
 }
 /** The snapshot fields that may be unavailable (id, type and state never are: without them the call fails). */
-export type SnapshotField = 'displayName' | 'description' | 'priority' | 'owner' | 'progress' | 'times' | 'errorCount' | 'minimumRetryDelay' | 'noProgressTimeout' | 'notifyFlags' | 'proxy' | 'notifyCmdLine' | 'error' | 'replyProgress' | 'replyFileName';
+export type SnapshotField = 'displayName' | 'description' | 'priority' | 'owner' | 'progress' | 'times' | 'errorCount' | 'minimumRetryDelay' | 'noProgressTimeout' | 'notifyFlags' | 'proxy' | 'notifyCmdLine' | 'error' | 'replyProgress' | 'replyFileName' | 'nextRetryTime';
 /**
  * Everything readable about a job in one round trip (used by `info`, `list`, the PowerShell objects).
  * The field types are the portable engine's, which reads every property. A native snapshot on a
@@ -90,6 +90,14 @@ export interface JobSnapshotWire {
     error: JobErrorWire | null;
     replyProgress: ReplyProgressWire | null;
     replyFileName: string | null;
+    /**
+     * When the next attempt is due (ISO-8601 UTC) while the job waits in TRANSIENT_ERROR; null otherwise
+     * (and when no retry will come: the no-progress timeout ends first, or a bandwidth policy holds it).
+     * Portable: the engine's retry timer. Native: BITS has no such property, so the bridge computes
+     * GetTimes' ModificationTime (set when the job entered TRANSIENT_ERROR) + GetMinimumRetryDelay —
+     * an estimate, since BITS may also retry early (e.g. when the network comes back).
+     */
+    nextRetryTime: string | null;
     /** The fields BITS did not give (each null); absent when every property was read. */
     unavailable?: Partial<Record<SnapshotField, UnavailableWire>>;
 }

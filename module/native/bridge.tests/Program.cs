@@ -24,6 +24,7 @@ namespace Bits.Job2.Bridge.Tests
             ConversionTests();
             BridgeTests();
             ExceptionMapping.Run();
+            NextRetry.Run();
             Summary();
             return Failed == 0 ? 0 : 1;
         }

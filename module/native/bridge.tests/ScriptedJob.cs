@@ -39,7 +39,9 @@ namespace Bits.Job2.Bridge.Tests
         public void GetId(out Guid pVal) { Maybe("GetId"); pVal = new Guid("11111111-2222-3333-4444-555555555555"); }
         public void GetType(out BG_JOB_TYPE pVal) { Maybe("GetType"); pVal = BG_JOB_TYPE.BG_JOB_TYPE_DOWNLOAD; }
         public void GetProgress(out BG_JOB_PROGRESS pVal) { Maybe("GetProgress"); pVal = new BG_JOB_PROGRESS { BytesTotal = ulong.MaxValue }; }
-        public void GetTimes(out BG_JOB_TIMES pVal) { Maybe("GetTimes"); pVal = new BG_JOB_TIMES { CreationTime = new FILETIME { dwLowDateTime = 1 } }; }
+        public BG_JOB_TIMES Times = new BG_JOB_TIMES { CreationTime = new FILETIME { dwLowDateTime = 1 } };
+        public uint RetryDelay = 600;
+        public void GetTimes(out BG_JOB_TIMES pVal) { Maybe("GetTimes"); pVal = Times; }
         public void GetState(out BG_JOB_STATE pVal) { Maybe("GetState"); pVal = State; }
         public int GetError(out IBackgroundCopyError ppError) { ppError = Error; return State == BG_JOB_STATE.BG_JOB_STATE_ERROR ? 0 : HResults.BG_E_ERROR_INFORMATION_UNAVAILABLE; }
         public void GetOwner(out string pVal) { Maybe("GetOwner"); pVal = "S-1-5-21-1"; }
@@ -54,7 +56,7 @@ namespace Bits.Job2.Bridge.Tests
         public void SetNotifyInterface(object Val) => Maybe("SetNotifyInterface");
         public void GetNotifyInterface(out object pVal) { Maybe("GetNotifyInterface"); pVal = null; }
         public void SetMinimumRetryDelay(uint Seconds) => Maybe("SetMinimumRetryDelay");
-        public void GetMinimumRetryDelay(out uint Seconds) { Maybe("GetMinimumRetryDelay"); Seconds = 600; }
+        public void GetMinimumRetryDelay(out uint Seconds) { Maybe("GetMinimumRetryDelay"); Seconds = RetryDelay; }
         public void SetNoProgressTimeout(uint Seconds) => Maybe("SetNoProgressTimeout");
         public void GetNoProgressTimeout(out uint Seconds) { Maybe("GetNoProgressTimeout"); Seconds = 1209600; }
         public void GetErrorCount(out uint Errors) { Maybe("GetErrorCount"); Errors = 0; }

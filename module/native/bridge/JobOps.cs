@@ -26,9 +26,11 @@ namespace Bits.Job2.Bridge
             s["priority"] = r.Optional("priority", "IBackgroundCopyJob.GetPriority", () => { job.GetPriority(out var v); return v; }, v => (int)v);
             s["owner"] = r.Optional("owner", "IBackgroundCopyJob.GetOwner", () => { job.GetOwner(out var v); return v; }, v => v ?? "");
             s["progress"] = r.Optional("progress", "IBackgroundCopyJob.GetProgress", () => { job.GetProgress(out var v); return v; }, Progress);
-            s["times"] = r.Optional("times", "IBackgroundCopyJob.GetTimes", () => { job.GetTimes(out var v); return v; }, Times);
+            BG_JOB_TIMES? times = null;
+            s["times"] = r.Optional("times", "IBackgroundCopyJob.GetTimes", () => { job.GetTimes(out var v); return v; }, v => { times = v; return Times(v); });
             s["errorCount"] = r.Optional("errorCount", "IBackgroundCopyJob.GetErrorCount", () => { job.GetErrorCount(out var v); return v; }, v => (double)v);
-            s["minimumRetryDelay"] = r.Optional("minimumRetryDelay", "IBackgroundCopyJob.GetMinimumRetryDelay", () => { job.GetMinimumRetryDelay(out var v); return v; }, v => (double)v);
+            uint? retryDelay = null;
+            s["minimumRetryDelay"] = r.Optional("minimumRetryDelay", "IBackgroundCopyJob.GetMinimumRetryDelay", () => { job.GetMinimumRetryDelay(out var v); return v; }, v => { retryDelay = v; return (double)v; });
             s["noProgressTimeout"] = r.Optional("noProgressTimeout", "IBackgroundCopyJob.GetNoProgressTimeout", () => { job.GetNoProgressTimeout(out var v); return v; }, v => (double)v);
             s["notifyFlags"] = r.Optional("notifyFlags", "IBackgroundCopyJob.GetNotifyFlags", () => { job.GetNotifyFlags(out var v); return v; }, v => (double)v);
             s["proxy"] = r.Optional("proxy", () => GetProxySettings(job));
@@ -39,8 +41,28 @@ namespace Bits.Job2.Bridge
             var reply = job2 != null && type == BG_JOB_TYPE.BG_JOB_TYPE_UPLOAD_REPLY;
             s["replyProgress"] = reply ? r.Optional("replyProgress", () => GetReplyProgress(job2)) : null;
             s["replyFileName"] = reply ? r.Optional("replyFileName", () => GetReplyFileName(job2)) : null;
+            s["nextRetryTime"] = state == BG_JOB_STATE.BG_JOB_STATE_TRANSIENT_ERROR ? NextRetryTime(r, times, retryDelay) : null;
             if (r.Unavailable != null) s["unavailable"] = r.Unavailable;
             return s;
+        }
+
+        /// <summary>
+        /// BITS has no "next retry" property. A job enters TRANSIENT_ERROR with a state change, which
+        /// sets ModificationTime, and retries MinimumRetryDelay later: ModificationTime + delay is when
+        /// the next attempt is due. An estimate (BITS may retry sooner, e.g. when the network returns);
+        /// null + `unavailable.nextRetryTime` when GetTimes or GetMinimumRetryDelay failed.
+        /// </summary>
+        internal static object NextRetryTime(SnapshotReader r, BG_JOB_TIMES? times, uint? retryDelay)
+        {
+            if (times == null || retryDelay == null)
+            {
+                r.SameAs("nextRetryTime", times == null ? "times" : "minimumRetryDelay");
+                return null;
+            }
+            var t = times.Value.ModificationTime;
+            var ticks = ((ulong)(uint)t.dwHighDateTime << 32) | (uint)t.dwLowDateTime;
+            if (ticks == 0) return null;
+            return Conversions.FileTimeToIso(ticks + (ulong)retryDelay.Value * 10_000_000UL);
         }
 
         public static object Progress(BG_JOB_PROGRESS p)

@@ -56,6 +56,12 @@ namespace Bits.Job2.Bridge
 
         private void Record(string field, BitsComException e) => Record(ref unavailable, field, e);
 
+        /// <summary>A field computed from another that BITS did not give: unavailable for the same reason.</summary>
+        public void SameAs(string field, string source)
+        {
+            if (unavailable != null && unavailable.TryGetValue(source, out var why)) unavailable[field] = why;
+        }
+
         /// <summary>Adds `field: { hresult, hresultHex, name, method }` to an `unavailable` map (created on first use).</summary>
         internal static void Record(ref Dictionary<string, object> map, string field, BitsComException e)
         {
