@@ -7,7 +7,7 @@ import { operation } from '../../api/operations.js';
 import type { NewFile } from '../../api/types.js';
 import { opCommand, readParams, usageOf, type Args, type ParamValues } from '../from-api.js';
 import type { OperationOf } from '../../api/operations.js';
-import { printJson, println, run } from '../context.js';
+import { printOutput, println, run } from '../context.js';
 import { UsageError, withHint } from '../errors.js';
 import { BitsError } from '../../api/bits-error.js';
 import { HR } from '../../api/hresult.js';
@@ -77,7 +77,7 @@ const command = opCommand('addFiles', {
         const invalidArg = e instanceof BitsError && e.hresult === HR.E_INVALIDARG;
         throw withHint(e, invalidArg ? files.map((f) => remoteHint(f.remoteName)).find(Boolean) : undefined);
       }
-      if (ctx.json) printJson(files.length === 1 ? { jobId: id, ...files[0] } : { jobId: id, files });
+      if (ctx.json) printOutput('add-file', files.length === 1 ? { jobId: id, ...files[0] } : { jobId: id, files });
       else for (const f of files) println(`added ${f.remoteName} -> ${f.localName} to ${id}`);
     }),
 });

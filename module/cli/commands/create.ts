@@ -7,7 +7,7 @@ import { BitsError } from '../../api/bits-error.js';
 import { HR } from '../../api/hresult.js';
 import type { BitsJob } from '../../core/bits-job.js';
 import { cliSpelling, opCommand, readAlsoApplied, readParams } from '../from-api.js';
-import { printJson, println, run } from '../context.js';
+import { printOutput, println, run } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { setOne, type Settable } from '../job-setters.js';
 import { jobJson } from '../output.js';
@@ -48,7 +48,7 @@ export default opCommand('createJob', {
           throw new CliFailure(new BitsError(err.hresult || HR.E_FAIL, `${flags} failed after CreateJob, so the new job ${job.id} was cancelled: ${err.message}`, err.context, err.data));
         }
       }
-      if (ctx.json) printJson(jobJson(await job.getInfo()), 'BitsJob2.Job');
+      if (ctx.json) printOutput('create', jobJson(await job.getInfo()));
       else println(job.id);
     }),
 });

@@ -7,7 +7,7 @@ import { HR } from '../../api/hresult.js';
 import { LIMITS } from '../../api/limits.js';
 import type { BitsJob } from '../../core/bits-job.js';
 import { opCommand, readParams } from '../from-api.js';
-import { printJson, println, run } from '../context.js';
+import { printOutput, println, run } from '../context.js';
 import { withHint } from '../errors.js';
 
 /** UTF-8 that decodes cleanly and has no control characters other than tab, CR and LF. */
@@ -67,7 +67,7 @@ export default opCommand('getReplyData', {
         }
       }
       if (ctx.json) {
-        printJson({ jobId: id, size: data.length, ...(out !== undefined ? { out } : { base64: data.toString('base64') }) }, 'BitsJob2.ReplyData');
+        printOutput('get-reply-data', { jobId: id, size: data.length, ...(out !== undefined ? { out } : { base64: data.toString('base64') }) });
       } else if (out !== undefined) {
         println(`wrote ${data.length} bytes to ${out}`);
       } else if (data.length === 0) {

@@ -8,7 +8,7 @@ import { BitsError } from '../../api/bits-error.js';
 import { ServerNotificationType, nameOf } from '../../api/enums.js';
 import type { OperationOf } from '../../api/operations.js';
 import { opCommand, readParams, type Args } from '../from-api.js';
-import { printJson, println, run, type CliContext } from '../context.js';
+import { printOutput, println, run, type CliContext } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -96,7 +96,7 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
   }
   const mode = notifyUrl ? `notify ${notifyType} ${notifyUrl}` : echo ? 'echo reply' : replyHandlerFile ? `reply handler ${replyHandlerFile}` : 'upload (published on Close-Session)';
   if (ctx.json) {
-    printJson({ url: server.url, host: server.host, port: server.port, pid: process.pid, root, mode }, 'BitsJob2.Server');
+    printOutput('serve', { url: server.url, host: server.host, port: server.port, pid: process.pid, root, mode });
   } else {
     println(`BITS upload server on ${server.url}  (root ${root}; ${mode})`);
     println('Ctrl-C stops it; sessions in progress survive a restart.');

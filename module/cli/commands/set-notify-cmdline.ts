@@ -3,7 +3,7 @@
 // learn Windows quoting; warnings point out syntax BITS never interprets (%VAR%, $VAR, pipes, ...).
 import { notifyCommand, notifyWarnings } from '../../common/notify/notify-cmdline.js';
 import { opCommand, readParams } from '../from-api.js';
-import { printJson, println, run } from '../context.js';
+import { printOutput, println, run } from '../context.js';
 import { UsageError } from '../errors.js';
 
 export default opCommand('setNotifyCmdLine', {
@@ -28,7 +28,7 @@ export default opCommand('setNotifyCmdLine', {
       await (await ctx.manager()).job(id).setNotifyCmdLine(program, parameters);
       const warnings = program === null ? [] : notifyWarnings(program, parameters);
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-      if (ctx.json) printJson({ jobId: id, program, parameters, warnings });
+      if (ctx.json) printOutput('set-notify-cmdline', { jobId: id, program, parameters, warnings });
       else println(program === null && parameters === null ? `removed the notify command line of ${id}` : `set the notify command line of ${id}: ${parameters ?? program}`);
     }),
 });
