@@ -6,7 +6,7 @@ import { ErrorContext } from '../../api/enums.js';
 import { HR } from '../../api/hresult.js';
 import { LIMITS } from '../../api/limits.js';
 import type { BitsJob } from '../../core/bits-job.js';
-import { opCommand, readParams } from '../from-api.js';
+import { opCommand, readParams, stringFlag } from '../from-api.js';
 import { printOutput, println, run } from '../context.js';
 import { withHint } from '../errors.js';
 
@@ -57,7 +57,7 @@ export default opCommand('getReplyData', {
         if (err.hresult >>> 0 === HR.BG_E_TOO_LARGE) throw withHint(err, await tooLargeHint(job, err));
         throw e;
       }
-      const out = argv.out as string | undefined;
+      const out = stringFlag(argv, 'out');
       if (out !== undefined) {
         try {
           await writeFile(out, data);

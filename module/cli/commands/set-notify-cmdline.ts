@@ -2,7 +2,7 @@
 // removes it). `--arg` builds a correctly quoted parameters string (program first) so users need not
 // learn Windows quoting; warnings point out syntax BITS never interprets (%VAR%, $VAR, pipes, ...).
 import { notifyCommand, notifyWarnings } from '../../common/notify/notify-cmdline.js';
-import { opCommand, readParams } from '../from-api.js';
+import { opCommand, readParams, stringsFlag } from '../from-api.js';
 import { printOutput, println, run } from '../context.js';
 import { UsageError } from '../errors.js';
 
@@ -19,8 +19,8 @@ export default opCommand('setNotifyCmdLine', {
       const id = await ctx.resolveJob(a.jobId);
       const program = a.program ?? null;
       let parameters = a.parameters ?? null;
-      const args = (argv as { arg?: string[] }).arg;
-      if (args?.length) {
+      const args = stringsFlag(argv, 'arg');
+      if (args.length) {
         if (parameters !== null) throw new UsageError('give either --parameters or --arg, not both', 'bits-job2 set-notify-cmdline <job> --program P --arg A --arg B');
         if (program === null) throw new UsageError('--arg needs --program', 'bits-job2 set-notify-cmdline <job> --program P --arg A');
         parameters = notifyCommand({ program, args }).parameters;

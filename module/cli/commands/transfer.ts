@@ -7,7 +7,7 @@ import { HR } from '../../api/hresult.js';
 import type { NewFile } from '../../api/types.js';
 import { errorOfJob, type BitsJob } from '../../core/bits-job.js';
 import type { JobInfo } from '../../core/job-info.js';
-import { applyParam, paramOf, readParam, type Args } from '../from-api.js';
+import { applyParam, paramOf, readParam, stringsFlag, type Args } from '../from-api.js';
 import { printOutput, println, run, type CliContext } from '../context.js';
 import { CliFailure, UsageError, withHint } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -30,7 +30,7 @@ const ERROR_TIMEOUT = 0x800705b4;
 interface Settings { priority?: number; retryDelay?: number; noProgressTimeout?: number }
 
 function filesFrom(argv: Args): NewFile[] {
-  const more = ((argv.more as unknown[] | undefined) ?? []).map((v) => String(v));
+  const more = stringsFlag(argv, 'more');
   if (more.length % 2 !== 0) {
     throw new UsageError(`remote and local names come in pairs; '${more[more.length - 1]}' has no local name`, 'bits-job2 transfer <name> <remote> <local> [<remote> <local>...]');
   }

@@ -7,7 +7,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { BitsError } from '../../api/bits-error.js';
 import { JobState, type JobStateName } from '../../api/enums.js';
 import { errorOfJob } from '../../core/bits-job.js';
-import { applyParam, cliKey, paramOf, type Args } from '../from-api.js';
+import { applyParam, cliKey, paramOf, stringsFlag, type Args } from '../from-api.js';
 import { printOutput, println, run, type CliContext } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -20,7 +20,8 @@ const ERROR_TIMEOUT = 0x800705b4;
 const BG_E_INVALID_STATE = 0x80200002;
 
 async function waitCommand(ctx: CliContext, argv: Args): Promise<number> {
-  const wanted = ((argv.state as string[] | undefined) ?? ['TRANSFERRED']).map((s) => s.toUpperCase()) as JobStateName[];
+  const given = stringsFlag(argv, 'state').map((s) => s.toUpperCase()).filter((s): s is JobStateName => s in JobState);
+  const wanted: JobStateName[] = given.length ? given : ['TRANSFERRED'];
   const timeoutSeconds = Number(argv.timeout);
   const id = await ctx.resolveJob(String(argv[cliKey(jobId)]));
   ctx.jobId = id;
