@@ -4,10 +4,10 @@
 // table-driven test runs every cmdlet (every operation of module/api that has one, plus
 // Wait-BitsJob2) with all its parameters and with only the required ones, and compares the exact
 // argv with the one module/api's `cli` entries give. Every cmdlet that takes a job runs three more times
-// with the job piped in instead of -JobId: one of our job objects (must bind by value, the
-// InputObject parameter set) and a Get-BitsTransfer-shaped object with a [guid] JobId (by property
-// name, the JobId set; also with a [string] JobId) — the same argv, and the set the cmdlet reports
-// with -Verbose.
+// with the job piped in instead of -JobId: one of our job objects, a Get-BitsTransfer-shaped object
+// with a [guid] JobId, one with a [string] JobId and the plain id string — each binds by value to
+// -InputObject (the InputObject parameter set), whose prelude takes the id — the same argv, and the
+// set the cmdlet reports with -Verbose.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -22,11 +22,11 @@ import { assertPester, runPester } from './pwsh-host/pester.js';
 const FAKE_CLI = join(REPO, 'test', 'fixtures', 'fake-cli.mjs');
 
 interface CaseParam { name: string; kind: 'value' | 'switch' | 'credential'; value?: unknown; user?: string; password?: string }
-/** pipe: what is piped in — 'job': one of our job objects (from Get-BitsJob2, BitsJob2.Job), by value;
- *  'guid': a Get-BitsTransfer-shaped object whose JobId is a [guid], by property name;
- *  'string': an object whose JobId is a [string], by property name.
+/** pipe: what is piped in, always by value to -InputObject — 'job': one of our job objects (from
+ *  Get-BitsJob2, BitsJob2.Job); 'guid': a Get-BitsTransfer-shaped object whose JobId is a [guid];
+ *  'string': an object whose JobId is a [string]; 'id': the job id as a plain string.
  *  set: the parameter set the cmdlet must run in (reported by its -Verbose output). */
-interface Case { name: string; cmdlet: string; log: string; params: CaseParam[]; argv: string[]; stdin: string; pipe?: 'job' | 'guid' | 'string'; jobId?: string; set?: string }
+interface Case { name: string; cmdlet: string; log: string; params: CaseParam[]; argv: string[]; stdin: string; pipe?: 'job' | 'guid' | 'string' | 'id'; jobId?: string; set?: string }
 
 const JOB_ID = '3f2c9a10-0000-4000-8000-000000000001';
 const CRED_USER = 'corp\\alice';
@@ -90,14 +90,16 @@ function cases(dir: string, password: string): Case[] {
       const stdin = samples.some((x) => x.p.type === 'secret') ? password : '';
       add(`${op.name} (${mode})`, cmdlet, params, [...argv, '--clixml'], stdin);
       // The same call with the job piped in instead of -JobId: the same argv. Our job object binds
-      // by value (the InputObject set), a [guid] JobId by property name (the JobId set).
+      // Whatever is piped binds by value (the InputObject set); the prelude reads the id from it.
       const jobId = op.params.find((p) => p.type === 'jobId' && p.pipelineByValue);
       if (mode === 'all' && jobId) {
         const single = cmdletOps(cmdlet).length === 1;
         const withoutId = params.filter((p) => p.name !== jobId.ps);
-        add(`${op.name} (job piped by value)`, cmdlet, withoutId, [...argv, '--clixml'], stdin, { pipe: 'job', jobId: JOB_ID, set: single ? 'InputObject' : `${op.name}InputObject` });
-        add(`${op.name} ([guid] JobId piped by property name)`, cmdlet, withoutId, [...argv, '--clixml'], stdin, { pipe: 'guid', jobId: JOB_ID, set: single ? 'JobId' : op.name });
-        add(`${op.name} ([string] JobId piped by property name)`, cmdlet, withoutId, [...argv, '--clixml'], stdin, { pipe: 'string', jobId: JOB_ID, set: single ? 'JobId' : op.name });
+        const set = single ? 'InputObject' : `${op.name}InputObject`;
+        add(`${op.name} (job piped by value)`, cmdlet, withoutId, [...argv, '--clixml'], stdin, { pipe: 'job', jobId: JOB_ID, set });
+        add(`${op.name} ([guid] JobId piped)`, cmdlet, withoutId, [...argv, '--clixml'], stdin, { pipe: 'guid', jobId: JOB_ID, set });
+        add(`${op.name} ([string] JobId piped)`, cmdlet, withoutId, [...argv, '--clixml'], stdin, { pipe: 'string', jobId: JOB_ID, set });
+        add(`${op.name} (plain id string piped)`, cmdlet, withoutId, [...argv, '--clixml'], stdin, { pipe: 'id', jobId: JOB_ID, set });
       }
     }
   }
@@ -122,7 +124,8 @@ function cases(dir: string, password: string): Case[] {
     { name: 'State', kind: 'value', value: ['TRANSFERRED', 'ERROR'] },
   ], ['info', JOB_ID, '--clixml']);
   add('Wait-BitsJob2 (job piped by value)', 'Wait-BitsJob2', [{ name: 'Timeout', kind: 'value', value: 30 }], ['info', JOB_ID, '--clixml'], '', { pipe: 'job', jobId: JOB_ID, set: 'InputObject' });
-  add('Wait-BitsJob2 ([guid] JobId piped by property name)', 'Wait-BitsJob2', [{ name: 'Timeout', kind: 'value', value: 30 }], ['info', JOB_ID, '--clixml'], '', { pipe: 'guid', jobId: JOB_ID, set: 'JobId' });
+  add('Wait-BitsJob2 ([guid] JobId piped)', 'Wait-BitsJob2', [{ name: 'Timeout', kind: 'value', value: 30 }], ['info', JOB_ID, '--clixml'], '', { pipe: 'guid', jobId: JOB_ID, set: 'InputObject' });
+  add('Wait-BitsJob2 (plain id string piped)', 'Wait-BitsJob2', [{ name: 'Timeout', kind: 'value', value: 30 }], ['info', JOB_ID, '--clixml'], '', { pipe: 'id', jobId: JOB_ID, set: 'InputObject' });
   return out;
 }
 

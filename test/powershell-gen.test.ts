@@ -148,6 +148,10 @@ test('every parameter of the description appears with its ps name, type, Mandato
         assert.is(type, 'switch');
       } else if (t === 'secret') {
         assert.is(type, 'System.Management.Automation.PSCredential', `${cmdletName(op)} -${p.ps}: secrets are PSCredential`);
+      } else if ((op.cmdlet?.collects ?? []).some((n: string) => n === p.name)) {
+        // File pairs (OperationSpec.cmdlet.collects): arrays paired by position, pipeline objects by property name.
+        assert.is(type, 'string[]', `${cmdletName(op)} -${p.ps}: collected into one call`);
+        assert.ok(block.includes('ValueFromPipelineByPropertyName = $true'), `${cmdletName(op)} -${p.ps}: pipeline by property name`);
       } else {
         assert.is(type, 'string', `${cmdletName(op)} -${p.ps}`);
       }

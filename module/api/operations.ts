@@ -60,6 +60,10 @@ export interface OperationSpec {
     synopsis?: string;
     /** The one property of the CLI result the cmdlet returns (a path rather than an object holding it). */
     output?: string;
+    /** Trailing positional parameters that come in sets (file pairs): the cmdlet takes arrays of them,
+     *  paired by position, and pipeline objects by property name, and sends every set of one job in one
+     *  command (AddFileSet), after the pipeline ends. */
+    collects?: readonly string[];
   };
   params: readonly ParamSpec[];
   /** The Backend method(s) behind it (module/api/port.ts); absent: not a port method (the server). */
@@ -204,7 +208,7 @@ export const OPERATION_TABLE = [
     bits: { interface: 'IBackgroundCopyJob', method: 'AddFileSet' },
     port: { method: 'addFiles', args: [['jobId', 'jobId'], ['files', 'files']], result: 'void', readOnly: false },
     cli: 'add-file',
-    cmdlet: { verb: 'Add', noun: 'BitsJob2File', shouldProcess: true },
+    cmdlet: { verb: 'Add', noun: 'BitsJob2File', shouldProcess: true, collects: ['remoteName', 'localName'] },
     params: [
       jobIdParam,
       { name: 'remoteName', cli: { positional: 'remote' }, ps: 'RemoteName', type: 'url', required: true, maxLength: LIMITS.remoteUrlMax, help: `http:// or https:// URL, ≤ ${LIMITS.remoteUrlMax} characters, no wildcards.` },
@@ -217,6 +221,8 @@ export const OPERATION_TABLE = [
     examples: [
       { cli: 'bits-job2 add-file 3f2c9a10 https://example.com/a.iso /data/a.iso', text: 'Add one file.' },
       { ps: "Add-BitsJob2File -JobId $id -RemoteName https://example.com/a.iso -LocalName C:\\data\\a.iso", text: 'Add one file.' },
+      { ps: "Add-BitsJob2File -JobId $id -RemoteName https://example.com/a.iso, https://example.com/b.iso -LocalName C:\\data\\a.iso, C:\\data\\b.iso", text: 'Two files in one AddFileSet call (paired by position).' },
+      { ps: "Import-Csv files.csv | Add-BitsJob2File -JobId $id", text: 'Every row (columns RemoteName, LocalName) in one AddFileSet call.' },
     ],
     issue: 2,
   },

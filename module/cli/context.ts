@@ -3,6 +3,7 @@
 // service client otherwise), job-id resolution, and one error/exit-code path.
 import { resolve as resolvePath } from 'node:path';
 import { BitsError } from '../api/bits-error.js';
+import { OUTPUTS, type OutputName, type OutputOf } from '../api/outputs.js';
 import type { BitsManager } from '../core/bits-manager.js';
 import { CliFailure, reportError } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -80,9 +81,13 @@ export class CliContext {
   }
 }
 
-/** Writes one machine document on stdout: JSON, or CLIXML under --clixml with `typeName` on its top object. */
-export function printJson(value: unknown, typeName?: string): void {
-  process.stdout.write(machineText(value, typeName) + '\n');
+/**
+ * Writes `command`'s machine document on stdout: JSON, or CLIXML under --clixml with the type name
+ * module/api/outputs.ts declares for it on its top object. `value` is typed by the declared shape, so
+ * the compiler holds every presenter to it (test/cli-outputs.test.ts holds the printed documents).
+ */
+export function printOutput<C extends OutputName>(command: C, value: OutputOf<C>): void {
+  process.stdout.write(machineText(value, OUTPUTS[command].typeName) + '\n');
 }
 export function println(text = ''): void {
   process.stdout.write(text + '\n');

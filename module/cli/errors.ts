@@ -3,6 +3,7 @@
 // --clixml: the same document as CLIXML, type name BitsJob2.Error).
 import { BitsError, type BitsErrorJSON } from '../api/bits-error.js';
 import { ErrorContext } from '../api/enums.js';
+import { ERROR_OUTPUT } from '../api/outputs.js';
 import { HR } from '../api/hresult.js';
 import { EXIT, exitCodeForError, isBackendUnavailable } from './exit-codes.js';
 import { paintErr } from './format.js';
@@ -88,7 +89,7 @@ export function reportError(e: unknown, json: boolean, scope: ErrorScope = {}): 
     payload = { ...err.toJSON(), exitCode, ...(hint ? { hint } : {}), ...(scope.jobId ? { jobId: scope.jobId } : {}) };
   }
   if (json) {
-    process.stderr.write(machineText({ error: payload }, 'BitsJob2.Error', true) + '\n');
+    process.stderr.write(machineText({ error: payload }, ERROR_OUTPUT.typeName, true) + '\n');
   } else {
     const label = payload.usage ? 'usage' : `${payload.name} (${payload.hresultHex})`;
     process.stderr.write(`${paintErr('red', 'error:')} ${label}: ${oneLine(payload.message)}\n`);

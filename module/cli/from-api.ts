@@ -11,6 +11,20 @@ export const ENUM_TABLES = { JobType, JobPriority, ProxyUsage, AuthTarget, AuthS
 /** yargs argv as the handlers see it. */
 export type Args = Record<string, unknown> & { _: (string | number)[]; $0: string };
 
+/** A command's own string flag (not an API parameter): its text, the last one if given twice. */
+export function stringFlag(argv: Args, name: string): string | undefined {
+  const v = argv[name];
+  if (v === undefined || v === null) return undefined;
+  return String(Array.isArray(v) ? v[v.length - 1] : v);
+}
+
+/** A command's own array flag or variadic positional (`[more..]`, `--arg`), as texts ([] when absent). */
+export function stringsFlag(argv: Args, name: string): string[] {
+  const v = argv[name];
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
 export function isPositional(p: ParamSpec): p is ParamSpec & { cli: { positional: string } } {
   return 'positional' in p.cli;
 }
@@ -275,9 +289,24 @@ export function readParams<Op extends OperationSpec, F extends boolean = false>(
   return out as ParamValues<Op, F>;
 }
 
+/** One entry of `alsoApplies` as readAlsoApplied returns it: the operation (its name discriminates), the
+ *  parameters given, and its arguments — the given ones optional, the fixed ones always there. */
+type AppliedOf<E> = E extends { op: infer N extends OperationName; params: readonly (infer K extends string)[] }
+  ? {
+      name: N;
+      via: OperationOf<N>;
+      given: K[];
+      args: { [P in K & keyof ParamValues<OperationOf<N>>]?: ParamValues<OperationOf<N>>[P] } & (E extends { fixed: infer F }
+        ? { [P in keyof F & keyof ParamValues<OperationOf<N>>]-?: NonNullable<ParamValues<OperationOf<N>>[P]> }
+        : unknown);
+    }
+  : never;
+/** What `op` also applies, typed by its description entry. */
+export type AlsoApplied<Op> = Op extends { alsoApplies: readonly (infer E)[] } ? AppliedOf<E> : never;
+
 /** The arguments of each operation `op` also applies (OperationSpec.alsoApplies) for which at least one
  *  parameter was given: its given values plus its fixed ones, coerced as its own command would. */
-export function readAlsoApplied(op: OperationSpec, argv: Args): { via: OperationSpec; given: string[]; args: Record<string, unknown> }[] {
+export function readAlsoApplied<Op extends OperationSpec>(op: Op, argv: Args): AlsoApplied<Op>[] {
   const out = new Map<OperationSpec, Record<string, unknown>>();
   const fixedOf = new Map<OperationSpec, Record<string, string>>();
   for (const { via, param, fixed } of alsoAppliedParams(op)) {
@@ -292,8 +321,8 @@ export function readAlsoApplied(op: OperationSpec, argv: Args): { via: Operation
       const c = coerceFor(p);
       args[name] = c ? c(text) : text;
     }
-    return { via, given: Object.keys(given), args };
-  });
+    return { name: via.name, via, given: Object.keys(given), args };
+  }) as AlsoApplied<Op>[]; // as readParams: built from argv by the description, typed by it
 }
 
 export interface OpCommandSpec<A extends Args = Args, Op extends OperationSpec = OperationSpec> {

@@ -8,14 +8,19 @@ import { BitsError } from '../api/bits-error.js';
 import type { HResultWire } from '../api/types.js';
 import type { BitsJob } from '../core/bits-job.js';
 import { opCommand, readParams, usageOf, type Args } from './from-api.js';
-import { operation } from '../api/operations.js';
-import { printJson, println, run, type CliContext } from './context.js';
+import { operation, type OperationOf } from '../api/operations.js';
+import type { OutputOf } from '../api/outputs.js';
+import { printOutput, println, run, type CliContext } from './context.js';
 import { CliFailure, reportError, UsageError } from './errors.js';
 import { exitCodeForError, EXIT } from './exit-codes.js';
 import { namePattern } from './name-pattern.js';
 import { hresultJson, successNote } from './output.js';
 
 type Call = (job: BitsJob, argv: Args) => Promise<HResultWire | void>;
+/** The CLI commands of the job actions, whose documents module/api/outputs.ts declares. */
+type JobActionCommand = OperationOf<JobActionOp>['cli'];
+/** One job of a batch in the --json array. */
+type BatchItem = Extract<OutputOf<JobActionCommand>, readonly unknown[]>[number];
 
 const BG_E_NOT_FOUND = 0x80200001;
 
@@ -36,18 +41,18 @@ async function targets(ctx: CliContext, argv: Args, first: unknown): Promise<{ i
   return { ids, single: false };
 }
 
-async function act(ctx: CliContext, argv: Args, first: unknown, pastTense: string, call: Call): Promise<number> {
+async function act(ctx: CliContext, command: JobActionCommand, argv: Args, first: unknown, pastTense: string, call: Call): Promise<number> {
   const { ids, single } = await targets(ctx, argv, first);
   const manager = await ctx.manager();
   if (single) {
     ctx.jobId = ids[0];
     const result = (await call(manager.job(ids[0]!), argv)) ?? { hresult: 0, name: 'S_OK' };
-    if (ctx.json) printJson({ jobId: ids[0], ...hresultJson(result) });
+    if (ctx.json) printOutput(command, { jobId: ids[0]!, ...hresultJson(result) });
     else println(`${pastTense} ${ids[0]}${successNote(result)}`);
     return EXIT.OK;
   }
   let exitCode: number = EXIT.OK;
-  const results: Record<string, unknown>[] = [];
+  const results: BatchItem[] = [];
   for (const id of ids) {
     try {
       const result = (await call(manager.job(id), argv)) ?? { hresult: 0, name: 'S_OK' };
@@ -62,7 +67,7 @@ async function act(ctx: CliContext, argv: Args, first: unknown, pastTense: strin
       results.push({ jobId: id, error: { ...BitsError.from(inner).toJSON(), exitCode: code, ...hint } });
     }
   }
-  if (ctx.json) printJson(results);
+  if (ctx.json) printOutput(command, results);
   else if (ids.length === 0) println('no jobs in the queue');
   return exitCode;
 }
@@ -80,7 +85,7 @@ export function jobAction(opName: JobActionOp, pastTense: string, call: Call) {
         .option('all', { type: 'boolean', default: false, describe: 'Every job of yours in the queue.' })
         .option('name', { type: 'string', requiresArg: true, describe: 'Every job of yours whose display name matches (* and ? wildcards, case-insensitive).' })
         .example(`bits-job2 ${operation(opName).cli} --name 'nightly*'`, 'Every job whose name starts with nightly.'),
-    handler: (argv, op) => run(argv, (ctx) => act(ctx, argv, readParams(op, argv).jobId, pastTense, call)),
+    handler: (argv, op) => run(argv, (ctx) => act(ctx, op.cli, argv, readParams(op, argv).jobId, pastTense, call)),
   });
   // The job is optional here: --all and --name stand in for it.
   return { ...command, command: String(command.command).replace('<job>', '[job]') };

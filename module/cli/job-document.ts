@@ -26,6 +26,8 @@ const PROXY_USAGE = reverse(ProxyUsage);
 const CANONICAL_ISO = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 
 /** What JSON.stringify(toDate(iso)) writes, as a value: the string itself, or null for an invalid date. */
+function isoJson(iso: string): string;
+function isoJson(iso: string | null): string | null;
 function isoJson(iso: string | null): string | null {
   if (iso === null) return null;
   if (typeof iso === 'string' && CANONICAL_ISO.test(iso)) return iso;
@@ -33,7 +35,10 @@ function isoJson(iso: string | null): string | null {
 }
 
 /** The row `list` needs: the fields of JobInfo that jobsTable prints (names, progress). */
-export type JobDocument = Omit<JobInfo, 'times' | 'nextRetryTime'> & { times: Record<keyof JobInfo['times'], string | null>; nextRetryTime: string | null };
+export type JobDocument = Omit<JobInfo, 'times' | 'nextRetryTime'> & {
+  times: { creationTime: string; modificationTime: string; transferCompletionTime: string | null };
+  nextRetryTime: string | null;
+};
 
 /** jobJson(toJobInfo(w)) as JSON.stringify sees it (same keys, same order, same values). */
 export function jobDocument(w: JobSnapshotWire): JobDocument {

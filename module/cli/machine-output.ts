@@ -25,9 +25,9 @@ export function argvWantsClixml(args: readonly string[]): boolean {
 
 /**
  * One document: pretty JSON (compact for one-line documents such as errors), or one line of CLIXML
- * whose top object (each item of a top array) carries `typeName`.
+ * whose top object (each item of a top array) carries `typeName` (module/api/outputs.ts declares them).
  */
-export function machineText(value: unknown, typeName = 'BitsJob2.Result', compact = false): string {
+export function machineText(value: unknown, typeName: string, compact = false): string {
   if (active && loaded) return loaded(value, typeName);
   return compact ? JSON.stringify(value) : JSON.stringify(value, null, 2);
 }

@@ -24,7 +24,9 @@ export function successNote(hr: HResultWire): string {
 }
 
 /** A job snapshot for --json (`files` only where they were read). */
-export function jobJson(info: JobInfo, files?: FileInfoWire[]): Record<string, unknown> {
+export function jobJson(info: JobInfo): JobInfo;
+export function jobJson(info: JobInfo, files: FileInfoWire[]): JobInfo & { files: FileInfoWire[] };
+export function jobJson(info: JobInfo, files?: FileInfoWire[]): JobInfo | (JobInfo & { files: FileInfoWire[] }) {
   return files ? { ...info, files } : { ...info };
 }
 

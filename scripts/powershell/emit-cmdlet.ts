@@ -2,7 +2,7 @@
 // help, parameters and parameter sets, the CLI argv each parameter becomes, and the output.
 import { HEADER, BOM } from './layout.js';
 import { helpText, I1, I2, I3, indentLines, psString } from './ps-text.js';
-import { SERVER_OPS, inputObjectPrelude, passThruReturnsResult, type PsCommand, type PsParam, type PsParameterSet } from './model.js';
+import { inputObjectPrelude, passThruReturnsResult, type PsCommand, type PsParam, type PsParameterSet } from './model.js';
 /** Every parameter of the command once (parameter sets may share a name), in declaration order. */
 function allParams(cmd: PsCommand): { param: PsParam; sets: PsParameterSet[] }[] {
   const out: { param: PsParam; sets: PsParameterSet[] }[] = [];
@@ -89,11 +89,13 @@ function argvLines(p: PsParam): string[] {
   }
 }
 
-function outputLines(cmd: PsCommand, set: PsParameterSet): string[] {
-  if (set.op.name === 'getReplyData') {
+/** `leave`: how the output lines skip the rest of one result (`return` in process, `continue` in end's loop). */
+function outputLines(cmd: PsCommand, set: PsParameterSet, leave = 'return'): string[] {
+  // The document carries bytes (module/api/outputs.ts): the cmdlet returns them, not the document.
+  if (set.cmdletOutput?.kind === 'bytes') {
     return [
       `if ($null -eq $result -or $PSBoundParameters.ContainsKey('OutFile')) { return }`,
-      `$bytes = [System.Convert]::FromBase64String([string]$result.base64)`,
+      `$bytes = [System.Convert]::FromBase64String([string]$result.${set.cmdletOutput.member})`,
       `if ($AsString.IsPresent) {`,
       `${I1}$PSCmdlet.WriteObject([System.Text.Encoding]::GetEncoding($Encoding).GetString($bytes))`,
       `} else {`,
@@ -101,7 +103,7 @@ function outputLines(cmd: PsCommand, set: PsParameterSet): string[] {
       `}`,
     ];
   }
-  const lines = [`if ($null -eq $result) { return }`];
+  const lines = [`if ($null -eq $result) { ${leave} }`];
   if (!set.emitsByDefault) {
     lines.push(
       `if ($result.PSObject.Properties['hresult'] -and [long]$result.hresult -ne 0) {`,
@@ -130,7 +132,7 @@ function setBody(cmd: PsCommand, set: PsParameterSet): string[] {
   for (const p of params.filter((x) => x.emit.kind !== 'positional')) lines.push(...argvLines(p));
   const target = set.params.find((p) => p.api?.type === 'jobId') ?? set.params.find((p) => p.mandatory);
   const targetExpr = target ? `[string]$${target.name}` : `'all jobs'`;
-  if (SERVER_OPS.has(op.name)) {
+  if (set.cmdletOutput?.kind === 'server') {
     if (op.cmdlet?.shouldProcess) lines.push(`if (-not $PSCmdlet.ShouldProcess(${targetExpr}, ${psString(`Start ${op.bits.method} (bits-job2 ${op.cli})`)})) { return }`);
     lines.push(`Start-BitsJob2CliServer -Arguments $argv.ToArray() -Cmdlet $PSCmdlet -TypeName ${psString(set.typeName)} -NoWait $NoWait.IsPresent -TargetObject (${targetExpr})`);
     return lines;
@@ -143,8 +145,62 @@ function setBody(cmd: PsCommand, set: PsParameterSet): string[] {
   return lines;
 }
 
+/**
+ * A cmdlet that collects (OperationSpec.cmdlet.collects, Add-BitsJob2File): `process` pairs the arrays
+ * of each input by position and keeps them per job, `end` runs one CLI command per job with every set
+ * as trailing positionals (`add-file <job> r1 l1 r2 l2`): one AddFileSet call, all added or none.
+ */
+function renderCollectingBody(cmd: PsCommand, set: PsParameterSet): string {
+  const collected = set.collects!.map((name) => set.params.find((p) => p.name === name)!);
+  const jobId = set.params.find((p) => p.api?.type === 'jobId');
+  const others = set.params.filter((p) => !collected.includes(p) && p !== jobId && p.emit.kind !== 'none');
+  if (!jobId || others.length || collected.some((p) => p.emit.kind !== 'positional')) {
+    throw new Error(`${cmd.name}: a collecting cmdlet takes the job id and its collected positionals only`);
+  }
+  const [first, ...rest] = collected;
+  const value = (p: PsParam, at: string) => (p.pathLike ? `$PSCmdlet.GetUnresolvedProviderPathFromPSPath([string]${at})` : `[string]${at}`);
+  const names = collected.map((p) => `-${p.name}`).join(' and ');
+  const op = set.op;
+  const lines = [
+    `${I1}begin {`,
+    `${I2}$setsByJob = [System.Collections.Specialized.OrderedDictionary]::new()`,
+    `${I1}}`,
+    `${I1}process {`,
+    ...inputObjectPrelude(cmd.sets).map((l) => I2 + l),
+    ...collected.map((p) => `${I2}$${p.name}List = @($${p.name})`),
+    `${I2}if (${rest.map((p) => `$${p.name}List.Count -ne $${first!.name}List.Count`).join(' -or ')}) {`,
+    `${I3}$message = 'Bits.Job2: ${names} pair by position: give as many of each (' + ${collected.map((p) => `$${p.name}List.Count`).join(" + ', ' + ")} + ').'`,
+    `${I3}$PSCmdlet.WriteError((New-BitsJob2SimpleErrorRecord $message 'BitsJob2${collected.map((p) => p.name.replace(/Name$/, '')).join('')}Mismatch' ([System.Management.Automation.ErrorCategory]::InvalidArgument) $JobId))`,
+    `${I3}return`,
+    `${I2}}`,
+    `${I2}if (-not $setsByJob.Contains([string]$JobId)) { $setsByJob[[string]$JobId] = [System.Collections.Generic.List[string]]::new() }`,
+    `${I2}for ($i = 0; $i -lt $${first!.name}List.Count; $i++) {`,
+    ...collected.map((p) => `${I3}$setsByJob[[string]$JobId].Add(${value(p, `$${p.name}List[$i]`)})`),
+    `${I2}}`,
+    `${I1}}`,
+    `${I1}end {`,
+    `${I2}foreach ($entry in $setsByJob.GetEnumerator()) {`,
+    `${I3}$JobId = [string]$entry.Key`,
+    `${I3}$argv = [System.Collections.Generic.List[string]]::new()`,
+    `${I3}$argv.Add(${psString(op.cli!)})`,
+    `${I3}$argv.Add($JobId)`,
+    `${I3}foreach ($item in $entry.Value) { $argv.Add($item) }`,
+    ...(op.cmdlet?.shouldProcess ? [`${I3}if (-not $PSCmdlet.ShouldProcess($JobId, ${psString(`${op.bits.method} (bits-job2 ${op.cli})`)})) { continue }`] : []),
+    `${I3}$result = Invoke-BitsJob2Cli -Arguments $argv.ToArray() -Cmdlet $PSCmdlet -TypeName ${psString(set.typeName)} -TargetObject $JobId`,
+    ...outputLines(cmd, set, 'continue').map((l) => I3 + l),
+    `${I2}}`,
+    `${I1}}`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
 export function renderBody(cmd: PsCommand): string {
   if (cmd.body) return cmd.body;
+  const collecting = cmd.sets.find((s) => s.collects && !s.byValueOf);
+  if (collecting) {
+    if (cmd.sets.some((s) => !s.byValueOf && s !== collecting)) throw new Error(`${cmd.name}: a collecting cmdlet has one operation`);
+    return renderCollectingBody(cmd, collecting);
+  }
   const out = [`${I1}process {`, ...inputObjectPrelude(cmd.sets).map((l) => I2 + l)];
   // An -InputObject set runs the body of the JobId set it mirrors (the prelude has set $JobId).
   const bodies = cmd.sets.filter((s) => !s.byValueOf);
@@ -179,7 +235,7 @@ export function renderFunction(cmd: PsCommand): string {
     binding.push(`DefaultParameterSetName = ${psString(dflt.name)}`);
   }
   const types = [...new Set(cmd.sets.map((s) => s.typeName))];
-  const outputType = cmd.sets.some((s) => s.op.name === 'getReplyData')
+  const outputType = cmd.sets.some((s) => s.cmdletOutput?.kind === 'bytes')
     ? ["'System.Byte[]'", "'System.String'"]
     : cmd.sets.some((s) => s.op.cmdlet?.output) ? ["'System.String'"] : types.map(psString);
   const lines = [

@@ -1,5 +1,6 @@
-// Emits the format view (module/powershell/Bits.Job2.Format.ps1xml) of BitsJob2.Job.
+// Emits the format view (module/powershell/Bits.Job2.Format.ps1xml) of job objects (their type name: module/api/outputs.ts).
 import { HEADER } from './layout.js';
+import { JOB_TYPE_NAME } from './ps-params.js';
 
 const JOB_COLUMNS: [string, number, string][] = [
   ['JobId', 38, 'Left'],
@@ -21,9 +22,9 @@ export function renderFormat(): string {
     '<Configuration>',
     '  <ViewDefinitions>',
     '    <View>',
-    '      <Name>BitsJob2.Job</Name>',
+    `      <Name>${JOB_TYPE_NAME}</Name>`,
     '      <ViewSelectedBy>',
-    '        <TypeName>BitsJob2.Job</TypeName>',
+    `        <TypeName>${JOB_TYPE_NAME}</TypeName>`,
     '      </ViewSelectedBy>',
     '      <TableControl>',
     '        <TableHeaders>',

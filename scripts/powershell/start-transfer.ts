@@ -6,7 +6,7 @@
 // removes the half-built job; a job that ends in ERROR is left for inspection, as `bits-job2 transfer` does.
 import { AuthScheme, JobPriority, JobType } from '../../module/api/enums.js';
 import { OPERATIONS } from '../../module/api/operations.js';
-import type { PsCommand, PsParam } from './model.js';
+import type { PsCommand, PsParam } from './ps-params.js';
 
 const none = { kind: 'none' } as const;
 

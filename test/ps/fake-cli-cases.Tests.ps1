@@ -4,8 +4,8 @@
 # as given, 'switch' as $true, 'credential' as a PSCredential built here from a user and a password.
 # A case with 'pipe' pipes the job in instead: 'job' one of our job objects (made by Get-BitsJob2 from
 # the fake CLI's info output, outside the case's log), 'guid' an object shaped like Get-BitsTransfer's
-# (JobId is a [guid]), 'string' an object whose JobId is a [string]; the cmdlet runs with -Verbose and
-# the parameter set it reports must be the case's 'set'.
+# (JobId is a [guid]), 'string' an object whose JobId is a [string], 'id' the job id itself as a plain
+# string; the cmdlet runs with -Verbose and the parameter set it reports must be the case's 'set'.
 param([string] $Root, [string] $CasesFile)
 
 BeforeDiscovery {
@@ -41,6 +41,8 @@ Describe 'cmdlets against the fake CLI' {
             ($piped.PSObject.TypeNames -contains 'BitsJob2.Job') | Should -BeTrue -Because 'Get-BitsJob2 gives a BitsJob2.Job'
         } elseif ($Case.pipe -eq 'guid') {
             $piped = [pscustomobject]@{ JobId = [guid]$Case.jobId; DisplayName = 'from Get-BitsTransfer' }
+        } elseif ($Case.pipe -eq 'id') {
+            $piped = [string]$Case.jobId
         } else {
             $piped = [pscustomobject]@{ JobId = [string]$Case.jobId }
         }

@@ -52,6 +52,10 @@ export interface OperationSpec {
         synopsis?: string;
         /** The one property of the CLI result the cmdlet returns (a path rather than an object holding it). */
         output?: string;
+        /** Trailing positional parameters that come in sets (file pairs): the cmdlet takes arrays of them,
+         *  paired by position, and pipeline objects by property name, and sends every set of one job in one
+         *  command (AddFileSet), after the pipeline ends. */
+        collects?: readonly string[];
     };
     params: readonly ParamSpec[];
     /** The Backend method(s) behind it (module/api/port.ts); absent: not a port method (the server). */
@@ -362,6 +366,7 @@ export declare const OPERATION_TABLE: readonly [{
         readonly verb: "Add";
         readonly noun: "BitsJob2File";
         readonly shouldProcess: true;
+        readonly collects: readonly ["remoteName", "localName"];
     };
     readonly params: readonly [{
         readonly name: "jobId";
@@ -405,6 +410,12 @@ export declare const OPERATION_TABLE: readonly [{
     }, {
         readonly ps: "Add-BitsJob2File -JobId $id -RemoteName https://example.com/a.iso -LocalName C:\\data\\a.iso";
         readonly text: "Add one file.";
+    }, {
+        readonly ps: "Add-BitsJob2File -JobId $id -RemoteName https://example.com/a.iso, https://example.com/b.iso -LocalName C:\\data\\a.iso, C:\\data\\b.iso";
+        readonly text: "Two files in one AddFileSet call (paired by position).";
+    }, {
+        readonly ps: "Import-Csv files.csv | Add-BitsJob2File -JobId $id";
+        readonly text: "Every row (columns RemoteName, LocalName) in one AddFileSet call.";
     }];
     readonly issue: 2;
 }, {

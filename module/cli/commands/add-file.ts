@@ -5,9 +5,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { operation } from '../../api/operations.js';
 import type { NewFile } from '../../api/types.js';
-import { opCommand, readParams, usageOf, type Args, type ParamValues } from '../from-api.js';
+import { opCommand, readParams, stringsFlag, usageOf, type Args, type ParamValues } from '../from-api.js';
 import type { OperationOf } from '../../api/operations.js';
-import { printJson, println, run } from '../context.js';
+import { printOutput, println, run } from '../context.js';
 import { UsageError, withHint } from '../errors.js';
 import { BitsError } from '../../api/bits-error.js';
 import { HR } from '../../api/hresult.js';
@@ -46,7 +46,7 @@ function filesOf(a: ParamValues<OperationOf<'addFiles'>>, argv: Args): NewFile[]
     if (!given(a.localName)) throw new UsageError(`'${String(a.remoteName)}' has no local name: give <remote> <local>`);
     files.push({ remoteName: a.remoteName, localName: localPath(a.localName) });
   }
-  const more = ((argv.more as unknown[] | undefined) ?? []).map(String);
+  const more = stringsFlag(argv, 'more');
   if (more.length % 2 !== 0) throw new UsageError(`remote and local names come in pairs; '${more[more.length - 1]}' has no local name`);
   for (let i = 0; i < more.length; i += 2) files.push({ remoteName: more[i]!, localName: localPath(more[i + 1]!) });
   if (typeof argv.list === 'string' && given(argv.list)) {
@@ -77,7 +77,7 @@ const command = opCommand('addFiles', {
         const invalidArg = e instanceof BitsError && e.hresult === HR.E_INVALIDARG;
         throw withHint(e, invalidArg ? files.map((f) => remoteHint(f.remoteName)).find(Boolean) : undefined);
       }
-      if (ctx.json) printJson(files.length === 1 ? { jobId: id, ...files[0] } : { jobId: id, files });
+      if (ctx.json) printOutput('add-file', files.length === 1 ? { jobId: id, ...files[0] } : { jobId: id, files });
       else for (const f of files) println(`added ${f.remoteName} -> ${f.localName} to ${id}`);
     }),
 });

@@ -6,26 +6,43 @@
 import { BitsError } from '../../api/bits-error.js';
 import { HR } from '../../api/hresult.js';
 import type { BitsJob } from '../../core/bits-job.js';
-import { cliSpelling, opCommand, readAlsoApplied, readParams } from '../from-api.js';
-import { printJson, println, run } from '../context.js';
+import type { OperationOf, OperationSpec } from '../../api/operations.js';
+import { cliSpelling, opCommand, readAlsoApplied, readParams, type AlsoApplied } from '../from-api.js';
+import { printOutput, println, run } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
-import { setOne, type Settable } from '../job-setters.js';
+import { setOne } from '../job-setters.js';
 import { jobJson } from '../output.js';
 import { readPassword } from '../secrets.js';
 
-type Applier = (job: BitsJob, args: Record<string, unknown>) => Promise<void>;
+type Step = AlsoApplied<OperationOf<'createJob'>>;
+type CredentialsStep = Extract<Step, { name: 'setCredentials' }>;
 
-/** How each also-applied operation reaches the job. */
-const APPLY: Record<string, Applier> = {
-  // The given properties in the description's order, through the setters `set` uses.
-  setProperties: async (job, a) => {
-    for (const [name, v] of Object.entries(a)) await setOne(job, name as Settable, v as never);
-  },
-  setCredentials: async (job, a) => {
-    const password = await readPassword(a.password === true);
-    await job.setCredentials({ target: a.target as number, scheme: a.scheme as number, userName: (a.userName as string | undefined) ?? null, password });
-  },
-};
+/** The credentials of create's --scheme/--user/--password-stdin (server credentials), or a usage error. */
+function credentialsOf(step: CredentialsStep): { target: number; scheme: number; userName: string | null; readsPassword: boolean } {
+  const { target, scheme, userName, password } = step.args;
+  if (scheme === undefined) {
+    throw new UsageError('--user and --password-stdin need --scheme', 'add --scheme BASIC (or DIGEST, NTLM, NEGOTIATE): the credentials are the job\'s server credentials');
+  }
+  return { target, scheme, userName: userName ?? null, readsPassword: password === true };
+}
+
+/** Applies one also-applied operation to the new job. */
+async function apply(job: BitsJob, step: Step): Promise<void> {
+  switch (step.name) {
+    case 'setProperties':
+      // The given properties in the description's order, through the setters `set` uses.
+      for (const name of step.given) {
+        const value = step.args[name];
+        if (value !== undefined) await setOne(job, name, value);
+      }
+      return;
+    case 'setCredentials': {
+      const { readsPassword, ...credentials } = credentialsOf(step);
+      await job.setCredentials({ ...credentials, password: await readPassword(readsPassword) });
+      return;
+    }
+  }
+}
 
 export default opCommand('createJob', {
   handler: (argv, op) =>
@@ -33,14 +50,14 @@ export default opCommand('createJob', {
       const a = readParams(op, argv, true);
       const then = readAlsoApplied(op, argv);
       // Checked before CreateJob, so a usage error leaves no job behind.
-      if (then.some(({ via, args }) => via.name === 'setCredentials' && args.scheme === undefined)) {
-        throw new UsageError('--user and --password-stdin need --scheme', 'add --scheme BASIC (or DIGEST, NTLM, NEGOTIATE): the credentials are the job\'s server credentials');
-      }
+      for (const step of then) if (step.name === 'setCredentials') credentialsOf(step);
       const m = await ctx.manager();
       const job = await m.createJob(a.displayName, { type: a.type });
-      for (const { via, given, args } of then) {
+      for (const step of then) {
+        const via: OperationSpec = step.via;
+        const given: readonly string[] = step.given;
         try {
-          await APPLY[via.name]!(job, args);
+          await apply(job, step);
         } catch (e) {
           await job.cancel().catch(() => undefined);
           const err = BitsError.from(e);
@@ -48,7 +65,7 @@ export default opCommand('createJob', {
           throw new CliFailure(new BitsError(err.hresult || HR.E_FAIL, `${flags} failed after CreateJob, so the new job ${job.id} was cancelled: ${err.message}`, err.context, err.data));
         }
       }
-      if (ctx.json) printJson(jobJson(await job.getInfo()), 'BitsJob2.Job');
+      if (ctx.json) printOutput('create', jobJson(await job.getInfo()));
       else println(job.id);
     }),
 });

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import type { Argv, CommandModule } from 'yargs';
 import { defaultStateDir } from '../../common/paths.js';
-import { printJson, println, run, type CliContext } from '../context.js';
+import { printOutput, println, run, type CliContext } from '../context.js';
 import type { CheckResult } from '../doctor/check.js';
 import { checkAuthSchemes } from '../doctor/auth-check.js';
 import { checkKerberos } from '../doctor/kerberos-check.js';
@@ -42,7 +42,7 @@ async function doctor(ctx: CliContext): Promise<number> {
   const results = await checks(ctx);
   const failed = results.some((r) => r.status === 'fail');
   if (ctx.json) {
-    printJson({ ok: !failed, backend: ctx.backendName, checks: results }, 'BitsJob2.Doctor');
+    printOutput('doctor', { ok: !failed, backend: ctx.backendName, checks: results });
   } else {
     println(table(['', 'CHECK', 'FOUND'], results.map((r) => [MARK[r.status], r.check, r.detail])));
     const todo = results.filter((r) => r.fix);

@@ -3,9 +3,10 @@
 import { adviceFor } from '../../api/hresult-advice.js';
 import { HR, hex, hresultMessage, hresultName, httpStatusToHResult, isFailure } from '../../api/hresult.js';
 import { opCommand, readParams } from '../from-api.js';
-import { printJson, println, run } from '../context.js';
+import { printOutput, println, run } from '../context.js';
 import { UsageError } from '../errors.js';
 import { exitCodeForHResult } from '../exit-codes.js';
+import type { OutputOf } from '../../api/outputs.js';
 
 /**
  * 0x80200001, 2149580801, -2145386495, BG_E_NOT_FOUND (case-insensitive), and HTTP statuses: 404,
@@ -31,7 +32,7 @@ export default opCommand('getErrorDescription', {
     run(argv, async (ctx) => {
       const hr = parseHResult(String(readParams(op, argv).hresult));
       const message = ctx.backendName === 'native' ? await (await ctx.manager()).getErrorDescription(hr) : hresultMessage(hr);
-      const result = {
+      const result: OutputOf<'explain'> = {
         hresult: hr,
         hresultHex: hex(hr),
         name: hresultName(hr),
@@ -43,7 +44,7 @@ export default opCommand('getErrorDescription', {
         causes: adviceFor(hr)?.causes ?? [],
         fixes: adviceFor(hr)?.fixes ?? [],
       };
-      if (ctx.json) printJson(result, 'BitsJob2.Explanation');
+      if (ctx.json) printOutput('explain', result);
       else {
         println(`${result.name} (${result.hresultHex}): ${message}`);
         println(`${result.severity}; facility ${result.facility}, code ${result.code}; CLI exit code ${result.exitCode}`);

@@ -6,8 +6,8 @@ import { ErrorContext } from '../../api/enums.js';
 import { HR } from '../../api/hresult.js';
 import { LIMITS } from '../../api/limits.js';
 import type { BitsJob } from '../../core/bits-job.js';
-import { opCommand, readParams } from '../from-api.js';
-import { printJson, println, run } from '../context.js';
+import { opCommand, readParams, stringFlag } from '../from-api.js';
+import { printOutput, println, run } from '../context.js';
 import { withHint } from '../errors.js';
 
 /** UTF-8 that decodes cleanly and has no control characters other than tab, CR and LF. */
@@ -57,7 +57,7 @@ export default opCommand('getReplyData', {
         if (err.hresult >>> 0 === HR.BG_E_TOO_LARGE) throw withHint(err, await tooLargeHint(job, err));
         throw e;
       }
-      const out = argv.out as string | undefined;
+      const out = stringFlag(argv, 'out');
       if (out !== undefined) {
         try {
           await writeFile(out, data);
@@ -67,7 +67,7 @@ export default opCommand('getReplyData', {
         }
       }
       if (ctx.json) {
-        printJson({ jobId: id, size: data.length, ...(out !== undefined ? { out } : { base64: data.toString('base64') }) }, 'BitsJob2.ReplyData');
+        printOutput('get-reply-data', { jobId: id, size: data.length, ...(out !== undefined ? { out } : { base64: data.toString('base64') }) });
       } else if (out !== undefined) {
         println(`wrote ${data.length} bytes to ${out}`);
       } else if (data.length === 0) {

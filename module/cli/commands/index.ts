@@ -1,7 +1,10 @@
-// Every command of the CLI, in the order `--help` lists them. Commands of module/api are derived
-// from their OperationSpec (from-api.ts); transfer, wait, monitor and service compose operations;
-// doctor only looks at the machine.
+// Every command of the CLI, in the order `--help` lists them: one per operation of module/api with a
+// `cli` name, in the description's order — its presenter below, or the generic one
+// (generic-command.ts) when it has none — then the commands that compose operations (transfer,
+// wait, monitor, service) or only look at the machine (doctor).
 import type { CommandModule } from 'yargs';
+import { OPERATION_TABLE } from '../../api/operations.js';
+import { genericCommand } from '../generic-command.js';
 import create from './create.js';
 import addFile from './add-file.js';
 import resume from './resume.js';
@@ -29,11 +32,24 @@ import setCredentials from './set-credentials.js';
 import removeCredentials from './remove-credentials.js';
 import takeOwnership from './take-ownership.js';
 
+/** A CLI command of module/api (an operation's `cli`). */
+type ApiCommand = Extract<(typeof OPERATION_TABLE)[number], { cli: string }>['cli'];
+
+/** The presenters of module/api's commands, by command; an operation missing here gets the generic one. */
+const PRESENTERS: Partial<Record<ApiCommand, CommandModule>> = {
+  create, 'add-file': addFile, resume, suspend, complete, cancel, list, info, set, explain, serve,
+  'set-proxy': setProxy, 'set-notify-cmdline': setNotifyCmdLine, 'get-notify-cmdline': getNotifyCmdLine,
+  'get-reply-progress': getReplyProgress, 'get-reply-data': getReplyData, 'set-reply-file': setReplyFile,
+  'get-reply-file': getReplyFile, 'set-credentials': setCredentials, 'remove-credentials': removeCredentials,
+  'take-ownership': takeOwnership,
+};
+
+/** Commands that compose operations or only look at the machine. */
+const COMPOSED: readonly CommandModule[] = [transfer, wait, monitor, service, doctor];
+
 export const COMMANDS: readonly CommandModule[] = [
-  create, addFile, resume, suspend, complete, cancel, list, info, set, explain, doctor,
-  transfer, wait, monitor, service, serve,
-  setProxy, setNotifyCmdLine, getNotifyCmdLine, getReplyProgress, getReplyData, setReplyFile, getReplyFile,
-  setCredentials, removeCredentials, takeOwnership,
+  ...OPERATION_TABLE.flatMap((op) => ('cli' in op ? [PRESENTERS[op.cli] ?? genericCommand(op)] : [])),
+  ...COMPOSED,
 ];
 
 /** The command names (first word of each command string). */

@@ -4,7 +4,7 @@ import { BitsError } from '../../api/bits-error.js';
 import { HR } from '../../api/hresult.js';
 import type { FileInfoWire } from '../../api/types.js';
 import { opCommand, readParams } from '../from-api.js';
-import { printJson, println, run } from '../context.js';
+import { printOutput, println, run } from '../context.js';
 import { jobJson, jobText } from '../output.js';
 import { defaultStateDir } from '../../common/paths.js';
 import { policySummary } from '../doctor/policy-check.js';
@@ -22,7 +22,7 @@ export default opCommand('getJob', {
         // A job that left the queue may no longer enumerate its files; the snapshot still shows.
         if (!(e instanceof BitsError && (e.hresult === HR.BG_E_INVALID_STATE || e.hresult === HR.BG_E_NOT_FOUND))) throw e;
       }
-      if (ctx.json) printJson(jobJson(info, files ?? []), 'BitsJob2.Job');
+      if (ctx.json) printOutput('info', jobJson(info, files ?? []));
       else {
         println(jobText(info, files));
         // Portable backends: the bandwidth policy that applies to this job now (doctor shows the same).

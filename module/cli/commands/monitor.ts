@@ -4,7 +4,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { applyParam, paramOf, type Args } from '../from-api.js';
-import { printJson, println, run, type CliContext } from '../context.js';
+import { printOutput, println, run, type CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { jobsTable, paint } from '../format.js';
@@ -22,7 +22,7 @@ async function monitor(ctx: CliContext, argv: Args): Promise<number> {
   const interval = Number(argv.interval);
   if (argv.once === true || ctx.json) {
     const jobs = await snapshot(ctx, all);
-    if (ctx.json) printJson({ time: new Date(), jobs: jobs.map((j) => jobJson(j)) }, 'BitsJob2.Monitor');
+    if (ctx.json) printOutput('monitor', { time: new Date(), jobs: jobs.map((j) => jobJson(j)) });
     else println(jobsTable(jobs));
     return EXIT.OK;
   }

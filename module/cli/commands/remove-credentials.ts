@@ -1,7 +1,7 @@
 // `remove-credentials <job> --target --scheme`: RemoveCredentials. S_FALSE (none set) is success.
 import { AuthScheme, AuthTarget, nameOf } from '../../api/enums.js';
 import { opCommand, readParams } from '../from-api.js';
-import { printJson, println, run } from '../context.js';
+import { printOutput, println, run } from '../context.js';
 import { hresultJson } from '../output.js';
 
 export default opCommand('removeCredentials', {
@@ -15,7 +15,7 @@ export default opCommand('removeCredentials', {
       const h = hresultJson(r);
       const t = String(nameOf(AuthTarget, target) ?? target);
       const s = String(nameOf(AuthScheme, scheme) ?? scheme);
-      if (ctx.json) printJson({ jobId: id, target: t, scheme: s, ...h });
+      if (ctx.json) printOutput('remove-credentials', { jobId: id, target: t, scheme: s, ...h });
       else if (h.name === 'S_FALSE') println('nothing to remove (S_FALSE)');
       else println(`removed ${t} ${s} credentials from ${id}`);
     }),

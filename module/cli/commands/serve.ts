@@ -7,8 +7,8 @@ import type { Argv } from 'yargs';
 import { BitsError } from '../../api/bits-error.js';
 import { ServerNotificationType, nameOf } from '../../api/enums.js';
 import type { OperationOf } from '../../api/operations.js';
-import { opCommand, readParams, type Args } from '../from-api.js';
-import { printJson, println, run, type CliContext } from '../context.js';
+import { opCommand, readParams, stringFlag, type Args } from '../from-api.js';
+import { printOutput, println, run, type CliContext } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -24,15 +24,16 @@ async function loadReplyHandler(file: string): Promise<(ctx: never) => unknown> 
 }
 
 function authOptions(argv: Args): { scheme: 'basic' | 'digest'; usersFile: string; realm?: string; paths?: string[] } | undefined {
-  const scheme = argv.auth as string | undefined;
-  const users = argv.users as string | undefined;
+  const scheme = stringFlag(argv, 'auth');
+  const users = stringFlag(argv, 'users');
   if (!scheme) {
     if (users || argv.authRealm || argv.authPath) throw new UsageError('--users, --auth-realm and --auth-path need --auth basic|digest');
     return undefined;
   }
   if (!users) throw new UsageError(`--auth ${scheme} needs --users FILE (${scheme === 'basic' ? 'htpasswd format: user:bcrypt-hash, as `htpasswd -B` writes' : 'htdigest format: user:realm:HA1, as `htdigest` writes'})`);
   const paths = typeof argv.authPath === 'string' ? argv.authPath.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
-  return { scheme: scheme as 'basic' | 'digest', usersFile: resolve(users), ...(argv.authRealm ? { realm: String(argv.authRealm) } : {}), ...(paths ? { paths } : {}) };
+  if (scheme !== 'basic' && scheme !== 'digest') throw new UsageError(`--auth must be basic or digest, got '${scheme}'`);
+  return { scheme, usersFile: resolve(users), ...(argv.authRealm ? { realm: String(argv.authRealm) } : {}), ...(paths ? { paths } : {}) };
 }
 
 async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServer'>): Promise<number> {
@@ -50,15 +51,15 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
     if (!notifyUrl) throw new UsageError('--notify-type needs --notify-url');
     const name = nameOf(ServerNotificationType, a.notifyType);
     if (!name) throw new UsageError(`--notify-type must be ${Object.keys(ServerNotificationType).join(' or ')} (or ${Object.values(ServerNotificationType).join(' or ')}), got ${String(a.notifyType)}`);
-    notifyType = name.toLowerCase() as 'reference' | 'value';
+    notifyType = name === 'VALUE' ? 'value' : 'reference';
   }
   const maxUploadSize = a.maxUploadSize;
 
   const { startBitsServer, echoReply } = await import('../../server/index.js');
   const replyHandler = echo ? echoReply : replyHandlerFile ? ((await loadReplyHandler(replyHandlerFile)) as typeof echoReply) : undefined;
   const verbose = argv.verbose === true;
-  const tlsCert = argv.tlsCert as string | undefined;
-  const tlsKey = argv.tlsKey as string | undefined;
+  const tlsCert = stringFlag(argv, 'tlsCert');
+  const tlsKey = stringFlag(argv, 'tlsKey');
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new UsageError('give both --tls-cert and --tls-key (PEM files), or neither');
   const tls = tlsCert && tlsKey ? { certFile: resolve(tlsCert), keyFile: resolve(tlsKey) } : undefined;
   const auth = authOptions(argv);
@@ -96,7 +97,7 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
   }
   const mode = notifyUrl ? `notify ${notifyType} ${notifyUrl}` : echo ? 'echo reply' : replyHandlerFile ? `reply handler ${replyHandlerFile}` : 'upload (published on Close-Session)';
   if (ctx.json) {
-    printJson({ url: server.url, host: server.host, port: server.port, pid: process.pid, root, mode }, 'BitsJob2.Server');
+    printOutput('serve', { url: server.url, host: server.host, port: server.port, pid: process.pid, root, mode });
   } else {
     println(`BITS upload server on ${server.url}  (root ${root}; ${mode})`);
     println('Ctrl-C stops it; sessions in progress survive a restart.');

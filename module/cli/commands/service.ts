@@ -3,7 +3,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { BitsError } from '../../api/bits-error.js';
 import type { Args } from '../from-api.js';
-import { printJson, println, run, type CliContext } from '../context.js';
+import { printOutput, println, run, type CliContext } from '../context.js';
 import { CliFailure } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { LoginItemReport } from '../../service/login-item-install.js';
@@ -14,8 +14,8 @@ async function control() {
   return import('../../service/control.js');
 }
 
-function printLoginItem(ctx: CliContext, r: LoginItemReport, verb: string): void {
-  if (ctx.json) return printJson(r, 'BitsJob2.LoginItem');
+function printLoginItem(ctx: CliContext, command: 'service install' | 'service uninstall', r: LoginItemReport, verb: string): void {
+  if (ctx.json) return printOutput(command, r);
   if (r.path) println(`${r.changed ? verb : 'unchanged'}: ${r.path}${r.applied && r.changed ? ' (active)' : ''}`);
   for (const left of r.leftOut) println(`not copied into the file: ${left}`);
   for (const note of r.notes) println(note);
@@ -26,19 +26,19 @@ async function act(ctx: CliContext, action: Action, argv: Args): Promise<number>
   if (action === 'install' || action === 'uninstall') {
     const { defaultStateDir } = await import('../../common/paths.js');
     const items = await import('../../service/login-item-install.js');
-    if (action === 'uninstall') printLoginItem(ctx, items.uninstallLoginItem(), 'removed');
+    if (action === 'uninstall') printLoginItem(ctx, 'service uninstall', items.uninstallLoginItem(), 'removed');
     else if (argv.print === true) {
       const r = items.installLoginItem(ctx.stateDir ?? defaultStateDir(), { write: false });
-      if (ctx.json) printJson(r, 'BitsJob2.LoginItem');
+      if (ctx.json) printOutput('service install', r);
       else process.stdout.write(r.content ?? '');
-    } else printLoginItem(ctx, items.installLoginItem(ctx.stateDir ?? defaultStateDir()), 'written');
+    } else printLoginItem(ctx, 'service install', items.installLoginItem(ctx.stateDir ?? defaultStateDir()), 'written');
     return EXIT.OK;
   }
   const c = await control();
   const dir = ctx.stateDir;
   if (action === 'status') {
     const s = await c.serviceStatus(dir);
-    if (ctx.json) printJson(s, 'BitsJob2.ServiceStatus');
+    if (ctx.json) printOutput('service status', s);
     else {
       println(s.running ? `running (pid ${s.pid})` : 'not running');
       println(`socket:    ${s.socketPath}`);
@@ -55,12 +55,12 @@ async function act(ctx: CliContext, action: Action, argv: Args): Promise<number>
     } catch (e) {
       throw new CliFailure(BitsError.from(e), 'see service.log in the state directory (`bits-job2 service status` shows where)', EXIT.SERVICE_UNAVAILABLE);
     }
-    if (ctx.json) printJson(r, 'BitsJob2.ServiceStatus');
+    if (ctx.json) printOutput('service start', r);
     else println(r.alreadyRunning ? `already running (pid ${r.pid})` : `started (pid ${r.pid})`);
     return EXIT.OK;
   }
   const r = await c.stopService(dir);
-  if (ctx.json) printJson(r, 'BitsJob2.ServiceStatus');
+  if (ctx.json) printOutput('service stop', r);
   else println(r.stopped ? `stopped${r.pid ? ` (pid ${r.pid})` : ''}` : 'was not running');
   return EXIT.OK;
 }

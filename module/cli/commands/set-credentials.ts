@@ -2,7 +2,7 @@
 // comes only from stdin (--password-stdin) or BITS_JOB2_PASSWORD; it is never printed.
 import { AuthScheme, AuthTarget, nameOf } from '../../api/enums.js';
 import { opCommand, readParams } from '../from-api.js';
-import { printJson, println, run } from '../context.js';
+import { printOutput, println, run } from '../context.js';
 import { readPassword } from '../secrets.js';
 
 export default opCommand('setCredentials', {
@@ -17,7 +17,7 @@ export default opCommand('setCredentials', {
       await (await ctx.manager()).job(id).setCredentials({ target, scheme, userName, password });
       const t = String(nameOf(AuthTarget, target) ?? target);
       const s = String(nameOf(AuthScheme, scheme) ?? scheme);
-      if (ctx.json) printJson({ jobId: id, target: t, scheme: s, userName, passwordSet: password !== null });
+      if (ctx.json) printOutput('set-credentials', { jobId: id, target: t, scheme: s, userName, passwordSet: password !== null });
       else println(`set ${t} ${s} credentials${userName ? ` for ${userName}` : ''} on ${id}${password === null ? ' (no password)' : ''}`);
     }),
 });

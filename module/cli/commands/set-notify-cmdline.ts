@@ -2,8 +2,8 @@
 // removes it). `--arg` builds a correctly quoted parameters string (program first) so users need not
 // learn Windows quoting; warnings point out syntax BITS never interprets (%VAR%, $VAR, pipes, ...).
 import { notifyCommand, notifyWarnings } from '../../common/notify/notify-cmdline.js';
-import { opCommand, readParams } from '../from-api.js';
-import { printJson, println, run } from '../context.js';
+import { opCommand, readParams, stringsFlag } from '../from-api.js';
+import { printOutput, println, run } from '../context.js';
 import { UsageError } from '../errors.js';
 
 export default opCommand('setNotifyCmdLine', {
@@ -19,8 +19,8 @@ export default opCommand('setNotifyCmdLine', {
       const id = await ctx.resolveJob(a.jobId);
       const program = a.program ?? null;
       let parameters = a.parameters ?? null;
-      const args = (argv as { arg?: string[] }).arg;
-      if (args?.length) {
+      const args = stringsFlag(argv, 'arg');
+      if (args.length) {
         if (parameters !== null) throw new UsageError('give either --parameters or --arg, not both', 'bits-job2 set-notify-cmdline <job> --program P --arg A --arg B');
         if (program === null) throw new UsageError('--arg needs --program', 'bits-job2 set-notify-cmdline <job> --program P --arg A');
         parameters = notifyCommand({ program, args }).parameters;
@@ -28,7 +28,7 @@ export default opCommand('setNotifyCmdLine', {
       await (await ctx.manager()).job(id).setNotifyCmdLine(program, parameters);
       const warnings = program === null ? [] : notifyWarnings(program, parameters);
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-      if (ctx.json) printJson({ jobId: id, program, parameters, warnings });
+      if (ctx.json) printOutput('set-notify-cmdline', { jobId: id, program, parameters, warnings });
       else println(program === null && parameters === null ? `removed the notify command line of ${id}` : `set the notify command line of ${id}: ${parameters ?? program}`);
     }),
 });

@@ -1,7 +1,7 @@
 // `set-proxy <job> --usage <u> [--list] [--bypass]`: SetProxySettings. Omitted lists are NULL.
 import { nameOf, ProxyUsage } from '../../api/enums.js';
 import { opCommand, readParams } from '../from-api.js';
-import { printJson, println, run } from '../context.js';
+import { printOutput, println, run } from '../context.js';
 
 export default opCommand('setProxySettings', {
   handler: (argv, op) =>
@@ -12,7 +12,7 @@ export default opCommand('setProxySettings', {
       const list = a.proxyList ?? null;
       const bypass = a.bypassList ?? null;
       await (await ctx.manager()).job(id).setProxySettings(usage, list, bypass);
-      if (ctx.json) printJson({ jobId: id, usage: nameOf(ProxyUsage, usage) ?? usage, proxyList: list, bypassList: bypass });
+      if (ctx.json) printOutput('set-proxy', { jobId: id, usage: nameOf(ProxyUsage, usage) ?? usage, proxyList: list, bypassList: bypass });
       else println(`set proxy usage ${String(nameOf(ProxyUsage, usage) ?? usage)} on ${id}`);
     }),
 });

@@ -1,6 +1,6 @@
 // `set-reply-file <job> [path]`: SetReplyFileName (omitted: NULL; "" works too — the engine generates a name).
 import { opCommand, readParams } from '../from-api.js';
-import { printJson, println, run } from '../context.js';
+import { printOutput, println, run } from '../context.js';
 import { localPath } from './add-file.js';
 
 export default opCommand('setReplyFileName', {
@@ -12,7 +12,7 @@ export default opCommand('setReplyFileName', {
       const given = a.replyFileName || null;
       const path = given === null ? null : localPath(given); // relative: from the working directory
       await (await ctx.manager()).job(id).setReplyFileName(path);
-      if (ctx.json) printJson({ jobId: id, replyFileName: path });
+      if (ctx.json) printOutput('set-reply-file', { jobId: id, replyFileName: path });
       else println(path ? `the reply of ${id} goes to ${path}` : `the engine chooses the reply file name of ${id}`);
     }),
 });

@@ -5,7 +5,7 @@ import { BitsError } from '../../api/bits-error.js';
 import { JOB_PROPERTIES } from '../../api/operations.js';
 import { cliSpelling, opCommand, readParams } from '../from-api.js';
 import { setOne, type Settable } from '../job-setters.js';
-import { printJson, println, run } from '../context.js';
+import { printOutput, println, run } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 
 export default opCommand('setProperties', {
@@ -38,7 +38,7 @@ export default opCommand('setProperties', {
         }
         applied[p.name] = a[p.name];
       }
-      if (ctx.json) printJson({ jobId: id, set: applied });
+      if (ctx.json) printOutput('set', { jobId: id, set: applied });
       else println(`set ${given.map(cliSpelling).join(', ')} on ${id}`);
     }),
 });

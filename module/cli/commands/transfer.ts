@@ -7,8 +7,8 @@ import { HR } from '../../api/hresult.js';
 import type { NewFile } from '../../api/types.js';
 import { errorOfJob, type BitsJob } from '../../core/bits-job.js';
 import type { JobInfo } from '../../core/job-info.js';
-import { applyParam, paramOf, readParam, type Args } from '../from-api.js';
-import { printJson, println, run, type CliContext } from '../context.js';
+import { applyParam, paramOf, readParam, stringsFlag, type Args } from '../from-api.js';
+import { printOutput, println, run, type CliContext } from '../context.js';
 import { CliFailure, UsageError, withHint } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { waitWithProgress } from '../wait-loop.js';
@@ -30,7 +30,7 @@ const ERROR_TIMEOUT = 0x800705b4;
 interface Settings { priority?: number; retryDelay?: number; noProgressTimeout?: number }
 
 function filesFrom(argv: Args): NewFile[] {
-  const more = ((argv.more as unknown[] | undefined) ?? []).map((v) => String(v));
+  const more = stringsFlag(argv, 'more');
   if (more.length % 2 !== 0) {
     throw new UsageError(`remote and local names come in pairs; '${more[more.length - 1]}' has no local name`, 'bits-job2 transfer <name> <remote> <local> [<remote> <local>...]');
   }
@@ -77,7 +77,7 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
   }
 
   if (argv.noWait === true) {
-    if (ctx.json) printJson(jobJson(await job.getInfo()), 'BitsJob2.Job');
+    if (ctx.json) printOutput('transfer', jobJson(await job.getInfo()));
     else println(job.id);
     return EXIT.OK;
   }
@@ -114,7 +114,7 @@ async function transfer(ctx: CliContext, argv: Args): Promise<number> {
   const result = await job.complete();
   const replyFileName = final.type === 'UPLOAD_REPLY' ? await job.getReplyFileName().catch(() => null) : null;
   if (ctx.json) {
-    printJson({ ...jobJson(await job.getInfo()), complete: hresultJson(result), files, ...(replyFileName ? { replyFileName } : {}) }, 'BitsJob2.Job');
+    printOutput('transfer', { ...jobJson(await job.getInfo()), complete: hresultJson(result), files, ...(replyFileName ? { replyFileName } : {}) });
   } else {
     println(`transferred ${job.id}${successNote(result)}`);
     if (final.type === 'DOWNLOAD') for (const f of files) println(`  ${f.localName}`);

@@ -7,8 +7,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { BitsError } from '../../api/bits-error.js';
 import { JobState, type JobStateName } from '../../api/enums.js';
 import { errorOfJob } from '../../core/bits-job.js';
-import { applyParam, cliKey, paramOf, type Args } from '../from-api.js';
-import { printJson, println, run, type CliContext } from '../context.js';
+import { applyParam, cliKey, paramOf, stringsFlag, type Args } from '../from-api.js';
+import { printOutput, println, run, type CliContext } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { jobJson } from '../output.js';
@@ -20,7 +20,8 @@ const ERROR_TIMEOUT = 0x800705b4;
 const BG_E_INVALID_STATE = 0x80200002;
 
 async function waitCommand(ctx: CliContext, argv: Args): Promise<number> {
-  const wanted = ((argv.state as string[] | undefined) ?? ['TRANSFERRED']).map((s) => s.toUpperCase()) as JobStateName[];
+  const given = stringsFlag(argv, 'state').map((s) => s.toUpperCase()).filter((s): s is JobStateName => s in JobState);
+  const wanted: JobStateName[] = given.length ? given : ['TRANSFERRED'];
   const timeoutSeconds = Number(argv.timeout);
   const id = await ctx.resolveJob(String(argv[cliKey(jobId)]));
   ctx.jobId = id;
@@ -40,7 +41,7 @@ async function waitCommand(ctx: CliContext, argv: Args): Promise<number> {
   if (end.verdict === 'left-queue') {
     throw new BitsError(BG_E_INVALID_STATE, `The job ${id} reached ${end.info.state} while waiting for ${wanted.join(' or ')}.`, 0, { jobId: id, state: end.info.state });
   }
-  if (ctx.json) printJson(jobJson(end.info), 'BitsJob2.Job');
+  if (ctx.json) printOutput('wait', jobJson(end.info));
   else println(`${end.info.state} ${id}`);
   return EXIT.OK;
 }

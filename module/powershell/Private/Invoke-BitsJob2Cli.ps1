@@ -47,6 +47,29 @@ function Add-BitsJob2TypeName {
     }
 }
 
+function Get-BitsJob2InputId {
+    # The job id of what was piped to -InputObject: a string or [guid] is the id itself; an object
+    # gives its JobId, Id or Guid property (a BitsJob2.Job, a Get-BitsTransfer job, a row of a CSV).
+    # Anything else writes an error for that object through Cmdlet and returns $null.
+    param($InputObject, [System.Management.Automation.PSCmdlet] $Cmdlet)
+    # .psobject.BaseObject: member access on a wrapped string would look for a string member named BaseObject.
+    $value = $InputObject
+    if ($null -ne $value) { $value = $value.psobject.BaseObject }
+    if ($value -is [string] -or $value -is [guid]) {
+        if ([string]$value) { return [string]$value }
+    } elseif ($null -ne $InputObject) {
+        foreach ($name in @('JobId', 'Id', 'Guid')) {
+            $property = $InputObject.PSObject.Properties[$name]
+            if ($null -ne $property -and $null -ne $property.Value -and [string]$property.Value) { return [string]$property.Value }
+        }
+    }
+    $what = 'null'
+    if ($null -ne $InputObject) { $what = 'a ' + $InputObject.GetType().FullName }
+    $message = 'Bits.Job2: ' + $what + ' was piped in: pipe a job (Get-BitsJob2, New-BitsJob2), a job id string or [guid], or an object with a JobId, Id or Guid property; or give -JobId.'
+    $Cmdlet.WriteError((New-BitsJob2SimpleErrorRecord $message 'BitsJob2InputObjectHasNoJobId' ([System.Management.Automation.ErrorCategory]::InvalidArgument) $InputObject))
+    return $null
+}
+
 function Find-BitsJob2Node {
     # node on PATH (BITS_JOB2_NODE overrides); $null when missing.
     if ($env:BITS_JOB2_NODE) { return $env:BITS_JOB2_NODE }

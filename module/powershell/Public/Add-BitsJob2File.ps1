@@ -12,7 +12,7 @@ function Add-BitsJob2File {
     Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI. CLI: <job>.
 
     .PARAMETER InputObject
-    A job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.
+    The job, usually piped by value: a job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), a job id as a string or [guid], or any object with a JobId, Id or Guid property (a Get-BitsTransfer job). Anything else is an error (BitsJob2InputObjectHasNoJobId) for that object.
 
     .PARAMETER RemoteName
     http:// or https:// URL, ≤ 2200 characters, no wildcards. CLI: <remote>.
@@ -28,6 +28,16 @@ function Add-BitsJob2File {
 
     Add one file.
 
+    .EXAMPLE
+    Add-BitsJob2File -JobId $id -RemoteName https://example.com/a.iso, https://example.com/b.iso -LocalName C:\data\a.iso, C:\data\b.iso
+
+    Two files in one AddFileSet call (paired by position).
+
+    .EXAMPLE
+    Import-Csv files.csv | Add-BitsJob2File -JobId $id
+
+    Every row (columns RemoteName, LocalName) in one AddFileSet call.
+
     .NOTES
     Runs: bits-job2 add-file ... --clixml. BITS: IBackgroundCopyJob::AddFileSet. Returns: nothing. Codes: S_OK, E_INVALIDARG, BG_E_TOO_MANY_FILES, BG_E_TOO_MANY_FILES_IN_JOB, E_ACCESSDENIED, BG_E_INVALID_STATE.
 
@@ -42,36 +52,53 @@ function Add-BitsJob2File {
         [string] $JobId,
 
         [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, ValueFromPipeline = $true)]
-        [PSTypeName('BitsJob2.Job')]
         [psobject] $InputObject,
 
-        [Parameter(ParameterSetName = 'JobId', Mandatory = $true, Position = 1)]
-        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, Position = 1)]
-        [string] $RemoteName,
+        [Parameter(ParameterSetName = 'JobId', Mandatory = $true, Position = 1, ValueFromPipelineByPropertyName = $true)]
+        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, Position = 1, ValueFromPipelineByPropertyName = $true)]
+        [string[]] $RemoteName,
 
-        [Parameter(ParameterSetName = 'JobId', Mandatory = $true, Position = 2)]
-        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, Position = 2)]
-        [string] $LocalName,
+        [Parameter(ParameterSetName = 'JobId', Mandatory = $true, Position = 2, ValueFromPipelineByPropertyName = $true)]
+        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, Position = 2, ValueFromPipelineByPropertyName = $true)]
+        [string[]] $LocalName,
 
         [Parameter()]
         [switch] $PassThru
     )
 
+    begin {
+        $setsByJob = [System.Collections.Specialized.OrderedDictionary]::new()
+    }
     process {
-        if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $JobId = [string]$InputObject.JobId }
+        if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $JobId = Get-BitsJob2InputId $InputObject $PSCmdlet; if (-not $JobId) { return } }
         $PSCmdlet.WriteVerbose('Parameter set ' + $PSCmdlet.ParameterSetName)
-        $argv = [System.Collections.Generic.List[string]]::new()
-        $argv.Add('add-file')
-        $inputText = $null
-        $argv.Add([string]$JobId)
-        $argv.Add([string]$RemoteName)
-        $argv.Add($(if ($LocalName) { $PSCmdlet.GetUnresolvedProviderPathFromPSPath($LocalName) } else { '' }))
-        if (-not $PSCmdlet.ShouldProcess([string]$JobId, 'AddFileSet (bits-job2 add-file)')) { return }
-        $result = Invoke-BitsJob2Cli -Arguments $argv.ToArray() -InputText $inputText -Cmdlet $PSCmdlet -TypeName 'BitsJob2.Result' -TargetObject ([string]$JobId)
-        if ($null -eq $result) { return }
-        if ($result.PSObject.Properties['hresult'] -and [long]$result.hresult -ne 0) {
-            $PSCmdlet.WriteWarning([string]$result.name + ' (' + [string]$result.hresultHex + ') for job ' + [string]$result.jobId)
+        $RemoteNameList = @($RemoteName)
+        $LocalNameList = @($LocalName)
+        if ($LocalNameList.Count -ne $RemoteNameList.Count) {
+            $message = 'Bits.Job2: -RemoteName and -LocalName pair by position: give as many of each (' + $RemoteNameList.Count + ', ' + $LocalNameList.Count + ').'
+            $PSCmdlet.WriteError((New-BitsJob2SimpleErrorRecord $message 'BitsJob2RemoteLocalMismatch' ([System.Management.Automation.ErrorCategory]::InvalidArgument) $JobId))
+            return
         }
-        if ($PassThru.IsPresent) { Get-BitsJob2 -JobId ([string]$result.jobId) -Verbose:$false }
+        if (-not $setsByJob.Contains([string]$JobId)) { $setsByJob[[string]$JobId] = [System.Collections.Generic.List[string]]::new() }
+        for ($i = 0; $i -lt $RemoteNameList.Count; $i++) {
+            $setsByJob[[string]$JobId].Add([string]$RemoteNameList[$i])
+            $setsByJob[[string]$JobId].Add($PSCmdlet.GetUnresolvedProviderPathFromPSPath([string]$LocalNameList[$i]))
+        }
+    }
+    end {
+        foreach ($entry in $setsByJob.GetEnumerator()) {
+            $JobId = [string]$entry.Key
+            $argv = [System.Collections.Generic.List[string]]::new()
+            $argv.Add('add-file')
+            $argv.Add($JobId)
+            foreach ($item in $entry.Value) { $argv.Add($item) }
+            if (-not $PSCmdlet.ShouldProcess($JobId, 'AddFileSet (bits-job2 add-file)')) { continue }
+            $result = Invoke-BitsJob2Cli -Arguments $argv.ToArray() -Cmdlet $PSCmdlet -TypeName 'BitsJob2.Result' -TargetObject $JobId
+            if ($null -eq $result) { continue }
+            if ($result.PSObject.Properties['hresult'] -and [long]$result.hresult -ne 0) {
+                $PSCmdlet.WriteWarning([string]$result.name + ' (' + [string]$result.hresultHex + ') for job ' + [string]$result.jobId)
+            }
+            if ($PassThru.IsPresent) { Get-BitsJob2 -JobId ([string]$result.jobId) -Verbose:$false }
+        }
     }
 }

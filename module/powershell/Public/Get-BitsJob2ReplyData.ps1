@@ -12,7 +12,7 @@ function Get-BitsJob2ReplyData {
     Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI. CLI: <job>.
 
     .PARAMETER InputObject
-    A job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.
+    The job, usually piped by value: a job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), a job id as a string or [guid], or any object with a JobId, Id or Guid property (a Get-BitsTransfer job). Anything else is an error (BitsJob2InputObjectHasNoJobId) for that object.
 
     .PARAMETER OutFile
     Write the reply bytes to this file (CLI --out) instead of returning them.
@@ -42,7 +42,6 @@ function Get-BitsJob2ReplyData {
         [string] $JobId,
 
         [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, ValueFromPipeline = $true)]
-        [PSTypeName('BitsJob2.Job')]
         [psobject] $InputObject,
 
         [Parameter()]
@@ -56,7 +55,7 @@ function Get-BitsJob2ReplyData {
     )
 
     process {
-        if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $JobId = [string]$InputObject.JobId }
+        if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $JobId = Get-BitsJob2InputId $InputObject $PSCmdlet; if (-not $JobId) { return } }
         $PSCmdlet.WriteVerbose('Parameter set ' + $PSCmdlet.ParameterSetName)
         $argv = [System.Collections.Generic.List[string]]::new()
         $argv.Add('get-reply-data')

@@ -12,7 +12,7 @@ function Resume-BitsJob2 {
     Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI. CLI: <job>.
 
     .PARAMETER InputObject
-    A job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.
+    The job, usually piped by value: a job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), a job id as a string or [guid], or any object with a JobId, Id or Guid property (a Get-BitsTransfer job). Anything else is an error (BitsJob2InputObjectHasNoJobId) for that object.
 
     .PARAMETER PassThru
     Return the job (a BitsJob2.Job, as Get-BitsJob2 shows it after the change) instead of nothing.
@@ -36,7 +36,6 @@ function Resume-BitsJob2 {
         [string] $JobId,
 
         [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, ValueFromPipeline = $true)]
-        [PSTypeName('BitsJob2.Job')]
         [psobject] $InputObject,
 
         [Parameter()]
@@ -44,7 +43,7 @@ function Resume-BitsJob2 {
     )
 
     process {
-        if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $JobId = [string]$InputObject.JobId }
+        if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $JobId = Get-BitsJob2InputId $InputObject $PSCmdlet; if (-not $JobId) { return } }
         $PSCmdlet.WriteVerbose('Parameter set ' + $PSCmdlet.ParameterSetName)
         $argv = [System.Collections.Generic.List[string]]::new()
         $argv.Add('resume')

@@ -12,7 +12,7 @@ function Wait-BitsJob2 {
     Job GUID ({...} optional) as printed by `create`/`list`; a unique prefix of 8+ hex digits works in the CLI. CLI: <job>.
 
     .PARAMETER InputObject
-    A job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), usually piped by value; the cmdlet uses its JobId. Other objects (a Get-BitsTransfer job, anything with a JobId, Id or Guid property) bind to -JobId by property name instead.
+    The job, usually piped by value: a job object (type name BitsJob2.Job, as returned by Get-BitsJob2, New-BitsJob2 and Wait-BitsJob2), a job id as a string or [guid], or any object with a JobId, Id or Guid property (a Get-BitsTransfer job). Anything else is an error (BitsJob2InputObjectHasNoJobId) for that object.
 
     .PARAMETER State
     Return when the job is in one of these states. Default: TRANSFERRED, ERROR, ACKNOWLEDGED, CANCELLED. Values: QUEUED, CONNECTING, TRANSFERRING, SUSPENDED, ERROR, TRANSIENT_ERROR, TRANSFERRED, ACKNOWLEDGED, CANCELLED.
@@ -56,7 +56,6 @@ function Wait-BitsJob2 {
         [string] $JobId,
 
         [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, ValueFromPipeline = $true)]
-        [PSTypeName('BitsJob2.Job')]
         [psobject] $InputObject,
 
         [Parameter()]
@@ -72,7 +71,7 @@ function Wait-BitsJob2 {
     )
 
     process {
-        if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $JobId = [string]$InputObject.JobId }
+        if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $JobId = Get-BitsJob2InputId $InputObject $PSCmdlet; if (-not $JobId) { return } }
         $PSCmdlet.WriteVerbose('Parameter set ' + $PSCmdlet.ParameterSetName)
         $wanted = $State
         if (-not $PSBoundParameters.ContainsKey('State')) { $wanted = @('TRANSFERRED', 'ERROR', 'ACKNOWLEDGED', 'CANCELLED') }
