@@ -24,7 +24,7 @@ import { proxyTransportError } from '../transport/proxy-errors.js';
 import type { TransportOptions } from '../transport-port.js';
 import { BITS_METHOD, type FragmentBody, type Packet } from './packets.js';
 import { skipUntilEofBodies } from './bodyless-acks.js';
-import { paceBytes, PACED_PIECE_BYTES, type TransferPacer } from '../rate/pacer.js';
+import { paceBytes, PACED_PIECE_BYTES, pacerIdle, type TransferPacer } from '../rate/pacer.js';
 import { localFileChangedError, localReadError, sendTimeoutError, UploadAbortedError } from './upload-errors.js';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 2 * 60_000;
@@ -251,7 +251,8 @@ async function writeBody(req: http.ClientRequest, body: FragmentBody, files: Loc
       sent += chunk.length;
       next = sent < body.length ? read(sent) : null;
       progress();
-      const flowing = pacer ? await writePaced(req, chunk, pacer, stop, progress) : req.write(chunk);
+      // Asked per chunk: a cap that comes into force mid-fragment applies from the next chunk on.
+      const flowing = pacerIdle(pacer) ? req.write(chunk) : await writePaced(req, chunk, pacer!, stop, progress);
       if (stop.aborted) return;
       // The last byte is out: end the request now (the caller does), so a server's prompt Ack never
       // finds the request unfinished — which would cost the keep-alive connection.
