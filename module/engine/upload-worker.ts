@@ -38,7 +38,7 @@ export interface UploadHost {
   log?(line: string): void;
   /** Rate limit of a background job (bandwidth policy); undefined = not paced (FOREGROUND). */
   pacer?(job: JobRecord): TransferPacer | undefined;
-  readonly options: { requestTimeoutMs?: number; responseTimeoutMs?: number; checkpointIntervalMs?: number; checkpointBytes?: number; tls?: DownloadTlsOptions };
+  readonly options: { requestTimeoutMs?: number; responseTimeoutMs?: number; checkpointIntervalMs?: number; checkpointBytes?: number; fragmentBytes?: number; tls?: DownloadTlsOptions };
 }
 
 function localFileState(path: string): { size: number; mtimeMs: number } {
@@ -87,6 +87,7 @@ export async function runUploadJob(job: JobRecord, host: UploadHost, signal: Abo
         localPath: file.localName,
         expectedFile: up.expectedFile,
         wantReply: job.type === JobType.UPLOAD_REPLY,
+        ...(host.options.fragmentBytes ? { initialFragment: host.options.fragmentBytes, maxFragment: host.options.fragmentBytes } : {}),
         session: up.session,
         onConnected: connect,
         onSession: (state) => {
