@@ -46,7 +46,7 @@ export class DivertedBody extends Readable {
   }
 }
 
-/** Ties `body` to `req` (the shim, on 'request') and discards what is left of it after the response. */
+/** Ties `body` to `req` (the shim, on 'request') and restores the Content-Length the client sent. */
 export function attachBody(req: IncomingMessage, body: DivertedBody): void {
   (req as IncomingMessage & { [BODY]?: DivertedBody })[BODY] = body;
   req.headers['content-length'] = String(body.length);
