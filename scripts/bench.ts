@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { figuresOf } from './bench/previous.js';
 import { renderCurves, runCurves, type Curves } from './bench/curves.js';
+import { runFragmentCurve } from './bench/fragment-curve.js';
 import { measureImportCosts, runCliBench, type CliResults } from './bench/cli.js';
 import { probeConcurrent, runConcurrentBench } from './bench/concurrent.js';
 import { runDownloadProbe } from './bench/download-probe.js';
@@ -85,6 +86,11 @@ async function main(): Promise<void> {
     settings.quick ? [1, 5] : [1, 10, 50, 100, 200],
     settings.quick ? [100, 500] : [100, 1000, 10_000, 50_000],
     settings.concMb * MiB,
+  );
+  curves.fragments = await runFragmentCurve(
+    uploads,
+    settings.quick ? [256 * 1024, 4 * MiB] : [64 * 1024, 256 * 1024, MiB, 4 * MiB, 13 * MiB],
+    (settings.quick ? 16 : Math.min(128, sizeMb)) * MiB,
   );
   mark('after the growth curves');
 

@@ -130,7 +130,8 @@ test('Cancel between packets: the worker hands its idle connection over, Cancel-
       transport: () => undefined as never,
       now: () => Date.now(),
       handOver: (_j, c) => void (handed = c),
-      options: {},
+      // Progress is committed at the checkpoint rate: a checkpoint per byte makes every Ack a persist.
+      options: { checkpointBytes: 1 },
     };
     const e = await runUploadJob(job, host, ac.signal).catch((x: Error) => x);
     assert.is((e as Error).name, 'AbortError');

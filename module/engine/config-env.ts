@@ -1,9 +1,12 @@
 // Engine tuning from the environment, for the service (which has no other configuration channel
 // yet) and for tests: BITS_JOB2_CHECKPOINT_MS, BITS_JOB2_CHECKPOINT_BYTES, BITS_JOB2_TIME_SLICE_MS,
-// BITS_JOB2_JOBS_PER_USER (the per-user job cap, 60 by default as in BITS: spec §6).
+// BITS_JOB2_JOBS_PER_USER (the per-user job cap, 60 by default as in BITS: spec §6),
+// BITS_JOB2_FRAGMENT_BYTES (uploads: every Fragment this size instead of 1 MiB doubling to 13 MiB; the
+// bench's fragment-size curve, or a server/proxy with a request size limit).
 // Invalid values are refused loudly rather than ignored.
 import { bitsError } from '../api/bits-error.js';
 import { HR } from '../api/hresult.js';
+import { MAX_FRAGMENT, MIN_FRAGMENT } from './upload/fragment-size.js';
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name];
@@ -15,16 +18,20 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 export function engineTuningFromEnv(env: NodeJS.ProcessEnv = process.env): {
   timeSliceMs?: number;
-  download: { checkpointIntervalMs?: number; checkpointBytes?: number };
+  download: { checkpointIntervalMs?: number; checkpointBytes?: number; fragmentBytes?: number };
   limits: { jobsPerUser?: number };
 } {
   const jobsPerUser = positiveInt(env, 'BITS_JOB2_JOBS_PER_USER');
   const checkpointIntervalMs = positiveInt(env, 'BITS_JOB2_CHECKPOINT_MS');
   const checkpointBytes = positiveInt(env, 'BITS_JOB2_CHECKPOINT_BYTES');
   const timeSliceMs = positiveInt(env, 'BITS_JOB2_TIME_SLICE_MS');
+  const fragmentBytes = positiveInt(env, 'BITS_JOB2_FRAGMENT_BYTES');
+  if (fragmentBytes !== undefined && (fragmentBytes < MIN_FRAGMENT || fragmentBytes > MAX_FRAGMENT)) {
+    throw bitsError(HR.E_INVALIDARG, `BITS_JOB2_FRAGMENT_BYTES=${fragmentBytes} is outside ${MIN_FRAGMENT}..${MAX_FRAGMENT} (the fragment sizes of BITS): fix or unset it.`);
+  }
   return {
     ...(timeSliceMs ? { timeSliceMs } : {}),
-    download: { ...(checkpointIntervalMs ? { checkpointIntervalMs } : {}), ...(checkpointBytes ? { checkpointBytes } : {}) },
+    download: { ...(checkpointIntervalMs ? { checkpointIntervalMs } : {}), ...(checkpointBytes ? { checkpointBytes } : {}), ...(fragmentBytes ? { fragmentBytes } : {}) },
     limits: jobsPerUser ? { jobsPerUser } : {},
   };
 }

@@ -22,7 +22,8 @@ export interface WorkerHost {
   /** Rate limit of a background job (bandwidth policy); undefined = not paced (FOREGROUND). */
   pacer?(job: JobRecord): TransferPacer | undefined;
   /** Options for the downloader (timeouts, TLS CA, checkpoint rate). */
-  readonly downloadOptions: { checkpointIntervalMs?: number; checkpointBytes?: number; requestTimeoutMs?: number; idleTimeoutMs?: number; tls?: DownloadTlsOptions };
+  /** The engine's transfer settings (fragmentBytes is for uploads; the upload host gets the same object). */
+  readonly downloadOptions: { checkpointIntervalMs?: number; checkpointBytes?: number; fragmentBytes?: number; requestTimeoutMs?: number; idleTimeoutMs?: number; tls?: DownloadTlsOptions };
 }
 
 function applyValidator(file: FileRecord, v: RemoteValidator, finalUrl?: string): void {

@@ -44,6 +44,8 @@ import type { PolicyStatus } from '../common/policy/policy-eval.js';
 export interface EngineTransferOptions {
   checkpointIntervalMs?: number;
   checkpointBytes?: number;
+  /** Uploads: every Fragment this many bytes (default: 1 MiB doubling to 13 MiB, fragment-size.ts). */
+  fragmentBytes?: number;
   requestTimeoutMs?: number;
   idleTimeoutMs?: number;
   /** Extra CA certificates trusted for HTTPS servers. */

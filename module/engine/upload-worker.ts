@@ -13,7 +13,8 @@ import { statSync, writeFileSync } from 'node:fs';
 import { bitsError } from '../api/bits-error.js';
 import { ErrorContext, JobType } from '../api/enums.js';
 import { HR } from '../api/hresult.js';
-import { downloadFile } from './http/download.js';
+import { DEFAULT_CHECKPOINT_BYTES, DEFAULT_CHECKPOINT_INTERVAL_MS, downloadFile } from './http/download.js';
+import { UploadProgressCheckpoints } from './upload/progress-checkpoint.js';
 import type { DownloadTlsOptions } from './http/download-port.js';
 import type { TransportOptions } from './transport-port.js';
 import type { JobRecord, ReplyRecord } from './job-record.js';
@@ -38,7 +39,7 @@ export interface UploadHost {
   log?(line: string): void;
   /** Rate limit of a background job (bandwidth policy); undefined = not paced (FOREGROUND). */
   pacer?(job: JobRecord): TransferPacer | undefined;
-  readonly options: { requestTimeoutMs?: number; responseTimeoutMs?: number; checkpointIntervalMs?: number; checkpointBytes?: number; tls?: DownloadTlsOptions };
+  readonly options: { requestTimeoutMs?: number; responseTimeoutMs?: number; checkpointIntervalMs?: number; checkpointBytes?: number; fragmentBytes?: number; tls?: DownloadTlsOptions };
 }
 
 function localFileState(path: string): { size: number; mtimeMs: number } {
@@ -78,6 +79,7 @@ export async function runUploadJob(job: JobRecord, host: UploadHost, signal: Abo
   };
 
   const conn = openSessionConnection(common);
+  const checkpoints = new UploadProgressCheckpoints(up.session, host.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS, host.options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES);
   let handedOver = false;
   try {
     if (!up.session.uploadComplete) {
@@ -87,13 +89,16 @@ export async function runUploadJob(job: JobRecord, host: UploadHost, signal: Abo
         localPath: file.localName,
         expectedFile: up.expectedFile,
         wantReply: job.type === JobType.UPLOAD_REPLY,
+        ...(host.options.fragmentBytes ? { initialFragment: host.options.fragmentBytes, maxFragment: host.options.fragmentBytes } : {}),
         session: up.session,
         onConnected: connect,
         onSession: (state) => {
+          const prev = up.session;
           up.session = { ...state };
           file.bytesTransferred = state.offset;
           job.modifiedAt = host.now();
-          host.persist(job);
+          // Progress alone at the checkpoint rate (progress-checkpoint.ts); everything else at once.
+          if (checkpoints.due(prev, state)) host.persist(job);
         },
       });
       up.session = { ...result.session };

@@ -8,12 +8,18 @@
 // marker, so every handler after it (ours, or an application's) sees the real method. A client
 // cannot forge the marker: it does not know the token, and forging it would only get it what
 // sending BITS_POST gets it anyway.
+//
+// With `divertBodies` (the standalone server) the body of a BITS_POST with a Content-Length skips
+// Node's parser: the framer hands it to a DivertedBody (diverted-body.ts) that the handler reads via
+// requestBody(req). Off by default: an application that reads a BITS_POST request itself would see an
+// empty body.
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { Server as TlsServer, type TLSSocket } from 'node:tls';
+import { attachBody, DivertedBody } from './diverted-body.js';
 import { RequestFramer } from './request-framer.js';
 
 export const BITS_POST = 'BITS_POST';
@@ -22,15 +28,31 @@ const MARKER = 'x-bits-job2-original-method';
 /** The Duplex Node's HTTP server sees instead of the socket: rewritten bytes in, response bytes out. */
 class BitsPostSocket extends Duplex {
   private readonly framer: RequestFramer;
+  /** Diverted bodies whose request Node has not emitted yet (in order), and the one being received. */
+  private readonly unclaimed: DivertedBody[] = [];
+  private receiving: DivertedBody | undefined;
+  /** Who wants the socket paused: Node's side (this Duplex is full) and/or a diverted body. */
+  private parserFull = false;
+  private bodyFull = false;
 
-  constructor(readonly socket: Socket, token: string) {
+  constructor(readonly socket: Socket, token: string, divertBodies: boolean) {
     // allowHalfOpen like the sockets of http.Server: a client that ends its side still gets the answer.
     super({ allowHalfOpen: true });
-    this.framer = new RequestFramer(MARKER, token);
+    const divert = divertBodies
+      ? {
+          start: (length: number) => {
+            this.receiving = new DivertedBody(length, () => this.want('body'));
+            this.unclaimed.push(this.receiving);
+          },
+          body: (piece: Buffer) => {
+            if (!this.receiving!.feed(piece)) this.bodyFull = true;
+          },
+        }
+      : undefined;
+    this.framer = new RequestFramer(MARKER, token, divert);
     socket.on('data', (chunk: Buffer) => {
-      let full = false;
-      for (const piece of this.framer.push(chunk)) if (piece.length && !this.push(piece)) full = true;
-      if (full) socket.pause();
+      for (const piece of this.framer.push(chunk)) if (piece.length && !this.push(piece)) this.parserFull = true;
+      if (this.parserFull || this.bodyFull) socket.pause();
     });
     socket.on('end', () => this.push(null));
     socket.on('error', (e) => this.destroy(e));
@@ -40,8 +62,19 @@ class BitsPostSocket extends Duplex {
     socket.on('timeout', () => this.emit('timeout'));
   }
 
+  /** The diverted body of the next request Node emits (requests come out in the order they came in). */
+  claimBody(): DivertedBody | undefined {
+    return this.unclaimed.shift();
+  }
+
+  private want(side: 'parser' | 'body'): void {
+    if (side === 'parser') this.parserFull = false;
+    else this.bodyFull = false;
+    if (!this.parserFull && !this.bodyFull) this.socket.resume();
+  }
+
   override _read(): void {
-    this.socket.resume();
+    this.want('parser');
   }
   override _write(chunk: Buffer, encoding: BufferEncoding, cb: (e?: Error | null) => void): void {
     if (this.socket.write(chunk, encoding)) cb();
@@ -51,6 +84,8 @@ class BitsPostSocket extends Duplex {
     this.socket.end(() => cb());
   }
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    // A body cut short by the connection ends in an error for its reader (the fragment is incomplete).
+    for (const body of [...this.unclaimed, this.receiving]) if (body && !body.complete) body.destroy(prematureClose());
     this.socket.destroy(err ?? undefined);
     cb(err);
   }
@@ -94,9 +129,26 @@ class BitsPostSocket extends Duplex {
   }
 }
 
-/** Restores the method of a request the shim rewrote; a no-op for every other request. */
-function restoreMethod(token: string, req: IncomingMessage): void {
-  if (req.headers[MARKER] !== token) return;
+function prematureClose(): Error {
+  return Object.assign(new Error('the connection closed in the middle of the request body'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+}
+
+/** Restores the method (and a diverted body) of a request the shim rewrote; a no-op for every other request. */
+function restoreMethod(token: string, req: IncomingMessage, res: ServerResponse): void {
+  const mark = req.headers[MARKER];
+  if (typeof mark !== 'string' || (mark !== token && !mark.startsWith(token + ';body='))) return;
+  if (mark !== token) {
+    const body = (req.socket as unknown as BitsPostSocket).claimBody();
+    if (body) {
+      attachBody(req, body);
+      // Unread by the handler (an early error Ack): dropped, so the next request's head is reached.
+      const discard = () => {
+        if (!body.readableEnded && body.listenerCount('data') === 0) body.resume();
+      };
+      res.once('finish', discard);
+      res.once('close', discard);
+    }
+  }
   req.method = BITS_POST;
   delete req.headers[MARKER];
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -112,9 +164,11 @@ const installed = new WeakSet<object>();
 /**
  * Lets `server` receive BITS_POST requests (as `req.method === 'BITS_POST'`). Call it once, before
  * `listen()` or at least before clients connect; connections accepted earlier are not affected.
- * Returns a function that undoes it for later connections.
+ * Returns a function that undoes it for later connections. `divertBodies`: BITS_POST bodies bypass
+ * Node's parser and are read with requestBody(req) (diverted-body.ts); only for servers whose
+ * BITS_POST requests all go to createBitsUploadHandler.
  */
-export function acceptBitsPost(server: HttpServer | HttpsServer): () => void {
+export function acceptBitsPost(server: HttpServer | HttpsServer, opts: { divertBodies?: boolean } = {}): () => void {
   if (installed.has(server)) return () => undefined;
   installed.add(server);
   const token = randomBytes(18).toString('base64url');
@@ -123,10 +177,10 @@ export function acceptBitsPost(server: HttpServer | HttpsServer): () => void {
   const originals = server.listeners(event) as ((socket: unknown) => void)[];
   server.removeAllListeners(event);
   const onConnection = (socket: Socket): void => {
-    const shim = new BitsPostSocket(socket, token);
+    const shim = new BitsPostSocket(socket, token, opts.divertBodies === true);
     for (const listener of originals) listener.call(server, shim);
   };
-  const onRequest = (req: IncomingMessage): void => restoreMethod(token, req);
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => restoreMethod(token, req, res);
   server.on(event, onConnection);
   server.prependListener('request', onRequest);
   return () => {

@@ -10,6 +10,7 @@ import {
 } from './ack.js';
 import { parseContentRange } from './content-range.js';
 import { destinationStillInside, resolveDestination } from './destination.js';
+import { requestBody } from './diverted-body.js';
 import { drainBody, writeFragment } from './fragment-writer.js';
 import { notifyHandler, notifyUrl, type NotifyInput } from './notify.js';
 import { BITS_PROTOCOL_GUID, type ResolvedOptions } from './options.js';
@@ -107,14 +108,14 @@ export class SessionPackets {
     if (rec.notified) {
       // NotifyCache: the whole upload is here and the application has it; any fragment (a retry of
       // the last one, typically) gets the cached final Ack, never a second notification.
-      await drainBody(req);
+      await drainBody(requestBody(req));
       rec.lastActivityAt = this.o.now();
       await this.store.save(rec);
       return this.finalAck(rec);
     }
     if (rec.total === null) rec.total = range.total;
     try {
-      rec.received = await writeFragment(req, this.store.requestFile(rec.id), { first: range.first, length, next: rec.received });
+      rec.received = await writeFragment(requestBody(req), this.store.requestFile(rec.id), { first: range.first, length, next: rec.received });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') throw new AckError(500, ERROR_DISK_FULL, CONTEXT_SERVER, 'the server is out of disk space', received());

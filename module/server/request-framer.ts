@@ -6,6 +6,12 @@
 // `POST <target> HTTP/1.1` plus one marker header carrying a secret token. The shim in
 // bits-post-shim.ts then turns such requests back into req.method === 'BITS_POST'.
 //
+// With `divert` (bits-post-shim.ts, for the standalone server), the Content-Length body of a
+// BITS_POST goes to divert.body() instead of Node's parser: the head Node sees says Content-Length: 0
+// and the marker carries the real length (`<token>;body=<N>`). Node's parser copies every body chunk
+// into a fresh Buffer and pushes it through IncomingMessage; the diverted body is the socket's own
+// chunks (BENCHMARKS.md, upload: the server's receive path).
+//
 // Framing follows RFC 9112 §6.3 for requests: Content-Length, or chunked Transfer-Encoding, or no
 // body. Anything it does not understand (an Upgrade, CONNECT, a head larger than MAX_HEAD, a
 // malformed chunk) switches it to pass-through for the rest of the connection: Node's own parser
@@ -21,10 +27,18 @@ const MAX_CHUNK_LINE = 4096;
 type State =
   | { kind: 'head' }
   | { kind: 'body'; remaining: number }
+  | { kind: 'diverted'; remaining: number }
   | { kind: 'chunk-size' }
   | { kind: 'chunk-data'; remaining: number }
   | { kind: 'trailers' }
   | { kind: 'passthrough' };
+
+export interface BodyDivert {
+  /** A diverted body of `length` bytes starts (its head is handed to Node after this call). */
+  start(length: number): void;
+  /** The next bytes of that body, in order. */
+  body(piece: Buffer): void;
+}
 
 export class RequestFramer {
   private state: State = { kind: 'head' };
@@ -33,7 +47,11 @@ export class RequestFramer {
   private readonly markerLine: Buffer;
 
   /** `markerHeader` is written as `<name>: <value>` right after a rewritten request line. */
-  constructor(markerName: string, markerValue: string) {
+  constructor(
+    private readonly markerName: string,
+    private readonly markerValue: string,
+    private readonly divert?: BodyDivert,
+  ) {
     this.markerLine = Buffer.from(`${markerName}: ${markerValue}\r\n`, 'latin1');
   }
 
@@ -50,6 +68,14 @@ export class RequestFramer {
         case 'body': {
           const n = Math.min(s.remaining, data.length);
           out.push(data.subarray(0, n));
+          data = data.subarray(n);
+          s.remaining -= n;
+          if (s.remaining === 0) this.state = { kind: 'head' };
+          break;
+        }
+        case 'diverted': {
+          const n = Math.min(s.remaining, data.length);
+          this.divert!.body(data.subarray(0, n));
           data = data.subarray(n);
           s.remaining -= n;
           if (s.remaining === 0) this.state = { kind: 'head' };
@@ -112,6 +138,7 @@ export class RequestFramer {
     const lines = text.slice(start).split('\r\n');
     const requestLine = lines[0] ?? '';
     let contentLength: number | undefined;
+    let lengthHeaders = 0;
     let chunked = false;
     let upgrade = false;
     for (const line of lines.slice(1)) {
@@ -119,6 +146,7 @@ export class RequestFramer {
       if (colon <= 0) continue;
       const name = line.slice(0, colon).trim().toLowerCase();
       const value = line.slice(colon + 1).trim();
+      if (name === 'content-length') lengthHeaders++;
       if (name === 'content-length' && /^\d+$/.test(value)) contentLength = Number(value);
       else if (name === 'transfer-encoding') chunked = /(^|,)\s*chunked\s*$/i.test(value);
       else if (name === 'upgrade') upgrade = true;
@@ -130,6 +158,17 @@ export class RequestFramer {
 
     if (!head.subarray(start, start + BITS_POST.length).equals(BITS_POST)) return [head];
     const lineEnd = head.indexOf(CRLF, start);
+    // One well-formed Content-Length and nothing else framing the body: Node gets the head alone.
+    if (this.divert && this.state.kind === 'body' && lengthHeaders === 1) {
+      const length = this.state.remaining;
+      this.state = { kind: 'diverted', remaining: length };
+      this.divert.start(length);
+      const fields = lines.slice(1).map((line) => (/^content-length\s*:/i.test(line) ? 'Content-Length: 0' : line)).join('\r\n');
+      return [
+        head.subarray(0, start),
+        Buffer.from(`POST ${text.slice(start + BITS_POST.length, lineEnd + 2)}${this.markerName}: ${this.markerValue};body=${length}\r\n${fields}`, 'latin1'),
+      ];
+    }
     return [
       head.subarray(0, start),
       Buffer.from('POST ', 'latin1'),

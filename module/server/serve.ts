@@ -61,7 +61,8 @@ export async function startBitsServer(options: StartBitsServerOptions): Promise<
   };
   const server = material ? https.createServer({ ...serverOptions, cert: material.cert, key: material.key }, onRequest) : http.createServer(serverOptions, onRequest);
   server.setTimeout(SOCKET_IDLE_MS);
-  acceptBitsPost(server);
+  // Every BITS_POST here goes to our handler, which reads diverted bodies (no parser copy per chunk).
+  acceptBitsPost(server, { divertBodies: true });
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);

@@ -1,12 +1,14 @@
 // Growth curves (issue 16, item 3), each from one run: throughput, CPU per GiB and service RSS
 // against the number of concurrent jobs (curl -Z with as many transfers beside it), and `list`
-// latency against the number of jobs in the store. Plotted by svg.ts next to BENCHMARKS.md.
+// latency against the number of jobs in the store, and upload throughput against the fragment size
+// (fragment-curve.ts). Plotted by svg.ts next to BENCHMARKS.md.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobType } from '../../module/api/enums.js';
 import { PortableEngine } from '../../module/engine/engine.js';
 import { bitsBatch, curlBatch } from './concurrent.js';
 import type { DownloadFixture } from './download.js';
+import type { FragmentCurve } from './fragment-curve.js';
 import { startService } from './service.js';
 import { linePlot } from './svg.js';
 import { CLI_JS, cpuSPerGiB, hrMs, median, MiB, mibPerS, NODE, onCleanup, progress, tempDir, timedOk } from './util.js';
@@ -31,6 +33,8 @@ export interface Curves {
   bytesEach: number;
   conc: ConcPoint[];
   list: ListPoint[];
+  /** Upload throughput by fragment size (absent in reports saved before it existed). */
+  fragments?: FragmentCurve;
 }
 
 export async function runCurves(f: DownloadFixture, jobCounts: number[], listCounts: number[], bytesEach: number): Promise<Curves> {
@@ -99,6 +103,11 @@ export function renderCurves(c: Curves, dir: string): string[] {
     ['bench-list.svg', linePlot({ title: '`list` latency vs jobs in the store', xLabel: 'jobs (log scale)', yLabel: 'ms', logX: true,
       series: [{ name: 'CLI list --json via the service', points: c.list.map((p) => [p.jobs, p.cliServiceMs]) }, { name: 'ServiceClient.listJobs() RPC', points: c.list.map((p) => [p.jobs, p.rpcMs]) }, { name: '150 ms target', points: c.list.map((p) => [p.jobs, 150]) }] })],
   ];
+  const fc = c.fragments;
+  if (fc) {
+    files.push(['bench-upload-fragments.svg', linePlot({ title: `Upload throughput vs fragment size (${fc.bytes / MiB} MiB file)`, xLabel: 'fragment size, KiB (log scale)', yLabel: 'MiB/s', logX: true,
+      series: [{ name: 'bits-job2 service → bits-job2 serve', points: fc.points.map((p) => [p.fragmentBytes / 1024, p.mibPerS]) }] })]);
+  }
   for (const [name, svg] of files) writeFileSync(join(dir, name), svg);
   const out = ['## Growth curves', '',
     `Each curve is one run (no medians). Concurrent jobs: N FOREGROUND jobs × ${c.bytesEach / MiB} MiB through one service vs one \`curl -Z --parallel-max N\`, as`,
@@ -110,5 +119,10 @@ export function renderCurves(c: Curves, dir: string): string[] {
     ...c.conc.map((p) => `| ${p.jobs} | ${p.bitsMiBs.toFixed(0)} | ${p.curlMiBs.toFixed(0)} | ${(p.bitsMiBs / p.curlMiBs).toFixed(2)} | ${p.bitsCpuPerGiB.toFixed(2)} | ${p.curlCpuPerGiB.toFixed(2)} | ${(p.bitsCpuPerGiB / p.curlCpuPerGiB).toFixed(2)} | ${p.bitsRssMiB.toFixed(1)} MiB | ${p.curlRssMiB.toFixed(1)} MiB |`),
     '', '| jobs in the store | ServiceClient.listJobs() ms | CLI `list --json` via the service ms |', '|---:|---:|---:|',
     ...c.list.map((p) => `| ${p.jobs} | ${p.rpcMs.toFixed(1)} | ${p.cliServiceMs.toFixed(0)} |`), ''];
+  if (fc) {
+    out.push(`Fragment size: one UPLOAD job per size through a fresh service started with \`BITS_JOB2_FRAGMENT_BYTES=N\` (every Fragment N bytes; the default is 1 MiB doubling to 13 MiB) to the bench's \`bits-job2 serve\`, ${fc.bytes / MiB} MiB of random bytes; one run per size.`, '',
+      '| fragment size | MiB/s | CPU s/GiB (service + server) |', '|---:|---:|---:|',
+      ...fc.points.map((p) => `| ${p.fragmentBytes >= MiB ? `${p.fragmentBytes / MiB} MiB` : `${p.fragmentBytes / 1024} KiB`} | ${p.mibPerS.toFixed(0)} | ${p.cpuPerGiB.toFixed(2)} |`), '');
+  }
   return out;
 }

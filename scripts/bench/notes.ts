@@ -1,7 +1,8 @@
 // Hand-written analysis printed under "Misses and why" when a target is missed, written from the
 // profiles of real runs (2026-11-25, this 2-core VM). The tables next to them are regenerated on every
 // run; these words are not, so they avoid exact figures — re-read them when the numbers change.
-// Last revised after the download, upload and list changes of 2026-11-25 (which they describe as done).
+// Last revised after the download, upload and list changes of 2026-11-25 (which they describe as done);
+// the upload note after issue 16's second round (2026-12-03).
 export const MISS_NOTES = {
   download: `**What changed (issue 16).** Plain-http downloads straight to the server no longer go through
 Node's HTTP client: \`module/engine/http/lean-get.ts\` sends the same request head on its own socket and
@@ -49,23 +50,23 @@ in the CLI process, which the service path avoids.
 **What would close the rest (not done).** Streaming the JSON array as it is produced (one stringify per job)
 instead of one 9 MB string, and a \`list\` that asks only for the columns the table prints. With Node's own
 start-up at ~60 ms and ~9 MB of output to produce, 150 ms end to end leaves little room on this machine.`,
-  upload: `**What dominates.** Neither end is CPU-bound: in the profiles the main threads of the service and of
-our server are each busy for less than half of the upload. Already done: the server queues a fragment's
-chunks while a write is in flight and writes them with one \`pwritev\` (\`module/server/fragment-writer.ts\`,
-acknowledged only when the fragment's last write completes), and the client reads the file once per upload
-call with 1 MiB positional reads, the next read in flight while the socket sends, honouring socket
-backpressure (\`module/engine/upload/session-connection.ts\`); together about +20% (0.42 → 0.51 × in paired
-runs). What curl and nginx do not have is the protocol's shape: BITS sends the file as Fragments (1 MiB first,
-doubling up to 13 MiB, \`fragment-size.ts\`), each a request that must be acknowledged before the next one
-starts — stop-and-wait, which the protocol requires (fragments of one session cannot be pipelined). Timing
-probes in the server put ~1.3 s per GiB in its disk writes, about as long as curl's whole transfer: nginx's
-writes overlap the socket, ours must finish before the Ack. Our server also fdatasyncs an upload before
-committing it ("curl -T + sync" is the like-for-like row). Between an Ack and the next fragment the client
-waits under a millisecond, so the round trips themselves are not the gap.
+  upload: `**What changed (issue 16, round 2).** Three costs were found by profiling and removed. (1) Since the
+bandwidth policy landed, every background (NORMAL) job's upload wrote each 1 MiB read as awaited 16 KiB pieces
+through the pacer even with no cap in force (and its downloads ran every chunk through a splitting stage):
+\`TransferPacer.unlimited()\` (\`module/engine/rate/pacer.ts\`) lets whole chunks through while no cap holds.
+(2) Our server's receive path: every body chunk went through Node's HTTP parser (a copy into a fresh Buffer)
+and the IncomingMessage stream; now the BITS_POST shim hands a Fragment's body to the fragment writer as the
+socket's own chunks (\`module/server/diverted-body.ts\`, \`request-framer.ts\` \`divert\`), and Node's
+parser sees only the head. (3) The client committed the job (SQLite, an fsync) after every acknowledged
+Fragment, stopping the stop-and-wait upload each time; progress is now committed at the download's checkpoint
+rate, everything else in the session state at once (\`module/engine/upload/progress-checkpoint.ts\`).
 
-**What would close the rest (not done).** Server writes with no thread-pool hop (\`writeSync\` from a worker
-thread per session) so the disk write overlaps the next fragment's arrival less badly; a larger queue (8 MiB
-was tried: no gain, more memory).`,
+**What remains.** The protocol's shape: each Fragment (1 MiB first, doubling to 13 MiB) must be acknowledged
+before the next one starts, and our server acknowledges only after the fragment's last write completed, so
+the disk write of a fragment's tail and the Ack's round trip are not overlapped with the next fragment (the
+fragment-size curve below shows the per-fragment cost). Our server fdatasyncs an upload before committing it
+("curl -T + sync" is the like-for-like row). Both processes are Node: one allocation per socket read on the
+server, one per 1 MiB file read on the client, collected by V8 (the GC rows in the profiles).`,
   rssMore: `**What dominates.** The upload's service peak is about the same as the download's (well above the idle
 service and independent of file size), so the same explanation applies: a ~40 MiB Node floor, the
 service's modules and store on top, and short-lived Buffers that V8 collects late (see "RSS" above). With

@@ -5,6 +5,10 @@ export declare const BITS_POST = "BITS_POST";
 /**
  * Lets `server` receive BITS_POST requests (as `req.method === 'BITS_POST'`). Call it once, before
  * `listen()` or at least before clients connect; connections accepted earlier are not affected.
- * Returns a function that undoes it for later connections.
+ * Returns a function that undoes it for later connections. `divertBodies`: BITS_POST bodies bypass
+ * Node's parser and are read with requestBody(req) (diverted-body.ts); only for servers whose
+ * BITS_POST requests all go to createBitsUploadHandler.
  */
-export declare function acceptBitsPost(server: HttpServer | HttpsServer): () => void;
+export declare function acceptBitsPost(server: HttpServer | HttpsServer, opts?: {
+    divertBodies?: boolean;
+}): () => void;

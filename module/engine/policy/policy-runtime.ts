@@ -29,7 +29,7 @@ export class PolicyRuntime {
   private closed = false;
   /** Shared by all background transfers of the engine. */
   readonly bucket = new TokenBucket();
-  readonly pacer: TransferPacer = { delayFor: (bytes) => this.bucket.take(bytes) };
+  readonly pacer: TransferPacer = { delayFor: (bytes) => this.bucket.take(bytes), unlimited: () => this.bucket.bytesPerSecond === null };
   private readonly onFileChange = (cur: Stats, prev: Stats) => {
     if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size || cur.ino !== prev.ino) this.reload();
   };

@@ -3,7 +3,7 @@
 // socket, pause, the kernel's receive buffer fills and TCP's advertised window tells the server to
 // slow down — a receiver-side rate limit without any server support.
 import { pipeline, Transform, type Readable } from 'node:stream';
-import { PACED_PIECE_BYTES, type TransferPacer } from './pacer.js';
+import { PACED_PIECE_BYTES, pacerIdle, type TransferPacer } from './pacer.js';
 
 /** Bytes buffered inside the pacing stage (each side): small, so backpressure reaches the socket quickly. */
 const STAGE_HIGH_WATER_MARK = 64 * 1024;
@@ -14,6 +14,8 @@ export function pacedBody(response: Readable, pacer: TransferPacer): Readable {
     readableHighWaterMark: STAGE_HIGH_WATER_MARK,
     writableHighWaterMark: STAGE_HIGH_WATER_MARK,
     transform(chunk: Buffer, _enc, done) {
+      // No cap in force: the chunk goes on whole (no 16 KiB pieces, no per-piece bookkeeping).
+      if (pacerIdle(pacer)) return done(null, chunk);
       let at = 0;
       const next = (): void => {
         timer = undefined;

@@ -7,6 +7,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface TransferPacer {
   /** Milliseconds to wait before `bytes` may move (0 = now). Counts them as moved. */
   delayFor(bytes: number): number;
+  /**
+   * True while no limit is in force (no policy cap right now): the caller may move whole chunks
+   * without asking per piece. Splitting every 1 MiB socket write into awaited 16 KiB pieces cost a
+   * background upload about a third of its throughput with no cap to honour (BENCHMARKS.md, upload).
+   * Absent = always limited.
+   */
+  unlimited?(): boolean;
+}
+
+/** Whether `pacer` has nothing to hold back right now (or there is no pacer). */
+export function pacerIdle(pacer: TransferPacer | undefined): boolean {
+  return !pacer || pacer.unlimited?.() === true;
 }
 
 /** Waits until `bytes` may move; resolves at once when no wait is due. Rejects when `signal` aborts. */

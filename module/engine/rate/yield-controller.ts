@@ -152,5 +152,5 @@ function isLoopback(host: string): boolean {
 export function allPacers(...all: (TransferPacer | undefined)[]): TransferPacer | undefined {
   const list = all.filter((p): p is TransferPacer => p !== undefined);
   if (list.length <= 1) return list[0];
-  return { delayFor: (bytes) => Math.max(...list.map((p) => p.delayFor(bytes))) };
+  return { delayFor: (bytes) => Math.max(...list.map((p) => p.delayFor(bytes))), unlimited: () => list.every((p) => p.unlimited?.() === true) };
 }

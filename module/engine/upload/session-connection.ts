@@ -24,7 +24,7 @@ import { proxyTransportError } from '../transport/proxy-errors.js';
 import type { TransportOptions } from '../transport-port.js';
 import { BITS_METHOD, type FragmentBody, type Packet } from './packets.js';
 import { skipUntilEofBodies } from './bodyless-acks.js';
-import { paceBytes, PACED_PIECE_BYTES, type TransferPacer } from '../rate/pacer.js';
+import { paceBytes, PACED_PIECE_BYTES, pacerIdle, type TransferPacer } from '../rate/pacer.js';
 import { localFileChangedError, localReadError, sendTimeoutError, UploadAbortedError } from './upload-errors.js';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 2 * 60_000;
@@ -198,10 +198,27 @@ export class SessionConnection {
 /** Bytes per read of the local file (and per socket write): few syscalls, constant memory. */
 export const READ_BYTES = 1024 * 1024;
 
+/** Read buffers kept for reuse: one being read, one or two the socket still sends from. */
+const SPARE_BUFFERS = 4;
+
 /** The local files a call reads, each opened once (every fragment of the job reads the same file). */
 class LocalFiles {
   private readonly open = new Map<string, Promise<FileHandle>>();
   private closed = false;
+  /**
+   * READ_BYTES buffers the socket has finished with (its write callback ran without error): a new
+   * 1 MiB allocation per read was garbage V8 collected late, raising the service's peak RSS.
+   */
+  private readonly spare: Buffer[] = [];
+
+  buffer(): Buffer {
+    return this.spare.pop() ?? Buffer.allocUnsafe(READ_BYTES);
+  }
+
+  /** `buf` (from buffer()) is no longer referenced by any pending write. */
+  release(buf: Buffer): void {
+    if (!this.closed && this.spare.length < SPARE_BUFFERS) this.spare.push(buf);
+  }
 
   get(path: string): Promise<FileHandle> {
     if (this.closed) return Promise.reject(new Error('connection closed'));
@@ -234,9 +251,19 @@ async function writeBody(req: http.ClientRequest, body: FragmentBody, files: Loc
     if (stop.aborted) return;
     throw localReadError(e, body.path);
   }
+  // Unpaced bodies read into reused buffers, each handed back once its socket write has completed;
+  // paced pieces are written in slices whose completion is not tracked, so they get fresh buffers.
+  const reuse = pacerIdle(pacer);
+  const owners = new WeakMap<Buffer, Buffer>();
   const read = (offset: number): Promise<Buffer> => {
-    const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, body.length - offset));
-    const p = fh.read(buf, 0, buf.length, body.start + offset).then(({ bytesRead }) => buf.subarray(0, bytesRead));
+    const want = Math.min(READ_BYTES, body.length - offset);
+    const whole = reuse ? files.buffer() : Buffer.allocUnsafe(want);
+    const buf = whole.subarray(0, want);
+    const p = fh.read(buf, 0, buf.length, body.start + offset).then(({ bytesRead }) => {
+      const chunk = buf.subarray(0, bytesRead);
+      if (reuse) owners.set(chunk, whole);
+      return chunk;
+    });
     p.catch(() => undefined); // awaited below unless the body was stopped first
     return p;
   };
@@ -251,7 +278,15 @@ async function writeBody(req: http.ClientRequest, body: FragmentBody, files: Loc
       sent += chunk.length;
       next = sent < body.length ? read(sent) : null;
       progress();
-      const flowing = pacer ? await writePaced(req, chunk, pacer, stop, progress) : req.write(chunk);
+      // Asked per chunk: a cap that comes into force mid-fragment applies from the next chunk on.
+      const owner = owners.get(chunk);
+      const flowing = !pacerIdle(pacer)
+        ? await writePaced(req, chunk, pacer!, stop, progress)
+        : owner
+          ? req.write(chunk, (e) => {
+              if (!e) files.release(owner);
+            })
+          : req.write(chunk);
       if (stop.aborted) return;
       // The last byte is out: end the request now (the caller does), so a server's prompt Ack never
       // finds the request unfinished — which would cost the keep-alive connection.
