@@ -237,6 +237,14 @@ test('secrets: no password parameter except -Credential [PSCredential]; the pass
   }
 });
 
+test('New-BitsJob2\'s help says what it returns: the job object, not an id string (issue 15 item 10)', () => {
+  const text = powerShellFiles().get(`${PS_DIR}/Public/New-BitsJob2.ps1`)!;
+  const returns = /Returns: ([^\n]*)/.exec(text)?.[1] ?? '';
+  assert.match(returns, /BitsJob2\.Job object/);
+  assert.not.match(returns, /GUID string/);
+  assert.match(text, /\[OutputType\('BitsJob2\.Job'\)\]/);
+});
+
 test('format view keyed on BitsJob2.Job, about topic, private helper', () => {
   const files = powerShellFiles();
   const xml = files.get(`${PS_DIR}/Bits.Job2.Format.ps1xml`)!;

@@ -120,7 +120,7 @@ export const OPERATION_TABLE = [
       { op: 'setProperties', params: ['description', 'priority', 'minimumRetryDelay', 'noProgressTimeout'] },
       { op: 'setCredentials', params: ['scheme', 'userName', 'password'], fixed: { target: 'SERVER' } },
     ],
-    returns: 'job id (GUID string); the job starts SUSPENDED',
+    returns: 'the new job (a BitsJob2.Job object; JobId is its GUID), which starts SUSPENDED',
     codes: ['S_OK', 'E_INVALIDARG', 'BG_E_TOO_MANY_JOBS_PER_USER', 'BG_E_TOO_MANY_JOBS_PER_MACHINE'],
     synopsis: 'Creates a job (SUSPENDED) and prints its id.',
     description: `Creates a BITS job owned by the current user. The job starts SUSPENDED: add files, set properties, then resume it. At most ${LIMITS.jobsPerUser} jobs per user and ${LIMITS.jobsPerMachine} per machine.`,

@@ -41,7 +41,7 @@ function New-BitsJob2 {
     Create a download job.
 
     .NOTES
-    Runs: bits-job2 create ... --clixml. BITS: IBackgroundCopyManager::CreateJob. Returns: job id (GUID string); the job starts SUSPENDED. Codes: S_OK, E_INVALIDARG, BG_E_TOO_MANY_JOBS_PER_USER, BG_E_TOO_MANY_JOBS_PER_MACHINE.
+    Runs: bits-job2 create ... --clixml. BITS: IBackgroundCopyManager::CreateJob. Returns: the new job (a BitsJob2.Job object; JobId is its GUID), which starts SUSPENDED. Codes: S_OK, E_INVALIDARG, BG_E_TOO_MANY_JOBS_PER_USER, BG_E_TOO_MANY_JOBS_PER_MACHINE.
 
     .LINK
     about_Bits.Job2
