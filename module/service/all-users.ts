@@ -31,6 +31,7 @@ import { JobState } from '../api/enums.js';
 import { HR } from '../api/hresult.js';
 import type { JobSnapshotWire } from '../api/types.js';
 import type { Backend, BackendMethod } from '../api/port.js';
+import { PORT, READ_ONLY_METHODS, portOf } from '../api/port.js';
 import { accessNeeded, adoptedRecord } from '../engine/adopt.js';
 import { PeerConnection } from './peer-rpc.js';
 import { UserSession } from './user-session.js';
@@ -52,8 +53,6 @@ const FROM_STORE: Partial<Record<BackendMethod, (j: import('./store-peek.js').Pe
   getNotifyCmdLine: (j) => j.snapshot.notifyCmdLine,
 };
 
-/** Job methods that change nothing (no admin.log line). */
-const READS = new Set<string>(['getJob', 'describeJob', 'listFiles', 'getError', 'getProxySettings', 'getNotifyCmdLine', 'getReplyProgress', 'getReplyData', 'getReplyFileName']);
 
 const isNotFound = (e: unknown) => e instanceof BitsError && e.hresult === HR.BG_E_NOT_FOUND;
 
@@ -62,6 +61,7 @@ export interface AllUsersOptions {
   stateDir: string;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the port methods are installed below the class
 export class AllUsersBackend implements Backend {
   readonly kind: string;
   /** Stores that could not be read by the last listJobs({allUsers}) (user and reason). */
@@ -145,11 +145,11 @@ export class AllUsersBackend implements Backend {
       const how = running ? 'service' : 'service started as the user';
       try {
         const result = await c.call<T>(method, [jobId, ...rest]);
-        if (!READS.has(method)) this.audit(`${method} ${jobId} of ${u.user.name} (uid ${u.user.uid}) via ${how}: done`);
-        if ((method === 'getJob' || method === 'describeJob') && result && typeof result === 'object') return { ...result, owner: ownerSidOf(u.user.uid) } as T;
+        if (!READ_ONLY_METHODS.has(method)) this.audit(`${method} ${jobId} of ${u.user.name} (uid ${u.user.uid}) via ${how}: done`);
+        if (portOf(method)?.result === 'snapshot' && result && typeof result === 'object') return { ...result, owner: ownerSidOf(u.user.uid) } as T;
         return result;
       } catch (err) {
-        if (!READS.has(method)) this.audit(`${method} ${jobId} of ${u.user.name} (uid ${u.user.uid}) via ${how}: failed ${BitsError.from(err).code}`);
+        if (!READ_ONLY_METHODS.has(method)) this.audit(`${method} ${jobId} of ${u.user.name} (uid ${u.user.uid}) via ${how}: failed ${BitsError.from(err).code}`);
         throw err;
       }
     }
@@ -211,35 +211,30 @@ export class AllUsersBackend implements Backend {
     }
   }
 
-  // --- the rest of the port: root's own, or routed ---------------------------------------------
-
-  createJob(displayName: string, type: number) { return this.inner.createJob(displayName, type); }
-  getErrorDescription(hresult: number) { return this.inner.getErrorDescription(hresult); }
-  getJob(jobId: string) { return this.route<JobSnapshotWire>('getJob', jobId, []); }
-  describeJob(jobId: string) { return this.route<JobSnapshotWire>('describeJob', jobId, []); }
-  addFiles(jobId: string, ...a: Tail<Backend['addFiles']>) { return this.route<void>('addFiles', jobId, a); }
-  listFiles(jobId: string) { return this.route<Awaited<ReturnType<Backend['listFiles']>>>('listFiles', jobId, []); }
-  resume(jobId: string) { return this.route<void>('resume', jobId, []); }
-  suspend(jobId: string) { return this.route<void>('suspend', jobId, []); }
-  complete(jobId: string) { return this.route<Awaited<ReturnType<Backend['complete']>>>('complete', jobId, []); }
-  cancel(jobId: string) { return this.route<Awaited<ReturnType<Backend['cancel']>>>('cancel', jobId, []); }
-  getError(jobId: string) { return this.route<Awaited<ReturnType<Backend['getError']>>>('getError', jobId, []); }
-  setProperty(jobId: string, ...a: Tail<Backend['setProperty']>) { return this.route<void>('setProperty', jobId, a); }
-  setProxySettings(jobId: string, ...a: Tail<Backend['setProxySettings']>) { return this.route<void>('setProxySettings', jobId, a); }
-  getProxySettings(jobId: string) { return this.route<Awaited<ReturnType<Backend['getProxySettings']>>>('getProxySettings', jobId, []); }
-  setNotifyCmdLine(jobId: string, ...a: Tail<Backend['setNotifyCmdLine']>) { return this.route<void>('setNotifyCmdLine', jobId, a); }
-  getNotifyCmdLine(jobId: string) { return this.route<Awaited<ReturnType<Backend['getNotifyCmdLine']>>>('getNotifyCmdLine', jobId, []); }
-  getReplyProgress(jobId: string) { return this.route<Awaited<ReturnType<Backend['getReplyProgress']>>>('getReplyProgress', jobId, []); }
-  getReplyData(jobId: string) { return this.route<string>('getReplyData', jobId, []); }
-  setReplyFileName(jobId: string, ...a: Tail<Backend['setReplyFileName']>) { return this.route<void>('setReplyFileName', jobId, a); }
-  getReplyFileName(jobId: string) { return this.route<string | null>('getReplyFileName', jobId, []); }
-  setCredentials(jobId: string, ...a: Tail<Backend['setCredentials']>) { return this.route<void>('setCredentials', jobId, a); }
-  removeCredentials(jobId: string, ...a: Tail<Backend['removeCredentials']>) { return this.route<Awaited<ReturnType<Backend['removeCredentials']>>>('removeCredentials', jobId, a); }
-
   async close(): Promise<void> {
     await Promise.all((this.sessions ?? []).map((u) => u.close()));
     await this.inner.close();
   }
 }
 
-type Tail<F> = F extends (first: string, ...rest: infer R) => unknown ? R : never;
+// The rest of the port, from its description (module/api/port.ts), none written by hand: a job
+// method (its first argument a job id) is root's own or routed to the store holding the job; the
+// others (createJob, getErrorDescription) are root's own. A method written above stays.
+for (const port of PORT) {
+  if (Object.prototype.hasOwnProperty.call(AllUsersBackend.prototype, port.method)) continue;
+  const isJobMethod = port.args[0]?.[1] === 'jobId';
+  Object.defineProperty(AllUsersBackend.prototype, port.method, {
+    value: isJobMethod
+      ? function (this: AllUsersBackend, jobId: string, ...rest: unknown[]) {
+          return this['route'](port.method as BackendMethod, jobId, rest);
+        }
+      : function (this: AllUsersBackend, ...args: unknown[]) {
+          return (this.inner[port.method as BackendMethod] as (...a: unknown[]) => Promise<unknown>)(...args);
+        },
+    writable: true,
+    configurable: true,
+  });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the methods installed above
+export interface AllUsersBackend extends Backend {}
