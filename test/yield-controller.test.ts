@@ -5,7 +5,7 @@
 // the server is loopback.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { allPacers, NO_SIGNAL_PROBES, TARGET_MS, TRICKLE_BYTES_PER_SECOND, YieldController, YieldControllers } from '../module/engine/rate/yield-controller.js';
+import { allPacers, CURRENT_FILTER, NO_SIGNAL_PROBES, TARGET_MS, TRICKLE_BYTES_PER_SECOND, YieldController, YieldControllers } from '../module/engine/rate/yield-controller.js';
 import { yieldPacerFor } from '../module/engine/policy/yield-pacer.js';
 import type { JobRecord } from '../module/engine/job-record.js';
 
@@ -25,9 +25,8 @@ test('unpaced until the first answer; grows on an empty queue, bounded by what m
   assert.ok(c.bytesPerSecond < 1.5 * 100_000 + 70_000, `no growth far beyond what actually moved: ${c.bytesPerSecond}`);
   for (let i = 0; i < 20; i++) c.sample(1, 4 * MB);
   const high = c.bytesPerSecond;
-  c.sample(1 + 20 * TARGET_MS, 4 * MB); // one high sample alone does not count: the filter takes the minimum of the last 3
-  c.sample(1 + 20 * TARGET_MS, 4 * MB);
-  assert.ok(c.bytesPerSecond >= high, 'two high samples of three do not cut yet');
+  for (let i = 0; i < CURRENT_FILTER - 1; i++) c.sample(1 + 20 * TARGET_MS, 4 * MB); // high samples alone do not count: the filter takes the minimum of the last CURRENT_FILTER
+  assert.ok(c.bytesPerSecond >= high, 'fewer high samples than the filter holds do not cut');
   const before = c.bytesPerSecond;
   c.sample(1 + 20 * TARGET_MS, 4 * MB);
   assert.ok(c.bytesPerSecond <= Math.min(before, 4 * MB) * 0.4 * 1.0001, `a full queue cuts to ×0.4 of what moved: ${c.bytesPerSecond}`);
@@ -42,7 +41,7 @@ test('a lost probe is congestion once paced; no answer at all steps out of the w
   c.sample(1, 4 * MB);
   for (let i = 0; i < 5; i++) c.sample(1, 4 * MB);
   const rate = c.bytesPerSecond;
-  for (let i = 0; i < 3; i++) c.sample('timeout', 4 * MB);
+  for (let i = 0; i < CURRENT_FILTER; i++) c.sample('timeout', 4 * MB);
   assert.ok(c.bytesPerSecond < rate * 0.5, `lost probes cut: ${c.bytesPerSecond} of ${rate}`);
 
   const silent = new YieldController(noProbe);

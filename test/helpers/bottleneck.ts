@@ -25,10 +25,18 @@ export interface BottleneckOptions {
   queueBytes?: number;
   /** Size of the sparse file served as /big.bin (default 4 GiB). */
   fileBytes?: number;
+  /**
+   * TCP congestion control inside both namespaces (net.ipv4.tcp_congestion_control is per namespace;
+   * default: the host's). "reno" is always allowed in a child namespace and, like CUBIC, fills the
+   * queue until it drops — the competing traffic a background job must see; BBR keeps a short queue.
+   */
+  congestionControl?: string;
 }
 
 export interface Bottleneck {
   rateMbit: number;
+  /** The congestion control both namespaces use. */
+  congestionControl: string;
   serverNs: string;
   clientNs: string;
   /** http://10.77.0.1:8080 — reachable from the client namespace only. */
@@ -43,6 +51,7 @@ export interface Bottleneck {
 }
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+const ipNetnsExec = (ns: string, ...argv: string[]) => ip('netns', 'exec', ns, ...argv);
 const tc = (ns: string, ...args: string[]) => execFileSync('tc', ['-n', ns, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 
 function alive(pid: number): boolean {
@@ -138,7 +147,9 @@ export async function startBottleneck(o: BottleneckOptions = {}): Promise<Bottle
       ip('-n', ns, 'link', 'set', 'lo', 'up');
       ip('-n', ns, 'link', 'set', dev, 'up');
       shape(ns, dev, rateMbit, queueBytes);
+      if (o.congestionControl) ipNetnsExec(ns, 'sysctl', '-q', '-w', `net.ipv4.tcp_congestion_control=${o.congestionControl}`);
     }
+    const congestionControl = ipNetnsExec(serverNs, 'sysctl', '-n', 'net.ipv4.tcp_congestion_control').trim();
     writeFileSync(join(root, 'big.bin'), '');
     truncateSync(join(root, 'big.bin'), o.fileBytes ?? 4 * 1024 ** 3); // sparse: no disk used
     writeFileSync(join(root, 'small.txt'), 'ok\n');
@@ -155,7 +166,7 @@ export async function startBottleneck(o: BottleneckOptions = {}): Promise<Bottle
     const url = `http://${SERVER_IP}:${PORT}`;
     await waitForServer(clientNs, `${url}/small.txt`);
     return {
-      rateMbit, serverNs, clientNs, url, root,
+      rateMbit, congestionControl, serverNs, clientNs, url, root,
       inClient: (cmd, args) => ['ip', ['netns', 'exec', clientNs, cmd, ...args]],
       queuedBytes: () => Number(/backlog (\d+)b/.exec(tc(serverNs, '-s', 'qdisc', 'show', 'dev', vs, 'parent', '1:10'))?.[1] ?? 0),
       close,

@@ -18,13 +18,20 @@
 //   flow keeps only ~10–20 ms, and with the earlier 25 ms target a BBR curl kept 34 % of its rate. A
 //   *rate* controller (unlike a window one) keeps the queue empty whenever it runs below the link, so
 //   a background job alone still fills the link with this small target.
-// - GAIN_UP 0.25 + GROWTH_BYTES_PER_SECOND 64 KiB/s per probe on an empty queue: trickle → 40 Mbit/s in
-//   about 3 s (the "back to full speed within seconds"), ×(1+0.25·off) closer to the target.
-// - HEADROOM 1.5: the rate never runs ahead of 1.5× what actually moved (+ the additive step), so when
-//   other traffic arrives the first cut bites at once instead of first eating an unused margin.
-// - Above the target: × (1 − CUT_GAIN·excess), excess = (delay − target)/target, at most × (1 −
-//   MAX_CUT) = ×0.4 per probe: from the link rate to the trickle in ~0.8 s when a CUBIC flow fills
-//   the queue; gentle when only our own burst touched the target.
+// - GAIN_UP 0.25 + GROWTH_BYTES_PER_SECOND 64 KiB/s per probe on an empty queue (× off, the share of
+//   the target still free): trickle → 40 Mbit/s in about 2–3 s (the "within seconds").
+// - HEADROOM 1.5: the rate never runs ahead of 1.5× what moved over the last MOVED_WINDOW_PROBES
+//   (0.5 s; one interval is too noisy: a 16 KiB piece at the trickle lands in one of several) plus
+//   the additive step, so when other traffic arrives the first cut bites at once instead of first
+//   eating an unused margin. 2 let a lone job overshoot the link to 2× and then cut on its own queue
+//   (≈ 60 % of the link alone); 1.5 gave ≈ 75 % and still ~2.5 s from the trickle back to the link.
+// - Above the target: × (1 − CUT_GAIN·excess) of what moved, excess = (delay − target)/target, at
+//   most × (1 − MAX_CUT) = ×0.4 per probe: a loss-based flow's 30–100 ms queue takes us from the link
+//   rate to the trickle in about a second; our own short bursts (reno's window jumps: 10–20 ms) cut
+//   gently. CUT_GAIN 0.25 halved a lone job's rate on such bursts.
+// - CURRENT_FILTER 4 and the lag correction: event-loop lag (a loaded machine: load 15 on 2 CPUs) only
+//   ever adds to a connect time; the loop's worst delay while the probe was out (monitorEventLoopDelay)
+//   is taken off each sample, and the minimum of 4 (400 ms) is used.
 // - TRICKLE_BYTES_PER_SECOND 16 KiB/s: BITS "still trickles some data under load"; never below.
 // - BUCKET_BURST_SECONDS 0.02: the controller's token bucket saves up little, so a rate cut is not
 //   undone by a saved-up burst (which would also build the very queue we measure).
@@ -35,25 +42,24 @@
 //   never yielded to [DECISION]: there is no shared link, and event-loop lag would read as delay.
 import { lookup } from 'node:dns/promises';
 import { connect, isIP } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TokenBucket } from './token-bucket.js';
 import type { TransferPacer } from './pacer.js';
 
 export const TARGET_MS = 5;
 export const PROBE_INTERVAL_MS = 100;
 export const PROBE_TIMEOUT_MS = 500;
-export const CURRENT_FILTER = 3;
+/** The event-loop delay monitor's tick while a probe is out (its worst delay is taken off the sample). */
+export const LAG_RESOLUTION_MS = 1;
+export const CURRENT_FILTER = 4;
 export const BASE_HISTORY_MINUTES = 10;
 /** BITS "still trickles some data under load" (spec §5.3). */
 export const TRICKLE_BYTES_PER_SECOND = 16 * 1024;
 export const GAIN_UP = 0.25;
 export const GROWTH_BYTES_PER_SECOND = 64 * 1024;
 export const CUT_GAIN = 0.1;
-/** Above NEAR_BEST of the best smoothed rate seen, growth is only GAIN_NEAR_BEST per probe. */
-export const NEAR_BEST = 0.9;
-export const GAIN_NEAR_BEST = 0.02;
-export const SMOOTHING = 0.2;
-/** The best rate is forgotten by 1 % a second (10 probes), so a slower path is learnt again. */
-export const BEST_DECAY = 0.999;
+/** What moved is averaged over this many probe intervals (0.5 s). */
+export const MOVED_WINDOW_PROBES = 5;
 export const MAX_CUT = 0.6;
 export const HEADROOM = 1.5;
 export const BUCKET_BURST_SECONDS = 0.02;
@@ -73,6 +79,7 @@ export function isLoopbackAddress(host: string): boolean {
 /** Times TCP connects to host:port (the name is resolved once, so DNS time is not in the sample). */
 export function connectProbe(host: string, port: number): ProbeFn {
   let address: string | null = isIP(host) ? host : null;
+  const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   return async () => {
     if (address === null) {
       try {
@@ -84,11 +91,17 @@ export function connectProbe(host: string, port: number): ProbeFn {
     if (isLoopbackAddress(address)) return 'loopback';
     const to = address;
     return new Promise<ProbeResult>((resolve) => {
+      lag.reset();
+      lag.enable();
       const t0 = performance.now();
       const s = connect({ host: to, port });
       const done = (v: ProbeResult) => {
         clearTimeout(timer);
+        lag.disable();
         s.destroy();
+        // The callback ran late by up to the loop's worst delay meanwhile (CPU contention, a busy
+        // loop): that is not queuing on the path. Taken off, the sample cannot read higher than the wire.
+        if (typeof v === 'number') v = Math.max(0, v - lag.max / 1e6);
         if (v === 'unreachable' && !isIP(host)) address = null; // re-resolve next time
         resolve(v);
       };
@@ -115,9 +128,8 @@ export class YieldController implements TransferPacer {
   private lastUse = 0;
   private timer: NodeJS.Timeout | null = null;
   private probing = false;
-  /** What moved per probe interval, smoothed; and the best of it lately (≈ the link's rate when we had it alone). */
-  private smoothed = 0;
-  private best = 0;
+  /** What moved in each of the last MOVED_WINDOW_PROBES probe intervals. */
+  private recentMoved: number[] = [];
   /** The last estimate, for the bench and tests. */
   queuingDelayMs: number | null = null;
 
@@ -212,19 +224,18 @@ export class YieldController implements TransferPacer {
 
   private update(queuingMs: number, actual: number): void {
     this.queuingDelayMs = queuingMs;
-    this.smoothed = this.smoothed === 0 ? actual : this.smoothed + SMOOTHING * (actual - this.smoothed);
-    this.best = Math.max(this.best * BEST_DECAY, this.smoothed);
+    // Over half a second, not one probe interval: a 16 KiB piece at the trickle lands in one interval
+    // of several, and after a stall of the loop the receive buffer's backlog is read at once.
+    this.recentMoved = [...this.recentMoved, actual].slice(-MOVED_WINDOW_PROBES);
+    const moved = this.recentMoved.reduce((a, b) => a + b, 0) / this.recentMoved.length;
     let next: number;
     if (queuingMs <= TARGET_MS) {
       const off = (TARGET_MS - queuingMs) / TARGET_MS; // 1 = empty queue, 0 = at the target
-      // Fast up to just under the best rate this path gave us, then only creeping: overshooting the link
-      // builds a queue (our own), which the next probes would read as other traffic.
-      const gain = this.rate < NEAR_BEST * this.best ? GAIN_UP : GAIN_NEAR_BEST;
-      next = this.rate * (1 + gain * off) + GROWTH_BYTES_PER_SECOND * off * (gain / GAIN_UP);
-      next = Math.min(next, HEADROOM * actual + GROWTH_BYTES_PER_SECOND);
+      next = this.rate * (1 + GAIN_UP * off) + GROWTH_BYTES_PER_SECOND * off;
+      next = Math.min(next, HEADROOM * moved + GROWTH_BYTES_PER_SECOND);
     } else {
       const excess = (queuingMs - TARGET_MS) / TARGET_MS;
-      next = Math.min(this.rate, actual) * Math.max(1 - MAX_CUT, 1 - CUT_GAIN * excess);
+      next = Math.min(this.rate, moved) * Math.max(1 - MAX_CUT, 1 - CUT_GAIN * excess);
     }
     this.rate = Math.max(TRICKLE_BYTES_PER_SECOND, next);
     this.bucket.setRate(this.rate);
