@@ -3,15 +3,18 @@
 // one side, curl and the engine (test/helpers/engine-driver.ts) on the other. Needs root.
 // Measures: curl alone; a background (NORMAL) job alone; curl while a background job runs, and how
 // long the job takes to get back to 80 % of the link after curl ends; curl while a FOREGROUND job
-// runs; the policy cap's accuracy over 30 s at two caps. Once with reno in both namespaces (loss-based,
+// runs; the policy cap's accuracy over 30 s at two caps; and the sending side (a bulk TCP upload
+// beside a background / FOREGROUND upload job to `bits-job2 serve`). Once with reno in both namespaces (loss-based,
 // like CUBIC), then with the host's default congestion control when that differs (often BBR). Writes (or replaces) the section
 // "## 9. Yielding and bandwidth policy" of BENCHMARKS.md (BENCH_YIELD_OUT= another file).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobPriority, JobType } from '../module/api/enums.js';
 import { TARGET_MS, PROBE_INTERVAL_MS, TRICKLE_BYTES_PER_SECOND } from '../module/engine/rate/yield-controller.js';
-import { curlRate, startBottleneck, type Bottleneck } from '../test/helpers/bottleneck.js';
+import { BITS_PORT, curlRate, SERVER_IP, serveBitsInServerNamespace, startBottleneck, tcpUploadRate, uplinkRate, type Bottleneck } from '../test/helpers/bottleneck.js';
+import { stopProcess } from '../test/helpers/nginx.js';
 import { RemoteEngine } from '../test/helpers/remote-engine.js';
 
 const HEADING = '## 9. Yielding and bandwidth policy';
@@ -88,11 +91,71 @@ async function round(cc: string | undefined, withCaps: boolean): Promise<Yieldin
   }
 }
 
+interface UploadYielding {
+  otherAlone: number;
+  bgAlone: number;
+  otherWithBg: number;
+  recovery: number;
+  otherWithFg: number;
+}
+
+/** The sending side: a bulk TCP upload of another application beside our upload jobs to `bits-job2 serve` (reno). */
+async function uploadRound(): Promise<UploadYielding> {
+  const link = await startBottleneck({ rateMbit: 40, congestionControl: 'reno' });
+  const dir = mkdtempSync(join(tmpdir(), 'bj2-bench-yield-up-'));
+  mkdirSync(join(dir, 'root'));
+  const policyPaths = { system: join(dir, 'system-policy.json'), user: join(dir, 'user-policy.json') };
+  const engine = new RemoteEngine({ stateDir: join(dir, 'state'), policyPaths, clockStart: Date.now(), wrap: link.inClient });
+  const linkBytes = (link.rateMbit * 1e6) / 8;
+  let server: ChildProcess | null = null;
+  const upload = async (name: string, priority: number): Promise<string> => {
+    const local = join(dir, `${name}.bin`);
+    writeFileSync(local, '');
+    truncateSync(local, 8 * 1024 ** 3);
+    const id = await engine.call<string>('createJob', name, JobType.UPLOAD);
+    await engine.call('setProperty', id, 'priority', priority);
+    await engine.call('addFiles', id, [{ remoteName: `http://${SERVER_IP}:${BITS_PORT}/${name}.bin`, localName: local }]);
+    await engine.call('resume', id);
+    return id;
+  };
+  try {
+    server = await serveBitsInServerNamespace(link, join(dir, 'root'));
+    say('upload: bulk TCP upload alone');
+    const otherAlone = await tcpUploadRate(link, 10);
+    say('upload: background upload alone, then the bulk upload beside it');
+    const bg = await upload('bg', JobPriority.NORMAL);
+    await sleep(3000);
+    const bgAlone = await uplinkRate(link, 10_000);
+    const otherWithBg = await tcpUploadRate(link, 10);
+    const t0 = performance.now();
+    let recovery = Infinity;
+    while (performance.now() - t0 < 30_000) {
+      if ((await uplinkRate(link, 250)) >= 0.8 * linkBytes) {
+        recovery = (performance.now() - t0) / 1000;
+        break;
+      }
+    }
+    await engine.call('cancel', bg);
+    say('upload: the bulk upload beside a FOREGROUND upload');
+    const fg = await upload('fg', JobPriority.FOREGROUND);
+    await sleep(3000);
+    const otherWithFg = await tcpUploadRate(link, 10);
+    await engine.call('cancel', fg);
+    return { otherAlone, bgAlone, otherWithBg, recovery, otherWithFg };
+  } finally {
+    await engine.close();
+    if (server) await stopProcess(server);
+    await link.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const hostCc = readFileSync('/proc/sys/net/ipv4/tcp_congestion_control', 'utf8').trim();
   // Reno (loss-based like CUBIC: fills the queue) on every host; then the host's own default when it differs (here often BBR).
   const rounds = [await round('reno', true)];
   if (hostCc !== 'reno') rounds.push(await round(undefined, false));
+  const up = await uploadRound();
   const linkBytes = (40 * 1e6) / 8;
   const pct = (x: number, of: number) => `${((100 * x) / of).toFixed(0)} %`;
   const rows = rounds.flatMap((r) => [
@@ -104,6 +167,13 @@ async function main(): Promise<void> {
     `| ${r.cc} | curl while a FOREGROUND job runs (10 s) | ${mbit(r.curlWithFg)} Mbit/s | ${pct(r.curlWithFg, r.curlAlone)} of curl alone (FOREGROUND competes) |`,
     ...r.caps.map((c) => `| ${r.cc} | background job under a policy cap of ${c.kbps} kbit/s (30 s) | ${mbit(c.measured)} Mbit/s | ${pct(c.measured, c.kbps * 125)} of the cap |`),
   ]);
+  rows.push(
+    `| reno | upload: bulk TCP upload alone (10 s) | ${mbit(up.otherAlone)} Mbit/s | ${pct(up.otherAlone, linkBytes)} of the link |`,
+    `| reno | upload: background (NORMAL) upload job alone, on the wire (10 s) | ${mbit(up.bgAlone)} Mbit/s | ${pct(up.bgAlone, linkBytes)} of the link |`,
+    `| reno | upload: bulk upload while a background upload runs (10 s) | ${mbit(up.otherWithBg)} Mbit/s | ${pct(up.otherWithBg, up.otherAlone)} of alone |`,
+    `| reno | upload: background upload back to ≥ 80 % of the link after | ${up.recovery === Infinity ? 'not within 30 s' : `${up.recovery.toFixed(1)} s`} | |`,
+    `| reno | upload: bulk upload while a FOREGROUND upload runs (10 s) | ${mbit(up.otherWithFg)} Mbit/s | ${pct(up.otherWithFg, up.otherAlone)} of alone (FOREGROUND competes) |`,
+  );
   const section = [
     HEADING,
     '',
@@ -118,6 +188,12 @@ async function main(): Promise<void> {
     '| TCP | Measurement | Rate | Share |',
     '|---|---|---|---|',
     ...rows,
+    '',
+    'Where the goals are missed, and why: a background job alone stays under the 80 % goal on a loaded machine — its rate',
+    'oscillates around the link: growing past it builds a queue of our own, which the next probes cannot tell from other',
+    'traffic, and the cut starts from what moved. FOREGROUND is never paced, yet curl gets far less than half beside it:',
+    "curl's flow stays window-bound (a constant ≈ 136 kB of it in the queue, `tc -s`), while the engine socket's autotuned",
+    'receive window grows larger, and with a deep FIFO the larger window takes the larger share (TCP, not the controller).',
     '',
   ].join('\n');
   const out = process.env.BENCH_YIELD_OUT || 'BENCHMARKS.md';
