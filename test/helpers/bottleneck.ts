@@ -21,6 +21,7 @@ export const SERVER_IP = '10.77.0.1';
 export const CLIENT_IP = '10.77.0.2';
 const PORT = 8080;
 const PREFIX = 'bj2bn';
+const CC_FILE = '/proc/sys/net/ipv4/tcp_congestion_control';
 
 export interface BottleneckOptions {
   /** Link rate in Mbit/s, each direction (default 40). */
@@ -151,9 +152,10 @@ export async function startBottleneck(o: BottleneckOptions = {}): Promise<Bottle
       ip('-n', ns, 'link', 'set', 'lo', 'up');
       ip('-n', ns, 'link', 'set', dev, 'up');
       shape(ns, dev, rateMbit, queueBytes);
-      if (o.congestionControl) ipNetnsExec(ns, 'sysctl', '-q', '-w', `net.ipv4.tcp_congestion_control=${o.congestionControl}`);
+      // /proc/sys/net shows the namespace of the process that opens it (no procps needed).
+      if (o.congestionControl) ipNetnsExec(ns, process.execPath, '-e', `require('fs').writeFileSync('${CC_FILE}', ${JSON.stringify(o.congestionControl)})`);
     }
-    const congestionControl = ipNetnsExec(serverNs, 'sysctl', '-n', 'net.ipv4.tcp_congestion_control').trim();
+    const congestionControl = ipNetnsExec(serverNs, 'cat', CC_FILE).trim();
     writeFileSync(join(root, 'big.bin'), '');
     truncateSync(join(root, 'big.bin'), o.fileBytes ?? 4 * 1024 ** 3); // sparse: no disk used
     writeFileSync(join(root, 'small.txt'), 'ok\n');
