@@ -17,7 +17,7 @@ import { RemoteEngine } from './helpers/remote-engine.js';
 import { waitFor } from './helpers/service.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Between "TCP shares fairly" (≈ 0.5) and "the background job stepped aside" (≈ 0.95). */
+/** Between "TCP shares" (0.25 with yielding off, 0.38 beside FOREGROUND) and "the background job stepped aside" (≈ 0.9). */
 const YIELDED_SHARE = 0.75;
 
 test('40 Mbit/s uplink: a background upload steps aside for a bulk TCP upload and takes the link back; a FOREGROUND one competes', async () => {
