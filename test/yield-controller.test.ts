@@ -1,43 +1,83 @@
-// The yielding controller's arithmetic (module/engine/rate/yield-controller.ts) with fed delay
-// samples: it grows while the queue is empty (but not far beyond what actually moved), cuts hard when
-// queuing delay passes the target, never goes under the trickle, and is skipped for loopback servers.
+// The yielding controller's arithmetic (module/engine/rate/yield-controller.ts) with fed probe
+// results: not paced until a probe answers, then it grows while the queue is empty (but not far
+// beyond what actually moved), cuts hard when queuing delay passes the target, counts a lost probe
+// as congestion, never goes under the trickle; it steps out of the way when no probe ever answers or
+// the server is loopback.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { allPacers, TARGET_MS, TRICKLE_BYTES_PER_SECOND, YieldController, YieldControllers } from '../module/engine/rate/yield-controller.js';
+import { allPacers, CURRENT_FILTER, NO_SIGNAL_PROBES, TARGET_MS, TRICKLE_BYTES_PER_SECOND, YieldController, YieldControllers } from '../module/engine/rate/yield-controller.js';
+import { yieldPacerFor } from '../module/engine/policy/yield-pacer.js';
+import type { JobRecord } from '../module/engine/job-record.js';
 
-const noProbe = async () => null;
+const noProbe = async () => 'unreachable' as const;
+const MB = 1e6;
 
-test('grows on an empty queue, bounded by what moved; cuts above the target; floors at the trickle', () => {
+test('unpaced until the first answer; grows on an empty queue, bounded by what moved; cuts above the target; floors at the trickle', () => {
   const c = new YieldController(noProbe);
+  assert.is(c.bytesPerSecond, Infinity, 'no signal yet: not paced');
+  assert.is(c.delayFor(10 * MB), 0);
+  c.sample(1, 4 * MB); // base delay 1 ms, queue empty; the unpaced transfer moved 4 MB/s
+  assert.ok(c.bytesPerSecond >= 4 * MB, `starts from what moved: ${c.bytesPerSecond}`);
   const start = c.bytesPerSecond;
-  c.update(1, 10e6); // base delay 1 ms, queue empty
-  c.update(1, 10e6);
+  c.sample(1, 4 * MB);
   assert.ok(c.bytesPerSecond > start, 'grows while the queue is empty');
-  const grown = c.bytesPerSecond;
-  for (let i = 0; i < 50; i++) c.update(1, 100_000);
-  assert.ok(c.bytesPerSecond <= Math.max(grown, 2 * 100_000) * 1.0001, 'no growth far beyond what actually moved');
-  for (let i = 0; i < 10; i++) c.update(1, 1e9);
-  c.update(1 + 2 * TARGET_MS, 1e9); // one high sample alone does not count: the filter takes the minimum of the last 2
+  for (let i = 0; i < 50; i++) c.sample(1, 100_000);
+  assert.ok(c.bytesPerSecond < 1.5 * 100_000 + 70_000, `no growth far beyond what actually moved: ${c.bytesPerSecond}`);
+  for (let i = 0; i < 20; i++) c.sample(1, 4 * MB);
   const high = c.bytesPerSecond;
-  c.update(1 + 2 * TARGET_MS, high);
-  assert.ok(c.bytesPerSecond <= high * 0.3 * 1.0001, `twice the target cuts to ×0.3: ${c.bytesPerSecond} of ${high}`);
-  for (let i = 0; i < 100; i++) c.update(1 + 4 * TARGET_MS, 0);
+  for (let i = 0; i < CURRENT_FILTER - 1; i++) c.sample(1 + 20 * TARGET_MS, 4 * MB); // high samples alone do not count: the filter takes the minimum of the last CURRENT_FILTER
+  assert.ok(c.bytesPerSecond >= high, 'fewer high samples than the filter holds do not cut');
+  const before = c.bytesPerSecond;
+  c.sample(1 + 20 * TARGET_MS, 4 * MB);
+  assert.ok(c.bytesPerSecond <= Math.min(before, 4 * MB) * 0.4 * 1.0001, `a full queue cuts to ×0.4 of what moved: ${c.bytesPerSecond}`);
+  for (let i = 0; i < 100; i++) c.sample(1 + 4 * TARGET_MS, 0);
   assert.is(c.bytesPerSecond, TRICKLE_BYTES_PER_SECOND, 'never below the trickle');
   assert.is(c.queuingDelayMs, 4 * TARGET_MS);
+  assert.ok(c.delayFor(TRICKLE_BYTES_PER_SECOND) > 500, 'paced at the trickle: a second of it waits');
 });
 
-test('one controller per server; none for loopback; allPacers waits for the slowest', () => {
+test('a lost probe is congestion once paced; no answer at all steps out of the way; loopback is never paced', () => {
+  const c = new YieldController(noProbe);
+  c.sample(1, 4 * MB);
+  for (let i = 0; i < 5; i++) c.sample(1, 4 * MB);
+  const rate = c.bytesPerSecond;
+  for (let i = 0; i < CURRENT_FILTER; i++) c.sample('timeout', 4 * MB);
+  assert.ok(c.bytesPerSecond < rate * 0.5, `lost probes cut: ${c.bytesPerSecond} of ${rate}`);
+
+  const silent = new YieldController(noProbe);
+  for (let i = 0; i < NO_SIGNAL_PROBES; i++) silent.sample('timeout', 4 * MB);
+  assert.is(silent.state, 'no-signal');
+  assert.is(silent.delayFor(100 * MB), 0, 'no signal: never held back');
+
+  const loop = new YieldController(noProbe);
+  loop.sample('loopback', 0);
+  assert.is(loop.unlimited(), true);
+  assert.is(loop.delayFor(100 * MB), 0);
+});
+
+test('one controller per server; none for loopback; allPacers waits for the slowest; a job follows its current file', () => {
   const all = new YieldControllers(() => noProbe);
   assert.is(all.for('http://127.0.0.1:8080/x'), undefined);
   assert.is(all.for('http://localhost/x'), undefined);
   assert.is(all.for('http://[::1]:81/x'), undefined);
-  const a = all.for('http://10.0.0.1/a');
+  const a = all.for('http://10.0.0.1/a')!;
   assert.ok(a);
   assert.is(all.for('http://10.0.0.1:80/b'), a, 'same host:port, same controller');
   assert.is.not(all.for('https://10.0.0.1/b'), a);
   const p = allPacers({ delayFor: () => 5 }, undefined, { delayFor: () => 9 })!;
   assert.is(p.delayFor(1), 9);
   assert.is(allPacers(undefined), undefined);
+
+  const b = all.for('http://10.0.0.2/b')!;
+  for (const c of [a, b]) c.sample(1, 4 * MB);
+  for (let i = 0; i < 20; i++) b.sample(1 + 20 * TARGET_MS, 0); // b's path is congested: b trickles
+  const files = [{ remoteName: 'http://10.0.0.1/a', transferred: false }, { remoteName: 'http://10.0.0.2/b', transferred: false }];
+  const job = { files } as unknown as JobRecord;
+  const pacer = yieldPacerFor(job, all);
+  assert.ok(pacer.delayFor(1000) < 5, 'file 1: server a, which has room (1000 B at 4 MB/s)');
+  files[0]!.transferred = true;
+  assert.ok(pacer.delayFor(TRICKLE_BYTES_PER_SECOND) > 500, 'file 2: server b, which trickles');
+  assert.is(yieldPacerFor({ files: [{ remoteName: 'http://127.0.0.1/x', transferred: false }] } as unknown as JobRecord, all).unlimited(), true);
 });
 
 test.run();

@@ -2,7 +2,9 @@
 // joined by a veth pair, addresses only inside them (10.77.0.1 server, 10.77.0.2 client), `tc` HTB
 // shaping both directions to a few tens of Mbit/s with a byte FIFO behind it so a standing queue
 // builds delay (this kernel has htb, not netem/tbf). nginx serves a sparse file on the server side;
-// clients (curl, the engine driver) run on the client side with `ip netns exec`.
+// clients (curl, the engine driver) run on the client side with `ip netns exec`. For the upload
+// direction: `bits-job2 serve` in the server namespace, a bulk TCP upload of another application
+// (tcpUploadRate) and the server side's link counter (uplinkBytes / uplinkRate).
 //
 // Cleanup: close() stops nginx by PID and deletes both namespaces (which removes the veth pair); an
 // exit hook does the same if a test dies first; and start-up deletes namespaces left by an earlier
@@ -11,12 +13,15 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { running, stopProcess } from './nginx.js';
+import { CLI_JS } from './cli.js';
 
 export const SERVER_IP = '10.77.0.1';
 export const CLIENT_IP = '10.77.0.2';
 const PORT = 8080;
 const PREFIX = 'bj2bn';
+const CC_FILE = '/proc/sys/net/ipv4/tcp_congestion_control';
 
 export interface BottleneckOptions {
   /** Link rate in Mbit/s, each direction (default 40). */
@@ -25,10 +30,18 @@ export interface BottleneckOptions {
   queueBytes?: number;
   /** Size of the sparse file served as /big.bin (default 4 GiB). */
   fileBytes?: number;
+  /**
+   * TCP congestion control inside both namespaces (net.ipv4.tcp_congestion_control is per namespace;
+   * default: the host's). "reno" is always allowed in a child namespace and, like CUBIC, fills the
+   * queue until it drops — the competing traffic a background job must see; BBR keeps a short queue.
+   */
+  congestionControl?: string;
 }
 
 export interface Bottleneck {
   rateMbit: number;
+  /** The congestion control both namespaces use. */
+  congestionControl: string;
   serverNs: string;
   clientNs: string;
   /** http://10.77.0.1:8080 — reachable from the client namespace only. */
@@ -43,6 +56,7 @@ export interface Bottleneck {
 }
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+const ipNetnsExec = (ns: string, ...argv: string[]) => ip('netns', 'exec', ns, ...argv);
 const tc = (ns: string, ...args: string[]) => execFileSync('tc', ['-n', ns, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 
 function alive(pid: number): boolean {
@@ -138,7 +152,10 @@ export async function startBottleneck(o: BottleneckOptions = {}): Promise<Bottle
       ip('-n', ns, 'link', 'set', 'lo', 'up');
       ip('-n', ns, 'link', 'set', dev, 'up');
       shape(ns, dev, rateMbit, queueBytes);
+      // /proc/sys/net shows the namespace of the process that opens it (no procps needed).
+      if (o.congestionControl) ipNetnsExec(ns, process.execPath, '-e', `require('fs').writeFileSync('${CC_FILE}', ${JSON.stringify(o.congestionControl)})`);
     }
+    const congestionControl = ipNetnsExec(serverNs, 'cat', CC_FILE).trim();
     writeFileSync(join(root, 'big.bin'), '');
     truncateSync(join(root, 'big.bin'), o.fileBytes ?? 4 * 1024 ** 3); // sparse: no disk used
     writeFileSync(join(root, 'small.txt'), 'ok\n');
@@ -155,7 +172,7 @@ export async function startBottleneck(o: BottleneckOptions = {}): Promise<Bottle
     const url = `http://${SERVER_IP}:${PORT}`;
     await waitForServer(clientNs, `${url}/small.txt`);
     return {
-      rateMbit, serverNs, clientNs, url, root,
+      rateMbit, congestionControl, serverNs, clientNs, url, root,
       inClient: (cmd, args) => ['ip', ['netns', 'exec', clientNs, cmd, ...args]],
       queuedBytes: () => Number(/backlog (\d+)b/.exec(tc(serverNs, '-s', 'qdisc', 'show', 'dev', vs, 'parent', '1:10'))?.[1] ?? 0),
       close,
@@ -195,4 +212,66 @@ export function curlRate(b: Bottleneck, seconds: number, signal?: AbortSignal): 
       else resolve(size / time);
     });
   });
+}
+
+/** Bytes the server side has received over the link so far (the upload direction, on the wire). */
+export function uplinkBytes(b: Bottleneck): number {
+  const [link] = JSON.parse(execFileSync('ip', ['-n', b.serverNs, '-s', '-j', 'link', 'show', 'type', 'veth']).toString()) as { stats64: { rx: { bytes: number } } }[];
+  return link!.stats64.rx.bytes;
+}
+
+const SINK_PORT = 9099;
+// A bulk TCP upload like any application's (scp, a backup client): the sender in the client namespace
+// writes as fast as TCP lets it for `seconds`; the sink in the server namespace counts what arrived
+// between its first and last byte and prints bytes/s.
+const SINK_JS = `const s=require('net').createServer((c)=>{let n=0,t0=0,t1=0;c.on('data',(d)=>{if(!t0)t0=performance.now();n+=d.length;t1=performance.now()});c.on('close',()=>{console.log(String(n*1000/Math.max(1,t1-t0)));s.close()})}).listen(${SINK_PORT},'${SERVER_IP}',()=>console.log('ready'))`;
+const SENDER_JS = `const c=require('net').connect(${SINK_PORT},'${SERVER_IP}');const z=Buffer.alloc(65536);const end=Date.now()+Number(process.argv[1])*1000;const go=()=>{while(Date.now()<end){if(!c.write(z))return c.once('drain',go)}c.destroy()};c.on('connect',go)`;
+
+/** Bytes/s a bulk TCP upload from the client to the server namespace gets over `seconds`. */
+export async function tcpUploadRate(b: Bottleneck, seconds: number): Promise<number> {
+  const sink = spawn('ip', ['netns', 'exec', b.serverNs, process.execPath, '-e', SINK_JS], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(sink.pid!);
+  try {
+    const lines: string[] = [];
+    let err = '';
+    sink.stderr.on('data', (d) => (err += d));
+    const next = () =>
+      new Promise<string>((resolve, reject) => {
+        const check = () => (lines.length ? resolve(lines.shift()!) : sink.exitCode !== null ? reject(new Error(`upload sink ended: ${err}`)) : setTimeout(check, 20));
+        check();
+      });
+    createInterface({ input: sink.stdout }).on('line', (l) => lines.push(l));
+    await next(); // ready
+    const sender = spawn('ip', ['netns', 'exec', b.clientNs, process.execPath, '-e', SENDER_JS, String(seconds)], { stdio: 'ignore' });
+    running.add(sender.pid!);
+    await new Promise((r) => sender.on('exit', r));
+    running.delete(sender.pid!);
+    return Number(await next());
+  } finally {
+    await stopProcess(sink);
+    running.delete(sink.pid!);
+  }
+}
+
+/** Bytes/s arriving at the server side over `ms` (ours, while nothing else uploads). */
+export async function uplinkRate(b: Bottleneck, ms: number): Promise<number> {
+  const a = uplinkBytes(b);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  return ((uplinkBytes(b) - a) * 1000) / (performance.now() - t0);
+}
+
+export const BITS_PORT = 8090;
+
+/** `bits-job2 serve --root <root>` on SERVER_IP:BITS_PORT inside the server namespace (stop it by PID: stopProcess). */
+export async function serveBitsInServerNamespace(b: Bottleneck, root: string): Promise<ChildProcess> {
+  const child = spawn('ip', ['netns', 'exec', b.serverNs, process.execPath, CLI_JS, 'serve', '--root', root, '--host', SERVER_IP, '--port', String(BITS_PORT), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child.pid!);
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', () => resolve());
+    child.once('exit', (code) => reject(new Error(`serve in the server namespace exited with ${code}: ${err}`)));
+  });
+  return child;
 }

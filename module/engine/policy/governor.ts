@@ -1,5 +1,5 @@
 // The engine's bandwidth governor: the policy in force (Group Policy's background limits: shared cap,
-// block, schedule; policy-runtime.ts). The worker pool asks it to park or release jobs before each
+// block, schedule; policy-runtime.ts) and yielding to other traffic (rate/yield-controller.ts). The worker pool asks it to park or release jobs before each
 // scheduling decision; the worker hosts ask it for a job's pacer. FOREGROUND jobs are never paced (spec §5.3).
 import { JobPriority, JobState } from '../../api/enums.js';
 import type { Clock } from '../clock.js';
@@ -10,9 +10,13 @@ import type { TransferPacer } from '../rate/pacer.js';
 import type { PolicyPaths } from '../../common/policy/policy-file.js';
 import { PolicyRuntime, type PolicyStatus } from './policy-runtime.js';
 import { markBlocked, markReleased, policyAction } from './policy-parking.js';
+import { allPacers, YieldControllers } from '../rate/yield-controller.js';
+import { yieldPacerFor } from './yield-pacer.js';
 
 export class BandwidthGovernor {
   private readonly policy: PolicyRuntime;
+  /** One delay-based controller per server, shared by the engine's background jobs (rate/README.md). */
+  private readonly yielding = new YieldControllers();
 
   constructor(o: { paths: PolicyPaths; clock: Clock; log: (line: string) => void; onChange: () => void }) {
     this.policy = new PolicyRuntime(o);
@@ -43,14 +47,12 @@ export class BandwidthGovernor {
   }
 
   /**
-   * Background jobs share the policy's token bucket; FOREGROUND jobs are never paced. The delay-based
-   * yielding controller (rate/yield-controller.ts) is not wired in: on the 40 Mbit/s namespace link a
-   * foreground curl kept only about a third of its throughput beside a background job (the goal is
-   * well over half), so it is measured by `scripts/bench-yield.ts` but not used until it yields.
+   * Background jobs wait for both the policy's shared token bucket and the yielding controller of
+   * their server (steps aside when queuing delay shows other traffic); FOREGROUND jobs are never paced.
    */
   pacerFor(job: JobRecord): TransferPacer | undefined {
     if (job.priority === JobPriority.FOREGROUND) return undefined;
-    return this.policy.pacer;
+    return allPacers(this.policy.pacer, yieldPacerFor(job, this.yielding));
   }
 
   close(): void {

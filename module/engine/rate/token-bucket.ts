@@ -15,7 +15,11 @@ export class TokenBucket {
   private tokens = 0;
   private last = performance.now();
 
-  constructor(private readonly now: () => number = () => performance.now()) {
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    /** Seconds of tokens saved up at most (the yielding controller saves less: a cut must bite at once). */
+    private readonly burstSeconds = BURST_SECONDS,
+  ) {
     this.last = now();
   }
 
@@ -40,7 +44,7 @@ export class TokenBucket {
   }
 
   private burst(): number {
-    return Math.max(MIN_BURST_BYTES, (this.rate ?? 0) * BURST_SECONDS);
+    return Math.max(MIN_BURST_BYTES, (this.rate ?? 0) * this.burstSeconds);
   }
 
   private refill(): void {
