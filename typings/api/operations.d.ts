@@ -146,7 +146,7 @@ export declare const OPERATION_TABLE: readonly [{
             readonly target: "SERVER";
         };
     }];
-    readonly returns: "job id (GUID string); the job starts SUSPENDED";
+    readonly returns: "the new job (a BitsJob2.Job object; JobId is its GUID), which starts SUSPENDED";
     readonly codes: readonly ["S_OK", "E_INVALIDARG", "BG_E_TOO_MANY_JOBS_PER_USER", "BG_E_TOO_MANY_JOBS_PER_MACHINE"];
     readonly synopsis: "Creates a job (SUSPENDED) and prints its id.";
     readonly description: "Creates a BITS job owned by the current user. The job starts SUSPENDED: add files, set properties, then resume it. At most 60 jobs per user and 300 per machine.";
