@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import {
-  AckError, type AckHeaders, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, E_ACCESSDENIED, E_FAIL, E_INVALIDARG, invalidArg, sendAck, sendErrorAck,
+  AckError, type AckHeaders, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, E_ACCESSDENIED, E_FAIL, E_INVALIDARG, ERROR_BUSY, invalidArg, sendAck, sendErrorAck,
 } from './ack.js';
 import { isIP } from 'node:net';
 import { AuthGate, parseAllowList, plainAddress, type GateVerdict } from './auth/auth-gate.js';
@@ -16,6 +16,7 @@ import { sendText, ServerMetrics } from './metrics.js';
 import { resolveOptions, type BitsUploadHandlerOptions, type ResolvedOptions } from './options.js';
 import { SessionPackets, serverError } from './packets.js';
 import { PUBLISH_TEMP_SUFFIX } from './publish.js';
+import { LeaseBusyError } from './farm-registry.js';
 import { SessionStore, type SessionRecord } from './session-store.js';
 import { serveFile } from './static-file.js';
 import { decodeSegments, normalizeSessionId, parseTarget, replySessionId, stripPrefix, type RequestTarget } from './url-path.js';
@@ -94,7 +95,7 @@ function remoteUrlOf(req: IncomingMessage, target: RequestTarget, scheme: 'http'
 
 export function createBitsUploadHandler(options: BitsUploadHandlerOptions): BitsUploadHandler {
   const o: ResolvedOptions = resolveOptions(options);
-  const store = new SessionStore(o.sessionsDir);
+  const store = new SessionStore(o.sessionsDir, o.sessionTimeoutMs, o.now);
   const closing = new AbortController();
   const packets = new SessionPackets(o, store, closing.signal);
   const metrics = new ServerMetrics();
@@ -104,15 +105,18 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
 
   async function cleanup(): Promise<number> {
     let n = 0;
-    for (const rec of store.all()) {
-      if (!packets.isExpired(rec)) continue;
-      await store.withLock(rec.id, async () => {
+    for (const id of store.expiredIds()) {
+      // Any instance of a farm sweeps; one that finds the session busy leaves it to the next sweep.
+      await store.withLock(id, async () => {
         // Re-check under the lock: a request may have refreshed it meanwhile.
-        if (store.get(rec.id) === rec && packets.isExpired(rec)) {
-          await store.remove(rec.id);
-          o.log(`session ${rec.id} expired after ${o.sessionTimeoutMs / 1000} s idle: deleted`);
+        const rec = await store.read(id);
+        if (!rec || packets.isExpired(rec)) {
+          await store.remove(id);
+          o.log(`session ${id} expired after ${o.sessionTimeoutMs / 1000} s idle: deleted`);
           n++;
         }
+      }, false).catch((e: unknown) => {
+        if (!(e instanceof LeaseBusyError)) throw e;
       });
     }
     return n;
@@ -127,9 +131,13 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
   })();
   ready.catch(() => undefined); // reported on every request instead
 
-  /** The session a packet names, if it exists, is not expired, belongs to this URL and to this client. */
-  function lookup(id: string | null, segments: string[] | null, who: Requester): SessionRecord | undefined {
-    const rec = id ? store.get(id) : undefined;
+  /**
+   * The session a packet names, if it exists, is not expired, belongs to this URL and to this
+   * client. Read from disk every time (another instance of the farm may have moved it on);
+   * `reconcile` only under the session's lock.
+   */
+  async function lookup(id: string | null, segments: string[] | null, who: Requester, reconcile = false): Promise<SessionRecord | undefined> {
+    const rec = id ? await store.read(id, reconcile) : undefined;
     if (!rec || packets.isExpired(rec)) return undefined;
     // Another user's or another address's session does not exist for this client: it gets the
     // same answer as for an unknown id, so ids cannot be probed, and its own client starts anew.
@@ -157,8 +165,8 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
 
       if (type === 'ping') {
         // No processing ([MC-BUP] §3.2.5.2.5); a ping naming a live session keeps it alive.
-        const rec = store.get(normalizeSessionId(rawId) ?? '');
-        if (rec && !packets.isExpired(rec)) rec.lastActivityAt = o.now();
+        const pinged = normalizeSessionId(rawId);
+        if (pinged) store.touch(pinged);
         sendAck(res, 200, echo);
         return 200;
       }
@@ -186,12 +194,12 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
 
       if (!rawId) throw invalidArg(`a ${type} packet needs BITS-Session-Id`);
       const id = normalizeSessionId(rawId);
-      if (!id || !lookup(id, decoded.ok ? decoded.segments : null, who)) {
+      if (!id || !(await lookup(id, decoded.ok ? decoded.segments : null, who))) {
         throw new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
       }
       return await store.withLock(id, async () => {
         // Looked up again under the lock: Cancel or expiry may have won the race.
-        const rec = lookup(id, decoded.ok ? decoded.segments : null, who);
+        const rec = await lookup(id, decoded.ok ? decoded.segments : null, who, true);
         if (!rec) throw new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
         if (type === 'fragment') {
           const before = rec.received;
@@ -203,7 +211,9 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
         }
         return 200;
       });
-    } catch (e) {
+    } catch (caught) {
+      // Another instance of the farm holds the session and did not finish in time: try again later.
+      const e = caught instanceof LeaseBusyError ? new AckError(503, ERROR_BUSY, CONTEXT_SERVER, `${caught.message}; try again`, { 'Retry-After': 5 }) : caught;
       if (e instanceof AckError) {
         metrics.refused(e.hresult, e.status);
         sendErrorAck(res, e, echo);
@@ -224,7 +234,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
   async function getOrHead(req: IncomingMessage, res: ServerResponse, rest: string, who: Requester): Promise<boolean> {
     const replyId = replySessionId(rest);
     if (replyId) {
-      const rec = store.get(replyId);
+      const rec = await store.read(replyId);
       // The reply is its session's client's alone (with authentication: its user's).
       if (rec && (rec.user ?? null) !== who.user) return notFound(res);
       // The reply exists from the final Ack until Close/Cancel/timeout (spec §7.6).
@@ -249,7 +259,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
     const head = req.method === 'HEAD';
     if (what === 'bits-sessions/health') {
       ready.then(
-        () => sendText(res, 200, 'application/json', JSON.stringify({ status: 'ok', sessions: store.all().length }) + '\n', head),
+        () => sendText(res, 200, 'application/json', JSON.stringify({ status: 'ok', sessions: store.count() }) + '\n', head),
         (e: Error) => sendText(res, 503, 'application/json', JSON.stringify({ status: 'unavailable', reason: e.message }) + '\n', head),
       );
       return true;
@@ -257,7 +267,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
     if (what === 'bits-sessions/metrics') {
       const peer = plainAddress(req.socket.remoteAddress ?? '');
       if (peer !== '127.0.0.1' && peer !== '::1') sendText(res, 403, 'text/plain; charset=utf-8', 'metrics are served to loopback clients only\n', head);
-      else sendText(res, 200, 'text/plain; version=0.0.4', metrics.text(store.all().length), head);
+      else sendText(res, 200, 'text/plain; version=0.0.4', metrics.text(store.count()), head);
       return true;
     }
     return false;
@@ -341,6 +351,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
       closing.abort(new Error('server closing'));
       await ready.catch(() => undefined);
       clearInterval(timer); // in case ready set it after the first clear
+      store.close();
     },
   };
 }

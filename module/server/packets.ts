@@ -2,6 +2,7 @@
 // Fragment, Close-Session, Cancel-Session. Each returns the headers of its success Ack or throws an
 // AckError; handler.ts does the common validation before and writes the Ack after.
 import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { errnoToHResult } from '../api/bits-error.js';
 import {
@@ -14,7 +15,7 @@ import { drainBody, writeFragment } from './fragment-writer.js';
 import { notifyHandler, notifyUrl, type NotifyInput } from './notify.js';
 import { BITS_PROTOCOL_GUID, type ResolvedOptions } from './options.js';
 import { DestinationExistsError, publishFile } from './publish.js';
-import type { SessionRecord, SessionStore } from './session-store.js';
+import { TooManySessionsError, type SessionRecord, type SessionStore } from './session-store.js';
 import { replyUrlFor } from './url-path.js';
 
 /** Windows servers accept at most 100 protocol GUIDs ([MC-BUP] §6 note 6). */
@@ -38,7 +39,7 @@ export class SessionPackets {
   ) {}
 
   isExpired(rec: SessionRecord): boolean {
-    return this.o.now() - rec.lastActivityAt > this.o.sessionTimeoutMs;
+    return this.store.isExpired(rec);
   }
 
   async createSession(input: CreateSessionInput): Promise<AckHeaders> {
@@ -48,12 +49,6 @@ export class SessionPackets {
     if (!offered.some((g) => g.toLowerCase() === BITS_PROTOCOL_GUID)) throw invalidArg('no protocol in common: this server speaks ' + BITS_PROTOCOL_GUID);
 
     const destination = await resolveDestination(this.o, input.segments);
-    if (this.o.maxSessionsPerClient > 0) {
-      const open = this.store.all().filter((s) => s.clientAddress === input.clientAddress && !this.isExpired(s)).length;
-      if (open >= this.o.maxSessionsPerClient) {
-        throw new AckError(503, ERROR_TOO_MANY_SESS, CONTEXT_SERVER, `this client already has ${open} open sessions (limit ${this.o.maxSessionsPerClient})`, { 'Retry-After': 60 });
-      }
-    }
     const now = this.o.now();
     const rec: SessionRecord = {
       version: 1,
@@ -74,7 +69,11 @@ export class SessionPackets {
       reply: null,
       copyToDestination: false,
     };
-    await this.store.create(rec).catch((e) => {
+    // The limit is counted over the whole farm, in the transaction that registers the session.
+    await this.store.create(rec, this.o.maxSessionsPerClient).catch((e) => {
+      if (e instanceof TooManySessionsError) {
+        throw new AckError(503, ERROR_TOO_MANY_SESS, CONTEXT_SERVER, `this client already has ${e.open} open sessions (limit ${this.o.maxSessionsPerClient})`, { 'Retry-After': 60 });
+      }
       throw serverError(e);
     });
     const headers: AckHeaders = { 'BITS-Protocol': BITS_PROTOCOL_GUID, 'BITS-Session-Id': rec.id, 'Accept-Encoding': 'identity' };
@@ -180,6 +179,11 @@ export class SessionPackets {
         await this.store.remove(rec.id);
         throw new AckError(403, E_ACCESSDENIED, CONTEXT_SERVER, 'the target directory is now a link out of the upload directory');
       }
+      if (await this.alreadyPublished(rec)) {
+        this.o.log(`session ${rec.id} closed: ${rec.destination} was published by an earlier Close-Session`);
+        await this.store.remove(rec.id);
+        return;
+      }
       try {
         await publishFile(this.store.requestFile(rec.id), rec.destination, this.o.allowOverwrites, rec.id);
       } catch (e) {
@@ -200,6 +204,25 @@ export class SessionPackets {
       this.o.log(`session ${rec.id} closed: ${complete ? 'delivered to the server application' : `discarded after ${rec.received} bytes`}`);
     }
     await this.store.remove(rec.id);
+  }
+
+  /**
+   * Was this session's file published by a Close whose instance died before it could forget the
+   * session? Before publishing, the request file's identity is saved; the destination being that
+   * very inode means it was moved there. (Across file systems the file is copied, so a retry after
+   * such a death may answer 409; the published file is whole either way.)
+   */
+  private async alreadyPublished(rec: SessionRecord): Promise<boolean> {
+    if (rec.publishing) {
+      const dest = await stat(rec.destination).catch(() => null);
+      if (dest && dest.ino === rec.publishing.ino && dest.dev === rec.publishing.dev) return true;
+    }
+    const src = await stat(this.store.requestFile(rec.id)).catch(() => null);
+    if (src) {
+      rec.publishing = { dev: src.dev, ino: src.ino };
+      await this.store.save(rec);
+    }
+    return false;
   }
 
   async cancelSession(rec: SessionRecord): Promise<void> {
