@@ -41,8 +41,15 @@ export function invalidArg(message: string, headers: AckHeaders = {}): AckError 
   return new AckError(400, E_INVALIDARG, CONTEXT_SERVER, message, headers);
 }
 
+/** The headers of the Ack each response carried, for the access log (writeHead's are not readable back). */
+const sent = new WeakMap<ServerResponse, AckHeaders>();
+export function sentAckHeaders(res: ServerResponse): AckHeaders | undefined {
+  return sent.get(res);
+}
+
 export function sendAck(res: ServerResponse, status: number, headers: AckHeaders = {}): void {
   if (res.headersSent || res.destroyed) return;
+  sent.set(res, headers);
   res.writeHead(status, { 'BITS-Packet-Type': 'Ack', ...headers, 'Content-Length': 0 });
   res.end();
 }

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import {
-  AckError, type AckHeaders, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, E_ACCESSDENIED, E_FAIL, E_INVALIDARG, ERROR_BUSY, invalidArg, sendAck, sendErrorAck,
+  AckError, type AckHeaders, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, E_ACCESSDENIED, E_FAIL, E_INVALIDARG, ERROR_BUSY, invalidArg, sendAck, sendErrorAck, sentAckHeaders,
 } from './ack.js';
 import { isIP } from 'node:net';
 import { AuthGate, parseAllowList, plainAddress, type GateVerdict } from './auth/auth-gate.js';
@@ -13,7 +13,7 @@ import { BITS_POST } from './bits-post-shim.js';
 import { resolvePublished } from './destination.js';
 import { BodyIncompleteError } from './fragment-writer.js';
 import { sendText, ServerMetrics } from './metrics.js';
-import { resolveOptions, type BitsUploadHandlerOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, sessionEvent, type BitsUploadHandlerOptions, type ResolvedOptions, type ServerLogEvent } from './options.js';
 import { SessionPackets, serverError } from './packets.js';
 import { PUBLISH_TEMP_SUFFIX } from './publish.js';
 import { LeaseBusyError } from './farm-registry.js';
@@ -93,6 +93,20 @@ function remoteUrlOf(req: IncomingMessage, target: RequestTarget, scheme: 'http'
   return `${scheme}://${own}/`;
 }
 
+/** The access-log fields of a request (status 0: the client went away mid-body). */
+function requestEvent(req: IncomingMessage, res: ServerResponse, client: string, user: string | null, status: number, reason?: string): ServerLogEvent {
+  const type = req.headers['bits-packet-type'];
+  const session = req.headers['bits-session-id'];
+  const ack = sentAckHeaders(res);
+  const received = ack?.['BITS-Received-Content-Range'];
+  const code = ack?.['BITS-Error-Code'];
+  return {
+    event: 'request', client, method: req.method ?? '', packet: typeof type === 'string' ? type.slice(0, 40) : null, url: (req.url ?? '').slice(0, 2200), status,
+    session: typeof session === 'string' ? session.slice(0, 100) : null, user,
+    ...(received !== undefined ? { received: Number(received) } : {}), ...(code !== undefined ? { error: String(code) } : {}), ...(reason ? { reason } : {}),
+  };
+}
+
 export function createBitsUploadHandler(options: BitsUploadHandlerOptions): BitsUploadHandler {
   const o: ResolvedOptions = resolveOptions(options);
   const store = new SessionStore(o.sessionsDir, o.sessionTimeoutMs, o.now);
@@ -112,7 +126,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
         const rec = await store.read(id);
         if (!rec || packets.isExpired(rec)) {
           await store.remove(id);
-          o.log(`session ${id} expired after ${o.sessionTimeoutMs / 1000} s idle: deleted`);
+          o.log(`session ${id} expired after ${o.sessionTimeoutMs / 1000} s idle: deleted`, rec ? sessionEvent('expired', rec) : undefined);
           n++;
         }
       }, false).catch((e: unknown) => {
@@ -126,7 +140,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
     await gate.reload();
     await store.load();
     await cleanup();
-    timer = setInterval(() => void cleanup().catch((e) => o.log(`cleanup failed: ${(e as Error).message}`)), o.cleanupIntervalMs);
+    timer = setInterval(() => void cleanup().catch((e) => o.log(`cleanup failed: ${(e as Error).message}`, { event: 'error', message: `cleanup failed: ${(e as Error).message}` })), o.cleanupIntervalMs);
     timer.unref();
   })();
   ready.catch(() => undefined); // reported on every request instead
@@ -224,7 +238,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
         res.destroy(); // the client is gone mid-body: there is nobody to answer
         return 0;
       }
-      o.log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
+      o.log(`internal error: ${(e as Error)?.stack ?? String(e)}`, { event: 'error', message: `internal error: ${(e as Error)?.message ?? String(e)}` });
       const err = serverError(e);
       sendErrorAck(res, err, echo);
       return err.status;
@@ -320,13 +334,13 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
       await ready.catch(() => undefined);
       const address = clientAddressOf(req, trusted);
       const verdict = await gate.check(req, address).catch((e: unknown): GateVerdict => {
-        o.log(`internal error in authentication: ${(e as Error)?.stack ?? String(e)}`);
+        o.log(`internal error in authentication: ${(e as Error)?.stack ?? String(e)}`, { event: 'error', message: `internal error in authentication: ${(e as Error)?.message ?? String(e)}` });
         return { ok: false, status: 403, why: 'authentication failed' };
       });
       if (!verdict.ok) {
         metrics.refused(verdict.status === 403 ? E_ACCESSDENIED : null, verdict.status);
         refuse(req, res, verdict);
-        o.log(`${address} ${req.method} ${req.headers['bits-packet-type'] ?? ''} ${req.url} → ${verdict.status} (${verdict.why})`);
+        o.log(`${address} ${req.method} ${req.headers['bits-packet-type'] ?? ''} ${req.url} → ${verdict.status} (${verdict.why})`, requestEvent(req, res, address, null, verdict.status, verdict.why));
         return true;
       }
       const who: Requester = { address, user: verdict.user };
@@ -334,16 +348,16 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
         const type = String(req.headers['bits-packet-type'] ?? '');
         const status = await bitsPost(req, res, who).catch((e: unknown) => {
           // Never leave a request hanging, whatever failed.
-          o.log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
+          o.log(`internal error: ${(e as Error)?.stack ?? String(e)}`, { event: 'error', message: `internal error: ${(e as Error)?.message ?? String(e)}` });
           if (!res.headersSent) sendErrorAck(res, new AckError(500, E_FAIL));
           return 500;
         });
         metrics.request(type, status);
-        o.log(`${address} BITS_POST ${type} ${req.url} → ${status || 'connection lost'}`);
+        o.log(`${address} BITS_POST ${type} ${req.url} → ${status || 'connection lost'}`, requestEvent(req, res, address, who.user, status));
         return true;
       }
       const handled = await getOrHead(req, res, rest!, who);
-      if (handled) o.log(`${address} ${req.method} ${req.url} → ${res.statusCode}`);
+      if (handled) o.log(`${address} ${req.method} ${req.url} → ${res.statusCode}`, requestEvent(req, res, address, who.user, res.statusCode));
       return handled;
     },
     async close() {

@@ -13,7 +13,7 @@ import { parseContentRange } from './content-range.js';
 import { destinationStillInside, resolveDestination } from './destination.js';
 import { drainBody, writeFragment } from './fragment-writer.js';
 import { notifyHandler, notifyUrl, type NotifyInput } from './notify.js';
-import { BITS_PROTOCOL_GUID, type ResolvedOptions } from './options.js';
+import { BITS_PROTOCOL_GUID, sessionEvent, type ResolvedOptions } from './options.js';
 import { DestinationExistsError, publishFile } from './publish.js';
 import { TooManySessionsError, type SessionRecord, type SessionStore } from './session-store.js';
 import { replyUrlFor } from './url-path.js';
@@ -81,7 +81,7 @@ export class SessionPackets {
       headers['BITS-Host-Id'] = this.o.hostId;
       if (this.o.hostIdFallbackTimeout !== null) headers['BITS-Host-Id-Fallback-Timeout'] = this.o.hostIdFallbackTimeout;
     }
-    this.o.log(`session ${rec.id} created for ${rec.destination} (${rec.clientAddress}${rec.user ? ` user ${rec.user}` : ''})`);
+    this.o.log(`session ${rec.id} created for ${rec.destination} (${rec.clientAddress}${rec.user ? ` user ${rec.user}` : ''})`, sessionEvent('created', rec));
     return headers;
   }
 
@@ -137,7 +137,7 @@ export class SessionPackets {
       // Type 0: nothing to notify; the file waits for Close-Session ([MC-BUP] §3.3.5.2.1).
       rec.notified = true;
       await this.store.save(rec);
-      this.o.log(`session ${rec.id} complete (${rec.received} bytes)`);
+      this.o.log(`session ${rec.id} complete (${rec.received} bytes)`, sessionEvent('complete', rec));
       return;
     }
     const input: NotifyInput = {
@@ -153,13 +153,13 @@ export class SessionPackets {
       timeoutMs: this.o.notificationTimeoutMs,
       signal: this.closing,
     };
-    this.o.log(`session ${rec.id} complete (${rec.received} bytes): notifying the server application`);
+    this.o.log(`session ${rec.id} complete (${rec.received} bytes): notifying the server application`, sessionEvent('notifying', rec));
     let outcome;
     try {
       outcome = this.o.replyHandler ? await notifyHandler(this.o.replyHandler, input) : await notifyUrl(this.o.notification!, input);
     } catch (e) {
       if (e instanceof AckError) {
-        this.o.log(`session ${rec.id}: server application failed: ${e.message}`);
+        this.o.log(`session ${rec.id}: server application failed: ${e.message}`, sessionEvent('application-failed', rec, { status: e.status }));
         throw new AckError(e.status, e.hresult, e.context, e.message, { 'BITS-Received-Content-Range': rec.received });
       }
       throw e;
@@ -180,7 +180,7 @@ export class SessionPackets {
         throw new AckError(403, E_ACCESSDENIED, CONTEXT_SERVER, 'the target directory is now a link out of the upload directory');
       }
       if (await this.alreadyPublished(rec)) {
-        this.o.log(`session ${rec.id} closed: ${rec.destination} was published by an earlier Close-Session`);
+        this.o.log(`session ${rec.id} closed: ${rec.destination} was published by an earlier Close-Session`, sessionEvent('published-before', rec));
         await this.store.remove(rec.id);
         return;
       }
@@ -199,9 +199,9 @@ export class SessionPackets {
         }
         throw serverError(e); // 5xx: the session stays so that the client's retry can succeed
       }
-      this.o.log(`session ${rec.id} closed: published ${rec.destination}`);
+      this.o.log(`session ${rec.id} closed: published ${rec.destination}`, sessionEvent('published', rec));
     } else {
-      this.o.log(`session ${rec.id} closed: ${complete ? 'delivered to the server application' : `discarded after ${rec.received} bytes`}`);
+      this.o.log(`session ${rec.id} closed: ${complete ? 'delivered to the server application' : `discarded after ${rec.received} bytes`}`, sessionEvent(complete ? 'delivered' : 'discarded', rec));
     }
     await this.store.remove(rec.id);
   }
@@ -227,7 +227,7 @@ export class SessionPackets {
 
   async cancelSession(rec: SessionRecord): Promise<void> {
     await this.store.remove(rec.id);
-    this.o.log(`session ${rec.id} cancelled`);
+    this.o.log(`session ${rec.id} cancelled`, sessionEvent('cancelled', rec));
   }
 }
 

@@ -11,6 +11,7 @@ import { opCommand, readParams, type Args } from '../from-api.js';
 import { printJson, println, run, type CliContext } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import type { ServerLogEvent } from '../../server/index.js';
 
 async function loadReplyHandler(file: string): Promise<(ctx: never) => unknown> {
   let mod: { default?: unknown };
@@ -56,7 +57,9 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
 
   const { startBitsServer, echoReply } = await import('../../server/index.js');
   const replyHandler = echo ? echoReply : replyHandlerFile ? ((await loadReplyHandler(replyHandlerFile)) as typeof echoReply) : undefined;
-  const verbose = argv.verbose === true;
+  const logFormat = argv.logFormat === 'json' ? 'json' : 'text';
+  // --log-format json implies logging: one JSON object a line (access and session events).
+  const verbose = argv.verbose === true || argv.logFormat === 'json';
   const tlsCert = argv.tlsCert as string | undefined;
   const tlsKey = argv.tlsKey as string | undefined;
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new UsageError('give both --tls-cert and --tls-key (PEM files), or neither');
@@ -87,7 +90,7 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
       hostIdFallbackTimeout: a.hostIdFallbackTimeout,
       notification: notifyUrl ? { url: notifyUrl, type: notifyType } : undefined,
       replyHandler,
-      log: verbose ? (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) : undefined,
+      log: verbose ? serverLog(logFormat, a.hostId) : undefined,
     });
   } catch (e) {
     if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(e.message);
@@ -122,11 +125,21 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
   return EXIT.OK;
 }
 
+/** The log sink of --verbose: text lines, or JSON lines carrying the event's fields. */
+function serverLog(format: 'text' | 'json', hostId: string | undefined): (line: string, event?: ServerLogEvent) => void {
+  if (format === 'text') return (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  return (line, event) => {
+    const fields = event ?? { event: 'message', message: line.split('\n', 1)[0] };
+    process.stderr.write(JSON.stringify({ time: new Date().toISOString(), pid: process.pid, ...(hostId ? { hostId } : {}), ...fields }) + '\n');
+  };
+}
+
 // Flags, help text and examples come from module/api (startBitsServer); --verbose is presentation only.
 export default opCommand('startBitsServer', {
   builder: (y: Argv) =>
     y
       .option('verbose', { type: 'boolean', default: false, describe: 'Log every request and session event on stderr.' })
+      .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'json: the log is one JSON object a line ({time, pid, event: request|session|error, ...}); implies --verbose.' })
       .option('tls-cert', { type: 'string', describe: 'Serve HTTPS with this PEM certificate (chain); re-read on SIGHUP without dropping sessions. Needs --tls-key.' })
       .option('tls-key', { type: 'string', describe: 'PEM private key (unencrypted) of --tls-cert.' })
       .option('auth', { choices: ['basic', 'digest'], describe: 'Clients must authenticate: Basic (over TLS) or Digest (RFC 7616, SHA-256/MD5) against --users.' })
