@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findFreePort, makeTestCertificates, running, spawnForegroundServer, stopProcess } from './nginx.js';
+import { findFreePort, makeTestCertificates, running, spawnForegroundServer, stopProcess, type TestCertificates } from './nginx.js';
 import { REPO } from './service.js';
 import { makeTmpDir } from './tmp.js';
 
@@ -31,11 +31,15 @@ export async function reserveFarmPort(): Promise<number> {
   return findFreePort();
 }
 
-export async function startFarmNginx(port: number, instancePorts: number[]): Promise<FarmNginx> {
+/** Loopback address of instance i's BITS-Host-Id (the farm name is 127.0.0.1). */
+export const farmHostIp = (i: number): string => `127.0.0.${i + 2}`;
+
+/** `certs`: certificates to use instead of new ones (they must name every farmHostIp). */
+export async function startFarmNginx(port: number, instancePorts: number[], certs?: TestCertificates): Promise<FarmNginx> {
   if (instancePorts.length !== FARM_SIZE) throw new Error(`the documented farm has ${FARM_SIZE} instances`);
-  const hostIp = (i: number) => `127.0.0.${i + 2}`;
+  const hostIp = farmHostIp;
   const tmp = await makeTmpDir('bits-farm-nginx');
-  const certs = await makeTestCertificates(tmp.file('certs'), instancePorts.map((_, i) => hostIp(i)));
+  certs ??= await makeTestCertificates(tmp.file('certs'), instancePorts.map((_, i) => hostIp(i)));
   let conf = await readFile(FARM_CONF, 'utf8');
   const replace = (pattern: RegExp, value: string) => {
     if (!pattern.test(conf)) throw new Error(`${FARM_CONF} no longer has a line matching ${pattern}: update the test helper with the docs`);
