@@ -25,7 +25,8 @@ async function loadReplyHandler(file: string): Promise<(ctx: never) => unknown> 
 }
 
 function authOptions(argv: Args): { scheme: 'basic' | 'digest'; usersFile: string; realm?: string; paths?: string[] } | undefined {
-  const scheme = argv.auth as string | undefined;
+  const scheme = typeof argv.auth === 'string' ? argv.auth.toLowerCase() : undefined;
+  if (scheme !== undefined && scheme !== 'basic' && scheme !== 'digest') throw new UsageError(`--auth must be basic or digest, got ${String(argv.auth)}`);
   const users = argv.users as string | undefined;
   if (!scheme) {
     if (users || argv.authRealm || argv.authPath) throw new UsageError('--users, --auth-realm and --auth-path need --auth basic|digest');
@@ -36,7 +37,20 @@ function authOptions(argv: Args): { scheme: 'basic' | 'digest'; usersFile: strin
   return { scheme: scheme as 'basic' | 'digest', usersFile: resolve(users), ...(argv.authRealm ? { realm: String(argv.authRealm) } : {}), ...(paths ? { paths } : {}) };
 }
 
+/**
+ * A reader of our output that went away (the pipes of a PowerShell host that started us with
+ * -NoWait and exited, a closed terminal) must not take a running server down: main.ts ends the
+ * CLI on EPIPE, which is right for `list | head`, not here. The output stops; the server goes on.
+ */
+function keepServingWithoutOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.removeAllListeners('error');
+    stream.on('error', () => stream.destroy());
+  }
+}
+
 async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServer'>): Promise<number> {
+  keepServingWithoutOutput();
   // The flags are module/api's (operation startBitsServer); absent ones are undefined, which the
   // server reads as its documented defaults.
   const a = readParams(op, argv);
@@ -57,9 +71,10 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
 
   const { startBitsServer, echoReply } = await import('../../server/index.js');
   const replyHandler = echo ? echoReply : replyHandlerFile ? ((await loadReplyHandler(replyHandlerFile)) as typeof echoReply) : undefined;
+  if (argv.logFormat !== undefined && argv.logFormat !== 'text' && argv.logFormat !== 'json') throw new UsageError(`--log-format must be text or json, got ${String(argv.logFormat)}`);
   const logFormat = argv.logFormat === 'json' ? 'json' : 'text';
   // --log-format json implies logging: one JSON object a line (access and session events).
-  const verbose = argv.verbose === true || argv.logFormat === 'json';
+  const verbose = argv.verbose === true || argv.logFormat !== undefined;
   const tlsCert = argv.tlsCert as string | undefined;
   const tlsKey = argv.tlsKey as string | undefined;
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new UsageError('give both --tls-cert and --tls-key (PEM files), or neither');
@@ -127,10 +142,13 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
 
 /** The log sink of --verbose: text lines, or JSON lines carrying the event's fields. */
 function serverLog(format: 'text' | 'json', hostId: string | undefined): (line: string, event?: ServerLogEvent) => void {
-  if (format === 'text') return (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const write = (text: string) => {
+    if (!process.stderr.destroyed) process.stderr.write(text);
+  };
+  if (format === 'text') return (line) => write(`${new Date().toISOString()} ${line}\n`);
   return (line, event) => {
     const fields = event ?? { event: 'message', message: line.split('\n', 1)[0] };
-    process.stderr.write(JSON.stringify({ time: new Date().toISOString(), pid: process.pid, ...(hostId ? { hostId } : {}), ...fields }) + '\n');
+    write(JSON.stringify({ time: new Date().toISOString(), pid: process.pid, ...(hostId ? { hostId } : {}), ...fields }) + '\n');
   };
 }
 
@@ -138,15 +156,6 @@ function serverLog(format: 'text' | 'json', hostId: string | undefined): (line: 
 export default opCommand('startBitsServer', {
   builder: (y: Argv) =>
     y
-      .option('verbose', { type: 'boolean', default: false, describe: 'Log every request and session event on stderr.' })
-      .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'json: the log is one JSON object a line ({time, pid, event: request|session|error, ...}); implies --verbose.' })
-      .option('tls-cert', { type: 'string', describe: 'Serve HTTPS with this PEM certificate (chain); re-read on SIGHUP without dropping sessions. Needs --tls-key.' })
-      .option('tls-key', { type: 'string', describe: 'PEM private key (unencrypted) of --tls-cert.' })
-      .option('auth', { choices: ['basic', 'digest'], describe: 'Clients must authenticate: Basic (over TLS) or Digest (RFC 7616, SHA-256/MD5) against --users.' })
-      .option('users', { type: 'string', describe: 'Users file: htpasswd (user:hash; bcrypt, {SHA}, $apr1$) for basic, htdigest (user:realm:HA1) for digest. Re-read on SIGHUP.' })
-      .option('auth-realm', { type: 'string', describe: 'Realm of the challenge (default "BITS uploads"); for digest, the realm of the users file lines used.' })
-      .option('auth-path', { type: 'string', describe: 'Comma-separated URL path prefixes that need authentication (default: all).' })
-      .option('trust-proxy', { type: 'string', describe: 'Comma-separated addresses of reverse proxies (nginx) whose X-Forwarded-For / X-Forwarded-Proto name the client.' })
-      .option('allow', { type: 'string', describe: 'Comma-separated client addresses or CIDR ranges allowed at all (others get 403).' }),
+      .option('verbose', { type: 'boolean', default: false, describe: 'Log every request and session event on stderr.' }),
   handler: (argv, op) => run(argv, (ctx) => serve(ctx, argv, op)),
 });
