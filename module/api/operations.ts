@@ -551,6 +551,8 @@ export const OPERATION_TABLE = [
       { name: 'authPath', cli: { flag: 'auth-path' }, ps: 'AuthenticationPath', type: 'string', required: false, help: 'Comma-separated URL path prefixes that need authentication (default: all).' },
       { name: 'trustProxy', cli: { flag: 'trust-proxy' }, ps: 'TrustedProxy', type: 'string', required: false, help: 'Comma-separated addresses of reverse proxies (nginx) whose X-Forwarded-For / X-Forwarded-Proto name the client.' },
       { name: 'allow', cli: { flag: 'allow' }, ps: 'AllowClient', type: 'string', required: false, help: 'Comma-separated client addresses or CIDR ranges allowed at all (others get 403).' },
+      { name: 'idleTimeoutSeconds', cli: { flag: 'idle-timeout' }, ps: 'IdleTimeout', type: 'int', required: false, default: 300, min: 1, help: 'Seconds without a byte after which a connection is cut, a stalled fragment body too (counted in /metrics).' },
+      { name: 'headersTimeoutSeconds', cli: { flag: 'headers-timeout' }, ps: 'HeadersTimeout', type: 'int', required: false, default: 60, min: 1, help: 'Seconds a client has to send a whole request head; slower ones (slowloris) get 408 and are cut.' },
       { name: 'logFormat', cli: { flag: 'log-format' }, ps: 'LogFormat', type: 'string', required: false, help: 'text or json: log every request and session event on stderr; json is one object a line ({time, pid, event: request|session|error, ...}).' },
     ],
     returns: '{ url, host, port, pid, root, mode } once listening; runs until stopped',

@@ -34,6 +34,8 @@ export interface BitsUploadHandler {
   cleanup(): Promise<number>;
   /** Reads the users file of `auth` again (serve: SIGHUP); on error the previous users stay. */
   reloadUsers(): Promise<void>;
+  /** Counts a connection the server cut (idle, slow request head, unparsable request) in the metrics. */
+  connectionDropped(reason: 'idle' | 'headers_timeout' | 'bad_request'): void;
   /** Stops the cleanup timer and aborts notifications in flight. Sessions stay on disk. */
   close(): Promise<void>;
 }
@@ -319,6 +321,10 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
       return cleanup();
     },
     reloadUsers: () => gate.reload(),
+    connectionDropped: (reason) => {
+      metrics.dropped(reason);
+      o.log(`connection dropped: ${reason}`, { event: 'error', message: `connection dropped: ${reason}` });
+    },
     async handle(req, res) {
       const isPost = req.method === BITS_POST;
       if (!isPost && req.method !== 'GET' && req.method !== 'HEAD') return false;

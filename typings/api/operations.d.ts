@@ -1561,6 +1561,28 @@ export declare const OPERATION_TABLE: readonly [{
         readonly required: false;
         readonly help: "Comma-separated client addresses or CIDR ranges allowed at all (others get 403).";
     }, {
+        readonly name: "idleTimeoutSeconds";
+        readonly cli: {
+            readonly flag: "idle-timeout";
+        };
+        readonly ps: "IdleTimeout";
+        readonly type: "int";
+        readonly required: false;
+        readonly default: 300;
+        readonly min: 1;
+        readonly help: "Seconds without a byte after which a connection is cut, a stalled fragment body too (counted in /metrics).";
+    }, {
+        readonly name: "headersTimeoutSeconds";
+        readonly cli: {
+            readonly flag: "headers-timeout";
+        };
+        readonly ps: "HeadersTimeout";
+        readonly type: "int";
+        readonly required: false;
+        readonly default: 60;
+        readonly min: 1;
+        readonly help: "Seconds a client has to send a whole request head; slower ones (slowloris) get 408 and are cut.";
+    }, {
         readonly name: "logFormat";
         readonly cli: {
             readonly flag: "log-format";

@@ -99,6 +99,8 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
       // Beyond 2^53 no upload can be counted exactly anyway: treat it as "no limit" (spec §11 #9).
       maxUploadSize: maxUploadSize === undefined || maxUploadSize > Number.MAX_SAFE_INTEGER ? null : maxUploadSize,
       sessionTimeoutSeconds: a.sessionTimeoutSeconds,
+      idleTimeoutSeconds: a.idleTimeoutSeconds,
+      headersTimeoutSeconds: a.headersTimeoutSeconds,
       maxSessionsPerClient: a.maxSessionsPerClient,
       maxFragmentBytes: a.maxFragmentBytes,
       hostId: a.hostId,

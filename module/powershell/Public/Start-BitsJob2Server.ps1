@@ -80,6 +80,12 @@ function Start-BitsJob2Server {
     .PARAMETER AllowClient
     Comma-separated client addresses or CIDR ranges allowed at all (others get 403). CLI: --allow.
 
+    .PARAMETER IdleTimeout
+    Seconds without a byte after which a connection is cut, a stalled fragment body too (counted in /metrics). Range: 1..2147483647. Default: 300. CLI: --idle-timeout.
+
+    .PARAMETER HeadersTimeout
+    Seconds a client has to send a whole request head; slower ones (slowloris) get 408 and are cut. Range: 1..2147483647. Default: 60. CLI: --headers-timeout.
+
     .PARAMETER LogFormat
     text or json: log every request and session event on stderr; json is one object a line ({time, pid, event: request|session|error, ...}). CLI: --log-format.
 
@@ -182,6 +188,14 @@ function Start-BitsJob2Server {
         [string] $AllowClient,
 
         [Parameter()]
+        [ValidateRange(1, 2147483647)]
+        [uint32] $IdleTimeout,
+
+        [Parameter()]
+        [ValidateRange(1, 2147483647)]
+        [uint32] $HeadersTimeout,
+
+        [Parameter()]
         [string] $LogFormat,
 
         [Parameter()]
@@ -216,6 +230,8 @@ function Start-BitsJob2Server {
         if ($PSBoundParameters.ContainsKey('AuthenticationPath')) { $argv.Add('--auth-path=' + [string]$AuthenticationPath) }
         if ($PSBoundParameters.ContainsKey('TrustedProxy')) { $argv.Add('--trust-proxy=' + [string]$TrustedProxy) }
         if ($PSBoundParameters.ContainsKey('AllowClient')) { $argv.Add('--allow=' + [string]$AllowClient) }
+        if ($PSBoundParameters.ContainsKey('IdleTimeout')) { $argv.Add('--idle-timeout=' + [string]$IdleTimeout) }
+        if ($PSBoundParameters.ContainsKey('HeadersTimeout')) { $argv.Add('--headers-timeout=' + [string]$HeadersTimeout) }
         if ($PSBoundParameters.ContainsKey('LogFormat')) { $argv.Add('--log-format=' + [string]$LogFormat) }
         if (-not $PSCmdlet.ShouldProcess([string]$Root, 'Start BITS Upload Protocol server ([MC-BUP]) (bits-job2 serve)')) { return }
         Start-BitsJob2CliServer -Arguments $argv.ToArray() -Cmdlet $PSCmdlet -TypeName 'BitsJob2.Server' -NoWait $NoWait.IsPresent -TargetObject ([string]$Root)
