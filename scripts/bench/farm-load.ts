@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import https from 'node:https';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closeSession, uploadFile } from '../../module/engine/upload/upload-client.js';
@@ -215,6 +216,7 @@ export function renderFarmLoad(results: RunFigures[]): string {
     '',
     `${CLIENTS} concurrent clients × ${ROUNDS} uploads of ${SIZES.map((s) => (s >= MiB ? `${s / MiB} MiB` : `${s / 1024} KiB`)).join(' / ')} over TLS through nginx (\`node dist/scripts/bench/farm-load.js\`).`,
     'Latency: one fragment (previous Ack to this Ack); for PUT, one whole request. RSS: peak of the largest serve process; CPU: all serve processes.',
+    `The load generator shares the machine (${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end): on few cores the ratios are the client's as much as the server's.`,
     '',
     '| run | completed/started | uploads/s | MiB/s | vs PUT | p50 ms | p99 ms | serve peak RSS MiB | serve CPU s/GiB | errors | corrupt |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
