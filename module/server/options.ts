@@ -26,7 +26,8 @@ export interface BitsUploadHandlerOptions {
   /**
    * Where session data lives (IIS keeps it in `<vdir>\BITS-Sessions`). Default `<root>/BITS-Sessions`.
    * Layout: `Requests/<id>/requestfile.bin` + `Requests/<id>/session.json`, `Replies/<id>/responsefile.bin`.
-   * Sessions survive a restart of the server. One handler per directory at a time.
+   * Sessions survive a restart of the server. Several handlers (a farm of instances) may share one
+   * directory: farm-registry.ts makes that safe (needs a file system with POSIX locks).
    */
   sessionsDir?: string;
   /** BITSAllowOverwrites: an upload may replace an existing file. Default false (Create-Session → 409). */
