@@ -1570,6 +1570,7 @@ export declare const OPERATION_TABLE: readonly [{
         readonly required: false;
         readonly default: 300;
         readonly min: 1;
+        readonly max: 86400;
         readonly help: "Seconds without a byte after which a connection is cut, a stalled fragment body too (counted in /metrics).";
     }, {
         readonly name: "headersTimeoutSeconds";
@@ -1581,6 +1582,7 @@ export declare const OPERATION_TABLE: readonly [{
         readonly required: false;
         readonly default: 60;
         readonly min: 1;
+        readonly max: 3600;
         readonly help: "Seconds a client has to send a whole request head; slower ones (slowloris) get 408 and are cut.";
     }, {
         readonly name: "logFormat";

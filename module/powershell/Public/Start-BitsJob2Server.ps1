@@ -81,10 +81,10 @@ function Start-BitsJob2Server {
     Comma-separated client addresses or CIDR ranges allowed at all (others get 403). CLI: --allow.
 
     .PARAMETER IdleTimeout
-    Seconds without a byte after which a connection is cut, a stalled fragment body too (counted in /metrics). Range: 1..2147483647. Default: 300. CLI: --idle-timeout.
+    Seconds without a byte after which a connection is cut, a stalled fragment body too (counted in /metrics). Range: 1..86400. Default: 300. CLI: --idle-timeout.
 
     .PARAMETER HeadersTimeout
-    Seconds a client has to send a whole request head; slower ones (slowloris) get 408 and are cut. Range: 1..2147483647. Default: 60. CLI: --headers-timeout.
+    Seconds a client has to send a whole request head; slower ones (slowloris) get 408 and are cut. Range: 1..3600. Default: 60. CLI: --headers-timeout.
 
     .PARAMETER LogFormat
     text or json: log every request and session event on stderr; json is one object a line ({time, pid, event: request|session|error, ...}). CLI: --log-format.
@@ -188,11 +188,11 @@ function Start-BitsJob2Server {
         [string] $AllowClient,
 
         [Parameter()]
-        [ValidateRange(1, 2147483647)]
+        [ValidateRange(1, 86400)]
         [uint32] $IdleTimeout,
 
         [Parameter()]
-        [ValidateRange(1, 2147483647)]
+        [ValidateRange(1, 3600)]
         [uint32] $HeadersTimeout,
 
         [Parameter()]
