@@ -40,6 +40,17 @@ export interface BitsUploadHandler {
   close(): Promise<void>;
 }
 
+/**
+ * Longest BITS-Session-Id echoed back on an Ack. Ours are 38 characters; echoing a client's 5 KB
+ * junk id made the Ack's head larger than nginx's proxy_buffer_size (4 KiB), and nginx turned
+ * the answer into a bare 502 (found by test/server-nginx-fuzz.test.ts).
+ */
+const MAX_ECHOED_SESSION_ID = 100;
+
+function echoedSessionId(rawId: string | undefined): AckHeaders {
+  return rawId && rawId.length <= MAX_ECHOED_SESSION_ID ? { 'BITS-Session-Id': rawId } : {};
+}
+
 /** Who sent a request, as far as the server knows: a session is theirs alone. */
 interface Requester {
   address: string;
@@ -166,7 +177,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
 
   async function bitsPost(req: IncomingMessage, res: ServerResponse, who: Requester): Promise<number> {
     const rawId = req.headers['bits-session-id'] as string | undefined;
-    const echo: AckHeaders = rawId ? { 'BITS-Session-Id': rawId } : {};
+    const echo = echoedSessionId(rawId);
     try {
       await ready;
       if (req.httpVersion !== '1.1') throw invalidArg(`HTTP/${req.httpVersion}: the BITS Upload Protocol needs HTTP/1.1`);
@@ -294,9 +305,9 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
     if (res.headersSent) return;
     const rawId = req.headers['bits-session-id'] as string | undefined;
     if (req.method === BITS_POST) {
-      if (v.status === 403) sendErrorAck(res, new AckError(403, E_ACCESSDENIED, CONTEXT_SERVER, v.why), rawId ? { 'BITS-Session-Id': rawId } : {});
+      if (v.status === 403) sendErrorAck(res, new AckError(403, E_ACCESSDENIED, CONTEXT_SERVER, v.why), echoedSessionId(rawId));
       else {
-        res.writeHead(401, { 'BITS-Packet-Type': 'Ack', ...(rawId ? { 'BITS-Session-Id': rawId } : {}), 'WWW-Authenticate': v.challenges, 'Content-Length': 0 });
+        res.writeHead(401, { 'BITS-Packet-Type': 'Ack', ...echoedSessionId(rawId), 'WWW-Authenticate': v.challenges, 'Content-Length': 0 });
         res.end();
       }
       return;
