@@ -221,13 +221,17 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
 
       if (!rawId) throw invalidArg(`a ${type} packet needs BITS-Session-Id`);
       const id = normalizeSessionId(rawId);
-      if (!id || !(await lookup(id, decoded.ok ? decoded.segments : null, who))) {
-        throw new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
-      }
+      const notFound = () => new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
+      if (!id) throw notFound();
+      // The look without the lease runs in the session's queue (store.withLock), not here: an
+      // await here let a later pipelined fragment overtake an earlier one.
+      const precheck = async () => {
+        if (!(await lookup(id, decoded.ok ? decoded.segments : null, who))) throw notFound();
+      };
       return await store.withLock(id, async () => {
         // Looked up again under the lock: Cancel or expiry may have won the race.
         const rec = await lookup(id, decoded.ok ? decoded.segments : null, who, true);
-        if (!rec) throw new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
+        if (!rec) throw notFound();
         if (type === 'fragment') {
           const before = rec.received;
           const headers = await packets.fragment(rec, req, contentLength).finally(() => metrics.received(rec.received - before));
@@ -237,7 +241,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
           sendAck(res, 200, { 'BITS-Session-Id': rec.id });
         }
         return 200;
-      });
+      }, true, precheck);
     } catch (caught) {
       // Another instance of the farm holds the session and did not finish in time: try again later.
       const e = caught instanceof LeaseBusyError ? new AckError(503, ERROR_BUSY, CONTEXT_SERVER, `${caught.message}; try again`, { 'Retry-After': 5 }) : caught;

@@ -218,11 +218,15 @@ export class SessionStore {
   /**
    * Runs `fn` holding the session: after every earlier call of this process for it has finished,
    * and with its farm-wide lease (waits for another instance that is processing it; LeaseBusyError
-   * after LEASE_WAIT_MS). `wait: false` gives up at once instead (the cleanup timer).
+   * after LEASE_WAIT_MS). `wait: false` gives up at once instead (the cleanup timer). `before`
+   * runs in the queue ahead of the lease; it throws to give up.
    */
-  withLock<T>(id: string, fn: () => Promise<T>, wait = true): Promise<T> {
+  withLock<T>(id: string, fn: () => Promise<T>, wait = true, before?: () => Promise<void>): Promise<T> {
     const previous = this.locks.get(id) ?? Promise.resolve();
     const leased = async () => {
+      // In the queue, so packets keep their arrival order (pipelined fragments), but before the
+      // lease: a packet naming a session that is not its own never waits for another instance.
+      if (before) await before();
       if (wait) await this.registry.acquire(id);
       else {
         const holder = this.registry.tryAcquire(id);
