@@ -520,7 +520,7 @@ test('GET never serves session data (BITS-Sessions/Requests/*) nor publishing te
   const id = await create(path);
   assertAck(await rawRequest(port, fragment(path, id, 0, Buffer.from('secret bytes'), 100)), 200);
   const enc = encodeURIComponent(id);
-  for (const p of [`/BITS-Sessions/Requests/${enc}/requestfile.bin`, `/bits-sessions/requests/${enc}/requestfile.bin`, `/BITS-Sessions/Requests/${enc}/session.json`, `/up/BITS-Sessions/Replies/${enc}/responsefile.bin`]) {
+  for (const p of [`/BITS-Sessions/sessions.db`, `/BITS-Sessions/sessions.db-wal`, `/BITS-Sessions/Requests/${enc}/requestfile.bin`, `/bits-sessions/requests/${enc}/requestfile.bin`, `/BITS-Sessions/Requests/${enc}/session.json`, `/up/BITS-Sessions/Replies/${enc}/responsefile.bin`]) {
     const r = await rawRequest(port, getRequest(p));
     assert.is(r.status, 404, p);
     assert.not.ok(r.body.includes(Buffer.from('secret')), p);

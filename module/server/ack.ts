@@ -14,6 +14,8 @@ export const ERROR_DISK_FULL = 0x80070070;
 export const ERROR_PATH_NOT_FOUND = 0x80070003;
 /** HRESULT_FROM_WIN32(ERROR_TOO_MANY_SESS): the per-client session limit. */
 export const ERROR_TOO_MANY_SESS = 0x80070045;
+/** HRESULT_FROM_WIN32(ERROR_BUSY): another instance of the farm is processing the session. */
+export const ERROR_BUSY = 0x800700aa;
 export const ERROR_INTERNET_CANNOT_CONNECT = 0x80072efd;
 export const BG_E_SESSION_NOT_FOUND = 0x8020001f;
 export const BG_E_TOO_LARGE = 0x80200020;
@@ -39,8 +41,15 @@ export function invalidArg(message: string, headers: AckHeaders = {}): AckError 
   return new AckError(400, E_INVALIDARG, CONTEXT_SERVER, message, headers);
 }
 
+/** The headers of the Ack each response carried, for the access log (writeHead's are not readable back). */
+const sent = new WeakMap<ServerResponse, AckHeaders>();
+export function sentAckHeaders(res: ServerResponse): AckHeaders | undefined {
+  return sent.get(res);
+}
+
 export function sendAck(res: ServerResponse, status: number, headers: AckHeaders = {}): void {
   if (res.headersSent || res.destroyed) return;
+  sent.set(res, headers);
   res.writeHead(status, { 'BITS-Packet-Type': 'Ack', ...headers, 'Content-Length': 0 });
   res.end();
 }

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import {
-  AckError, type AckHeaders, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, E_ACCESSDENIED, E_FAIL, E_INVALIDARG, invalidArg, sendAck, sendErrorAck,
+  AckError, type AckHeaders, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, E_ACCESSDENIED, E_FAIL, E_INVALIDARG, ERROR_BUSY, invalidArg, sendAck, sendErrorAck, sentAckHeaders,
 } from './ack.js';
 import { isIP } from 'node:net';
 import { AuthGate, parseAllowList, plainAddress, type GateVerdict } from './auth/auth-gate.js';
@@ -13,9 +13,10 @@ import { BITS_POST } from './bits-post-shim.js';
 import { resolvePublished } from './destination.js';
 import { BodyIncompleteError } from './fragment-writer.js';
 import { sendText, ServerMetrics } from './metrics.js';
-import { resolveOptions, type BitsUploadHandlerOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, sessionEvent, type BitsUploadHandlerOptions, type ResolvedOptions, type ServerLogEvent } from './options.js';
 import { SessionPackets, serverError } from './packets.js';
 import { PUBLISH_TEMP_SUFFIX } from './publish.js';
+import { LeaseBusyError } from './farm-registry.js';
 import { SessionStore, type SessionRecord } from './session-store.js';
 import { serveFile } from './static-file.js';
 import { decodeSegments, normalizeSessionId, parseTarget, replySessionId, stripPrefix, type RequestTarget } from './url-path.js';
@@ -33,8 +34,21 @@ export interface BitsUploadHandler {
   cleanup(): Promise<number>;
   /** Reads the users file of `auth` again (serve: SIGHUP); on error the previous users stay. */
   reloadUsers(): Promise<void>;
+  /** Counts a connection the server cut (idle, slow request head, unparsable request) in the metrics. */
+  connectionDropped(reason: 'idle' | 'headers_timeout' | 'bad_request'): void;
   /** Stops the cleanup timer and aborts notifications in flight. Sessions stay on disk. */
   close(): Promise<void>;
+}
+
+/**
+ * Longest BITS-Session-Id echoed back on an Ack. Ours are 38 characters; echoing a client's 5 KB
+ * junk id made the Ack's head larger than nginx's proxy_buffer_size (4 KiB), and nginx turned
+ * the answer into a bare 502 (found by test/server-nginx-fuzz.test.ts).
+ */
+const MAX_ECHOED_SESSION_ID = 100;
+
+function echoedSessionId(rawId: string | undefined): AckHeaders {
+  return rawId && rawId.length <= MAX_ECHOED_SESSION_ID ? { 'BITS-Session-Id': rawId } : {};
 }
 
 /** Who sent a request, as far as the server knows: a session is theirs alone. */
@@ -92,9 +106,23 @@ function remoteUrlOf(req: IncomingMessage, target: RequestTarget, scheme: 'http'
   return `${scheme}://${own}/`;
 }
 
+/** The access-log fields of a request (status 0: the client went away mid-body). */
+function requestEvent(req: IncomingMessage, res: ServerResponse, client: string, user: string | null, status: number, reason?: string): ServerLogEvent {
+  const type = req.headers['bits-packet-type'];
+  const session = req.headers['bits-session-id'];
+  const ack = sentAckHeaders(res);
+  const received = ack?.['BITS-Received-Content-Range'];
+  const code = ack?.['BITS-Error-Code'];
+  return {
+    event: 'request', client, method: req.method ?? '', packet: typeof type === 'string' ? type.slice(0, 40) : null, url: (req.url ?? '').slice(0, 2200), status,
+    session: typeof session === 'string' ? session.slice(0, 100) : null, user,
+    ...(received !== undefined ? { received: Number(received) } : {}), ...(code !== undefined ? { error: String(code) } : {}), ...(reason ? { reason } : {}),
+  };
+}
+
 export function createBitsUploadHandler(options: BitsUploadHandlerOptions): BitsUploadHandler {
   const o: ResolvedOptions = resolveOptions(options);
-  const store = new SessionStore(o.sessionsDir);
+  const store = new SessionStore(o.sessionsDir, o.sessionTimeoutMs, o.now);
   const closing = new AbortController();
   const packets = new SessionPackets(o, store, closing.signal);
   const metrics = new ServerMetrics();
@@ -104,15 +132,18 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
 
   async function cleanup(): Promise<number> {
     let n = 0;
-    for (const rec of store.all()) {
-      if (!packets.isExpired(rec)) continue;
-      await store.withLock(rec.id, async () => {
+    for (const id of store.expiredIds()) {
+      // Any instance of a farm sweeps; one that finds the session busy leaves it to the next sweep.
+      await store.withLock(id, async () => {
         // Re-check under the lock: a request may have refreshed it meanwhile.
-        if (store.get(rec.id) === rec && packets.isExpired(rec)) {
-          await store.remove(rec.id);
-          o.log(`session ${rec.id} expired after ${o.sessionTimeoutMs / 1000} s idle: deleted`);
+        const rec = await store.read(id);
+        if (!rec || packets.isExpired(rec)) {
+          await store.remove(id);
+          o.log(`session ${id} expired after ${o.sessionTimeoutMs / 1000} s idle: deleted`, rec ? sessionEvent('expired', rec) : undefined);
           n++;
         }
+      }, false).catch((e: unknown) => {
+        if (!(e instanceof LeaseBusyError)) throw e;
       });
     }
     return n;
@@ -122,14 +153,18 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
     await gate.reload();
     await store.load();
     await cleanup();
-    timer = setInterval(() => void cleanup().catch((e) => o.log(`cleanup failed: ${(e as Error).message}`)), o.cleanupIntervalMs);
+    timer = setInterval(() => void cleanup().catch((e) => o.log(`cleanup failed: ${(e as Error).message}`, { event: 'error', message: `cleanup failed: ${(e as Error).message}` })), o.cleanupIntervalMs);
     timer.unref();
   })();
   ready.catch(() => undefined); // reported on every request instead
 
-  /** The session a packet names, if it exists, is not expired, belongs to this URL and to this client. */
-  function lookup(id: string | null, segments: string[] | null, who: Requester): SessionRecord | undefined {
-    const rec = id ? store.get(id) : undefined;
+  /**
+   * The session a packet names, if it exists, is not expired, belongs to this URL and to this
+   * client. Read from disk every time (another instance of the farm may have moved it on);
+   * `reconcile` only under the session's lock.
+   */
+  async function lookup(id: string | null, segments: string[] | null, who: Requester, reconcile = false): Promise<SessionRecord | undefined> {
+    const rec = id ? await store.read(id, reconcile) : undefined;
     if (!rec || packets.isExpired(rec)) return undefined;
     // Another user's or another address's session does not exist for this client: it gets the
     // same answer as for an unknown id, so ids cannot be probed, and its own client starts anew.
@@ -142,7 +177,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
 
   async function bitsPost(req: IncomingMessage, res: ServerResponse, who: Requester): Promise<number> {
     const rawId = req.headers['bits-session-id'] as string | undefined;
-    const echo: AckHeaders = rawId ? { 'BITS-Session-Id': rawId } : {};
+    const echo = echoedSessionId(rawId);
     try {
       await ready;
       if (req.httpVersion !== '1.1') throw invalidArg(`HTTP/${req.httpVersion}: the BITS Upload Protocol needs HTTP/1.1`);
@@ -157,8 +192,8 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
 
       if (type === 'ping') {
         // No processing ([MC-BUP] §3.2.5.2.5); a ping naming a live session keeps it alive.
-        const rec = store.get(normalizeSessionId(rawId) ?? '');
-        if (rec && !packets.isExpired(rec)) rec.lastActivityAt = o.now();
+        const pinged = normalizeSessionId(rawId);
+        if (pinged) store.touch(pinged);
         sendAck(res, 200, echo);
         return 200;
       }
@@ -186,13 +221,17 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
 
       if (!rawId) throw invalidArg(`a ${type} packet needs BITS-Session-Id`);
       const id = normalizeSessionId(rawId);
-      if (!id || !lookup(id, decoded.ok ? decoded.segments : null, who)) {
-        throw new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
-      }
+      const notFound = () => new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
+      if (!id) throw notFound();
+      // The look without the lease runs in the session's queue (store.withLock), not here: an
+      // await here let a later pipelined fragment overtake an earlier one.
+      const precheck = async () => {
+        if (!(await lookup(id, decoded.ok ? decoded.segments : null, who))) throw notFound();
+      };
       return await store.withLock(id, async () => {
         // Looked up again under the lock: Cancel or expiry may have won the race.
-        const rec = lookup(id, decoded.ok ? decoded.segments : null, who);
-        if (!rec) throw new AckError(500, BG_E_SESSION_NOT_FOUND, CONTEXT_SERVER, `no session ${rawId.slice(0, 100)} for this URL`);
+        const rec = await lookup(id, decoded.ok ? decoded.segments : null, who, true);
+        if (!rec) throw notFound();
         if (type === 'fragment') {
           const before = rec.received;
           const headers = await packets.fragment(rec, req, contentLength).finally(() => metrics.received(rec.received - before));
@@ -202,8 +241,10 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
           sendAck(res, 200, { 'BITS-Session-Id': rec.id });
         }
         return 200;
-      });
-    } catch (e) {
+      }, true, precheck);
+    } catch (caught) {
+      // Another instance of the farm holds the session and did not finish in time: try again later.
+      const e = caught instanceof LeaseBusyError ? new AckError(503, ERROR_BUSY, CONTEXT_SERVER, `${caught.message}; try again`, { 'Retry-After': 5 }) : caught;
       if (e instanceof AckError) {
         metrics.refused(e.hresult, e.status);
         sendErrorAck(res, e, echo);
@@ -214,7 +255,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
         res.destroy(); // the client is gone mid-body: there is nobody to answer
         return 0;
       }
-      o.log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
+      o.log(`internal error: ${(e as Error)?.stack ?? String(e)}`, { event: 'error', message: `internal error: ${(e as Error)?.message ?? String(e)}` });
       const err = serverError(e);
       sendErrorAck(res, err, echo);
       return err.status;
@@ -224,7 +265,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
   async function getOrHead(req: IncomingMessage, res: ServerResponse, rest: string, who: Requester): Promise<boolean> {
     const replyId = replySessionId(rest);
     if (replyId) {
-      const rec = store.get(replyId);
+      const rec = await store.read(replyId);
       // The reply is its session's client's alone (with authentication: its user's).
       if (rec && (rec.user ?? null) !== who.user) return notFound(res);
       // The reply exists from the final Ack until Close/Cancel/timeout (spec §7.6).
@@ -249,7 +290,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
     const head = req.method === 'HEAD';
     if (what === 'bits-sessions/health') {
       ready.then(
-        () => sendText(res, 200, 'application/json', JSON.stringify({ status: 'ok', sessions: store.all().length }) + '\n', head),
+        () => sendText(res, 200, 'application/json', JSON.stringify({ status: 'ok', sessions: store.count() }) + '\n', head),
         (e: Error) => sendText(res, 503, 'application/json', JSON.stringify({ status: 'unavailable', reason: e.message }) + '\n', head),
       );
       return true;
@@ -257,7 +298,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
     if (what === 'bits-sessions/metrics') {
       const peer = plainAddress(req.socket.remoteAddress ?? '');
       if (peer !== '127.0.0.1' && peer !== '::1') sendText(res, 403, 'text/plain; charset=utf-8', 'metrics are served to loopback clients only\n', head);
-      else sendText(res, 200, 'text/plain; version=0.0.4', metrics.text(store.all().length), head);
+      else sendText(res, 200, 'text/plain; version=0.0.4', metrics.text(store.count()), head);
       return true;
     }
     return false;
@@ -268,9 +309,9 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
     if (res.headersSent) return;
     const rawId = req.headers['bits-session-id'] as string | undefined;
     if (req.method === BITS_POST) {
-      if (v.status === 403) sendErrorAck(res, new AckError(403, E_ACCESSDENIED, CONTEXT_SERVER, v.why), rawId ? { 'BITS-Session-Id': rawId } : {});
+      if (v.status === 403) sendErrorAck(res, new AckError(403, E_ACCESSDENIED, CONTEXT_SERVER, v.why), echoedSessionId(rawId));
       else {
-        res.writeHead(401, { 'BITS-Packet-Type': 'Ack', ...(rawId ? { 'BITS-Session-Id': rawId } : {}), 'WWW-Authenticate': v.challenges, 'Content-Length': 0 });
+        res.writeHead(401, { 'BITS-Packet-Type': 'Ack', ...echoedSessionId(rawId), 'WWW-Authenticate': v.challenges, 'Content-Length': 0 });
         res.end();
       }
       return;
@@ -295,6 +336,10 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
       return cleanup();
     },
     reloadUsers: () => gate.reload(),
+    connectionDropped: (reason) => {
+      metrics.dropped(reason);
+      o.log(`connection dropped: ${reason}`, { event: 'error', message: `connection dropped: ${reason}` });
+    },
     async handle(req, res) {
       const isPost = req.method === BITS_POST;
       if (!isPost && req.method !== 'GET' && req.method !== 'HEAD') return false;
@@ -310,13 +355,13 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
       await ready.catch(() => undefined);
       const address = clientAddressOf(req, trusted);
       const verdict = await gate.check(req, address).catch((e: unknown): GateVerdict => {
-        o.log(`internal error in authentication: ${(e as Error)?.stack ?? String(e)}`);
+        o.log(`internal error in authentication: ${(e as Error)?.stack ?? String(e)}`, { event: 'error', message: `internal error in authentication: ${(e as Error)?.message ?? String(e)}` });
         return { ok: false, status: 403, why: 'authentication failed' };
       });
       if (!verdict.ok) {
         metrics.refused(verdict.status === 403 ? E_ACCESSDENIED : null, verdict.status);
         refuse(req, res, verdict);
-        o.log(`${address} ${req.method} ${req.headers['bits-packet-type'] ?? ''} ${req.url} → ${verdict.status} (${verdict.why})`);
+        o.log(`${address} ${req.method} ${req.headers['bits-packet-type'] ?? ''} ${req.url} → ${verdict.status} (${verdict.why})`, requestEvent(req, res, address, null, verdict.status, verdict.why));
         return true;
       }
       const who: Requester = { address, user: verdict.user };
@@ -324,16 +369,16 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
         const type = String(req.headers['bits-packet-type'] ?? '');
         const status = await bitsPost(req, res, who).catch((e: unknown) => {
           // Never leave a request hanging, whatever failed.
-          o.log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
+          o.log(`internal error: ${(e as Error)?.stack ?? String(e)}`, { event: 'error', message: `internal error: ${(e as Error)?.message ?? String(e)}` });
           if (!res.headersSent) sendErrorAck(res, new AckError(500, E_FAIL));
           return 500;
         });
         metrics.request(type, status);
-        o.log(`${address} BITS_POST ${type} ${req.url} → ${status || 'connection lost'}`);
+        o.log(`${address} BITS_POST ${type} ${req.url} → ${status || 'connection lost'}`, requestEvent(req, res, address, who.user, status));
         return true;
       }
       const handled = await getOrHead(req, res, rest!, who);
-      if (handled) o.log(`${address} ${req.method} ${req.url} → ${res.statusCode}`);
+      if (handled) o.log(`${address} ${req.method} ${req.url} → ${res.statusCode}`, requestEvent(req, res, address, who.user, res.statusCode));
       return handled;
     },
     async close() {
@@ -341,6 +386,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
       closing.abort(new Error('server closing'));
       await ready.catch(() => undefined);
       clearInterval(timer); // in case ready set it after the first clear
+      store.close();
     },
   };
 }

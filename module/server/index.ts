@@ -5,4 +5,4 @@ export { startBitsServer, type StartBitsServerOptions, type RunningBitsServer } 
 export { acceptBitsPost, BITS_POST } from './bits-post-shim.js';
 export { BitsAppError, type ReplyHandler, type ReplyContext, type ReplyResult } from './reply-handler.js';
 export { echoReply } from './echo-reply.js';
-export { BITS_PROTOCOL_GUID, type BitsUploadHandlerOptions, type NotificationOptions } from './options.js';
+export { BITS_PROTOCOL_GUID, type BitsUploadHandlerOptions, type NotificationOptions, type ServerLogEvent } from './options.js';

@@ -22,6 +22,7 @@ export class ServerMetrics {
   private readonly requests = new Map<string, number>();
   private readonly refusals = new Map<string, number>();
   private bytesReceived = 0;
+  private readonly drops = new Map<string, number>();
   private readonly startedAt = Date.now();
 
   request(packetType: string, status: number): void {
@@ -32,6 +33,10 @@ export class ServerMetrics {
   refused(hresult: number | null, status: number): void {
     const reason = (hresult !== null ? REASONS[hex(hresult)] : undefined) ?? REASONS[String(status)] ?? `status_${status}`;
     this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
+  }
+
+  dropped(reason: string): void {
+    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
   }
 
   received(bytes: number): void {
@@ -50,6 +55,9 @@ export class ServerMetrics {
       '# HELP bits_refusals_total Requests refused, by reason (limits, checks, authentication).',
       '# TYPE bits_refusals_total counter',
       ...[...this.refusals].map(([r, n]) => `bits_refusals_total{reason="${r}"} ${n}`),
+      '# HELP bits_connections_dropped_total Connections the server cut: idle (no byte for the idle timeout), headers_timeout (slowloris), bad_request.',
+      '# TYPE bits_connections_dropped_total counter',
+      ...[...this.drops].map(([r, n]) => `bits_connections_dropped_total{reason="${r}"} ${n}`),
       '# HELP bits_received_bytes_total Upload bytes written to session files.',
       '# TYPE bits_received_bytes_total counter',
       `bits_received_bytes_total ${this.bytesReceived}`,

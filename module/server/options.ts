@@ -26,7 +26,8 @@ export interface BitsUploadHandlerOptions {
   /**
    * Where session data lives (IIS keeps it in `<vdir>\BITS-Sessions`). Default `<root>/BITS-Sessions`.
    * Layout: `Requests/<id>/requestfile.bin` + `Requests/<id>/session.json`, `Replies/<id>/responsefile.bin`.
-   * Sessions survive a restart of the server. One handler per directory at a time.
+   * Sessions survive a restart of the server. Several handlers (a farm of instances) may share one
+   * directory: farm-registry.ts makes that safe (needs a file system with POSIX locks).
    */
   sessionsDir?: string;
   /** BITSAllowOverwrites: an upload may replace an existing file. Default false (Create-Session → 409). */
@@ -57,8 +58,11 @@ export interface BitsUploadHandlerOptions {
   notificationTimeoutMs?: number;
   /** Also serve published files with GET/HEAD (default true). Reply files are always served. */
   servePublished?: boolean;
-  /** Called with one line per request and per session event (for a log). */
-  log?: (line: string) => void;
+  /**
+   * Called with one line per request and per session event (for a log), and the same event as
+   * fields (`serve --log-format json` prints those, one JSON object a line).
+   */
+  log?: (line: string, event?: ServerLogEvent) => void;
   /**
    * Authentication of uploading clients (IIS: the virtual directory's Basic/Digest authentication):
    * Basic against an htpasswd file or Digest against an htdigest file, on some or all URL paths.
@@ -81,6 +85,17 @@ export interface BitsUploadHandlerOptions {
   trustedProxies?: string[];
   /** Clock in ms since the epoch (tests inject one to expire sessions). Default Date.now. */
   now?: () => number;
+}
+
+/** The fields of a log line: `event` says which kind; never a secret (no header values). */
+export type ServerLogEvent =
+  | { event: 'request'; client: string; method: string; packet: string | null; url: string; status: number; session: string | null; user: string | null; received?: number; error?: string; reason?: string }
+  | { event: 'session'; action: string; session: string; client: string; user: string | null; destination: string; bytes: number; total: number | null; status?: number }
+  | { event: 'error'; message: string };
+
+/** A session event's fields. */
+export function sessionEvent(action: string, rec: { id: string; clientAddress: string; user?: string | null; destination: string; received: number; total: number | null }, extra: { status?: number } = {}): ServerLogEvent {
+  return { event: 'session', action, session: rec.id, client: rec.clientAddress, user: rec.user ?? null, destination: rec.destination, bytes: rec.received, total: rec.total, ...extra };
 }
 
 export const BITS_PROTOCOL_GUID = '{7df0354d-249b-430f-820d-3d2a9bef4931}';
@@ -112,7 +127,7 @@ export interface ResolvedOptions {
   replyHandler: ReplyHandler | null;
   notificationTimeoutMs: number;
   servePublished: boolean;
-  log: (line: string) => void;
+  log: (line: string, event?: ServerLogEvent) => void;
   auth: ServerAuthOptions | null;
   allowClients: string[] | null;
   bindSessionsToClientAddress: boolean;

@@ -2,6 +2,7 @@
 // Fragment, Close-Session, Cancel-Session. Each returns the headers of its success Ack or throws an
 // AckError; handler.ts does the common validation before and writes the Ack after.
 import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { errnoToHResult } from '../api/bits-error.js';
 import {
@@ -13,9 +14,9 @@ import { destinationStillInside, resolveDestination } from './destination.js';
 import { requestBody } from './diverted-body.js';
 import { drainBody, writeFragment } from './fragment-writer.js';
 import { notifyHandler, notifyUrl, type NotifyInput } from './notify.js';
-import { BITS_PROTOCOL_GUID, type ResolvedOptions } from './options.js';
+import { BITS_PROTOCOL_GUID, sessionEvent, type ResolvedOptions } from './options.js';
 import { DestinationExistsError, publishFile } from './publish.js';
-import type { SessionRecord, SessionStore } from './session-store.js';
+import { TooManySessionsError, type SessionRecord, type SessionStore } from './session-store.js';
 import { replyUrlFor } from './url-path.js';
 
 /** Windows servers accept at most 100 protocol GUIDs ([MC-BUP] §6 note 6). */
@@ -39,7 +40,7 @@ export class SessionPackets {
   ) {}
 
   isExpired(rec: SessionRecord): boolean {
-    return this.o.now() - rec.lastActivityAt > this.o.sessionTimeoutMs;
+    return this.store.isExpired(rec);
   }
 
   async createSession(input: CreateSessionInput): Promise<AckHeaders> {
@@ -49,12 +50,6 @@ export class SessionPackets {
     if (!offered.some((g) => g.toLowerCase() === BITS_PROTOCOL_GUID)) throw invalidArg('no protocol in common: this server speaks ' + BITS_PROTOCOL_GUID);
 
     const destination = await resolveDestination(this.o, input.segments);
-    if (this.o.maxSessionsPerClient > 0) {
-      const open = this.store.all().filter((s) => s.clientAddress === input.clientAddress && !this.isExpired(s)).length;
-      if (open >= this.o.maxSessionsPerClient) {
-        throw new AckError(503, ERROR_TOO_MANY_SESS, CONTEXT_SERVER, `this client already has ${open} open sessions (limit ${this.o.maxSessionsPerClient})`, { 'Retry-After': 60 });
-      }
-    }
     const now = this.o.now();
     const rec: SessionRecord = {
       version: 1,
@@ -75,7 +70,11 @@ export class SessionPackets {
       reply: null,
       copyToDestination: false,
     };
-    await this.store.create(rec).catch((e) => {
+    // The limit is counted over the whole farm, in the transaction that registers the session.
+    await this.store.create(rec, this.o.maxSessionsPerClient).catch((e) => {
+      if (e instanceof TooManySessionsError) {
+        throw new AckError(503, ERROR_TOO_MANY_SESS, CONTEXT_SERVER, `this client already has ${e.open} open sessions (limit ${this.o.maxSessionsPerClient})`, { 'Retry-After': 60 });
+      }
       throw serverError(e);
     });
     const headers: AckHeaders = { 'BITS-Protocol': BITS_PROTOCOL_GUID, 'BITS-Session-Id': rec.id, 'Accept-Encoding': 'identity' };
@@ -83,7 +82,7 @@ export class SessionPackets {
       headers['BITS-Host-Id'] = this.o.hostId;
       if (this.o.hostIdFallbackTimeout !== null) headers['BITS-Host-Id-Fallback-Timeout'] = this.o.hostIdFallbackTimeout;
     }
-    this.o.log(`session ${rec.id} created for ${rec.destination} (${rec.clientAddress}${rec.user ? ` user ${rec.user}` : ''})`);
+    this.o.log(`session ${rec.id} created for ${rec.destination} (${rec.clientAddress}${rec.user ? ` user ${rec.user}` : ''})`, sessionEvent('created', rec));
     return headers;
   }
 
@@ -139,7 +138,7 @@ export class SessionPackets {
       // Type 0: nothing to notify; the file waits for Close-Session ([MC-BUP] §3.3.5.2.1).
       rec.notified = true;
       await this.store.save(rec);
-      this.o.log(`session ${rec.id} complete (${rec.received} bytes)`);
+      this.o.log(`session ${rec.id} complete (${rec.received} bytes)`, sessionEvent('complete', rec));
       return;
     }
     const input: NotifyInput = {
@@ -155,13 +154,13 @@ export class SessionPackets {
       timeoutMs: this.o.notificationTimeoutMs,
       signal: this.closing,
     };
-    this.o.log(`session ${rec.id} complete (${rec.received} bytes): notifying the server application`);
+    this.o.log(`session ${rec.id} complete (${rec.received} bytes): notifying the server application`, sessionEvent('notifying', rec));
     let outcome;
     try {
       outcome = this.o.replyHandler ? await notifyHandler(this.o.replyHandler, input) : await notifyUrl(this.o.notification!, input);
     } catch (e) {
       if (e instanceof AckError) {
-        this.o.log(`session ${rec.id}: server application failed: ${e.message}`);
+        this.o.log(`session ${rec.id}: server application failed: ${e.message}`, sessionEvent('application-failed', rec, { status: e.status }));
         throw new AckError(e.status, e.hresult, e.context, e.message, { 'BITS-Received-Content-Range': rec.received });
       }
       throw e;
@@ -181,6 +180,11 @@ export class SessionPackets {
         await this.store.remove(rec.id);
         throw new AckError(403, E_ACCESSDENIED, CONTEXT_SERVER, 'the target directory is now a link out of the upload directory');
       }
+      if (await this.alreadyPublished(rec)) {
+        this.o.log(`session ${rec.id} closed: ${rec.destination} was published by an earlier Close-Session`, sessionEvent('published-before', rec));
+        await this.store.remove(rec.id);
+        return;
+      }
       try {
         await publishFile(this.store.requestFile(rec.id), rec.destination, this.o.allowOverwrites, rec.id);
       } catch (e) {
@@ -196,16 +200,35 @@ export class SessionPackets {
         }
         throw serverError(e); // 5xx: the session stays so that the client's retry can succeed
       }
-      this.o.log(`session ${rec.id} closed: published ${rec.destination}`);
+      this.o.log(`session ${rec.id} closed: published ${rec.destination}`, sessionEvent('published', rec));
     } else {
-      this.o.log(`session ${rec.id} closed: ${complete ? 'delivered to the server application' : `discarded after ${rec.received} bytes`}`);
+      this.o.log(`session ${rec.id} closed: ${complete ? 'delivered to the server application' : `discarded after ${rec.received} bytes`}`, sessionEvent(complete ? 'delivered' : 'discarded', rec));
     }
     await this.store.remove(rec.id);
   }
 
+  /**
+   * Was this session's file published by a Close whose instance died before it could forget the
+   * session? Before publishing, the request file's identity is saved; the destination being that
+   * very inode means it was moved there. (Across file systems the file is copied, so a retry after
+   * such a death may answer 409; the published file is whole either way.)
+   */
+  private async alreadyPublished(rec: SessionRecord): Promise<boolean> {
+    if (rec.publishing) {
+      const dest = await stat(rec.destination).catch(() => null);
+      if (dest && dest.ino === rec.publishing.ino && dest.dev === rec.publishing.dev) return true;
+    }
+    const src = await stat(this.store.requestFile(rec.id)).catch(() => null);
+    if (src) {
+      rec.publishing = { dev: src.dev, ino: src.ino };
+      await this.store.save(rec);
+    }
+    return false;
+  }
+
   async cancelSession(rec: SessionRecord): Promise<void> {
     await this.store.remove(rec.id);
-    this.o.log(`session ${rec.id} cancelled`);
+    this.o.log(`session ${rec.id} cancelled`, sessionEvent('cancelled', rec));
   }
 }
 

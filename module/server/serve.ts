@@ -21,6 +21,13 @@ export interface StartBitsServerOptions extends BitsUploadHandlerOptions {
    * upstream connections and never sends a request on a connection we are closing.
    */
   keepAliveTimeoutSeconds?: number;
+  /**
+   * Seconds a client has to send a request's whole head (slowloris: a client that trickles header
+   * bytes is cut then, with 408). Default 60.
+   */
+  headersTimeoutSeconds?: number;
+  /** Seconds without a byte after which a connection is cut — a stalled fragment body too. Default 300. */
+  idleTimeoutSeconds?: number;
 }
 
 export interface RunningBitsServer {
@@ -36,19 +43,31 @@ export interface RunningBitsServer {
   close(): Promise<void>;
 }
 
-/** An idle connection is dropped after this long (a stalled fragment body counts as idle). */
-const SOCKET_IDLE_MS = 5 * 60_000;
+const DEFAULT_IDLE_SECONDS = 300;
+const DEFAULT_HEADERS_SECONDS = 60;
 const DEFAULT_KEEP_ALIVE_SECONDS = 65;
 
+function seconds(name: string, v: number): number {
+  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${name} must be a positive number (got ${v})`);
+  return v * 1000;
+}
+
 export async function startBitsServer(options: StartBitsServerOptions): Promise<RunningBitsServer> {
-  const { host = '127.0.0.1', port = 0, tls, keepAliveTimeoutSeconds = DEFAULT_KEEP_ALIVE_SECONDS, ...handlerOptions } = options;
-  if (!Number.isFinite(keepAliveTimeoutSeconds) || keepAliveTimeoutSeconds <= 0) throw new RangeError(`keepAliveTimeoutSeconds must be a positive number (got ${keepAliveTimeoutSeconds})`);
+  const {
+    host = '127.0.0.1', port = 0, tls, keepAliveTimeoutSeconds = DEFAULT_KEEP_ALIVE_SECONDS, headersTimeoutSeconds = DEFAULT_HEADERS_SECONDS, idleTimeoutSeconds = DEFAULT_IDLE_SECONDS,
+    ...handlerOptions
+  } = options;
+  const keepAliveMs = seconds('keepAliveTimeoutSeconds', keepAliveTimeoutSeconds);
+  const headersMs = seconds('headersTimeoutSeconds', headersTimeoutSeconds);
+  const idleMs = seconds('idleTimeoutSeconds', idleTimeoutSeconds);
   const material = tls ? await loadTlsMaterial(tls) : null;
   const handler = createBitsUploadHandler(handlerOptions);
   await handler.ready;
   // No overall request deadline: a 13 MB fragment on a slow link may take longer than Node's default
   // 5 minutes; the idle timeout below still ends connections that stop moving.
-  const serverOptions = { requestTimeout: 0, keepAliveTimeout: keepAliveTimeoutSeconds * 1000, headersTimeout: 60_000 };
+  // Node checks the headers deadline every connectionsCheckingInterval (30 s by default): a quarter
+  // of the deadline keeps a slowloris client from holding its connection much longer than it.
+  const serverOptions = { requestTimeout: 0, keepAliveTimeout: keepAliveMs, headersTimeout: headersMs, connectionsCheckingInterval: Math.max(100, Math.min(30_000, headersMs / 4)) };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     handler.handle(req, res).then(
       (handled) => {
@@ -60,7 +79,19 @@ export async function startBitsServer(options: StartBitsServerOptions): Promise<
     );
   };
   const server = material ? https.createServer({ ...serverOptions, cert: material.cert, key: material.key }, onRequest) : http.createServer(serverOptions, onRequest);
-  server.setTimeout(SOCKET_IDLE_MS);
+  server.setTimeout(idleMs, (socket: Socket) => {
+    handler.connectionDropped('idle');
+    socket.destroy();
+  });
+  // Node's own answers to a bad or late request head (400, 408), counted by reason.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ECONNRESET') return void socket.destroy(); // the client is gone: nobody to answer, nothing to count
+    const late = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    handler.connectionDropped(late ? 'headers_timeout' : 'bad_request');
+    if (!socket.writable) return void socket.destroy();
+    socket.end(late ? 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    setTimeout(() => socket.destroy(), 1000).unref(); // the answer gets a moment to leave, the client no more
+  });
   // Every BITS_POST here goes to our handler, which reads diverted bodies (no parser copy per chunk).
   acceptBitsPost(server, { divertBodies: true });
   const sockets = new Set<Socket>();

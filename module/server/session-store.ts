@@ -5,12 +5,19 @@
 //   <sessionsDir>/Requests/<{GUID}>/session.json      the state below (replaced atomically)
 //   <sessionsDir>/Replies/<{GUID}>/responsefile.bin   the reply of an upload-reply session
 //
+//   <sessionsDir>/sessions.db                          the farm registry (farm-registry.ts)
+//
 // The JSON is written after the data of every fragment and the Ack is sent after both, so after a
-// crash the file can only hold more bytes than the state says (cut back on load) or, after a power
-// loss without fsync, fewer (then `received` drops to the file size and the next Ack tells the
-// client where to continue — BITS clients move back as well as forward).
+// crash the file can only hold more bytes than the state says (cut back when the session is next
+// taken) or, after a power loss without fsync, fewer (then `received` drops to the file size and
+// the next Ack tells the client where to continue — BITS clients move back as well as forward).
+//
+// Several server instances may share the directory (a farm). Nothing about a session is kept in
+// memory between packets: each packet takes the session's lease (withLock), reads session.json
+// afresh, and writes it back before its Ack, so whichever instance gets the next packet carries on.
 import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FarmRegistry, LeaseBusyError } from './farm-registry.js';
 import { normalizeSessionId } from './url-path.js';
 
 export interface SessionRecord {
@@ -45,13 +52,38 @@ export interface SessionRecord {
   reply: 'file' | 'static' | null;
   /** Publish the upload on Close-Session even though an application was notified. */
   copyToDestination: boolean;
+  /**
+   * Set just before Close-Session moves the request file to `destination`: the file's identity. A
+   * Close retried after the instance died mid-publish (on this or another instance) finds the
+   * destination is that very file and answers success instead of publishing (or failing) again.
+   */
+  publishing?: { dev: number; ino: number } | null;
+}
+
+/** The per-client session limit is reached (farm-wide). */
+export class TooManySessionsError extends Error {
+  constructor(readonly open: number) {
+    super(`${open} open sessions`);
+    this.name = 'TooManySessionsError';
+  }
 }
 
 export class SessionStore {
-  private readonly sessions = new Map<string, SessionRecord>();
+  /** In-process queue per session, in front of the farm-wide lease. */
   private readonly locks = new Map<string, Promise<unknown>>();
+  private registryValue: FarmRegistry | null = null;
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    /** Sessions idle for longer are expired (ms). */
+    private readonly timeoutMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  get registry(): FarmRegistry {
+    if (!this.registryValue) throw new Error('the session store is not loaded');
+    return this.registryValue;
+  }
 
   requestDir(id: string): string {
     return join(this.dir, 'Requests', id);
@@ -69,38 +101,39 @@ export class SessionStore {
     return join(this.replyDir(id), 'responsefile.bin');
   }
 
-  get(id: string): SessionRecord | undefined {
-    return this.sessions.get(id);
+  isExpired(rec: SessionRecord): boolean {
+    return this.now() - rec.lastActivityAt > this.timeoutMs;
   }
-  all(): SessionRecord[] {
-    return [...this.sessions.values()];
+  private openSince(): number {
+    return this.now() - this.timeoutMs;
   }
 
-  /** Loads every session left by an earlier run and removes what belongs to none. */
+  /** Open sessions of the whole farm. */
+  count(): number {
+    return this.registry.count();
+  }
+
+  /**
+   * Opens the registry; adopts sessions on disk that it does not know (left by a version without
+   * one) and removes what belongs to no session. Files of sessions it knows are not touched here:
+   * another instance may be writing them; they are checked when the session is next taken.
+   */
   async load(): Promise<void> {
     await mkdir(join(this.dir, 'Requests'), { recursive: true });
     await mkdir(join(this.dir, 'Replies'), { recursive: true });
+    this.registryValue ??= new FarmRegistry(this.dir);
+    const reg = this.registryValue;
     for (const name of await readdir(join(this.dir, 'Requests'))) {
       const id = normalizeSessionId(name);
+      if (id === name && reg.has(id)) continue;
       const rec = id === name ? await this.readState(name) : null;
-      if (!rec) {
-        await rm(join(this.dir, 'Requests', name), { recursive: true, force: true });
-        continue;
-      }
-      await rm(this.stateFile(rec.id) + '.tmp', { force: true });
-      if (!rec.notified) {
-        const size = await stat(this.requestFile(rec.id)).then((s) => s.size, () => null);
-        if (size === null) {
-          // The data is gone: start the file again; the next Ack sends the client back to byte 0.
-          await writeFile(this.requestFile(rec.id), '');
-          rec.received = 0;
-        } else if (size > rec.received) await truncate(this.requestFile(rec.id), rec.received);
-        else if (size < rec.received) rec.received = size;
-      }
-      this.sessions.set(rec.id, rec);
+      // A session directory is registered before it is created, so one without a row and without
+      // a state is the remains of a crash, never a session another instance is creating.
+      if (!rec) await rm(join(this.dir, 'Requests', name), { recursive: true, force: true });
+      else reg.adopt(rec.id, rec.clientAddress, rec.lastActivityAt);
     }
     for (const name of await readdir(join(this.dir, 'Replies'))) {
-      if (!this.sessions.has(name)) await rm(join(this.dir, 'Replies', name), { recursive: true, force: true });
+      if (!reg.has(name)) await rm(join(this.dir, 'Replies', name), { recursive: true, force: true });
     }
   }
 
@@ -113,12 +146,37 @@ export class SessionStore {
     }
   }
 
-  /** Creates the session's directory, an empty request file and its state. */
-  async create(rec: SessionRecord): Promise<void> {
-    await mkdir(this.requestDir(rec.id), { recursive: true });
-    await writeFile(this.requestFile(rec.id), '', { flag: 'wx' });
-    this.sessions.set(rec.id, rec);
+  /**
+   * The session as the farm last saved it, or undefined. Without the lease this is a look only;
+   * under it (`reconcile`) the request file is also brought in line with the state: cut back to
+   * `received` when an instance died after writing bytes it never acknowledged.
+   */
+  async read(id: string, reconcile = false): Promise<SessionRecord | undefined> {
+    const reg = this.registry;
+    const last = reg.lastActivity(id);
+    if (last === null) return undefined;
+    const rec = await this.readState(id);
+    if (!rec) return undefined;
+    rec.lastActivityAt = Math.max(rec.lastActivityAt, last);
+    if (reconcile && !rec.notified) {
+      const size = await stat(this.requestFile(id)).then((s) => s.size, () => null);
+      if (size === null) {
+        // The data is gone: start the file again; the next Ack sends the client back to byte 0.
+        await writeFile(this.requestFile(id), '');
+        rec.received = 0;
+      } else if (size > rec.received) await truncate(this.requestFile(id), rec.received);
+      else if (size < rec.received) rec.received = size;
+    }
+    return rec;
+  }
+
+  /** Registers the session (TooManySessionsError past `limit` per client), then creates its files. */
+  async create(rec: SessionRecord, limit: number): Promise<void> {
+    const open = this.registry.admitSession(rec.id, rec.clientAddress, rec.lastActivityAt, this.openSince(), limit);
+    if (open !== null) throw new TooManySessionsError(open);
     try {
+      await mkdir(this.requestDir(rec.id), { recursive: true });
+      await writeFile(this.requestFile(rec.id), '', { flag: 'wx' });
       await this.save(rec);
     } catch (e) {
       await this.remove(rec.id);
@@ -129,34 +187,68 @@ export class SessionStore {
   /** Writes the state atomically (temp file + rename). */
   async save(rec: SessionRecord): Promise<void> {
     const file = this.stateFile(rec.id);
-    const fh = await open(file + '.tmp', 'w');
+    const tmp = `${file}.${this.registry.instance.replace(/\W/g, '_')}.tmp`;
+    const fh = await open(tmp, 'w');
     try {
       await fh.writeFile(JSON.stringify(rec));
     } finally {
       await fh.close();
     }
-    await rename(file + '.tmp', file);
+    await rename(tmp, file);
+    this.registry.touch(rec.id, rec.lastActivityAt, -Infinity);
   }
 
-  /** Forgets the session and deletes its request and reply data. */
+  /** A Ping naming a live session keeps it alive, on whichever instance it arrives. */
+  touch(id: string): boolean {
+    return this.registry.touch(id, this.now(), this.openSince());
+  }
+
+  /** Deletes the session's request and reply data, then forgets it. */
   async remove(id: string): Promise<void> {
-    this.sessions.delete(id);
     await rm(this.requestDir(id), { recursive: true, force: true });
     await rm(this.replyDir(id), { recursive: true, force: true });
+    this.registry.remove(id);
+  }
+
+  /** Ids of the sessions idle past the timeout (farm-wide). */
+  expiredIds(): string[] {
+    return this.registry.expiredBefore(this.openSince());
   }
 
   /**
-   * Runs `fn` after every earlier call for the same session has finished: one request per session
-   * at a time, even when a client retries before its previous request has ended.
+   * Runs `fn` holding the session: after every earlier call of this process for it has finished,
+   * and with its farm-wide lease (waits for another instance that is processing it; LeaseBusyError
+   * after LEASE_WAIT_MS). `wait: false` gives up at once instead (the cleanup timer). `before`
+   * runs in the queue ahead of the lease; it throws to give up.
    */
-  withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+  withLock<T>(id: string, fn: () => Promise<T>, wait = true, before?: () => Promise<void>): Promise<T> {
     const previous = this.locks.get(id) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
+    const leased = async () => {
+      // In the queue, so packets keep their arrival order (pipelined fragments), but before the
+      // lease: a packet naming a session that is not its own never waits for another instance.
+      if (before) await before();
+      if (wait) await this.registry.acquire(id);
+      else {
+        const holder = this.registry.tryAcquire(id);
+        if (holder !== null) throw new LeaseBusyError(id, holder);
+      }
+      try {
+        return await fn();
+      } finally {
+        this.registry.release(id);
+      }
+    };
+    const run = previous.then(leased, leased);
     const settled = run.catch(() => undefined);
     this.locks.set(id, settled);
     void settled.then(() => {
       if (this.locks.get(id) === settled) this.locks.delete(id);
     });
     return run;
+  }
+
+  close(): void {
+    this.registryValue?.close();
+    this.registryValue = null;
   }
 }

@@ -5,7 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { findFreePort, makeTestCertificates, running, spawnForegroundServer, stopProcess } from './nginx.js';
+import { findFreePort, makeTestCertificates, running, spawnForegroundServer, stopProcess, type TestCertificates } from './nginx.js';
 import { REPO } from './service.js';
 import { makeTmpDir } from './tmp.js';
 
@@ -30,11 +30,13 @@ export interface BitsNginxOptions {
   balancing?: string;
   /** Extra directives in the http block (maps for affinity). */
   httpExtra?: string;
+  /** Certificates to use instead of new ones (the load bench trusts one CA through NODE_EXTRA_CA_CERTS). */
+  certs?: TestCertificates;
 }
 
 export async function startBitsNginx(o: BitsNginxOptions): Promise<BitsNginx> {
   const tmp = await makeTmpDir('bits-nginx');
-  const certs = await makeTestCertificates(tmp.file('certs'));
+  const certs = o.certs ?? (await makeTestCertificates(tmp.file('certs')));
   const port = await findFreePort();
   let conf = await readFile(DOCUMENTED_CONF, 'utf8');
   const replace = (pattern: RegExp, value: string) => {

@@ -68,8 +68,8 @@ export function findFreePort(): Promise<number> {
   });
 }
 
-/** A throwaway CA and a server certificate for 127.0.0.1/localhost signed by it, in `dir`. */
-export async function makeTestCertificates(dir: string): Promise<TestCertificates> {
+/** A throwaway CA and a server certificate for 127.0.0.1/localhost (and `moreIps`) signed by it, in `dir`. */
+export async function makeTestCertificates(dir: string, moreIps: string[] = []): Promise<TestCertificates> {
   await mkdir(dir, { recursive: true });
   const caKey = join(dir, 'ca.key');
   const caFile = join(dir, 'ca.pem');
@@ -83,7 +83,7 @@ export async function makeTestCertificates(dir: string): Promise<TestCertificate
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   run(['req', ...ec, '-keyout', keyFile, '-out', csr, '-subj', '/CN=127.0.0.1']);
   await writeFile(ext, [
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    `subjectAltName=IP:127.0.0.1,DNS:localhost${moreIps.map((ip) => `,IP:${ip}`).join('')}`,
     'basicConstraints=critical,CA:FALSE',
     'keyUsage=critical,digitalSignature',
     'extendedKeyUsage=serverAuth',

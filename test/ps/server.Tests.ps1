@@ -3,7 +3,7 @@
 # stopped — PowerShell.Stop() is what Ctrl+C does — and then the server process is gone; a bad -Root
 # is an ErrorRecord with the BITS name and no process is left behind. Each server's pid is written
 # with Write-Host (stdout), so test/powershell-server.test.ts can stop what a failed run left.
-param([string] $Root, [string] $Dir)
+param([string] $Root, [string] $Dir, [string] $TlsCert, [string] $TlsKey, [string] $Users)
 
 Describe 'Start-BitsJob2Server' {
     BeforeAll {
@@ -58,6 +58,23 @@ Describe 'Start-BitsJob2Server' {
         (Send-BitsPing $full.Url) | Should -Be '200 Ack' -Because 'the fully configured server answers'
         Stop-Process -Id $full.ProcessId
         [void]$full.Process.WaitForExit(10000)
+    }
+
+    # TLS + Basic through the cmdlet: the certificate, its key and the users (bcrypt hashes) are
+    # files, so no secret is on the server's command line; test/powershell-server.test.ts then
+    # uploads to it over HTTPS with and without the password, and reads its command line.
+    It 'TLS and Basic authentication from files: an https server that asks for credentials' {
+        $tls = Start-BitsJob2Server -Root $Dir -TlsCertificateFile $TlsCert -TlsKeyFile $TlsKey -Authentication basic -UsersFile $Users -AuthenticationRealm 'PS uploads' -AuthenticationPath /secure/ -TrustedProxy 127.0.0.1 -AllowClient 127.0.0.0/8 -LogFormat json -NoWait
+        Write-Host "tls: $($tls.Url) pid $($tls.ProcessId)"
+        ($tls.Url -match '^https://127\.0\.0\.1:\d+/$') | Should -BeTrue -Because "an https URL: $($tls.Url)"
+        (-not $tls.Process.HasExited) | Should -BeTrue -Because 'it runs; the TS side checks it and stops it'
+    }
+
+    It 'a bad -Authentication is an E_INVALIDARG ErrorRecord that says what to give' {
+        $err = $null
+        Start-BitsJob2Server -Root $Dir -Authentication kerberos -UsersFile $Users -ErrorAction SilentlyContinue -ErrorVariable err
+        @($err).Count | Should -Be 1 -Because 'one error'
+        ($err[0].Exception.Message -match 'basic or digest') | Should -BeTrue -Because $err[0].Exception.Message
     }
 
     It '-ReplyHandler starts a server in reply handler mode' {

@@ -1499,6 +1499,111 @@ export declare const OPERATION_TABLE: readonly [{
         readonly required: false;
         readonly default: false;
         readonly help: "Built-in application: replies \"received <n> bytes sha256 <hex>\".";
+    }, {
+        readonly name: "tlsCert";
+        readonly cli: {
+            readonly flag: "tls-cert";
+        };
+        readonly ps: "TlsCertificateFile";
+        readonly type: "path";
+        readonly required: false;
+        readonly help: "Serve HTTPS with this PEM certificate (chain); re-read on SIGHUP without dropping sessions. Needs the key too.";
+    }, {
+        readonly name: "tlsKey";
+        readonly cli: {
+            readonly flag: "tls-key";
+        };
+        readonly ps: "TlsKeyFile";
+        readonly type: "path";
+        readonly required: false;
+        readonly help: "PEM private key (unencrypted) of the TLS certificate.";
+    }, {
+        readonly name: "auth";
+        readonly cli: {
+            readonly flag: "auth";
+        };
+        readonly ps: "Authentication";
+        readonly type: "string";
+        readonly required: false;
+        readonly help: "basic or digest: clients must authenticate, Basic (over TLS) or Digest (RFC 7616, SHA-256/MD5), against the users file.";
+    }, {
+        readonly name: "users";
+        readonly cli: {
+            readonly flag: "users";
+        };
+        readonly ps: "UsersFile";
+        readonly type: "path";
+        readonly required: false;
+        readonly help: "Users file: htpasswd (user:hash; bcrypt, {SHA}, $apr1$) for basic, htdigest (user:realm:HA1) for digest. Re-read on SIGHUP.";
+    }, {
+        readonly name: "authRealm";
+        readonly cli: {
+            readonly flag: "auth-realm";
+        };
+        readonly ps: "AuthenticationRealm";
+        readonly type: "string";
+        readonly required: false;
+        readonly help: "Realm of the challenge (default \"BITS uploads\"); for digest, the realm of the users file lines used.";
+    }, {
+        readonly name: "authPath";
+        readonly cli: {
+            readonly flag: "auth-path";
+        };
+        readonly ps: "AuthenticationPath";
+        readonly type: "string";
+        readonly required: false;
+        readonly help: "Comma-separated URL path prefixes that need authentication (default: all).";
+    }, {
+        readonly name: "trustProxy";
+        readonly cli: {
+            readonly flag: "trust-proxy";
+        };
+        readonly ps: "TrustedProxy";
+        readonly type: "string";
+        readonly required: false;
+        readonly help: "Comma-separated addresses of reverse proxies (nginx) whose X-Forwarded-For / X-Forwarded-Proto name the client.";
+    }, {
+        readonly name: "allow";
+        readonly cli: {
+            readonly flag: "allow";
+        };
+        readonly ps: "AllowClient";
+        readonly type: "string";
+        readonly required: false;
+        readonly help: "Comma-separated client addresses or CIDR ranges allowed at all (others get 403).";
+    }, {
+        readonly name: "idleTimeoutSeconds";
+        readonly cli: {
+            readonly flag: "idle-timeout";
+        };
+        readonly ps: "IdleTimeout";
+        readonly type: "int";
+        readonly required: false;
+        readonly default: 300;
+        readonly min: 1;
+        readonly max: 86400;
+        readonly help: "Seconds without a byte after which a connection is cut, a stalled fragment body too (counted in /metrics).";
+    }, {
+        readonly name: "headersTimeoutSeconds";
+        readonly cli: {
+            readonly flag: "headers-timeout";
+        };
+        readonly ps: "HeadersTimeout";
+        readonly type: "int";
+        readonly required: false;
+        readonly default: 60;
+        readonly min: 1;
+        readonly max: 3600;
+        readonly help: "Seconds a client has to send a whole request head; slower ones (slowloris) get 408 and are cut.";
+    }, {
+        readonly name: "logFormat";
+        readonly cli: {
+            readonly flag: "log-format";
+        };
+        readonly ps: "LogFormat";
+        readonly type: "string";
+        readonly required: false;
+        readonly help: "text or json: log every request and session event on stderr; json is one object a line ({time, pid, event: request|session|error, ...}).";
     }];
     readonly returns: "{ url, host, port, pid, root, mode } once listening; runs until stopped";
     readonly codes: readonly ["S_OK", "E_INVALIDARG"];

@@ -18,6 +18,13 @@ export interface StartBitsServerOptions extends BitsUploadHandlerOptions {
      * upstream connections and never sends a request on a connection we are closing.
      */
     keepAliveTimeoutSeconds?: number;
+    /**
+     * Seconds a client has to send a request's whole head (slowloris: a client that trickles header
+     * bytes is cut then, with 408). Default 60.
+     */
+    headersTimeoutSeconds?: number;
+    /** Seconds without a byte after which a connection is cut — a stalled fragment body too. Default 300. */
+    idleTimeoutSeconds?: number;
 }
 export interface RunningBitsServer {
     /** Base URL of the upload directory, e.g. http://127.0.0.1:8080/ (ends with the URL prefix). */

@@ -11,6 +11,7 @@ import { opCommand, readParams, stringFlag, type Args } from '../from-api.js';
 import { printOutput, println, run, type CliContext } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import type { ServerLogEvent } from '../../server/index.js';
 
 async function loadReplyHandler(file: string): Promise<(ctx: never) => unknown> {
   let mod: { default?: unknown };
@@ -24,7 +25,7 @@ async function loadReplyHandler(file: string): Promise<(ctx: never) => unknown> 
 }
 
 function authOptions(argv: Args): { scheme: 'basic' | 'digest'; usersFile: string; realm?: string; paths?: string[] } | undefined {
-  const scheme = stringFlag(argv, 'auth');
+  const scheme = stringFlag(argv, 'auth')?.toLowerCase();
   const users = stringFlag(argv, 'users');
   if (!scheme) {
     if (users || argv.authRealm || argv.authPath) throw new UsageError('--users, --auth-realm and --auth-path need --auth basic|digest');
@@ -36,7 +37,20 @@ function authOptions(argv: Args): { scheme: 'basic' | 'digest'; usersFile: strin
   return { scheme, usersFile: resolve(users), ...(argv.authRealm ? { realm: String(argv.authRealm) } : {}), ...(paths ? { paths } : {}) };
 }
 
+/**
+ * A reader of our output that went away (the pipes of a PowerShell host that started us with
+ * -NoWait and exited, a closed terminal) must not take a running server down: main.ts ends the
+ * CLI on EPIPE, which is right for `list | head`, not here. The output stops; the server goes on.
+ */
+function keepServingWithoutOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.removeAllListeners('error');
+    stream.on('error', () => stream.destroy());
+  }
+}
+
 async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServer'>): Promise<number> {
+  keepServingWithoutOutput();
   // The flags are module/api's (operation startBitsServer); absent ones are undefined, which the
   // server reads as its documented defaults.
   const a = readParams(op, argv);
@@ -57,7 +71,10 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
 
   const { startBitsServer, echoReply } = await import('../../server/index.js');
   const replyHandler = echo ? echoReply : replyHandlerFile ? ((await loadReplyHandler(replyHandlerFile)) as typeof echoReply) : undefined;
-  const verbose = argv.verbose === true;
+  const logFormat = stringFlag(argv, 'logFormat');
+  if (logFormat !== undefined && logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`--log-format must be text or json, got ${logFormat}`);
+  // --log-format json implies logging: one JSON object a line (access and session events).
+  const verbose = argv.verbose === true || logFormat !== undefined;
   const tlsCert = stringFlag(argv, 'tlsCert');
   const tlsKey = stringFlag(argv, 'tlsKey');
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new UsageError('give both --tls-cert and --tls-key (PEM files), or neither');
@@ -82,13 +99,15 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
       // Beyond 2^53 no upload can be counted exactly anyway: treat it as "no limit" (spec §11 #9).
       maxUploadSize: maxUploadSize === undefined || maxUploadSize > Number.MAX_SAFE_INTEGER ? null : maxUploadSize,
       sessionTimeoutSeconds: a.sessionTimeoutSeconds,
+      idleTimeoutSeconds: a.idleTimeoutSeconds,
+      headersTimeoutSeconds: a.headersTimeoutSeconds,
       maxSessionsPerClient: a.maxSessionsPerClient,
       maxFragmentBytes: a.maxFragmentBytes,
       hostId: a.hostId,
       hostIdFallbackTimeout: a.hostIdFallbackTimeout,
       notification: notifyUrl ? { url: notifyUrl, type: notifyType } : undefined,
       replyHandler,
-      log: verbose ? (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) : undefined,
+      log: verbose ? serverLog(logFormat ?? 'text', a.hostId) : undefined,
     });
   } catch (e) {
     if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(e.message);
@@ -123,18 +142,22 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
   return EXIT.OK;
 }
 
+/** The log sink of --verbose: text lines, or JSON lines carrying the event's fields. */
+function serverLog(format: 'text' | 'json', hostId: string | undefined): (line: string, event?: ServerLogEvent) => void {
+  const write = (text: string) => {
+    if (!process.stderr.destroyed) process.stderr.write(text);
+  };
+  if (format === 'text') return (line) => write(`${new Date().toISOString()} ${line}\n`);
+  return (line, event) => {
+    const fields = event ?? { event: 'message', message: line.split('\n', 1)[0] };
+    write(JSON.stringify({ time: new Date().toISOString(), pid: process.pid, ...(hostId ? { hostId } : {}), ...fields }) + '\n');
+  };
+}
+
 // Flags, help text and examples come from module/api (startBitsServer); --verbose is presentation only.
 export default opCommand('startBitsServer', {
   builder: (y: Argv) =>
     y
-      .option('verbose', { type: 'boolean', default: false, describe: 'Log every request and session event on stderr.' })
-      .option('tls-cert', { type: 'string', describe: 'Serve HTTPS with this PEM certificate (chain); re-read on SIGHUP without dropping sessions. Needs --tls-key.' })
-      .option('tls-key', { type: 'string', describe: 'PEM private key (unencrypted) of --tls-cert.' })
-      .option('auth', { choices: ['basic', 'digest'], describe: 'Clients must authenticate: Basic (over TLS) or Digest (RFC 7616, SHA-256/MD5) against --users.' })
-      .option('users', { type: 'string', describe: 'Users file: htpasswd (user:hash; bcrypt, {SHA}, $apr1$) for basic, htdigest (user:realm:HA1) for digest. Re-read on SIGHUP.' })
-      .option('auth-realm', { type: 'string', describe: 'Realm of the challenge (default "BITS uploads"); for digest, the realm of the users file lines used.' })
-      .option('auth-path', { type: 'string', describe: 'Comma-separated URL path prefixes that need authentication (default: all).' })
-      .option('trust-proxy', { type: 'string', describe: 'Comma-separated addresses of reverse proxies (nginx) whose X-Forwarded-For / X-Forwarded-Proto name the client.' })
-      .option('allow', { type: 'string', describe: 'Comma-separated client addresses or CIDR ranges allowed at all (others get 403).' }),
+      .option('verbose', { type: 'boolean', default: false, describe: 'Log every request and session event on stderr.' }),
   handler: (argv, op) => run(argv, (ctx) => serve(ctx, argv, op)),
 });

@@ -56,6 +56,39 @@ function Start-BitsJob2Server {
     .PARAMETER EchoReply
     Built-in application: replies "received <n> bytes sha256 <hex>". Default: false. CLI: --echo-reply.
 
+    .PARAMETER TlsCertificateFile
+    Serve HTTPS with this PEM certificate (chain); re-read on SIGHUP without dropping sessions. Needs the key too. CLI: --tls-cert.
+
+    .PARAMETER TlsKeyFile
+    PEM private key (unencrypted) of the TLS certificate. CLI: --tls-key.
+
+    .PARAMETER Authentication
+    basic or digest: clients must authenticate, Basic (over TLS) or Digest (RFC 7616, SHA-256/MD5), against the users file. CLI: --auth.
+
+    .PARAMETER UsersFile
+    Users file: htpasswd (user:hash; bcrypt, {SHA}, $apr1$) for basic, htdigest (user:realm:HA1) for digest. Re-read on SIGHUP. CLI: --users.
+
+    .PARAMETER AuthenticationRealm
+    Realm of the challenge (default "BITS uploads"); for digest, the realm of the users file lines used. CLI: --auth-realm.
+
+    .PARAMETER AuthenticationPath
+    Comma-separated URL path prefixes that need authentication (default: all). CLI: --auth-path.
+
+    .PARAMETER TrustedProxy
+    Comma-separated addresses of reverse proxies (nginx) whose X-Forwarded-For / X-Forwarded-Proto name the client. CLI: --trust-proxy.
+
+    .PARAMETER AllowClient
+    Comma-separated client addresses or CIDR ranges allowed at all (others get 403). CLI: --allow.
+
+    .PARAMETER IdleTimeout
+    Seconds without a byte after which a connection is cut, a stalled fragment body too (counted in /metrics). Range: 1..86400. Default: 300. CLI: --idle-timeout.
+
+    .PARAMETER HeadersTimeout
+    Seconds a client has to send a whole request head; slower ones (slowloris) get 408 and are cut. Range: 1..3600. Default: 60. CLI: --headers-timeout.
+
+    .PARAMETER LogFormat
+    text or json: log every request and session event on stderr; json is one object a line ({time, pid, event: request|session|error, ...}). CLI: --log-format.
+
     .PARAMETER NoWait
     Return the server object as soon as the server listens and leave it running in the background (its output is discarded); stop it with Stop-Process -Id <server>.ProcessId. Without -NoWait the cmdlet runs until the server stops or Ctrl+C, which stops the server.
 
@@ -131,6 +164,41 @@ function Start-BitsJob2Server {
         [switch] $EchoReply,
 
         [Parameter()]
+        [string] $TlsCertificateFile,
+
+        [Parameter()]
+        [string] $TlsKeyFile,
+
+        [Parameter()]
+        [string] $Authentication,
+
+        [Parameter()]
+        [string] $UsersFile,
+
+        [Parameter()]
+        [string] $AuthenticationRealm,
+
+        [Parameter()]
+        [string] $AuthenticationPath,
+
+        [Parameter()]
+        [string] $TrustedProxy,
+
+        [Parameter()]
+        [string] $AllowClient,
+
+        [Parameter()]
+        [ValidateRange(1, 86400)]
+        [uint32] $IdleTimeout,
+
+        [Parameter()]
+        [ValidateRange(1, 3600)]
+        [uint32] $HeadersTimeout,
+
+        [Parameter()]
+        [string] $LogFormat,
+
+        [Parameter()]
         [switch] $NoWait
     )
 
@@ -154,6 +222,17 @@ function Start-BitsJob2Server {
         if ($PSBoundParameters.ContainsKey('NotificationType')) { $argv.Add('--notify-type=' + [string]$NotificationType) }
         if ($PSBoundParameters.ContainsKey('ReplyHandler')) { $argv.Add('--reply-handler=' + $(if ($ReplyHandler) { $PSCmdlet.GetUnresolvedProviderPathFromPSPath($ReplyHandler) } else { '' })) }
         if ($EchoReply.IsPresent) { $argv.Add('--echo-reply') }
+        if ($PSBoundParameters.ContainsKey('TlsCertificateFile')) { $argv.Add('--tls-cert=' + $(if ($TlsCertificateFile) { $PSCmdlet.GetUnresolvedProviderPathFromPSPath($TlsCertificateFile) } else { '' })) }
+        if ($PSBoundParameters.ContainsKey('TlsKeyFile')) { $argv.Add('--tls-key=' + $(if ($TlsKeyFile) { $PSCmdlet.GetUnresolvedProviderPathFromPSPath($TlsKeyFile) } else { '' })) }
+        if ($PSBoundParameters.ContainsKey('Authentication')) { $argv.Add('--auth=' + [string]$Authentication) }
+        if ($PSBoundParameters.ContainsKey('UsersFile')) { $argv.Add('--users=' + $(if ($UsersFile) { $PSCmdlet.GetUnresolvedProviderPathFromPSPath($UsersFile) } else { '' })) }
+        if ($PSBoundParameters.ContainsKey('AuthenticationRealm')) { $argv.Add('--auth-realm=' + [string]$AuthenticationRealm) }
+        if ($PSBoundParameters.ContainsKey('AuthenticationPath')) { $argv.Add('--auth-path=' + [string]$AuthenticationPath) }
+        if ($PSBoundParameters.ContainsKey('TrustedProxy')) { $argv.Add('--trust-proxy=' + [string]$TrustedProxy) }
+        if ($PSBoundParameters.ContainsKey('AllowClient')) { $argv.Add('--allow=' + [string]$AllowClient) }
+        if ($PSBoundParameters.ContainsKey('IdleTimeout')) { $argv.Add('--idle-timeout=' + [string]$IdleTimeout) }
+        if ($PSBoundParameters.ContainsKey('HeadersTimeout')) { $argv.Add('--headers-timeout=' + [string]$HeadersTimeout) }
+        if ($PSBoundParameters.ContainsKey('LogFormat')) { $argv.Add('--log-format=' + [string]$LogFormat) }
         if (-not $PSCmdlet.ShouldProcess([string]$Root, 'Start BITS Upload Protocol server ([MC-BUP]) (bits-job2 serve)')) { return }
         Start-BitsJob2CliServer -Arguments $argv.ToArray() -Cmdlet $PSCmdlet -TypeName 'BitsJob2.Server' -NoWait $NoWait.IsPresent -TargetObject ([string]$Root)
     }

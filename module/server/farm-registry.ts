@@ -1,0 +1,179 @@
+// What lets N `serve` instances share one session directory (a farm, issue 17): a small SQLite
+// database, <sessionsDir>/sessions.db, next to the session files. SQLite is used for its locking,
+// not for the data: session.json and requestfile.bin stay where they were.
+//
+//   sessions(id, client, last_activity)  every open session of the farm: the per-client session
+//       limit is counted over it in one transaction (two instances cannot both admit the 51st),
+//       a Ping on any instance refreshes it, and the cleanup timer of any instance finds the
+//       expired ones in it.
+//   leases(id, holder, host, pid, until)  who is processing a packet of the session right now.
+//       An instance takes the session's lease before it reads session.json and holds it until its
+//       Ack is written. So two instances never write one session's files at the same time, and
+//       after the lease every instance sees what the last one wrote. A Close-Session retried on
+//       another instance therefore finds the session published, never publishes it twice.
+//
+// A lease taken by a process that then dies (kill -9) is free at once on the same machine (its
+// pid is gone), and after LEASE_MS on another machine (the holder renews its leases every
+// LEASE_MS/3 while it lives). The database needs a file system with working POSIX locks: a local
+// disk, or NFSv4 with locking on. A share without locks is not safe for a farm; run one instance
+// there. docs/server-production.md, "A farm", has the whole design.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** A lease not renewed for this long is free (its holder died on another machine). */
+export const LEASE_MS = 30_000;
+/** How long a packet waits for a session another instance is processing before 503. */
+export const LEASE_WAIT_MS = 15_000;
+
+export class LeaseBusyError extends Error {
+  constructor(readonly id: string, readonly holder: string) {
+    super(`session ${id} is being processed by ${holder}`);
+    this.name = 'LeaseBusyError';
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+interface LeaseRow {
+  holder: string;
+  host: string;
+  pid: number;
+  until: number;
+}
+
+export class FarmRegistry {
+  private readonly db: Database.Database;
+  /** Unique per process start: a new process never mistakes an old lease for its own. */
+  readonly instance = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  private readonly host = hostname();
+  private readonly held = new Set<string>();
+  private renewTimer: NodeJS.Timeout | undefined;
+  private readonly stmt;
+  private readonly claim;
+  private readonly admit;
+
+  constructor(dir: string) {
+    this.db = new Database(join(dir, 'sessions.db'), { timeout: 5000 });
+    this.db.pragma('journal_mode = WAL');
+    // Process death loses nothing with NORMAL in WAL mode; only a power loss may drop the last
+    // commits, which then look like a lease nobody holds and sessions the directory scan re-adopts.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, client TEXT NOT NULL, last_activity INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS sessions_by_client ON sessions (client, last_activity);
+      CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, holder TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, until INTEGER NOT NULL);`);
+    this.stmt = {
+      lease: this.db.prepare<[string], LeaseRow>('SELECT holder, host, pid, until FROM leases WHERE id = ?'),
+      putLease: this.db.prepare('INSERT OR REPLACE INTO leases (id, holder, host, pid, until) VALUES (?, ?, ?, ?, ?)'),
+      dropLease: this.db.prepare('DELETE FROM leases WHERE id = ? AND holder = ?'),
+      renew: this.db.prepare('UPDATE leases SET until = ? WHERE holder = ?'),
+      countOpen: this.db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM sessions WHERE client = ? AND last_activity >= ?'),
+      insert: this.db.prepare('INSERT INTO sessions (id, client, last_activity) VALUES (?, ?, ?)'),
+      adopt: this.db.prepare('INSERT OR IGNORE INTO sessions (id, client, last_activity) VALUES (?, ?, ?)'),
+      touch: this.db.prepare('UPDATE sessions SET last_activity = max(last_activity, ?) WHERE id = ? AND last_activity >= ?'),
+      activity: this.db.prepare<[string], { last_activity: number }>('SELECT last_activity FROM sessions WHERE id = ?'),
+      remove: this.db.prepare('DELETE FROM sessions WHERE id = ?'),
+      expired: this.db.prepare<[number], { id: string }>('SELECT id FROM sessions WHERE last_activity < ?'),
+      count: this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sessions'),
+      has: this.db.prepare<[string], { id: string }>('SELECT id FROM sessions WHERE id = ?'),
+    };
+    this.claim = this.db.transaction((id: string, now: number): string | null => {
+      const row = this.stmt.lease.get(id);
+      if (row && row.holder !== this.instance && row.until > now && !(row.host === this.host && !processAlive(row.pid))) return row.holder;
+      this.stmt.putLease.run(id, this.instance, this.host, process.pid, now + LEASE_MS);
+      return null;
+    });
+    this.admit = this.db.transaction((id: string, client: string, now: number, since: number, limit: number): number | null => {
+      if (limit > 0) {
+        const open = this.stmt.countOpen.get(client, since)!.n;
+        if (open >= limit) return open;
+      }
+      this.stmt.insert.run(id, client, now);
+      return null;
+    });
+  }
+
+  /** Takes the lease of session `id` (null), or names the live instance that holds it. */
+  tryAcquire(id: string): string | null {
+    const busy = this.claim.immediate(id, Date.now());
+    if (busy === null) {
+      this.held.add(id);
+      this.renewTimer ??= setInterval(() => this.renewAll(), LEASE_MS / 3).unref();
+    }
+    return busy;
+  }
+
+  /** Waits (polling, up to LEASE_WAIT_MS) for the lease of `id`; LeaseBusyError after that. */
+  async acquire(id: string): Promise<void> {
+    const deadline = Date.now() + LEASE_WAIT_MS;
+    for (let pause = 10; ; pause = Math.min(200, pause * 2)) {
+      const holder = this.tryAcquire(id);
+      if (holder === null) return;
+      if (Date.now() + pause > deadline) throw new LeaseBusyError(id, holder);
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+
+  release(id: string): void {
+    this.held.delete(id);
+    this.stmt.dropLease.run(id, this.instance);
+    if (this.held.size === 0 && this.renewTimer) {
+      clearInterval(this.renewTimer);
+      this.renewTimer = undefined;
+    }
+  }
+
+  private renewAll(): void {
+    if (this.held.size > 0) this.stmt.renew.run(Date.now() + LEASE_MS, this.instance);
+  }
+
+  /** Registers a new session unless `client` already has `limit` open ones (then returns their count). */
+  admitSession(id: string, client: string, now: number, openSince: number, limit: number): number | null {
+    return this.admit.immediate(id, client, now, openSince, limit);
+  }
+
+  /** A session found on disk without a row (written by a version without the registry). */
+  adopt(id: string, client: string, lastActivity: number): void {
+    this.stmt.adopt.run(id, client, lastActivity);
+  }
+
+  /** Records activity on a session that has not expired (Ping, saved state); false if it is gone or expired. */
+  touch(id: string, at: number, openSince: number): boolean {
+    return this.stmt.touch.run(at, id, openSince).changes > 0;
+  }
+
+  lastActivity(id: string): number | null {
+    return this.stmt.activity.get(id)?.last_activity ?? null;
+  }
+
+  has(id: string): boolean {
+    return this.stmt.has.get(id) !== undefined;
+  }
+
+  remove(id: string): void {
+    this.stmt.remove.run(id);
+  }
+
+  expiredBefore(t: number): string[] {
+    return this.stmt.expired.all(t).map((r) => r.id);
+  }
+
+  count(): number {
+    return this.stmt.count.get()!.n;
+  }
+
+  close(): void {
+    clearInterval(this.renewTimer);
+    for (const id of this.held) this.stmt.dropLease.run(id, this.instance);
+    this.held.clear();
+    this.db.close();
+  }
+}

@@ -1,0 +1,257 @@
+// Bench: the upload server under load (issue 17 step 5). CLIENTS concurrent BITS clients (our
+// upload client, in this process: module/engine/upload/upload-client.ts) each upload ROUNDS files
+// of mixed sizes over TLS through nginx — the documented single-instance config to 1 `serve`, the
+// documented farm config to 3 — then the same bytes as plain PUTs to nginx alone (its WebDAV
+// module: the ratio's anchor, target ≥ 0.8×), then the farm again with one instance killed
+// (SIGKILL) half-way: every started upload must complete, byte-exact.
+// Figures: uploads/s, MiB/s, p50/p99 fragment latency (previous Ack → this Ack), peak RSS of the
+// serve processes, their CPU seconds per GiB, errors. Loopback only; bounded by CLIENTS × ROUNDS
+// (BENCH_FARM_CLIENTS, BENCH_FARM_ROUNDS) and a 10 min deadline per run.
+// Run: node dist/scripts/bench/farm-load.js [--write] — prints the table; --write replaces the
+// "Upload server under load" section of BENCHMARKS.md (npm run bench runs it after bench.js).
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import https from 'node:https';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { closeSession, uploadFile } from '../../module/engine/upload/upload-client.js';
+import { NEW_SESSION, type UploadSessionState } from '../../module/engine/upload/upload-port.js';
+import { makeUploadFile, type UploadFileFixture } from '../../test/helpers/bits-fixture-server.js';
+import { startChildServer, type ChildServer } from '../../test/helpers/bits-server.js';
+import { startBitsNginx } from '../../test/helpers/nginx-bits.js';
+import { farmHostIp, reserveFarmPort, startFarmNginx } from '../../test/helpers/nginx-farm.js';
+import { makeTestCertificates, startNginx, type TestCertificates } from '../../test/helpers/nginx.js';
+import { NGINX_DAV_CONFIG } from './upload.js';
+import { cpuMs, cpuSPerGiB, fmt, hrMs, MiB, mibPerS, onCleanup, procStatusKb, progress, REPO, runCleanups, tempDir } from './util.js';
+
+const CLIENTS = Number(process.env.BENCH_FARM_CLIENTS ?? 200);
+const ROUNDS = Number(process.env.BENCH_FARM_ROUNDS ?? 2);
+const SIZES = [16 * 1024, 128 * 1024, 512 * 1024, 2 * MiB];
+const DEADLINE_MS = 10 * 60_000;
+
+interface RunFigures {
+  label: string;
+  uploads: number;
+  started: number;
+  bytes: number;
+  ms: number;
+  fragmentMs: number[];
+  errors: string[];
+  corrupt: number;
+  serverPeakRssMiB: number;
+  serverCpuSPerGiB: number;
+}
+
+function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** One BITS client: ROUNDS uploads, each retried from its saved session after a transient error (as the engine does, without its retry delay). */
+async function client(n: number, base: string, files: UploadFileFixture[], sink: RunFigures, root: string): Promise<void> {
+  for (let r = 0; r < ROUNDS; r++) {
+    const f = files[(n + r) % files.length]!;
+    const name = `c${n}-r${r}.bin`;
+    const url = `${base}${name}`;
+    let session: UploadSessionState = { ...NEW_SESSION };
+    let last = hrMs();
+    sink.started++;
+    const deadline = Date.now() + DEADLINE_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const signal = new AbortController().signal;
+        const result = await uploadFile({
+          url, signal, localPath: f.path, expectedFile: f.expectedFile, wantReply: false, session,
+          onSession: (s) => {
+            const now = hrMs();
+            if (s.offset > session.offset) sink.fragmentMs.push(now - last);
+            last = now;
+            session = s;
+          },
+        });
+        await closeSession({ url, session: result.session, signal });
+        break;
+      } catch (e) {
+        const transient = (e as { transient?: boolean }).transient === true;
+        if (!transient || Date.now() > deadline) {
+          sink.errors.push(`${name}: ${(e as Error).message}`);
+          return;
+        }
+        await new Promise((res) => setTimeout(res, 300));
+        last = hrMs();
+      }
+    }
+    sink.uploads++;
+    sink.bytes += f.size;
+    if (sha256File(join(root, name)) !== f.sha256) sink.corrupt++;
+  }
+}
+
+async function loadRun(label: string, base: string, files: UploadFileFixture[], servers: ChildServer[], root: string, during?: (figures: RunFigures) => Promise<void>): Promise<RunFigures> {
+  const fig: RunFigures = { label, uploads: 0, started: 0, bytes: 0, ms: 0, fragmentMs: [], errors: [], corrupt: 0, serverPeakRssMiB: 0, serverCpuSPerGiB: 0 };
+  const cpu0 = servers.map((s) => cpuMs(s.pid));
+  const t0 = hrMs();
+  const clients = Array.from({ length: CLIENTS }, (_, i) => client(i, base, files, fig, root));
+  if (during) await during(fig);
+  await Promise.all(clients);
+  fig.ms = hrMs() - t0;
+  const alive = servers.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
+  fig.serverPeakRssMiB = Math.max(...alive.map((s) => (procStatusKb(s.pid, 'VmHWM') ?? 0) / 1024));
+  const cpu = alive.reduce((sum, s) => sum + cpuMs(s.pid) - cpu0[servers.indexOf(s)]!, 0);
+  fig.serverCpuSPerGiB = cpuSPerGiB(cpu, fig.bytes);
+  progress(`${label}: ${fig.uploads}/${fig.started} uploads, ${fmt(mibPerS(fig.bytes, fig.ms))} MiB/s, errors ${fig.errors.length}, corrupt ${fig.corrupt}${fig.errors.length ? `; first: ${fig.errors[0]}` : ''}`);
+  return fig;
+}
+
+/** The anchor: the same bytes PUT over TLS to nginx (WebDAV), CLIENTS at a time. */
+async function putRun(files: UploadFileFixture[], dir: string): Promise<RunFigures> {
+  const root = join(dir, 'put-root');
+  mkdirSync(root);
+  const nginx = await startNginx({ root, https: true, extraConfig: NGINX_DAV_CONFIG });
+  onCleanup(`nginx PUT pid ${nginx.pid}`, () => nginx.stop());
+  const ca = readFileSync(nginx.caFile!);
+  const agent = new https.Agent({ keepAlive: true, maxSockets: CLIENTS, ca });
+  const fig: RunFigures = { label: 'PUT to nginx alone', uploads: 0, started: 0, bytes: 0, ms: 0, fragmentMs: [], errors: [], corrupt: 0, serverPeakRssMiB: NaN, serverCpuSPerGiB: NaN };
+  const bodies = files.map((f) => readFileSync(f.path));
+  const t0 = hrMs();
+  await Promise.all(Array.from({ length: CLIENTS }, async (_, n) => {
+    for (let r = 0; r < ROUNDS; r++) {
+      const i = (n + r) % files.length;
+      fig.started++;
+      const t = hrMs();
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = https.request(`${nginx.httpsUrl}/c${n}-r${r}.bin`, { method: 'PUT', agent, headers: { 'Content-Length': bodies[i]!.length } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end(bodies[i]);
+      }).catch(() => 0);
+      if (status !== 201 && status !== 204) fig.errors.push(`PUT c${n}-r${r}: ${status}`);
+      else {
+        fig.uploads++;
+        fig.bytes += bodies[i]!.length;
+        fig.fragmentMs.push(hrMs() - t);
+      }
+    }
+  }));
+  fig.ms = hrMs() - t0;
+  agent.destroy();
+  await nginx.stop();
+  return fig;
+}
+
+async function startInstances(root: string, sessions: string, hostIds: (string | null)[]): Promise<ChildServer[]> {
+  const out: ChildServer[] = [];
+  for (const hostId of hostIds) {
+    const s = await startChildServer(['--root', root, '--sessions-dir', sessions, '--trust-proxy', '127.0.0.1', '--max-sessions-per-client', '0',
+      ...(hostId ? ['--host-id', hostId, '--host-id-fallback-timeout', '1'] : [])]);
+    onCleanup(`serve pid ${s.pid}`, () => s.stop());
+    out.push(s);
+  }
+  return out;
+}
+
+/**
+ * The CA goes to the clients through NODE_EXTRA_CA_CERTS (read at process start, so this script
+ * runs itself again with it set), not BITS_JOB2_CA_FILE: with that variable the upload client
+ * passes the whole root store as `ca` on every connection, and building that TLS context per
+ * session (tens of ms of CPU each) cost more than the server under test.
+ */
+export async function runFarmLoadBench(certs: TestCertificates): Promise<RunFigures[]> {
+  const dir = tempDir('bj2farm-');
+  const files: UploadFileFixture[] = [];
+  for (const size of SIZES) files.push(await makeUploadFile(join(dir, `src-${size}.bin`), size));
+  const results: RunFigures[] = [];
+
+  // 1 instance behind the documented single-instance config.
+  {
+    const root = join(dir, 'one');
+    mkdirSync(root);
+    const [s] = await startInstances(root, join(dir, 'one-sessions'), [null]);
+    const nginx = await startBitsNginx({ upstreams: [`127.0.0.1:${s!.port}`], certs });
+    onCleanup(`nginx pid ${nginx.pid}`, () => nginx.stop());
+    results.push(await loadRun('1 instance', nginx.url, files, [s!], root));
+    await nginx.stop();
+    await s!.stop();
+  }
+  // 3 instances behind the documented farm config; then again with one killed half-way.
+  for (const kill of [false, true]) {
+    const root = join(dir, kill ? 'kill' : 'three');
+    mkdirSync(root);
+    const port = await reserveFarmPort();
+    const servers = await startInstances(root, join(dir, `${kill ? 'kill' : 'three'}-sessions`), [0, 1, 2].map((i) => `127.0.0.${i + 2}:${port}`));
+    const nginx = await startFarmNginx(port, servers.map((s) => s.port), certs);
+    onCleanup(`nginx pid ${nginx.pid}`, () => nginx.stop());
+    const during = kill
+      ? async (fig: RunFigures) => {
+          while (fig.uploads < (CLIENTS * ROUNDS) / 2 && fig.errors.length === 0) await new Promise((r) => setTimeout(r, 20));
+          process.kill(servers[1]!.pid, 'SIGKILL');
+          progress(`killed instance 2 (pid ${servers[1]!.pid}) after ${fig.uploads} uploads`);
+        }
+      : undefined;
+    results.push(await loadRun(kill ? '3 instances, one killed' : '3 instances', nginx.url, files, servers, root, during));
+    await nginx.stop();
+    for (const s of servers) await s.stop();
+  }
+  results.push(await putRun(files, dir));
+  return results;
+}
+
+export function renderFarmLoad(results: RunFigures[]): string {
+  const anchor = results.find((r) => r.label.startsWith('PUT'))!;
+  const rows = results.map((r) => {
+    const mib = mibPerS(r.bytes, r.ms);
+    return `| ${r.label} | ${r.uploads}/${r.started} | ${fmt(r.uploads / (r.ms / 1000))} | ${fmt(mib)} | ${r === anchor ? '1' : fmt(mib / mibPerS(anchor.bytes, anchor.ms), 2)} × | ${fmt(percentile(r.fragmentMs, 50))} | ${fmt(percentile(r.fragmentMs, 99))} | ${Number.isNaN(r.serverPeakRssMiB) ? '–' : fmt(r.serverPeakRssMiB)} | ${Number.isNaN(r.serverCpuSPerGiB) ? '–' : fmt(r.serverCpuSPerGiB)} | ${r.errors.length} | ${r.corrupt} |`;
+  });
+  return [
+    '## Upload server under load',
+    '',
+    `${CLIENTS} concurrent clients × ${ROUNDS} uploads of ${SIZES.map((s) => (s >= MiB ? `${s / MiB} MiB` : `${s / 1024} KiB`)).join(' / ')} over TLS through nginx (\`node dist/scripts/bench/farm-load.js\`).`,
+    'Latency: one fragment (previous Ack to this Ack); for PUT, one whole request. RSS: peak of the largest serve process; CPU: all serve processes.',
+    `The load generator shares the machine (${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end): on few cores the ratios are the client's as much as the server's.`,
+    '',
+    '| run | completed/started | uploads/s | MiB/s | vs PUT | p50 ms | p99 ms | serve peak RSS MiB | serve CPU s/GiB | errors | corrupt |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+/** Replaces (or appends) the section in BENCHMARKS.md. */
+function writeSection(md: string): void {
+  const path = join(REPO, 'BENCHMARKS.md');
+  const begin = '<!-- farm-load: begin -->';
+  const end = '<!-- farm-load: end -->';
+  const block = `${begin}\n${md}${end}\n`;
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const re = new RegExp(`${begin}[\\s\\S]*?${end}\\n?`);
+  writeFileSync(path, re.test(text) ? text.replace(re, block) : `${text.trimEnd()}\n\n${block}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  const certDir = process.env.BENCH_FARM_CERTS;
+  if (!certDir) {
+    const dir = tempDir('bj2farm-ca-');
+    await makeTestCertificates(dir, [0, 1, 2].map(farmHostIp));
+    const child = spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env: { ...process.env, BENCH_FARM_CERTS: dir, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') } });
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(child.status ?? 1);
+  }
+  try {
+    const certs: TestCertificates = { caFile: join(certDir, 'ca.pem'), certFile: join(certDir, 'server.pem'), keyFile: join(certDir, 'server.key') };
+    const results = await runFarmLoadBench(certs);
+    const md = renderFarmLoad(results);
+    process.stdout.write(md);
+    if (process.argv.includes('--write')) writeSection(md);
+  } finally {
+    await runCleanups();
+  }
+}
