@@ -3,10 +3,9 @@
 // BITS-Host-Id is its own loopback address on nginx's port (127.0.0.2, .3, .4: every 127/8 address
 // is loopback on Linux), which the documented `map $host` sends to that one instance; the farm name
 // is 127.0.0.1.
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findFreePort, makeTestCertificates, running, spawnForegroundServer, stopProcess, type TestCertificates } from './nginx.js';
+import { findFreePort, makeTestCertificates, type TestCertificates } from './nginx.js';
+import { documentedSite, runSiteNginx } from './nginx-site.js';
 import { REPO } from './service.js';
 import { makeTmpDir } from './tmp.js';
 
@@ -40,11 +39,8 @@ export async function startFarmNginx(port: number, instancePorts: number[], cert
   const hostIp = farmHostIp;
   const tmp = await makeTmpDir('bits-farm-nginx');
   certs ??= await makeTestCertificates(tmp.file('certs'), instancePorts.map((_, i) => hostIp(i)));
-  let conf = await readFile(FARM_CONF, 'utf8');
-  const replace = (pattern: RegExp, value: string) => {
-    if (!pattern.test(conf)) throw new Error(`${FARM_CONF} no longer has a line matching ${pattern}: update the test helper with the docs`);
-    conf = conf.replace(pattern, value);
-  };
+  const site = await documentedSite(FARM_CONF);
+  const replace = site.replace;
   instancePorts.forEach((p, i) => {
     const n = i + 1;
     replace(new RegExp(`^( *server 127\\.0\\.0\\.1:)808${n}( .*# site: instance ${n})$`, 'm'), `$1${p}$2`);
@@ -55,37 +51,16 @@ export async function startFarmNginx(port: number, instancePorts: number[], cert
   replace(/^ *server_name .*# site$/m, '    server_name _;');
   replace(/^ *ssl_certificate +\S+; *# site$/m, `    ssl_certificate ${certs.certFile};`);
   replace(/^ *ssl_certificate_key +\S+; *# site$/m, `    ssl_certificate_key ${certs.keyFile};`);
-  await writeFile(tmp.file('bits-farm.conf'), conf);
-  const asRoot = process.getuid?.() === 0;
-  await writeFile(tmp.file('nginx.conf'), `
-${asRoot ? 'user root root;' : ''}
-daemon off;
-worker_processes 1;
-pid ${tmp.path}/nginx.pid;
-error_log ${tmp.path}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log ${tmp.path}/access.log;
-  client_body_temp_path ${tmp.path}/client_body;
-  proxy_temp_path ${tmp.path}/proxy;
-  fastcgi_temp_path ${tmp.path}/fastcgi;
-  uwsgi_temp_path ${tmp.path}/uwsgi;
-  scgi_temp_path ${tmp.path}/scgi;
-  include ${tmp.path}/bits-farm.conf;
-}
-`);
-  const bin = process.env.NGINX_BIN ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : '/usr/bin/nginx');
-  const child = await spawnForegroundServer(bin, ['-p', tmp.path, '-c', tmp.file('nginx.conf'), '-e', tmp.file('error.log')], [port], 'nginx', tmp.file('error.log'), 10_000);
+  const nginx = await runSiteNginx(tmp, 'bits-farm.conf', site.text(), port, { workerConnections: 4096 });
   return {
     url: `https://127.0.0.1:${port}/`,
     port,
     caFile: certs.caFile,
     hostId: (i) => `${hostIp(i)}:${port}`,
     dir: tmp.path,
-    pid: child.pid!,
+    pid: nginx.pid,
     async stop() {
-      await stopProcess(child);
-      running.delete(child.pid!);
+      await nginx.stop();
       await tmp.cleanup();
     },
   };
