@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AuthScheme, AuthTarget, ErrorContext, ProxyUsage } from '../module/api/enums.js';
 import type { DownloadRequest } from '../module/engine/http/download-port.js';
-import { downloadFile, HttpTransferError } from '../module/engine/http/download.js';
+import { downloadFile } from '../module/engine/http/download.js';
 import type { JobCredential, TransportOptions } from '../module/engine/transport-port.js';
 import { closeSession, uploadFile } from '../module/engine/upload/upload-client.js';
 import { NEW_SESSION, type UploadRequest } from '../module/engine/upload/upload-port.js';
@@ -22,6 +22,7 @@ import { useRealmlessKrb5Config } from './helpers/kdc.js';
 import { makeUploadFile } from './helpers/bits-fixture-server.js';
 import { startNginx } from './helpers/nginx.js';
 import { makeTmpDir, sha256, sha256File } from './helpers/tmp.js';
+import { transferFailures } from './helpers/transfer-failure.js';
 
 const HTTP_401 = 0x80190191;
 const HTTP_407 = 0x80190197;
@@ -59,17 +60,7 @@ test.after(async () => {
   await work.cleanup();
 });
 
-const errors: HttpTransferError[] = [];
-async function failure(p: Promise<unknown>): Promise<HttpTransferError> {
-  try {
-    await p;
-  } catch (e) {
-    if (!(e instanceof HttpTransferError)) throw e;
-    errors.push(e);
-    return e;
-  }
-  throw new Error('expected a failure, it succeeded');
-}
+const { errors, failure } = transferFailures();
 
 const cred = (target: number, userName: string, password: string, scheme: number = AuthScheme.NTLM): JobCredential => ({ target, scheme, userName, password });
 const SERVER_NTLM = cred(AuthTarget.SERVER, `${DOMAIN}\\${USER}`, PASSWORD);

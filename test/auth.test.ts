@@ -26,26 +26,15 @@ import { makeUploadFile } from './helpers/bits-fixture-server.js';
 import { startNginx, type NginxServer } from './helpers/nginx.js';
 import { startSquid, type SquidServer } from './helpers/squid.js';
 import { makeTmpDir, sha256, sha256File, type TmpDir } from './helpers/tmp.js';
+import { transferFailures } from './helpers/transfer-failure.js';
 
 const HTTP_401 = 0x80190191;
 const HTTP_407 = 0x80190197;
 
 // Every error any test produces, scanned at the end for secrets.
-const errors: HttpTransferError[] = [];
 const SECRETS: string[] = [];
 
-async function failure(p: Promise<unknown>): Promise<HttpTransferError> {
-  let e: unknown;
-  try {
-    await p;
-  } catch (x) {
-    e = x;
-  }
-  if (e === undefined) throw new Error('expected a failure, it succeeded');
-  if (!(e instanceof HttpTransferError)) throw new Error(`expected an HttpTransferError, got ${(e as Error)?.stack}`);
-  errors.push(e);
-  return e;
-}
+const { errors, failure } = transferFailures();
 
 function assertAuthFailure(e: HttpTransferError, hresult: number, message: RegExp): void {
   assert.is(e.hresult, hresult, e.message);

@@ -16,7 +16,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AuthScheme, AuthTarget, ErrorContext, ProxyUsage } from '../module/api/enums.js';
 import type { DownloadRequest } from '../module/engine/http/download-port.js';
-import { downloadFile, HttpTransferError } from '../module/engine/http/download.js';
+import { downloadFile } from '../module/engine/http/download.js';
 import type { JobCredential, TransportOptions } from '../module/engine/transport-port.js';
 import { checkKerberos } from '../module/cli/doctor/kerberos-check.js';
 import { gssapi } from '../module/common/gssapi-addon.js';
@@ -27,6 +27,7 @@ import { startApache } from './helpers/apache.js';
 import { makeUploadFile } from './helpers/bits-fixture-server.js';
 import { faketimeWorks, startKdc } from './helpers/kdc.js';
 import { makeTmpDir, sha256, sha256File } from './helpers/tmp.js';
+import { transferFailures } from './helpers/transfer-failure.js';
 
 const HTTP_401 = 0x80190191;
 const USER = 'alice';
@@ -73,17 +74,7 @@ test.after(async () => {
   await work.cleanup();
 });
 
-const errors: HttpTransferError[] = [];
-async function failure(p: Promise<unknown>): Promise<HttpTransferError> {
-  try {
-    await p;
-  } catch (e) {
-    if (!(e instanceof HttpTransferError)) throw e;
-    errors.push(e);
-    return e;
-  }
-  throw new Error('expected a failure, it succeeded');
-}
+const { errors, failure } = transferFailures();
 
 const implicit: JobCredential = { target: AuthTarget.SERVER, scheme: AuthScheme.NEGOTIATE, userName: null, password: null };
 const explicit = (password: string, userName = USER): JobCredential => ({ target: AuthTarget.SERVER, scheme: AuthScheme.NEGOTIATE, userName, password });

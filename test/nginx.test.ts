@@ -9,9 +9,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorContext } from '../module/api/enums.js';
 import type { DownloadRequest } from '../module/engine/http/download-port.js';
-import { downloadFile, headFile, HttpTransferError } from '../module/engine/http/download.js';
+import { downloadFile, headFile } from '../module/engine/http/download.js';
 import { startNginx, type NginxServer } from './helpers/nginx.js';
 import { makeTmpDir, sha256File, type TmpDir } from './helpers/tmp.js';
+import { transferFailures } from './helpers/transfer-failure.js';
 
 const SMALL = 1_000_000;
 const BIG = 50 * 1024 * 1024;
@@ -68,16 +69,7 @@ function request(url: string, extra: Partial<DownloadRequest> = {}): DownloadReq
   return { url, tempPath: work.file(`d${++fileNo}.tmp`), offset: 0, validator: null, signal: new AbortController().signal, ...extra };
 }
 
-async function failure(p: Promise<unknown>): Promise<HttpTransferError> {
-  const e = await p.then(
-    () => {
-      throw new Error('expected the download to fail, it succeeded');
-    },
-    (x: unknown) => x,
-  );
-  if (!(e instanceof HttpTransferError)) throw new Error(`expected an HttpTransferError, got ${(e as Error)?.message}`);
-  return e;
-}
+const { failure } = transferFailures();
 
 test('HTTP download: sha256 equal, strong ETag recorded, mtime = the file mtime nginx reports', async () => {
   const req = request(`${nginx.url}/small.bin`);
