@@ -56,7 +56,7 @@ test('kill -9 of one of three instances mid-upload: every upload completes byte-
   let nginx: Awaited<ReturnType<typeof startFarmNginx>> | undefined;
   try {
     for (let i = 0; i < FARM_SIZE; i++) {
-      instances.push(await startChildServer(['--root', root, '--sessions-dir', tmp.file('sessions'), '--trust-proxy', '127.0.0.1',
+      instances.push(await startChildServer(['--root', root, '--sessions-dir', tmp.file('sessions'), '--farm', '--trust-proxy', '127.0.0.1',
         '--host-id', `127.0.0.${i + 2}:${nginxPort}`, '--host-id-fallback-timeout', '1', '--log-format', 'json']));
       proxies.push(await startThrottleProxy(instances[i]!.port, PACE));
     }

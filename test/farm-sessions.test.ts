@@ -15,7 +15,7 @@ import { makeTmpDir } from './helpers/tmp.js';
 const tmp = await makeTmpDir('bits-farm-sessions');
 const root = tmp.file('root');
 await mkdir(root);
-const shared = { root, sessionsDir: tmp.file('sessions'), trustedProxies: ['127.0.0.1'], maxSessionsPerClient: 3 };
+const shared = { root, sessionsDir: tmp.file('sessions'), farm: true, trustedProxies: ['127.0.0.1'], maxSessionsPerClient: 3 };
 let a: RunningBitsServer;
 let b: RunningBitsServer;
 

@@ -43,6 +43,27 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * What SessionStore needs of a registry: this farm-wide one, or LocalRegistry (local-registry.ts)
+ * for a server alone on its directory.
+ */
+export interface SessionRegistry {
+  /** Unique per process start. */
+  readonly instance: string;
+  tryAcquire(id: string): string | null;
+  acquire(id: string): Promise<void>;
+  release(id: string): void;
+  admitSession(id: string, client: string, now: number, openSince: number, limit: number): number | null;
+  adopt(id: string, client: string, lastActivity: number): void;
+  touch(id: string, at: number, openSince: number): boolean;
+  lastActivity(id: string): number | null;
+  has(id: string): boolean;
+  remove(id: string): void;
+  expiredBefore(t: number): string[];
+  count(): number;
+  close(): void;
+}
+
 interface LeaseRow {
   holder: string;
   host: string;
@@ -50,7 +71,7 @@ interface LeaseRow {
   until: number;
 }
 
-export class FarmRegistry {
+export class FarmRegistry implements SessionRegistry {
   private readonly db: Database.Database;
   /** Unique per process start: a new process never mistakes an old lease for its own. */
   readonly instance = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;

@@ -122,7 +122,7 @@ function requestEvent(req: IncomingMessage, res: ServerResponse, client: string,
 
 export function createBitsUploadHandler(options: BitsUploadHandlerOptions): BitsUploadHandler {
   const o: ResolvedOptions = resolveOptions(options);
-  const store = new SessionStore(o.sessionsDir, o.sessionTimeoutMs, o.now);
+  const store = new SessionStore(o.sessionsDir, o.sessionTimeoutMs, o.now, o.farm);
   const closing = new AbortController();
   const packets = new SessionPackets(o, store, closing.signal);
   const metrics = new ServerMetrics();

@@ -5,7 +5,8 @@
 //   <sessionsDir>/Requests/<{GUID}>/session.json      the state below (replaced atomically)
 //   <sessionsDir>/Replies/<{GUID}>/responsefile.bin   the reply of an upload-reply session
 //
-//   <sessionsDir>/sessions.db                          the farm registry (farm-registry.ts)
+//   <sessionsDir>/sessions.db                          the farm registry (farm-registry.ts), with `farm`;
+//                                                      without it the registry is in memory (local-registry.ts)
 //
 // The JSON is written after the data of every fragment and the Ack is sent after both, so after a
 // crash the file can only hold more bytes than the state says (cut back when the session is next
@@ -17,7 +18,8 @@
 // afresh, and writes it back before its Ack, so whichever instance gets the next packet carries on.
 import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FarmRegistry, LeaseBusyError } from './farm-registry.js';
+import { FarmRegistry, LeaseBusyError, type SessionRegistry } from './farm-registry.js';
+import { LocalRegistry, usedByLoneHandler } from './local-registry.js';
 import { normalizeSessionId } from './url-path.js';
 
 export interface SessionRecord {
@@ -71,16 +73,18 @@ export class TooManySessionsError extends Error {
 export class SessionStore {
   /** In-process queue per session, in front of the farm-wide lease. */
   private readonly locks = new Map<string, Promise<unknown>>();
-  private registryValue: FarmRegistry | null = null;
+  private registryValue: SessionRegistry | null = null;
 
   constructor(
     readonly dir: string,
     /** Sessions idle for longer are expired (ms). */
     private readonly timeoutMs: number,
     private readonly now: () => number,
+    /** Other instances share the directory (farm-registry.ts); else this one must be alone on it (local-registry.ts). */
+    private readonly farm = false,
   ) {}
 
-  get registry(): FarmRegistry {
+  get registry(): SessionRegistry {
     if (!this.registryValue) throw new Error('the session store is not loaded');
     return this.registryValue;
   }
@@ -113,6 +117,12 @@ export class SessionStore {
     return this.registry.count();
   }
 
+  private openRegistry(): SessionRegistry {
+    if (!this.farm) return LocalRegistry.open(this.dir);
+    if (usedByLoneHandler(this.dir)) throw new Error(`a server of this process uses the session directory ${this.dir} without farm: start every server that shares it with farm: true (--farm)`);
+    return new FarmRegistry(this.dir);
+  }
+
   /**
    * Opens the registry; adopts sessions on disk that it does not know (left by a version without
    * one) and removes what belongs to no session. Files of sessions it knows are not touched here:
@@ -121,7 +131,7 @@ export class SessionStore {
   async load(): Promise<void> {
     await mkdir(join(this.dir, 'Requests'), { recursive: true });
     await mkdir(join(this.dir, 'Replies'), { recursive: true });
-    this.registryValue ??= new FarmRegistry(this.dir);
+    this.registryValue ??= this.openRegistry();
     const reg = this.registryValue;
     for (const name of await readdir(join(this.dir, 'Requests'))) {
       const id = normalizeSessionId(name);

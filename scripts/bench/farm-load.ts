@@ -151,7 +151,7 @@ async function putRun(files: UploadFileFixture[], dir: string): Promise<RunFigur
 async function startInstances(root: string, sessions: string, hostIds: (string | null)[]): Promise<ChildServer[]> {
   const out: ChildServer[] = [];
   for (const hostId of hostIds) {
-    const s = await startChildServer(['--root', root, '--sessions-dir', sessions, '--trust-proxy', '127.0.0.1', '--max-sessions-per-client', '0',
+    const s = await startChildServer(['--root', root, '--sessions-dir', sessions, '--farm', '--trust-proxy', '127.0.0.1', '--max-sessions-per-client', '0',
       ...(hostId ? ['--host-id', hostId, '--host-id-fallback-timeout', '1'] : [])]);
     onCleanup(`serve pid ${s.pid}`, () => s.stop());
     out.push(s);

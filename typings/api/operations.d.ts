@@ -1387,6 +1387,16 @@ export declare const OPERATION_TABLE: readonly [{
         readonly required: false;
         readonly help: "Session data directory (default <root>/BITS-Sessions).";
     }, {
+        readonly name: "farm";
+        readonly cli: {
+            readonly flag: "farm";
+        };
+        readonly ps: "Farm";
+        readonly type: "bool";
+        readonly required: false;
+        readonly default: false;
+        readonly help: "This instance shares --sessions-dir with others behind a load balancer (sessions leased in <sessions>/sessions.db, docs/server-production.md \"A farm\"); without it the registry is in memory (no SQLite) and this must be the only process on the directory.";
+    }, {
         readonly name: "allowOverwrites";
         readonly cli: {
             readonly flag: "allow-overwrites";

@@ -23,9 +23,16 @@ export interface BitsUploadHandlerOptions {
      * Where session data lives (IIS keeps it in `<vdir>\BITS-Sessions`). Default `<root>/BITS-Sessions`.
      * Layout: `Requests/<id>/requestfile.bin` + `Requests/<id>/session.json`, `Replies/<id>/responsefile.bin`.
      * Sessions survive a restart of the server. Several handlers (a farm of instances) may share one
-     * directory: farm-registry.ts makes that safe (needs a file system with POSIX locks).
+     * directory when each is started with `farm: true`.
      */
     sessionsDir?: string;
+    /**
+     * This instance shares `sessionsDir` with others (a farm behind a load balancer): the sessions
+     * are registered and leased in <sessionsDir>/sessions.db (farm-registry.ts; needs SQLite and a
+     * file system with POSIX locks). Default false: the instance is alone on the directory, which
+     * <sessionsDir>/serve.lock makes sure of (a second one refuses to start).
+     */
+    farm?: boolean;
     /** BITSAllowOverwrites: an upload may replace an existing file. Default false (Create-Session → 409). */
     allowOverwrites?: boolean;
     /** BITSMaximumUploadSize: largest upload in bytes; null = unlimited (default). Over it → 500 BG_E_TOO_LARGE. */
@@ -136,6 +143,7 @@ export interface ResolvedOptions {
     root: string;
     urlPrefix: string;
     sessionsDir: string;
+    farm: boolean;
     allowOverwrites: boolean;
     maxUploadSize: number | null;
     sessionTimeoutMs: number;

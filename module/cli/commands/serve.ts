@@ -95,6 +95,7 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
       trustedProxies: list(argv.trustProxy),
       urlPrefix: a.urlPrefix,
       sessionsDir: a.sessionsDir ? resolve(String(a.sessionsDir)) : undefined,
+      farm: a.farm === true,
       allowOverwrites: a.allowOverwrites === true,
       // Beyond 2^53 no upload can be counted exactly anyway: treat it as "no limit" (spec §11 #9).
       maxUploadSize: maxUploadSize === undefined || maxUploadSize > Number.MAX_SAFE_INTEGER ? null : maxUploadSize,

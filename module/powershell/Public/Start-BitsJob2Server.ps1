@@ -23,6 +23,9 @@ function Start-BitsJob2Server {
     .PARAMETER SessionDirectory
     Session data directory (default <root>/BITS-Sessions). CLI: --sessions-dir.
 
+    .PARAMETER Farm
+    This instance shares --sessions-dir with others behind a load balancer (sessions leased in <sessions>/sessions.db, docs/server-production.md "A farm"); without it the registry is in memory (no SQLite) and this must be the only process on the directory. Default: false. CLI: --farm.
+
     .PARAMETER AllowOverwrite
     Let an upload replace an existing file (BITSAllowOverwrites; otherwise refused with 409). Default: false. CLI: --allow-overwrites.
 
@@ -130,6 +133,9 @@ function Start-BitsJob2Server {
         [string] $SessionDirectory,
 
         [Parameter()]
+        [switch] $Farm,
+
+        [Parameter()]
         [switch] $AllowOverwrite,
 
         [Parameter()]
@@ -211,6 +217,7 @@ function Start-BitsJob2Server {
         if ($PSBoundParameters.ContainsKey('Port')) { $argv.Add('--port=' + [string]$Port) }
         if ($PSBoundParameters.ContainsKey('UrlPrefix')) { $argv.Add('--url-prefix=' + [string]$UrlPrefix) }
         if ($PSBoundParameters.ContainsKey('SessionDirectory')) { $argv.Add('--sessions-dir=' + $(if ($SessionDirectory) { $PSCmdlet.GetUnresolvedProviderPathFromPSPath($SessionDirectory) } else { '' })) }
+        if ($Farm.IsPresent) { $argv.Add('--farm') }
         if ($AllowOverwrite.IsPresent) { $argv.Add('--allow-overwrites') }
         if ($PSBoundParameters.ContainsKey('MaximumUploadSize')) { $argv.Add('--max-upload-size=' + [string]$MaximumUploadSize) }
         if ($PSBoundParameters.ContainsKey('SessionTimeout')) { $argv.Add('--session-timeout=' + [string]$SessionTimeout) }
