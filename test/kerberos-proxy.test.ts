@@ -16,7 +16,7 @@ import { closeSession, uploadFile } from '../module/engine/upload/upload-client.
 import { NEW_SESSION, type UploadRequest } from '../module/engine/upload/upload-port.js';
 import { startBitsServer } from '../module/server/serve.js';
 import { makeUploadFile } from './helpers/bits-fixture-server.js';
-import { startKdc } from './helpers/kdc.js';
+import { becomeTicketOwner, startKdc } from './helpers/kdc.js';
 import { startNginx } from './helpers/nginx.js';
 import { startSquid } from './helpers/squid.js';
 import { makeTmpDir, sha256, sha256File } from './helpers/tmp.js';
@@ -53,16 +53,11 @@ const started = await (async () => {
   }
 })();
 const { bits, nginx, squid } = started;
-const saved = { KRB5_CONFIG: process.env.KRB5_CONFIG, KRB5CCNAME: process.env.KRB5CCNAME };
-process.env.KRB5_CONFIG = kdc.krb5Config;
-const ownerCache = `FILE:${work.file('cc-owner')}`;
-process.env.KRB5CCNAME = ownerCache;
+const owner = becomeTicketOwner(kdc, work.file('cc-owner'));
+const { ownerCache } = owner;
 
 test.after(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  owner.restore();
   await Promise.all(stops.map((s) => s()));
   await work.cleanup();
 });

@@ -25,7 +25,7 @@ import { NEW_SESSION, type UploadRequest } from '../module/engine/upload/upload-
 import { startBitsServer } from '../module/server/serve.js';
 import { startApache } from './helpers/apache.js';
 import { makeUploadFile } from './helpers/bits-fixture-server.js';
-import { faketimeWorks, startKdc } from './helpers/kdc.js';
+import { becomeTicketOwner, faketimeWorks, startKdc } from './helpers/kdc.js';
 import { makeTmpDir, sha256, sha256File } from './helpers/tmp.js';
 import { transferFailures } from './helpers/transfer-failure.js';
 
@@ -59,17 +59,12 @@ try {
   throw e;
 }
 const server = apache;
-const savedEnv = { KRB5_CONFIG: process.env.KRB5_CONFIG, KRB5CCNAME: process.env.KRB5CCNAME };
 // The in-process engine is the job owner here: its KRB5_CONFIG names the test realm, its KRB5CCNAME the owner's cache.
-process.env.KRB5_CONFIG = kdc.krb5Config;
-const ownerCache = `FILE:${work.file('cc-owner')}`;
-process.env.KRB5CCNAME = ownerCache;
+const owner = becomeTicketOwner(kdc, work.file('cc-owner'));
+const { ownerCache } = owner;
 
 test.after(async () => {
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  owner.restore();
   await Promise.all([server.stop(), kdc.stop(), bits.close()]);
   await work.cleanup();
 });

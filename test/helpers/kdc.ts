@@ -177,6 +177,27 @@ export function useRealmlessKrb5Config(dir: string): () => void {
   };
 }
 
+/**
+ * Makes this process the job owner of a Kerberos test: KRB5_CONFIG names the test realm and
+ * KRB5CCNAME the owner's ticket cache (`cacheFile`, as FILE:). Returns the cache name and a
+ * function that restores both variables.
+ */
+export function becomeTicketOwner(kdc: KdcInstance, cacheFile: string): { ownerCache: string; restore(): void } {
+  const saved = { KRB5_CONFIG: process.env.KRB5_CONFIG, KRB5CCNAME: process.env.KRB5CCNAME };
+  const ownerCache = `FILE:${cacheFile}`;
+  process.env.KRB5_CONFIG = kdc.krb5Config;
+  process.env.KRB5CCNAME = ownerCache;
+  return {
+    ownerCache,
+    restore() {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    },
+  };
+}
+
 /** libfaketime shifts a child's clock by `offsetSeconds` here (else a skew test would prove nothing). */
 export function faketimeWorks(offsetSeconds: number): boolean {
   const lib = FAKETIME_LIB.find((p) => existsSync(p));
