@@ -125,3 +125,16 @@ export const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 /** Control characters other than newline and tab (progress bars use \r and ESC). */
 // eslint-disable-next-line no-control-regex
 export const CONTROL_CHARS = /[\x00-\x08\x0b-\x1f\x7f]/;
+
+/** runCli against one state dir, keeping every result: for tests that scan all the CLI printed afterwards. */
+export function recordingCli(stateDir: string): { cli(args: string[], opts?: Omit<RunOptions, 'stateDir'>): Promise<CliResult>; outputs: CliResult[] } {
+  const outputs: CliResult[] = [];
+  return {
+    outputs,
+    async cli(args, opts = {}) {
+      const r = await runCli(args, { stateDir, ...opts });
+      outputs.push(r);
+      return r;
+    },
+  };
+}

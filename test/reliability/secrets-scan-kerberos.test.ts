@@ -15,7 +15,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startBitsServer } from '../../module/server/index.js';
 import { startApache } from '../helpers/apache.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { recordingCli } from '../helpers/cli.js';
 import { startKdc } from '../helpers/kdc.js';
 import { readLockPid, waitFor, withService } from '../helpers/service.js';
 
@@ -58,12 +58,7 @@ test('Kerberos jobs (explicit, wrong password, ticket cache, upload-reply): pass
     process.env.KRB5CCNAME = `FILE:${cache}`;
     const tmpCachesBefore = readdirSync(tmpdir()).filter((f) => f.startsWith('krb5cc')).sort();
     await withService(async (svc) => {
-      const outputs: CliResult[] = [];
-      const cli = async (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) => {
-        const r = await runCli(args, { stateDir: svc.stateDir, ...opts });
-        outputs.push(r);
-        return r;
-      };
+      const { cli, outputs } = recordingCli(svc.stateDir);
       const job = async (name: string, type: string, remote: string, local: string) => {
         const id = (await cli(['create', name, '--type', type])).stdout.trim();
         assert.match(id, /^[0-9a-f-]{36}$/, `created ${name}`);

@@ -18,7 +18,7 @@ import * as assert from 'uvu/assert';
 import { md4 } from '../../module/engine/transport/auth/md4.js';
 import { ntowfv2 } from '../../module/engine/transport/auth/ntlm.js';
 import { acceptBitsPost } from '../../module/server/index.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { recordingCli } from '../helpers/cli.js';
 import { useRealmlessKrb5Config } from '../helpers/kdc.js';
 import { readLockPid, waitFor, withService } from '../helpers/service.js';
 
@@ -88,12 +88,7 @@ test('every credential scenario: the password reaches only the server or proxy t
   const restoreKrb5Config = useRealmlessKrb5Config(dir);
   try {
     await withService(async (svc) => {
-      const outputs: CliResult[] = [];
-      const cli = async (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) => {
-        const r = await runCli(args, { stateDir: svc.stateDir, ...opts });
-        outputs.push(r);
-        return r;
-      };
+      const { cli, outputs } = recordingCli(svc.stateDir);
       const job = async (name: string, type: string, remote: string, local: string) => {
         const id = (await cli(['create', name, '--type', type])).stdout.trim();
         assert.match(id, /^[0-9a-f-]{36}$/, `created ${name}`);
