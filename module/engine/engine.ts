@@ -115,7 +115,7 @@ export class PortableEngine implements Backend {
   static async open(options: EngineOptions = {}): Promise<PortableEngine> {
     const tuning = engineTuningFromEnv(); // refuse bad settings before touching the store
     const dir = ensurePrivateDir(options.stateDir ?? defaultStateDir());
-    const store = new JobStore(storePath(dir));
+    const store = new JobStore(storePath(dir), (line) => options.log?.(line));
     const { jobs, unreadable } = store.loadAll();
     const merged: EngineOptions = { ...options, timeSliceMs: options.timeSliceMs ?? tuning.timeSliceMs, download: { ...tuning.download, ...options.download }, limits: { ...tuning.limits, ...options.limits } };
     const engine = new PortableEngine(dir, store, options.clock ?? realClock, merged, jobs, unreadable);
@@ -155,46 +155,64 @@ export class PortableEngine implements Backend {
     this.governor.reload();
   }
 
+  /**
+   * Every answer of the engine — a value or an error — waits until the changes made so far are
+   * durable: the store commits in groups (store-commit.ts), and a state is never reported before
+   * it would survive a crash. A failed commit turns a success into the store's error.
+   */
+  private reported<T>(answer: Promise<T>): Promise<T> {
+    return answer.then(
+      async (value) => {
+        await this.store.durable();
+        return value;
+      },
+      async (error: unknown) => {
+        await this.store.durable().catch(() => {});
+        throw error;
+      },
+    );
+  }
+
   // ── IBackgroundCopyManager ───────────────────────────────────────────────────────────────────
-  createJob(displayName: string, type: number): Promise<string> { return queueOps.createJob(this.parts, displayName, type); }
-  getJob(jobId: string): Promise<JobSnapshotWire> { return queueOps.getJob(this.parts, jobId); }
-  listJobs(options?: { allUsers?: boolean }): Promise<JobSnapshotWire[]> { return queueOps.listJobs(this.parts, options); }
-  getErrorDescription(hresult: number): Promise<string> { return queueOps.getErrorDescription(hresult); }
+  createJob(displayName: string, type: number): Promise<string> { return this.reported(queueOps.createJob(this.parts, displayName, type)); }
+  getJob(jobId: string): Promise<JobSnapshotWire> { return this.reported(queueOps.getJob(this.parts, jobId)); }
+  listJobs(options?: { allUsers?: boolean }): Promise<JobSnapshotWire[]> { return this.reported(queueOps.listJobs(this.parts, options)); }
+  getErrorDescription(hresult: number): Promise<string> { return this.reported(queueOps.getErrorDescription(hresult)); }
 
   // ── IBackgroundCopyJob ───────────────────────────────────────────────────────────────────────
-  describeJob(jobId: string): Promise<JobSnapshotWire> { return queueOps.describeJob(this.parts, jobId); }
-  addFiles(jobId: string, files: NewFile[]): Promise<void> { return queueOps.addFiles(this.parts, jobId, files); }
-  listFiles(jobId: string): Promise<FileInfoWire[]> { return queueOps.listFiles(this.parts, jobId); }
-  resume(jobId: string): Promise<void> { return transitionOps.resume(this.parts, jobId); }
-  suspend(jobId: string): Promise<void> { return transitionOps.suspend(this.parts, jobId); }
-  complete(jobId: string): Promise<HResultWire> { return transitionOps.complete(this.parts, jobId); }
-  cancel(jobId: string): Promise<HResultWire> { return transitionOps.cancel(this.parts, jobId); }
-  getError(jobId: string): Promise<JobErrorWire> { return propertyOps.getError(this.parts, jobId); }
-  setProperty(jobId: string, name: JobPropertyName, value: string | number): Promise<void> { return propertyOps.setProperty(this.parts, jobId, name, value); }
+  describeJob(jobId: string): Promise<JobSnapshotWire> { return this.reported(queueOps.describeJob(this.parts, jobId)); }
+  addFiles(jobId: string, files: NewFile[]): Promise<void> { return this.reported(queueOps.addFiles(this.parts, jobId, files)); }
+  listFiles(jobId: string): Promise<FileInfoWire[]> { return this.reported(queueOps.listFiles(this.parts, jobId)); }
+  resume(jobId: string): Promise<void> { return this.reported(transitionOps.resume(this.parts, jobId)); }
+  suspend(jobId: string): Promise<void> { return this.reported(transitionOps.suspend(this.parts, jobId)); }
+  complete(jobId: string): Promise<HResultWire> { return this.reported(transitionOps.complete(this.parts, jobId)); }
+  cancel(jobId: string): Promise<HResultWire> { return this.reported(transitionOps.cancel(this.parts, jobId)); }
+  getError(jobId: string): Promise<JobErrorWire> { return this.reported(propertyOps.getError(this.parts, jobId)); }
+  setProperty(jobId: string, name: JobPropertyName, value: string | number): Promise<void> { return this.reported(propertyOps.setProperty(this.parts, jobId, name, value)); }
   setProxySettings(jobId: string, usage: number, proxyList: string | null, bypassList: string | null): Promise<void> {
-    return propertyOps.setProxySettings(this.parts, jobId, usage, proxyList, bypassList);
+    return this.reported(propertyOps.setProxySettings(this.parts, jobId, usage, proxyList, bypassList));
   }
-  getProxySettings(jobId: string): Promise<ProxySettingsWire> { return propertyOps.getProxySettings(this.parts, jobId); }
-  takeOwnership(jobId: string): Promise<void> { return ownershipOps.takeOwnership(this.parts, jobId); }
+  getProxySettings(jobId: string): Promise<ProxySettingsWire> { return this.reported(propertyOps.getProxySettings(this.parts, jobId)); }
+  takeOwnership(jobId: string): Promise<void> { return this.reported(ownershipOps.takeOwnership(this.parts, jobId)); }
   /** TakeOwnership across users, the former owner's step 1 (ops/ownership-ops.ts). */
-  handOverJob(jobId: string): Promise<object> { return ownershipOps.handOverJob(this.parts, jobId, (l) => this.log(l)); }
+  handOverJob(jobId: string): Promise<object> { return this.reported(ownershipOps.handOverJob(this.parts, jobId, (l) => this.log(l))); }
   /** The former owner's step 2, once the new owner stored the job. */
-  forgetHandedOver(jobId: string): Promise<void> { return ownershipOps.forgetHandedOver(this.parts, jobId, (l) => this.log(l)); }
+  forgetHandedOver(jobId: string): Promise<void> { return this.reported(ownershipOps.forgetHandedOver(this.parts, jobId, (l) => this.log(l))); }
   /** The new owner's side: the handed-over record becomes this user's job. */
-  adoptJob(raw: unknown): Promise<void> { return ownershipOps.adoptJob(this.parts, raw, (l) => this.log(l)); }
+  adoptJob(raw: unknown): Promise<void> { return this.reported(ownershipOps.adoptJob(this.parts, raw, (l) => this.log(l))); }
 
   // ── IBackgroundCopyJob2 ──────────────────────────────────────────────────────────────────────
   setNotifyCmdLine(jobId: string, program: string | null, parameters: string | null): Promise<void> {
-    return replyOps.setNotifyCmdLine(this.parts, jobId, program, parameters);
+    return this.reported(replyOps.setNotifyCmdLine(this.parts, jobId, program, parameters));
   }
-  getNotifyCmdLine(jobId: string): Promise<NotifyCmdLineWire> { return replyOps.getNotifyCmdLine(this.parts, jobId); }
-  getReplyProgress(jobId: string): Promise<ReplyProgressWire> { return replyOps.getReplyProgress(this.parts, jobId); }
-  getReplyData(jobId: string): Promise<string> { return replyOps.getReplyData(this.parts, jobId); }
-  setReplyFileName(jobId: string, name: string | null): Promise<void> { return replyOps.setReplyFileName(this.parts, jobId, name); }
-  getReplyFileName(jobId: string): Promise<string | null> { return replyOps.getReplyFileName(this.parts, jobId); }
-  setCredentials(jobId: string, c: CredentialsInput): Promise<void> { return credentialOps.setCredentials(this.parts, jobId, c); }
+  getNotifyCmdLine(jobId: string): Promise<NotifyCmdLineWire> { return this.reported(replyOps.getNotifyCmdLine(this.parts, jobId)); }
+  getReplyProgress(jobId: string): Promise<ReplyProgressWire> { return this.reported(replyOps.getReplyProgress(this.parts, jobId)); }
+  getReplyData(jobId: string): Promise<string> { return this.reported(replyOps.getReplyData(this.parts, jobId)); }
+  setReplyFileName(jobId: string, name: string | null): Promise<void> { return this.reported(replyOps.setReplyFileName(this.parts, jobId, name)); }
+  getReplyFileName(jobId: string): Promise<string | null> { return this.reported(replyOps.getReplyFileName(this.parts, jobId)); }
+  setCredentials(jobId: string, c: CredentialsInput): Promise<void> { return this.reported(credentialOps.setCredentials(this.parts, jobId, c)); }
   removeCredentials(jobId: string, target: number, scheme: number): Promise<HResultWire> {
-    return credentialOps.removeCredentials(this.parts, jobId, target, scheme);
+    return this.reported(credentialOps.removeCredentials(this.parts, jobId, target, scheme));
   }
 
   /** Stops every worker at its last checkpoint and closes the store. Jobs resume at the next open. */

@@ -51,11 +51,12 @@ export class JobTable {
 
   liveBytes = (job: JobRecord, f: FileRecord): number => this.live.get(`${job.id}:${f.index}`) ?? f.bytesTransferred;
 
-  /** Persists the job and announces a state change (durable before reported). */
+  /** Persists the job and announces a state change once it is durable (durable before reported). */
   commit(job: JobRecord, touch = true): void {
     if (touch) job.modifiedAt = this.clock.now();
     this.store.save(job);
-    this.events.emit('state', job.id, job.state);
+    const { id, state } = job;
+    this.whenDurable(() => this.events.emit('state', id, state));
   }
 
   setState(job: JobRecord, state: number): void {
@@ -64,7 +65,15 @@ export class JobTable {
     if (state === JobState.TRANSFERRED) job.transferCompletedAt = this.clock.now();
     if (state !== JobState.TRANSFERRED && state !== JobState.ERROR) this.notifier.reset(job); // the next one is a new event
     this.commit(job);
-    this.notifier.check(job);
+    this.whenDurable(() => this.notifier.check(job)); // a notify program reports the state: durable first
+  }
+
+  /**
+   * Runs `report` once every write so far is durable (the store groups writes into one synced
+   * commit per turn, store-commit.ts). A failed commit is written again: the report waits for that.
+   */
+  whenDurable(report: () => void): void {
+    this.store.durable().then(report, () => this.whenDurable(report));
   }
 
   /** A final job keeps its row so handles still read ACKNOWLEDGED/CANCELLED; live data goes. */

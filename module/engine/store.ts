@@ -1,9 +1,15 @@
-// The portable job store: one SQLite file per user (WAL, synchronous=FULL). Every state change is
-// committed before the engine reports it; progress is written at the downloader's checkpoint rate.
-import { chmodSync, closeSync, openSync } from 'node:fs';
+// The portable job store: one SQLite file per user (WAL). Writes are grouped into one commit per
+// event-loop turn and synced off the main thread (store-commit.ts); every state change is durable
+// before the engine reports it (`durable()`); progress is written at the downloader's checkpoint rate.
+import { chmodSync, closeSync, constants, fsyncSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { bitsError, type BitsError } from '../api/bits-error.js';
+import { ErrorContext } from '../api/enums.js';
+import { HR } from '../api/hresult.js';
 import type { FileRecord, JobRecord } from './job-record.js';
 import { assertSqliteAddonLoads } from '../common/sqlite-addon.js';
+import { GroupCommit } from './store-commit.js';
 import { checkOrSalvage, type Salvage } from './store-salvage.js';
 
 const SCHEMA_VERSION = 3;
@@ -27,8 +33,11 @@ export class JobStore {
   private readonly stmts: Record<string, Database.Statement>;
   /** Problems found when the file was opened (a damaged file moved aside), reported by loadAll. */
   private readonly damage: string[] = [];
+  private readonly walFd: number;
+  private readonly group: GroupCommit;
 
-  constructor(readonly path: string) {
+  /** `log` gets a failed group commit (disk full: the jobs' changes are written again later). */
+  constructor(readonly path: string, log: (line: string) => void = () => {}) {
     assertSqliteAddonLoads(); // else a missing add-on would look like a damaged file
     // A damaged file is moved aside and what can be read from it is restored below (store-salvage.ts).
     const salvage = checkOrSalvage(path);
@@ -37,9 +46,16 @@ export class JobStore {
     if (process.platform !== 'win32') chmodSync(path, 0o600);
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    // NORMAL: a commit writes the WAL without syncing it; GroupCommit syncs the -wal file itself,
+    // off the main thread, before anything is reported — FULL's durability without its blocking fsync.
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
-    this.migrate();
+    this.migrate(); // reads the file: SQLite has created the -wal by now
+    this.walFd = openSync(`${path}-wal`, constants.O_RDWR | constants.O_CREAT, 0o600);
+    // A new -wal file's directory entry must be durable too (SQLite's FULL syncs the directory once).
+    syncDirectory(dirname(path));
+    this.group = new GroupCommit(this.db, this.walFd, (e) => storeWriteError(path, e), (e) =>
+      log(e ? `store: ${e.message}` : 'store: writes are durable again'));
     const cols = JOB_COLUMNS.join(', ');
     const params = JOB_COLUMNS.map((c) => '@' + c).join(', ');
     this.stmts = {
@@ -59,6 +75,7 @@ export class JobStore {
       allFiles: this.db.prepare('SELECT * FROM files ORDER BY job_id, idx'),
     };
     if (salvage) this.restore(salvage);
+    this.group.flushSync(); // the migration and the restored rows, before any job is read
   }
 
   /**
@@ -160,30 +177,48 @@ export class JobStore {
     }
   }
 
-  /** Writes the whole job (row + files) in one transaction. */
+  // Writes go into the open batch at once (the row is current for every later read of this
+  // connection) and are durable once `durable()` resolves. A job's writes share one key, so a failed
+  // batch writes each job once more, from its record as it is then.
+
+  /** Writes the whole job (row + files), all or nothing. */
   save(job: JobRecord): void {
-    this.db.transaction(() => {
+    this.group.write(`job:${job.id}`, () => this.db.transaction(() => {
       this.stmts.upsertJob.run(jobToRow(job));
       this.stmts.deleteFiles.run(job.id);
       for (const f of job.files) this.stmts.insertFile.run(fileToRow(job.id, f));
-    })();
+    })());
   }
 
   /** Progress checkpoint of one file (bounded rate, called by the downloader after fdatasync). */
   checkpoint(job: JobRecord, file: FileRecord): void {
-    this.db.transaction(() => {
+    this.group.write(`file:${job.id}:${file.index}`, () => this.db.transaction(() => {
       this.stmts.checkpoint.run(file.bytesTransferred, file.bytesTotal, file.etag, file.lastModified, file.finalUrl, job.id, file.index);
       this.stmts.touch.run(job.modifiedAt, job.id);
-    })();
+    })());
   }
 
   /** Upload session and reply progress (after every fragment Ack / reply checkpoint). */
   saveTransferState(job: JobRecord): void {
-    this.stmts.transferState.run(job.upload ? JSON.stringify(job.upload) : null, job.reply ? JSON.stringify(job.reply) : null, job.modifiedAt, job.id);
+    this.group.write(`transfer:${job.id}`, () => {
+      this.stmts.transferState.run(job.upload ? JSON.stringify(job.upload) : null, job.reply ? JSON.stringify(job.reply) : null, job.modifiedAt, job.id);
+    });
   }
 
   delete(jobId: string): void {
-    this.stmts.deleteJob.run(jobId);
+    this.group.write(`job:${jobId}`, () => {
+      this.stmts.deleteJob.run(jobId);
+    });
+  }
+
+  /** Resolves when every write so far is durable (synced); rejects with the store's error if it failed. */
+  durable(): Promise<void> {
+    return this.group.durable();
+  }
+
+  /** Commits and syncs every write so far on this thread, now (an upload's session state before its next packet). */
+  flushSync(): void {
+    this.group.flushSync();
   }
 
   loadAll(): StoreLoadReport {
@@ -207,8 +242,38 @@ export class JobStore {
     return { jobs, unreadable };
   }
 
+  /** Makes the last writes durable and closes. A failure is thrown after the file is closed. */
   close(): void {
+    let failure: unknown;
+    try {
+      this.group.flushSync();
+    } catch (e) {
+      failure = e;
+    }
+    this.group.close();
     this.db.close();
+    closeSync(this.walFd);
+    if (failure !== undefined) throw failure;
+  }
+}
+
+/** The store's one error conversion: a failed write or sync as the BITS error a caller can act on. */
+function storeWriteError(path: string, e: unknown): BitsError {
+  const code = (e as { code?: unknown }).code;
+  const what = `${String(code ?? 'error')}: ${(e as Error).message ?? String(e)}`;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
+    return bitsError(HR.ERROR_DISK_FULL!, `The job store ${path} could not be written (${what}). Free disk space there; the changes are written again once there is room.`, ErrorContext.GENERAL_QUEUE_MANAGER);
+  }
+  return bitsError(HR.E_FAIL!, `The job store ${path} could not be written (${what}); the changes are written again at the next write.`, ErrorContext.GENERAL_QUEUE_MANAGER);
+}
+
+function syncDirectory(dir: string): void {
+  if (process.platform === 'win32') return; // directories cannot be opened for a sync there (NTFS journals them)
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -67,6 +67,9 @@ export function makeUploadHost(
       }
       job.modifiedAt = clock.now();
       table.store.save(job);
+      // The upload client sends its next packet as soon as this returns, and the server acts on
+      // it (a new session, a Close): the state it follows from must be durable first.
+      table.store.flushSync();
     },
     replyProgress: (job, position) => {
       table.live.set(`${job.id}:reply`, position);

@@ -99,8 +99,15 @@ export async function startGateServer(): Promise<GateServer> {
     if (!route) return void res.writeHead(404, { 'Content-Length': '0' }).end();
     if (route.hold) {
       const list = waiting.get(path) ?? [];
-      list.push(() => serve(req, res, routes.get(path)!));
+      const go = () => serve(req, res, routes.get(path)!);
+      list.push(go);
       waiting.set(path, list);
+      // A client that gave up (a preempted or stopped job) is no longer held.
+      res.on('close', () => {
+        const held = waiting.get(path);
+        const i = held?.indexOf(go) ?? -1;
+        if (i >= 0) held!.splice(i, 1);
+      });
       return;
     }
     serve(req, res, route);

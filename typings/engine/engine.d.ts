@@ -58,6 +58,12 @@ export declare class PortableEngine implements Backend {
     policyStatus(): PolicyStatus;
     /** Re-reads the policy files now instead of at the next poll (tests). */
     reloadPolicy(): void;
+    /**
+     * Every answer of the engine — a value or an error — waits until the changes made so far are
+     * durable: the store commits in groups (store-commit.ts), and a state is never reported before
+     * it would survive a crash. A failed commit turns a success into the store's error.
+     */
+    private reported;
     createJob(displayName: string, type: number): Promise<string>;
     getJob(jobId: string): Promise<JobSnapshotWire>;
     listJobs(options?: {

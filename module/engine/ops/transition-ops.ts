@@ -102,7 +102,9 @@ export async function cancel(e: EngineParts, jobId: string): Promise<HResultWire
 export async function cancelJob(e: EngineParts, job: JobRecord, reschedule: boolean): Promise<HResultWire> {
   e.retry.clear(job.id);
   e.table.setState(job, JobState.CANCELLED);
+  const cancelled = e.table.store.durable();
   await e.pool.stop(job, CANCEL_REASON);
+  await cancelled; // the temp files and the server's session go only once CANCELLED is durable
   let undeleted = false;
   if (job.type === JobType.DOWNLOAD) {
     for (const f of job.files) if (!f.completed && !removeQuietly(f.tempName)) undeleted = true;
