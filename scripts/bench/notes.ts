@@ -78,19 +78,24 @@ cannot hold for 100 simultaneous transfers in one Node process on this machine's
 **What would help (not done).** Cap the number of simultaneous foreground transfers (e.g. 16, the rest
 waiting in QUEUED — the spec lets the scheduler decide when a job actually transfers) so the peak no longer
 grows with the number of jobs; reuse one \`http.Agent\` per origin so sockets and parsers are shared.`,
-  concurrent: `**Where the concurrent batch's time goes** (profile above). The service's main thread is
-busy for most of the batch, and the largest single item is \`sqliteTransaction\` — synchronous SQLite commits
-(WAL, \`synchronous = FULL\`: an fsync per commit) on the main thread: every createJob, setProperty,
-addFiles, resume and state change, and every job's progress checkpoint, is its own durable commit.
-With 100 jobs these serialize: while one commit waits for the disk, no socket of any job is read and
-no RPC is answered. That is why "resume of all" takes a large share of the wall time and why later jobs
-start late. Fairness among the jobs that run is good (Jain's index near 1: the engine gives every
-foreground job the same share); curl's per-transfer times spread much more.
+  concurrent: `**Where the concurrent batch's time goes** (profile above). Store writes are group-committed
+(\`module/engine/store-commit.ts\`): the state changes and checkpoints of every job in one event-loop turn are
+one SQLite transaction, committed without a sync and then made durable by one fdatasync of the -wal file on
+the thread pool, while the main thread keeps reading sockets; every reply (and notify run, and in-process
+promise) waits for the sync that holds its change. Before, every change was its own commit with an fsync
+on the main thread (\`synchronous = FULL\`) and \`sqliteTransaction\` was ~41 % of the main thread in this
+batch; with group commit better-sqlite3 is a few %. What remains: (1) the bench resumes the 100 jobs one
+after the other, and each \`resume\` answer waits for one -wal sync, which while the first jobs write their
+files takes milliseconds (traced during issue 16: median 0.5-3 ms, 90th percentile 10-20 ms on this
+machine), so "resume of all" is still most of the wall time and the last jobs start late; (2) the data
+path's CPU per byte (socket reads, a thread-pool write per batch of chunks, garbage collection of read
+buffers): on two shared cores the batch is CPU-bound, so the throughput ratio follows the CPU ratio.
+Fairness among the jobs that run is good (the engine gives every foreground job the same share); curl's
+per-transfer times spread much more.
 
-**What would help (not done).** Group commits: collect the state and progress changes of one event-loop
-turn (or ~10 ms) into one transaction, so 100 jobs cost one fsync per tick instead of 100, keeping
-"committed before reported" by answering that turn's RPCs after the group commit; or move the store to a
-worker thread so an fsync never blocks the sockets.`,
+**What would help (not done).** Resuming many jobs in one call (one sync for all of them) or pipelining the
+resumes from the client; one read-buffer pool for every connection of the service instead of buffers per
+connection (with 100 jobs the read buffers are most of the peak above the idle service).`,
   cmdlet: `**What dominates.** Each cmdlet call is one CLI process, so the cmdlet pays the whole CLI start-up (see
 "CLI latency") plus starting a process from .NET with three redirected streams, which on a loaded machine
 is slower than Node's spawn (the \`& node cli\` row), plus reading the CLI's CLIXML with
