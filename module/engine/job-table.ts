@@ -14,6 +14,8 @@ import type { JobStore } from './store.js';
 
 /** States a job never leaves (its row stays so handles still read them). */
 export const FINAL: readonly number[] = [JobState.ACKNOWLEDGED, JobState.CANCELLED];
+/** How often a report held back by a failed store write asks again. */
+const RETRY_REPORT_MS = 1000;
 /** States in which a worker runs (or is about to). */
 export const ACTIVE: readonly number[] = [JobState.QUEUED, JobState.CONNECTING, JobState.TRANSFERRING];
 
@@ -70,10 +72,13 @@ export class JobTable {
 
   /**
    * Runs `report` once every write so far is durable (the store groups writes into one synced
-   * commit per turn, store-commit.ts). A failed commit is written again: the report waits for that.
+   * commit per turn, store-commit.ts). A failed commit is written again: the report waits for that,
+   * asking again every second (a full disk must not turn this into a busy loop).
    */
   whenDurable(report: () => void): void {
-    this.store.durable().then(report, () => this.whenDurable(report));
+    this.store.durable().then(report, () => {
+      this.clock.setTimer(() => this.whenDurable(report), RETRY_REPORT_MS);
+    });
   }
 
   /** A final job keeps its row so handles still read ACKNOWLEDGED/CANCELLED; live data goes. */

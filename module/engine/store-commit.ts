@@ -57,6 +57,7 @@ export class GroupCommit {
   private retryTimer: NodeJS.Timeout | null = null;
   /** A failure was reported and no batch has been durable since (one log line per outage). */
   private failing = false;
+  private lastError: Error = new Error('the job store could not be written');
   private closed = false;
 
   constructor(
@@ -82,6 +83,16 @@ export class GroupCommit {
 
   /** Resolves when everything written so far is durable; rejects if a batch holding it failed. */
   durable(): Promise<void> {
+    if (this.carry.size > 0 && !this.open && !this.closed) {
+      // Writes of a failed batch wait for their retry: asking is a reason to try now.
+      try {
+        this.begin();
+        this.queueCommit();
+      } catch (e) {
+        return Promise.reject(this.toError(e));
+      }
+      if (this.carry.size > 0) return Promise.reject(this.lastError); // writing them again failed at once
+    }
     const last = this.open ?? this.syncing;
     return last ? promiseOf(last) : Promise.resolve();
   }
@@ -203,6 +214,7 @@ export class GroupCommit {
   private fail(batch: Batch, e: unknown): void {
     if (this.open === batch) this.open = null;
     const error = this.toError(e);
+    this.lastError = error;
     if (!this.failing) {
       this.failing = true;
       this.onFailure(error);
