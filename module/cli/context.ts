@@ -11,7 +11,6 @@ import { EXIT } from './exit-codes.js';
 import { resolveJobId } from './job-id.js';
 import type { Args } from './from-api.js';
 import { clixmlEnabled, machineText, useClixml } from './machine-output.js';
-import { prettyArrayChunks, writePieces } from './json-chunks.js';
 
 export type BackendName = 'service' | 'portable' | 'native';
 export const BACKENDS: readonly BackendName[] = ['service', 'portable', 'native'];
@@ -157,6 +156,7 @@ export function printOutput<C extends OutputName>(command: C, value: OutputOf<C>
  */
 export async function printArrayOutput<C extends OutputName>(command: C, value: OutputOf<C> & readonly unknown[]): Promise<void> {
   if (clixmlEnabled()) return printOutput(command, value);
+  const { prettyArrayChunks, writePieces } = await import('./json-chunks.js'); // only list needs it
   await writePieces(process.stdout, prettyArrayChunks(value, '\n'));
 }
 export function println(text = ''): void {
