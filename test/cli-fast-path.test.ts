@@ -12,6 +12,7 @@ import { parseFastPath } from '../module/cli/fast-path.js';
 import { PortableEngine } from '../module/engine/engine.js';
 import { JobType } from '../module/api/enums.js';
 import { CLI_JS, cliEnv } from './helpers/cli.js';
+import { withService } from './helpers/service.js';
 
 const stateDir = mkdtempSync('/tmp/bj2fp-');
 test.after(() => rmSync(stateDir, { recursive: true, force: true }));
@@ -142,6 +143,35 @@ test('through main.js: argv left to yargs still gets the yargs usage error and h
   const fast = cli(['info', first, '--json', ...common]);
   assert.is(fast.status, 0, fast.stderr);
   assert.is((JSON.parse(fast.stdout) as { id: string }).id, first);
+});
+
+// With the service, the fast path connects (and sends `list`'s request) before it loads the command
+// (context.ts "opening early"); the handler takes that connection and that answer. Output and errors
+// must still be yargs's, whose path opens the backend inside the handler.
+test('through the service (opened early by the fast path) = yargs, and the same error when no service can start', async () => {
+  await withService(async ({ stateDir: dir }) => {
+    const seed = await PortableEngine.open({ stateDir: dir }); // jobs the service will load
+    const one = await seed.createJob('via the service', JobType.DOWNLOAD);
+    await seed.createJob('and another', JobType.UPLOAD);
+    await seed.close();
+    const svc = ['--backend', 'service', '--state-dir', dir];
+    const cases = [['list', '--json', ...svc], ['list', ...svc], ['list', '--all-users', '--json', ...svc], ['info', one, '--json', ...svc], ['info', one.slice(0, 8), ...svc], ['info', 'not-a-job', '--json', ...svc], ['list', '--clixml', ...svc]];
+    for (const args of cases) {
+      const fast = await viaFastPath(args);
+      const slow = await viaYargs(args);
+      assert.equal(fast, slow, args.join(' '));
+      assert.ok(fast.stdout.length + fast.stderr.length > 0, 'the command printed something');
+    }
+    const listed = JSON.parse((await viaFastPath(['list', '--json', ...svc])).stdout) as { displayName: string }[];
+    assert.equal(listed.map((j) => j.displayName).sort(), ['and another', 'via the service']);
+  });
+  // A state dir under a regular file: the service cannot start, on either path the same exit code 6 and message.
+  const nowhere = ['--backend', 'service', '--state-dir', '/dev/null/bj2-nowhere'];
+  for (const args of [['list', '--json', ...nowhere], ['info', '00000000-0000-0000-0000-000000000000', ...nowhere]]) {
+    const fast = await viaFastPath(args);
+    assert.equal(fast, await viaYargs(args));
+    assert.is(fast.code, 6, fast.stderr);
+  }
 });
 
 test.run();

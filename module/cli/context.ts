@@ -5,11 +5,12 @@ import { resolve as resolvePath } from 'node:path';
 import { BitsError } from '../api/bits-error.js';
 import { OUTPUTS, type OutputName, type OutputOf } from '../api/outputs.js';
 import type { BitsManager } from '../core/bits-manager.js';
+import type { JobSnapshotWire } from '../api/types.js';
 import { CliFailure, reportError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { resolveJobId } from './job-id.js';
 import type { Args } from './from-api.js';
-import { machineText, useClixml } from './machine-output.js';
+import { clixmlEnabled, machineText, useClixml } from './machine-output.js';
 
 export type BackendName = 'service' | 'portable' | 'native';
 export const BACKENDS: readonly BackendName[] = ['service', 'portable', 'native'];
@@ -27,6 +28,7 @@ export class CliContext {
   private managerPromise?: Promise<BitsManager>;
   /** The job id the command resolved (named in error reports). */
   jobId?: string;
+  private earlyList?: EarlyList;
 
   constructor(readonly args: GlobalArgs) {}
 
@@ -42,28 +44,23 @@ export class CliContext {
     return this.args.stateDir ? resolvePath(this.args.stateDir) : process.env.BITS_JOB2_STATE_DIR || undefined;
   }
 
-  /** Opens the backend on first use. A backend that cannot be opened is exit code 6. */
+  /** Opens the backend on first use (or takes the one fast-path.ts opened for these arguments). A backend that cannot be opened is exit code 6. */
   manager(): Promise<BitsManager> {
-    this.managerPromise ??= (async () => {
-      const [{ BitsManager }, { openBackend }] = await Promise.all([import('../core/bits-manager.js'), import('../core/select-backend.js')]);
-      try {
-        return new BitsManager(await openBackend(this.args.backend, { stateDir: this.stateDir }));
-      } catch (e) {
-        const err = BitsError.from(e);
-        // An error that knows its remedy (packaged-addons.ts) keeps it; the others get the backend's.
-        const ownHint = typeof err.data?.hint === 'string' ? err.data.hint : undefined;
-        throw new CliFailure(
-          err,
-          ownHint ?? (this.args.backend === 'service'
-            ? 'the service could not be reached or started; see `bits-job2 service status` and service.log in the state directory, or try --backend portable'
-            : this.args.backend === 'native'
-              ? 'the native backend needs Windows BITS; use --backend service (default) or portable'
-              : 'the portable engine could not open its state directory (--state-dir / BITS_JOB2_STATE_DIR)'),
-          EXIT.SERVICE_UNAVAILABLE,
-        );
-      }
-    })();
+    if (!this.managerPromise) {
+      const early = takePreopened(this.args);
+      this.earlyList = early?.list;
+      this.managerPromise = early?.manager ?? openManager(this.args, this.stateDir);
+    }
     return this.managerPromise;
+  }
+
+  /** backend.listJobs(options): the answer asked for early by fast-path.ts when it was for these options. */
+  async listJobs(options: { allUsers?: boolean }): Promise<JobSnapshotWire[]> {
+    const manager = await this.manager();
+    const early = this.earlyList;
+    this.earlyList = undefined;
+    if (early && early.allUsers === (options.allUsers === true)) return early.jobs;
+    return manager.backend.listJobs(options);
   }
 
   /** `{GUID}`, a bare GUID, or a unique prefix of 8+ hex digits → the job id. */
@@ -81,6 +78,69 @@ export class CliContext {
   }
 }
 
+/** Opens args.backend as a BitsManager; a backend that cannot be opened is exit code 6 with a hint. */
+async function openManager(args: GlobalArgs, stateDir: string | undefined): Promise<BitsManager> {
+  const [{ BitsManager }, { openBackend }] = await Promise.all([import('../core/bits-manager.js'), import('../core/select-backend.js')]);
+  try {
+    return new BitsManager(await openBackend(args.backend, { stateDir }));
+  } catch (e) {
+    const err = BitsError.from(e);
+    // An error that knows its remedy (packaged-addons.ts) keeps it; the others get the backend's.
+    const ownHint = typeof err.data?.hint === 'string' ? err.data.hint : undefined;
+    throw new CliFailure(
+      err,
+      ownHint ?? (args.backend === 'service'
+        ? 'the service could not be reached or started; see `bits-job2 service status` and service.log in the state directory, or try --backend portable'
+        : args.backend === 'native'
+          ? 'the native backend needs Windows BITS; use --backend service (default) or portable'
+          : 'the portable engine could not open its state directory (--state-dir / BITS_JOB2_STATE_DIR)'),
+      EXIT.SERVICE_UNAVAILABLE,
+    );
+  }
+}
+
+// ---- opening early (fast-path.ts) -----------------------------------------------------------------
+// The service does its part of a command (listJobs of 10,000 jobs: tens of ms) in its own process.
+// The fast path therefore connects, and for `list` sends the request, before it loads the command's
+// own modules, and the command's CliContext then takes that connection and that answer instead of
+// starting its own after them: the service works while this process loads code. Same calls, same
+// errors (openManager either way), just earlier; a command that never asks for them only closes them.
+
+interface EarlyList {
+  allUsers: boolean;
+  jobs: Promise<JobSnapshotWire[]>;
+}
+let preopened: { key: string; manager: Promise<BitsManager>; list?: EarlyList; taken: boolean } | undefined;
+
+const backendKey = (args: GlobalArgs): string => JSON.stringify([args.backend, args.stateDir ? resolvePath(args.stateDir) : process.env.BITS_JOB2_STATE_DIR || '']);
+const quiet = <T>(p: Promise<T>): Promise<T> => (p.catch(() => undefined), p); // rejections are seen when awaited
+
+/** The backend the fast path opened for the same backend and state dir, once (the first context takes it). */
+function takePreopened(args: GlobalArgs): { manager: Promise<BitsManager>; list?: EarlyList } | undefined {
+  if (!preopened || preopened.taken || preopened.key !== backendKey(args)) return undefined;
+  preopened.taken = true;
+  return preopened;
+}
+
+/**
+ * Opens the backend of `args` now (and, with `list`, asks for the jobs) for the command about to run.
+ * Call before the command's modules load; BITS_JOB2_STATE_DIR must already be set as the handler sets it.
+ */
+export function preopenBackend(args: GlobalArgs, list?: { allUsers: boolean }): void {
+  const stateDir = args.stateDir ? resolvePath(args.stateDir) : process.env.BITS_JOB2_STATE_DIR || undefined;
+  const manager = quiet(openManager(args, stateDir));
+  preopened = { key: backendKey(args), manager, taken: false };
+  if (list) preopened.list = { allUsers: list.allUsers, jobs: quiet(manager.then((m) => m.backend.listJobs({ allUsers: list.allUsers }))) };
+}
+
+/** Closes a backend opened early that no command took (so that the process can exit). */
+export async function closeUntaken(): Promise<void> {
+  const p = preopened;
+  preopened = undefined;
+  if (!p || p.taken) return;
+  await (await p.manager.catch(() => undefined))?.close();
+}
+
 /**
  * Writes `command`'s machine document on stdout: JSON, or CLIXML under --clixml with the type name
  * module/api/outputs.ts declares for it on its top object. `value` is typed by the declared shape, so
@@ -88,6 +148,16 @@ export class CliContext {
  */
 export function printOutput<C extends OutputName>(command: C, value: OutputOf<C>): void {
   process.stdout.write(machineText(value, OUTPUTS[command].typeName) + '\n');
+}
+/**
+ * printOutput for a document that is an array and may be long (`list`): the same bytes, but JSON is
+ * formatted and written a few hundred items at a time (json-chunks.ts), so that 10,000 jobs are not
+ * one 8.9 MB string and a closed pipe stops the work early. CLIXML is written as one document.
+ */
+export async function printArrayOutput<C extends OutputName>(command: C, value: OutputOf<C> & readonly unknown[]): Promise<void> {
+  if (clixmlEnabled()) return printOutput(command, value);
+  const { prettyArrayChunks, writePieces } = await import('./json-chunks.js'); // only list needs it
+  await writePieces(process.stdout, prettyArrayChunks(value, '\n'));
 }
 export function println(text = ''): void {
   process.stdout.write(text + '\n');

@@ -7,7 +7,7 @@
 // yargs's. test/cli-fast-path.test.ts holds the two paths to the same output.
 import { resolve } from 'node:path';
 import type { Args } from './from-api.js';
-import { BACKENDS, type BackendName } from './context.js';
+import { BACKENDS, closeUntaken, preopenBackend, type BackendName, type GlobalArgs } from './context.js';
 
 interface FastCommand {
   /** How many positionals the command takes and their argv names. */
@@ -72,15 +72,19 @@ export function parseFastPath(args: readonly string[], env: NodeJS.ProcessEnv = 
     command: command!,
     argv,
     run: async () => {
-      // Start loading the backend's modules now, beside the command's own: the handler imports them
-      // next anyway (context.ts), and loading them one after the other costs start-up time.
-      if (backend === 'service') void Promise.all([import('../core/bits-manager.js'), import('../service/client.js')]).catch(() => undefined);
       // What parser.ts's middleware does before every handler.
       if (typeof argv.stateDir === 'string' && argv.stateDir) process.env.BITS_JOB2_STATE_DIR = resolve(argv.stateDir);
-      const { setColor } = await import('./format.js');
-      setColor(argv.noColor !== true && process.env.NO_COLOR === undefined);
-      const mod = await spec.load();
-      await mod.handler!(argv);
+      // Connect to the service (and ask for the jobs of `list`) before loading the command's modules:
+      // the service answers while they load (context.ts "opening early"); the handler takes both.
+      if (backend === 'service') preopenBackend(argv as unknown as GlobalArgs, command === 'list' ? { allUsers: argv.allUsers === true } : undefined);
+      try {
+        const { setColor } = await import('./format.js');
+        setColor(argv.noColor !== true && process.env.NO_COLOR === undefined);
+        const mod = await spec.load();
+        await mod.handler!(argv);
+      } finally {
+        await closeUntaken();
+      }
     },
   };
 }

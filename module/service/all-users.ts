@@ -32,10 +32,20 @@ import { HR } from '../api/hresult.js';
 import type { JobSnapshotWire } from '../api/types.js';
 import type { Backend, BackendMethod } from '../api/port.js';
 import { PORT, READ_ONLY_METHODS, portOf } from '../api/port.js';
-import { accessNeeded, adoptedRecord } from '../engine/adopt.js';
-import { PeerConnection } from './peer-rpc.js';
-import { UserSession } from './user-session.js';
-import { discoverUserStores, ownerSidOf } from './user-stores.js';
+import type { UserSession } from './user-session.js';
+
+/**
+ * What reaches other users' stores, loaded on first use: root's `info` and `list` of its own jobs
+ * (every root CLI command builds this decorator) never need these six modules, whose loading was
+ * a tenth of the CLI's start-up.
+ */
+async function peerModules() {
+  const [adopt, peerRpc, userSession, userStores] = await Promise.all([
+    import('../engine/adopt.js'), import('./peer-rpc.js'), import('./user-session.js'), import('./user-stores.js'),
+  ]);
+  return { ...adopt, ...peerRpc, ...userSession, ...userStores };
+}
+type PeerModules = Awaited<ReturnType<typeof peerModules>>;
 
 /** Job methods a stopped user's store answers without starting their service. */
 const FROM_STORE: Partial<Record<BackendMethod, (j: import('./store-peek.js').PeekedJob) => unknown>> = {
@@ -67,6 +77,7 @@ export class AllUsersBackend implements Backend {
   /** Stores that could not be read by the last listJobs({allUsers}) (user and reason). */
   listProblems: string[] = [];
   private sessions?: UserSession[];
+  private modules?: Promise<PeerModules>;
   private readonly located = new Map<string, UserSession>();
   private readonly admin = userInfo().username;
   private readonly ownUid = process.getuid!();
@@ -75,7 +86,13 @@ export class AllUsersBackend implements Backend {
     this.kind = inner.kind;
   }
 
-  private users(): UserSession[] {
+  private peers(): Promise<PeerModules> {
+    this.modules ??= peerModules();
+    return this.modules;
+  }
+
+  private async users(): Promise<UserSession[]> {
+    const { discoverUserStores, UserSession } = await this.peers();
     this.sessions ??= discoverUserStores(this.ownUid).map((s) => new UserSession(s, { user: this.admin }));
     return this.sessions;
   }
@@ -93,7 +110,8 @@ export class AllUsersBackend implements Backend {
     if (!options?.allUsers) return own;
     this.listProblems = [];
     const seen = new Set(own.map((s) => s.id));
-    const others = await Promise.all(this.users().map(async (u) => {
+    const { ownerSidOf } = await this.peers();
+    const others = await Promise.all((await this.users()).map(async (u) => {
       try {
         const owner = ownerSidOf(u.user.uid);
         return (await u.listJobs()).filter((s) => s && typeof s.id === 'string').map((s) => ({ ...s, owner }));
@@ -112,7 +130,7 @@ export class AllUsersBackend implements Backend {
     const id = String(jobId).replace(/[{}]/g, '').toLowerCase();
     const cached = this.located.get(id);
     if (cached) return cached;
-    for (const u of this.users()) {
+    for (const u of await this.users()) {
       try {
         if (await u.has(id)) {
           this.located.set(id, u);
@@ -134,6 +152,7 @@ export class AllUsersBackend implements Backend {
       if (!isNotFound(e)) throw e;
       const u = await this.locate(jobId);
       if (!u) throw e;
+      const { ownerSidOf } = await this.peers();
       const running = await u.connection(false);
       const answer = FROM_STORE[method];
       if (!running && answer) {
@@ -174,6 +193,7 @@ export class AllUsersBackend implements Backend {
     const c = (await u.connection(true))!;
     const record = await c.call<Record<string, unknown>>('handOverJob', [jobId]);
     const from = `${u.user.name} (uid ${u.user.uid})`;
+    const { accessNeeded, adoptedRecord, ownerSidOf } = await this.peers();
     try {
       const job = adoptedRecord(record, ownerSidOf(this.ownUid), Date.now());
       const refused = await u.refusedAccess(accessNeeded(job));
@@ -202,6 +222,7 @@ export class AllUsersBackend implements Backend {
     const inner = this.inner as Backend & { adoptJob?: (r: unknown) => Promise<void>; socketPath?: string };
     if (typeof inner.adoptJob === 'function') return inner.adoptJob(job);
     if (typeof inner.socketPath !== 'string') throw bitsError(HR.E_NOTIMPL, `The ${inner.kind} backend cannot adopt jobs.`);
+    const { PeerConnection } = await this.peers();
     const c = await PeerConnection.open(inner.socketPath);
     try {
       await c.call('adminHello', [{ uid: 0, user: this.admin, pid: process.pid }]);

@@ -3,7 +3,7 @@
 // from the backend into the printed shape (job-document.ts): the same output as converting each to a
 // JobInfo first, without its cost, which dominated `list` of 10,000 jobs.
 import { opCommand, readParams } from '../from-api.js';
-import { printOutput, println, run } from '../context.js';
+import { printArrayOutput, println, run } from '../context.js';
 import { jobsTable } from '../format.js';
 import { jobDocument } from '../job-document.js';
 import { namePattern } from '../name-pattern.js';
@@ -21,7 +21,7 @@ export default opCommand('listJobs', {
     run(argv, async (ctx) => {
       const a = readParams(op, argv, true);
       const manager = await ctx.manager();
-      let snapshots = await manager.backend.listJobs({ allUsers: a.allUsers === true });
+      let snapshots = await ctx.listJobs({ allUsers: a.allUsers === true });
       if (typeof a.displayNamePattern === 'string') {
         const matches = namePattern(a.displayNamePattern);
         snapshots = snapshots.filter((s) => matches(s.displayName));
@@ -31,7 +31,7 @@ export default opCommand('listJobs', {
       const problems = (manager.backend as { listProblems?: string[] }).listProblems ?? [];
       if (a.allUsers === true) for (const p of problems) process.stderr.write(`warning: could not list the jobs of ${p}\n`);
       const nameOf = a.allUsers === true ? await ownerNames() : undefined;
-      if (ctx.json) printOutput('list', nameOf ? jobs.map((j) => ({ ...j, ownerName: j.owner === null ? null : nameOf(j.owner) })) : jobs);
+      if (ctx.json) await printArrayOutput('list', nameOf ? jobs.map((j) => ({ ...j, ownerName: j.owner === null ? null : nameOf(j.owner) })) : jobs);
       else println(jobsTable(jobs, nameOf));
     }),
 });
