@@ -127,7 +127,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
   const packets = new SessionPackets(o, store, closing.signal);
   const metrics = new ServerMetrics();
   const trusted: ReadonlySet<string> = new Set((o.trustedProxies ?? []).map(plainAddress));
-  const gate = new AuthGate(o.auth, o.allowClients ? parseAllowList(o.allowClients) : null, o.now);
+  const gate = new AuthGate(o.auth, o.allowClients ? parseAllowList(o.allowClients) : null, o.now, o.farm ? o.sessionsDir : null);
   let timer: NodeJS.Timeout | undefined;
 
   async function cleanup(): Promise<number> {
@@ -386,6 +386,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
       closing.abort(new Error('server closing'));
       await ready.catch(() => undefined);
       clearInterval(timer); // in case ready set it after the first clear
+      gate.close();
       store.close();
     },
   };
