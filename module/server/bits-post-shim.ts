@@ -159,6 +159,12 @@ function restoreMethod(token: string, req: IncomingMessage, res: ServerResponse)
   }
 }
 
+/** The TCP (or TLS) socket under a request of a server acceptBitsPost() was called on. */
+export function connectionSocket(req: IncomingMessage): Socket {
+  const s = req.socket as unknown;
+  return s instanceof BitsPostSocket ? s.socket : (s as Socket);
+}
+
 const installed = new WeakSet<object>();
 
 /**

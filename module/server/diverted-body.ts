@@ -41,6 +41,11 @@ export class DivertedBody extends Readable {
     return this.left === 0;
   }
 
+  /** Bytes of the body that have arrived so far (body-rate.ts judges the client's rate by it). */
+  get received(): number {
+    return this.length - this.left;
+  }
+
   override _read(): void {
     this.onWant();
   }

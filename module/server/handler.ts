@@ -35,7 +35,7 @@ export interface BitsUploadHandler {
   /** Reads the users file of `auth` again (serve: SIGHUP); on error the previous users stay. */
   reloadUsers(): Promise<void>;
   /** Counts a connection the server cut (idle, slow request head, unparsable request) in the metrics. */
-  connectionDropped(reason: 'idle' | 'headers_timeout' | 'bad_request'): void;
+  connectionDropped(reason: 'idle' | 'headers_timeout' | 'bad_request' | 'slow_body'): void;
   /** Stops the cleanup timer and aborts notifications in flight. Sessions stay on disk. */
   close(): Promise<void>;
 }
@@ -127,7 +127,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
   const packets = new SessionPackets(o, store, closing.signal);
   const metrics = new ServerMetrics();
   const trusted: ReadonlySet<string> = new Set((o.trustedProxies ?? []).map(plainAddress));
-  const gate = new AuthGate(o.auth, o.allowClients ? parseAllowList(o.allowClients) : null, o.now);
+  const gate = new AuthGate(o.auth, o.allowClients ? parseAllowList(o.allowClients) : null, o.now, o.farm ? o.sessionsDir : null);
   let timer: NodeJS.Timeout | undefined;
 
   async function cleanup(): Promise<number> {
@@ -386,6 +386,7 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
       closing.abort(new Error('server closing'));
       await ready.catch(() => undefined);
       clearInterval(timer); // in case ready set it after the first clear
+      gate.close();
       store.close();
     },
   };

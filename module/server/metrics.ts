@@ -55,7 +55,7 @@ export class ServerMetrics {
       '# HELP bits_refusals_total Requests refused, by reason (limits, checks, authentication).',
       '# TYPE bits_refusals_total counter',
       ...[...this.refusals].map(([r, n]) => `bits_refusals_total{reason="${r}"} ${n}`),
-      '# HELP bits_connections_dropped_total Connections the server cut: idle (no byte for the idle timeout), headers_timeout (slowloris), bad_request.',
+      '# HELP bits_connections_dropped_total Connections the server cut: idle (no byte for the idle timeout), headers_timeout (slowloris), slow_body (a body under the minimum rate), bad_request.',
       '# TYPE bits_connections_dropped_total counter',
       ...[...this.drops].map(([r, n]) => `bits_connections_dropped_total{reason="${r}"} ${n}`),
       '# HELP bits_received_bytes_total Upload bytes written to session files.',

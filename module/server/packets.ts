@@ -2,7 +2,7 @@
 // Fragment, Close-Session, Cancel-Session. Each returns the headers of its success Ack or throws an
 // AckError; handler.ts does the common validation before and writes the Ack after.
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { errnoToHResult } from '../api/bits-error.js';
 import {
@@ -15,7 +15,7 @@ import { requestBody } from './diverted-body.js';
 import { drainBody, writeFragment } from './fragment-writer.js';
 import { notifyHandler, notifyUrl, type NotifyInput } from './notify.js';
 import { BITS_PROTOCOL_GUID, sessionEvent, type ResolvedOptions } from './options.js';
-import { DestinationExistsError, publishFile } from './publish.js';
+import { DestinationExistsError, publishFile, publishTempPath } from './publish.js';
 import { TooManySessionsError, type SessionRecord, type SessionStore } from './session-store.js';
 import { replyUrlFor } from './url-path.js';
 
@@ -186,7 +186,10 @@ export class SessionPackets {
         return;
       }
       try {
-        await publishFile(this.store.requestFile(rec.id), rec.destination, this.o.allowOverwrites, rec.id);
+        await publishFile(this.store.requestFile(rec.id), rec.destination, this.o.allowOverwrites, rec.id, async (copy) => {
+          rec.publishing = { ...rec.publishing!, copy };
+          await this.store.save(rec);
+        });
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (e instanceof DestinationExistsError) {
@@ -210,13 +213,19 @@ export class SessionPackets {
   /**
    * Was this session's file published by a Close whose instance died before it could forget the
    * session? Before publishing, the request file's identity is saved; the destination being that
-   * very inode means it was moved there. (Across file systems the file is copied, so a retry after
-   * such a death may answer 409; the published file is whole either way.)
+   * very inode means it was moved there. Across file systems the copy's identity is saved before the
+   * copy is linked into place (publish.ts): the destination being the copy means the same, and the
+   * copy's second name, if the death came before it was unlinked, is removed.
    */
   private async alreadyPublished(rec: SessionRecord): Promise<boolean> {
     if (rec.publishing) {
       const dest = await stat(rec.destination).catch(() => null);
-      if (dest && dest.ino === rec.publishing.ino && dest.dev === rec.publishing.dev) return true;
+      const same = (id: { dev: number; ino: number } | undefined) => dest !== null && id !== undefined && dest.ino === id.ino && dest.dev === id.dev;
+      if (same(rec.publishing)) return true;
+      if (same(rec.publishing.copy)) {
+        await rm(publishTempPath(rec.destination, rec.id), { force: true });
+        return true;
+      }
     }
     const src = await stat(this.store.requestFile(rec.id)).catch(() => null);
     if (src) {

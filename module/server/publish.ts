@@ -3,6 +3,13 @@
 // Same file system: rename (overwrite allowed) or link + unlink (no overwrite: link fails with EEXIST
 // instead of replacing a file that appeared since Create-Session). Across file systems: copy to a
 // temporary name in the destination directory, flush it, then rename/link that into place.
+//
+// Crash safety across file systems (issue 17): a Close-Session retried after the instance died
+// mid-publish must not fail. The copy's temporary name is fixed by the session (publishTempPath), so
+// a retry finds a copy a dead attempt left — maybe partial — and starts it again; the copy's identity
+// (dev, ino) is handed to `onCopied` (the caller records it in session.json) before it is linked into
+// place, so a retry after the link recognises the destination as its own copy. The directory is
+// fsynced after the move, so a published file survives a power cut once Close-Session is answered.
 import { constants } from 'node:fs';
 import { copyFile, link, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -18,8 +25,19 @@ export class DestinationExistsError extends Error {
   }
 }
 
-async function flush(path: string): Promise<void> {
-  const fh = await open(path, 'r+');
+/** Where the copy of a cross-file-system publish is written first (one name per destination and session). */
+export function publishTempPath(dest: string, tag: string): string {
+  return join(dirname(dest), `.${basename(dest)}.${tag.replace(/[{}]/g, '')}${PUBLISH_TEMP_SUFFIX}`);
+}
+
+/** The identity of a file, as stat gives it. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+async function flush(path: string, flags = 'r+'): Promise<void> {
+  const fh = await open(path, flags);
   try {
     await fh.datasync();
   } finally {
@@ -45,22 +63,39 @@ async function place(tmp: string, dest: string, overwrite: boolean): Promise<voi
   await unlink(tmp);
 }
 
-/** Moves the session file `src` to `dest`. `tag` makes the temporary name unique (the session id). */
-export async function publishFile(src: string, dest: string, overwrite: boolean, tag: string): Promise<void> {
+/** The directory entry of a rename/link is on disk (a file system that cannot fsync a directory is taken as is). */
+async function flushDirectory(dir: string): Promise<void> {
+  await flush(dir, 'r').catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EINVAL' && e.code !== 'EISDIR' && e.code !== 'EPERM') throw e;
+  });
+}
+
+/**
+ * Moves the session file `src` to `dest`. `tag` makes the temporary name unique (the session id).
+ * `onCopied` is awaited with the identity of the copy, across file systems, before the copy is
+ * moved into place.
+ */
+export async function publishFile(src: string, dest: string, overwrite: boolean, tag: string, onCopied?: (copy: FileIdentity) => Promise<void>): Promise<void> {
   await flush(src);
   try {
     await place(src, dest, overwrite);
+    await flushDirectory(dirname(dest));
     return;
   } catch (e) {
     if (e instanceof DestinationExistsError) throw e;
     const code = (e as NodeJS.ErrnoException).code ?? '';
     if (code !== 'EXDEV') throw e;
   }
-  const tmp = join(dirname(dest), `.${basename(dest)}.${tag.replace(/[{}]/g, '')}${PUBLISH_TEMP_SUFFIX}`);
+  const tmp = publishTempPath(dest, tag);
   try {
+    // A copy of a publish that died: maybe partial, and in any case not yet in place.
+    await rm(tmp, { force: true });
     await copyFile(src, tmp, constants.COPYFILE_EXCL);
     await flush(tmp);
+    const copied = await stat(tmp);
+    await onCopied?.({ dev: copied.dev, ino: copied.ino });
     await place(tmp, dest, overwrite);
+    await flushDirectory(dirname(dest));
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;

@@ -2,7 +2,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { acceptBitsPost } from './bits-post-shim.js';
+import { acceptBitsPost, connectionSocket } from './bits-post-shim.js';
+import { BodyRateGuard, DEFAULT_MIN_BODY_RATE, DEFAULT_MIN_BODY_RATE_WINDOW_SECONDS } from './body-rate.js';
+import { DivertedBody, requestBody } from './diverted-body.js';
 import { createBitsUploadHandler, type BitsUploadHandler } from './handler.js';
 import type { BitsUploadHandlerOptions } from './options.js';
 import { loadTlsMaterial, reloadTls, type TlsFiles } from './tls.js';
@@ -28,6 +30,14 @@ export interface StartBitsServerOptions extends BitsUploadHandlerOptions {
   headersTimeoutSeconds?: number;
   /** Seconds without a byte after which a connection is cut — a stalled fragment body too. Default 300. */
   idleTimeoutSeconds?: number;
+  /**
+   * Slowest fragment body accepted, in bytes per second averaged over `minBodyRateWindowSeconds`:
+   * a body that trickles slower has its connection cut (counted as slow_body). Default 128 (why:
+   * body-rate.ts); 0 = no minimum (the idle timeout still applies).
+   */
+  minBodyRate?: number;
+  /** Window the minimum body rate is averaged over, in seconds. Default 60. */
+  minBodyRateWindowSeconds?: number;
 }
 
 export interface RunningBitsServer {
@@ -55,11 +65,13 @@ function seconds(name: string, v: number): number {
 export async function startBitsServer(options: StartBitsServerOptions): Promise<RunningBitsServer> {
   const {
     host = '127.0.0.1', port = 0, tls, keepAliveTimeoutSeconds = DEFAULT_KEEP_ALIVE_SECONDS, headersTimeoutSeconds = DEFAULT_HEADERS_SECONDS, idleTimeoutSeconds = DEFAULT_IDLE_SECONDS,
+    minBodyRate = DEFAULT_MIN_BODY_RATE, minBodyRateWindowSeconds = DEFAULT_MIN_BODY_RATE_WINDOW_SECONDS,
     ...handlerOptions
   } = options;
   const keepAliveMs = seconds('keepAliveTimeoutSeconds', keepAliveTimeoutSeconds);
   const headersMs = seconds('headersTimeoutSeconds', headersTimeoutSeconds);
   const idleMs = seconds('idleTimeoutSeconds', idleTimeoutSeconds);
+  const bodyRate = new BodyRateGuard(minBodyRate, minBodyRateWindowSeconds, () => handler.connectionDropped('slow_body'));
   const material = tls ? await loadTlsMaterial(tls) : null;
   const handler = createBitsUploadHandler(handlerOptions);
   await handler.ready;
@@ -69,6 +81,8 @@ export async function startBitsServer(options: StartBitsServerOptions): Promise<
   // of the deadline keeps a slowloris client from holding its connection much longer than it.
   const serverOptions = { requestTimeout: 0, keepAliveTimeout: keepAliveMs, headersTimeout: headersMs, connectionsCheckingInterval: Math.max(100, Math.min(30_000, headersMs / 4)) };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const body = requestBody(req);
+    if (body instanceof DivertedBody) bodyRate.watch(body, connectionSocket(req));
     handler.handle(req, res).then(
       (handled) => {
         if (handled) return;
@@ -129,6 +143,7 @@ export async function startBitsServer(options: StartBitsServerOptions): Promise<
         }, 2000);
         await done;
         clearTimeout(cut);
+        bodyRate.close();
         await handler.close();
       })();
       return closed;

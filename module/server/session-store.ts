@@ -58,8 +58,9 @@ export interface SessionRecord {
    * Set just before Close-Session moves the request file to `destination`: the file's identity. A
    * Close retried after the instance died mid-publish (on this or another instance) finds the
    * destination is that very file and answers success instead of publishing (or failing) again.
+   * `copy`: across file systems, the copy's identity, saved before the copy is moved into place.
    */
-  publishing?: { dev: number; ino: number } | null;
+  publishing?: { dev: number; ino: number; copy?: { dev: number; ino: number } } | null;
 }
 
 /** The per-client session limit is reached (farm-wide). */

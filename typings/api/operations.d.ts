@@ -1606,6 +1606,29 @@ export declare const OPERATION_TABLE: readonly [{
         readonly max: 3600;
         readonly help: "Seconds a client has to send a whole request head; slower ones (slowloris) get 408 and are cut.";
     }, {
+        readonly name: "minBodyRate";
+        readonly cli: {
+            readonly flag: "min-body-rate";
+        };
+        readonly ps: "MinimumBodyRate";
+        readonly type: "int";
+        readonly required: false;
+        readonly default: 128;
+        readonly min: 0;
+        readonly help: "Slowest fragment body accepted, in bytes/s averaged over --min-body-rate-window; slower bodies (a slow trickle the idle timeout never sees) are cut and counted as slow_body in /metrics. 0 = no minimum. The default is half the lowest Windows BITS bandwidth policy (2 kbit/s) and 1/40 of a 56 kbit/s modem.";
+    }, {
+        readonly name: "minBodyRateWindowSeconds";
+        readonly cli: {
+            readonly flag: "min-body-rate-window";
+        };
+        readonly ps: "MinimumBodyRateWindow";
+        readonly type: "int";
+        readonly required: false;
+        readonly default: 60;
+        readonly min: 1;
+        readonly max: 3600;
+        readonly help: "Seconds the minimum body rate is averaged over (time the server itself holds the body up does not count).";
+    }, {
         readonly name: "logFormat";
         readonly cli: {
             readonly flag: "log-format";

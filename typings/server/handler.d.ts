@@ -15,7 +15,7 @@ export interface BitsUploadHandler {
     /** Reads the users file of `auth` again (serve: SIGHUP); on error the previous users stay. */
     reloadUsers(): Promise<void>;
     /** Counts a connection the server cut (idle, slow request head, unparsable request) in the metrics. */
-    connectionDropped(reason: 'idle' | 'headers_timeout' | 'bad_request'): void;
+    connectionDropped(reason: 'idle' | 'headers_timeout' | 'bad_request' | 'slow_body'): void;
     /** Stops the cleanup timer and aborts notifications in flight. Sessions stay on disk. */
     close(): Promise<void>;
 }

@@ -25,6 +25,14 @@ export interface StartBitsServerOptions extends BitsUploadHandlerOptions {
     headersTimeoutSeconds?: number;
     /** Seconds without a byte after which a connection is cut — a stalled fragment body too. Default 300. */
     idleTimeoutSeconds?: number;
+    /**
+     * Slowest fragment body accepted, in bytes per second averaged over `minBodyRateWindowSeconds`:
+     * a body that trickles slower has its connection cut (counted as slow_body). Default 128 (why:
+     * body-rate.ts); 0 = no minimum (the idle timeout still applies).
+     */
+    minBodyRate?: number;
+    /** Window the minimum body rate is averaged over, in seconds. Default 60. */
+    minBodyRateWindowSeconds?: number;
 }
 export interface RunningBitsServer {
     /** Base URL of the upload directory, e.g. http://127.0.0.1:8080/ (ends with the URL prefix). */

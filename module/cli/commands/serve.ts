@@ -102,6 +102,8 @@ async function serve(ctx: CliContext, argv: Args, op: OperationOf<'startBitsServ
       sessionTimeoutSeconds: a.sessionTimeoutSeconds,
       idleTimeoutSeconds: a.idleTimeoutSeconds,
       headersTimeoutSeconds: a.headersTimeoutSeconds,
+      minBodyRate: a.minBodyRate,
+      minBodyRateWindowSeconds: a.minBodyRateWindowSeconds,
       maxSessionsPerClient: a.maxSessionsPerClient,
       maxFragmentBytes: a.maxFragmentBytes,
       hostId: a.hostId,

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { agentFor, trustedCa, type TlsOptions } from '../http/agents.js';
+import { agentFor, trustedSecureContext, type TlsOptions } from '../http/agents.js';
 import type { TransportOptions } from '../transport-port.js';
 import { AuthRound } from './auth/auth-round.js';
 import { Authenticator, type AuthContext } from './auth/authenticator.js';
@@ -103,8 +103,8 @@ export class TransportSession {
   pinnedAgent(url: URL): http.Agent | null {
     if (this.o.keepAlive) return null;
     const proxy = this.plan.proxyFor(url);
-    const ca = trustedCa(this.o.tls);
-    const opts: https.AgentOptions = { keepAlive: true, maxSockets: 1, ...(ca ? { ca } : {}) };
+    const secureContext = trustedSecureContext(this.o.tls);
+    const opts: https.AgentOptions = { keepAlive: true, maxSockets: 1, ...(secureContext ? { secureContext } : {}) };
     if (proxy && url.protocol === 'https:') return this.newTunnelAgent(proxy, opts);
     const secure = proxy ? proxy.protocol === 'https:' : url.protocol === 'https:';
     return secure ? new https.Agent(opts) : new http.Agent(opts);
@@ -158,8 +158,9 @@ export class TransportSession {
   }
 
   private agentOptions(): https.AgentOptions {
-    const ca = trustedCa(this.o.tls);
-    return { keepAlive: this.o.keepAlive, ...(this.o.keepAlive ? { maxSockets: 1 } : {}), ...(ca ? { ca } : {}) };
+    // One SecureContext for every connection with these CAs (agents.ts: a `ca` list is parsed per connection).
+    const secureContext = trustedSecureContext(this.o.tls);
+    return { keepAlive: this.o.keepAlive, ...(this.o.keepAlive ? { maxSockets: 1 } : {}), ...(secureContext ? { secureContext } : {}) };
   }
 
   private directAgent(protocol: 'http:' | 'https:'): http.Agent {
@@ -186,7 +187,7 @@ export class TransportSession {
       {
         proxy,
         auth: this.auth,
-        ...(opts.ca ? { ca: opts.ca as string[] } : {}),
+        ...(opts.secureContext ? { secureContext: opts.secureContext } : {}),
         timeoutMs: this.o.connectTimeoutMs,
         context: (host, port) => {
           const ctx: AuthContext = { url: `https://${host.includes(':') ? `[${host}]` : host}:${port}/`, proxy: proxy.href };

@@ -20,8 +20,8 @@ import type { ProxyServer } from './proxy-syntax.js';
 export interface TunnelOptions {
   proxy: ProxyServer;
   auth: Authenticator;
-  /** CAs for TLS to an https:// proxy (and, in TunnelAgent, to the origin). */
-  ca?: string[];
+  /** Trust for TLS to an https:// proxy (agents.ts trustedSecureContext); default Node's store. */
+  secureContext?: tls.SecureContext;
   /** Limit for each CONNECT exchange (connect + response head). */
   timeoutMs: number;
   /** Message context of a 407 (URL, proxy, data). */
@@ -45,7 +45,7 @@ function connectOnce(o: TunnelOptions, target: string, authHeaders: Record<strin
     const common = { host: proxy.host, port: proxy.port, method: 'CONNECT', path: target, headers: { Host: target, ...authHeaders }, agent: false as const };
     const req =
       proxy.protocol === 'https:'
-        ? https.request({ ...common, ...(o.ca ? { ca: o.ca } : {}), ...(net.isIP(proxy.host) ? {} : { servername: proxy.host }) })
+        ? https.request({ ...common, ...(o.secureContext ? { secureContext: o.secureContext } : {}), ...(net.isIP(proxy.host) ? {} : { servername: proxy.host }) })
         : http.request(common);
     let done = false;
     const timer = setTimeout(() => {

@@ -89,6 +89,12 @@ function Start-BitsJob2Server {
     .PARAMETER HeadersTimeout
     Seconds a client has to send a whole request head; slower ones (slowloris) get 408 and are cut. Range: 1..3600. Default: 60. CLI: --headers-timeout.
 
+    .PARAMETER MinimumBodyRate
+    Slowest fragment body accepted, in bytes/s averaged over --min-body-rate-window; slower bodies (a slow trickle the idle timeout never sees) are cut and counted as slow_body in /metrics. 0 = no minimum. The default is half the lowest Windows BITS bandwidth policy (2 kbit/s) and 1/40 of a 56 kbit/s modem. Default: 128. CLI: --min-body-rate.
+
+    .PARAMETER MinimumBodyRateWindow
+    Seconds the minimum body rate is averaged over (time the server itself holds the body up does not count). Range: 1..3600. Default: 60. CLI: --min-body-rate-window.
+
     .PARAMETER LogFormat
     text or json: log every request and session event on stderr; json is one object a line ({time, pid, event: request|session|error, ...}). CLI: --log-format.
 
@@ -202,6 +208,13 @@ function Start-BitsJob2Server {
         [uint32] $HeadersTimeout,
 
         [Parameter()]
+        [uint32] $MinimumBodyRate,
+
+        [Parameter()]
+        [ValidateRange(1, 3600)]
+        [uint32] $MinimumBodyRateWindow,
+
+        [Parameter()]
         [string] $LogFormat,
 
         [Parameter()]
@@ -239,6 +252,8 @@ function Start-BitsJob2Server {
         if ($PSBoundParameters.ContainsKey('AllowClient')) { $argv.Add('--allow=' + [string]$AllowClient) }
         if ($PSBoundParameters.ContainsKey('IdleTimeout')) { $argv.Add('--idle-timeout=' + [string]$IdleTimeout) }
         if ($PSBoundParameters.ContainsKey('HeadersTimeout')) { $argv.Add('--headers-timeout=' + [string]$HeadersTimeout) }
+        if ($PSBoundParameters.ContainsKey('MinimumBodyRate')) { $argv.Add('--min-body-rate=' + [string]$MinimumBodyRate) }
+        if ($PSBoundParameters.ContainsKey('MinimumBodyRateWindow')) { $argv.Add('--min-body-rate-window=' + [string]$MinimumBodyRateWindow) }
         if ($PSBoundParameters.ContainsKey('LogFormat')) { $argv.Add('--log-format=' + [string]$LogFormat) }
         if (-not $PSCmdlet.ShouldProcess([string]$Root, 'Start BITS Upload Protocol server ([MC-BUP]) (bits-job2 serve)')) { return }
         Start-BitsJob2CliServer -Arguments $argv.ToArray() -Cmdlet $PSCmdlet -TypeName 'BitsJob2.Server' -NoWait $NoWait.IsPresent -TargetObject ([string]$Root)

@@ -6,6 +6,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { DigestServer } from './digest-server.js';
+import { FarmNonceCounts, loadFarmNonceKey } from './farm-nonces.js';
 import { verifyPassword } from './password-hash.js';
 import { loadUsersFile, type UsersFile } from './users-file.js';
 
@@ -21,7 +22,8 @@ export interface ServerAuthOptions {
   nonceLifetimeSeconds?: number;
   /**
    * Key of the Digest nonces. Instances of a farm that share it accept each other's nonces (a
-   * client that falls back to another instance is not asked again). Default: random per process.
+   * client that falls back to another instance is not asked again). Default: random per process;
+   * with `farm`, the farm's key in <sessionsDir>/digest-nonce.key (made by the first instance).
    */
   nonceSecret?: Buffer;
 }
@@ -75,7 +77,7 @@ function canonicalPath(pathname: string): string | null {
 
 export class AuthGate {
   private users: UsersFile | null = null;
-  private readonly digest: DigestServer | null;
+  private digest: DigestServer | null = null;
   private readonly realm: string;
   private readonly paths: string[];
   /** user → keyed hash of the password bcrypt accepted (never the password itself). */
@@ -86,19 +88,33 @@ export class AuthGate {
     private readonly auth: ServerAuthOptions | null,
     private readonly allow: BlockList | null,
     private readonly now: () => number,
+    /** The session directory of a farm: Digest nonces and their spent counts are the farm's (farm-nonces.ts). */
+    private readonly farmDir: string | null = null,
   ) {
     this.realm = auth?.realm ?? 'BITS uploads';
     if (/["\\\r\n]/.test(this.realm)) throw new RangeError('the auth realm may not contain quotes, backslashes or line breaks');
     // Compared without their trailing '/': '/secure/' protects /secure itself and everything below.
     this.paths = (auth?.paths ?? ['/']).map((p) => ('/' + p.replace(/^\/+|\/+$/g, '')).toLowerCase());
-    this.digest = auth?.scheme === 'digest' ? new DigestServer(this.realm, auth.nonceSecret ?? randomBytes(32), (auth.nonceLifetimeSeconds ?? 300) * 1000, now) : null;
+    if (auth?.scheme === 'digest' && !farmDir) this.digest = new DigestServer(this.realm, auth.nonceSecret ?? randomBytes(32), this.nonceLifetimeMs(), now);
   }
 
-  /** (Re)reads the users file; on error the previous users stay. */
+  private nonceLifetimeMs(): number {
+    return (this.auth?.nonceLifetimeSeconds ?? 300) * 1000;
+  }
+
+  /** (Re)reads the users file; on error the previous users stay. The first call of a farm instance also sets up its Digest nonces. */
   async reload(): Promise<void> {
     if (!this.auth) return;
+    if (this.auth.scheme === 'digest' && !this.digest && this.farmDir) {
+      const key = this.auth.nonceSecret ?? (await loadFarmNonceKey(this.farmDir));
+      this.digest = new DigestServer(this.realm, key, this.nonceLifetimeMs(), this.now, new FarmNonceCounts(this.farmDir));
+    }
     this.users = await loadUsersFile(this.auth.usersFile, this.auth.scheme, this.realm);
     this.basicCache.clear();
+  }
+
+  close(): void {
+    this.digest?.close();
   }
 
   private protects(pathname: string): boolean {

@@ -6,7 +6,8 @@
 // `stale=true`, the client answers again without asking for the password). Replay is refused by
 // remembering, per live nonce, every nc already used: a captured Authorization header sent again —
 // same nonce, same nc — is refused like a wrong password. qop is required: without nc nothing
-// distinguishes a replay (RFC 2069 answers are refused).
+// distinguishes a replay (RFC 2069 answers are refused). Where the spent counts are kept is a
+// NonceCounts: this process's memory (MemoryNonceCounts), or a farm's sessions.db (farm-nonces.ts).
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DigestUsers } from './users-file.js';
 
@@ -38,15 +39,46 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export class DigestServer {
+/** Where spent (nonce, nc) pairs are remembered until the nonce expires. */
+export interface NonceCounts {
+  /** Records (nonce, nc); false when it was spent before (a replay), or the nonce is used up. */
+  spend(nonce: string, nc: number, expires: number, now: number): boolean;
+  close(): void;
+}
+
+/** The spent counts of one process. */
+export class MemoryNonceCounts implements NonceCounts {
   private readonly spent = new Map<string, { expires: number; nc: Set<number> }>();
 
+  spend(nonce: string, nc: number, expires: number, now: number): boolean {
+    let s = this.spent.get(nonce);
+    if (!s) {
+      for (const [n, e] of this.spent) if (e.expires < now) this.spent.delete(n);
+      s = { expires, nc: new Set() };
+      this.spent.set(nonce, s);
+    }
+    if (s.nc.has(nc) || s.nc.size >= MAX_NC_PER_NONCE) return false;
+    s.nc.add(nc);
+    return true;
+  }
+
+  close(): void {
+    this.spent.clear();
+  }
+}
+
+export class DigestServer {
   constructor(
     private readonly realm: string,
     private readonly secret: Buffer,
     private readonly lifetimeMs: number,
     private readonly now: () => number,
+    private readonly counts: NonceCounts = new MemoryNonceCounts(),
   ) {}
+
+  close(): void {
+    this.counts.close();
+  }
 
   private sign(body: string): string {
     return createHmac('sha256', this.secret).update(body).digest('base64url').slice(0, 22);
@@ -98,19 +130,7 @@ export class DigestServer {
     const now = this.now();
     if (!(issued <= now && now - issued <= this.lifetimeMs)) return { ok: false, stale: true, why: 'nonce expired' };
     const nc = parseInt(p.nc!, 16);
-    let s = this.spent.get(p.nonce);
-    if (!s) {
-      this.prune(now);
-      s = { expires: issued + this.lifetimeMs, nc: new Set() };
-      this.spent.set(p.nonce, s);
-    }
-    if (s.nc.has(nc)) return { ok: false, why: 'replayed nonce count' };
-    if (s.nc.size >= MAX_NC_PER_NONCE) return { ok: false, stale: true, why: 'nonce used up' };
-    s.nc.add(nc);
+    if (!this.counts.spend(p.nonce, nc, issued + this.lifetimeMs, now)) return { ok: false, why: 'replayed nonce count' };
     return { ok: true, user };
-  }
-
-  private prune(now: number): void {
-    for (const [nonce, s] of this.spent) if (s.expires < now) this.spent.delete(nonce);
   }
 }

@@ -13,7 +13,8 @@ export interface ServerAuthOptions {
     nonceLifetimeSeconds?: number;
     /**
      * Key of the Digest nonces. Instances of a farm that share it accept each other's nonces (a
-     * client that falls back to another instance is not asked again). Default: random per process.
+     * client that falls back to another instance is not asked again). Default: random per process;
+     * with `farm`, the farm's key in <sessionsDir>/digest-nonce.key (made by the first instance).
      */
     nonceSecret?: Buffer;
 }
@@ -38,16 +39,22 @@ export declare class AuthGate {
     private readonly auth;
     private readonly allow;
     private readonly now;
+    /** The session directory of a farm: Digest nonces and their spent counts are the farm's (farm-nonces.ts). */
+    private readonly farmDir;
     private users;
-    private readonly digest;
+    private digest;
     private readonly realm;
     private readonly paths;
     /** user → keyed hash of the password bcrypt accepted (never the password itself). */
     private readonly basicCache;
     private readonly cacheKey;
-    constructor(auth: ServerAuthOptions | null, allow: BlockList | null, now: () => number);
-    /** (Re)reads the users file; on error the previous users stay. */
+    constructor(auth: ServerAuthOptions | null, allow: BlockList | null, now: () => number, 
+    /** The session directory of a farm: Digest nonces and their spent counts are the farm's (farm-nonces.ts). */
+    farmDir?: string | null);
+    private nonceLifetimeMs;
+    /** (Re)reads the users file; on error the previous users stay. The first call of a farm instance also sets up its Digest nonces. */
     reload(): Promise<void>;
+    close(): void;
     private protects;
     check(req: IncomingMessage, clientAddress: string): Promise<GateVerdict>;
     private basicOk;
