@@ -2,15 +2,21 @@
 // database, <sessionsDir>/sessions.db, next to the session files. SQLite is used for its locking,
 // not for the data: session.json and requestfile.bin stay where they were.
 //
-//   sessions(id, client, last_activity)  every open session of the farm: the per-client session
-//       limit is counted over it in one transaction (two instances cannot both admit the 51st),
-//       a Ping on any instance refreshes it, and the cleanup timer of any instance finds the
-//       expired ones in it.
+//   sessions(id, client, last_activity, version)  every open session of the farm: the per-client
+//       session limit is counted over it in one transaction (two instances cannot both admit the
+//       51st), a Ping or a fragment on any instance refreshes it, and the cleanup timer of any
+//       instance finds the expired ones in it. `version` counts the saves of session.json: it is
+//       bumped before each one, so an instance may reuse the state it read or wrote itself while
+//       the version is the same (session-store.ts) and rereads the file once it is not.
 //   leases(id, holder, host, pid, until)  who is processing a packet of the session right now.
-//       An instance takes the session's lease before it reads session.json and holds it until its
-//       Ack is written. So two instances never write one session's files at the same time, and
-//       after the lease every instance sees what the last one wrote. A Close-Session retried on
-//       another instance therefore finds the session published, never publishes it twice.
+//       An instance takes the session's lease before it reads the session's state and holds it
+//       until its Ack is written. So two instances never write one session's files at the same
+//       time, and after the lease every instance sees what the last one wrote. A Close-Session
+//       retried on another instance therefore finds the session published, never publishes it twice.
+//
+// One packet costs two statements in the common case: the lease taken by one upsert (a
+// transaction that checks the holder's pid only when another instance's lease is in the way),
+// and the release with the session's activity in one transaction.
 //
 // A lease taken by a process that then dies (kill -9) is free at once on the same machine (its
 // pid is gone), and after LEASE_MS on another machine (the holder renews its leases every
@@ -52,16 +58,26 @@ export interface SessionRegistry {
   readonly instance: string;
   tryAcquire(id: string): string | null;
   acquire(id: string): Promise<void>;
-  release(id: string): void;
+  /** Gives up the lease; `activityAt`: also records activity on the session (its packet succeeded). */
+  release(id: string, activityAt?: number): void;
   admitSession(id: string, client: string, now: number, openSince: number, limit: number): number | null;
   adopt(id: string, client: string, lastActivity: number): void;
   touch(id: string, at: number, openSince: number): boolean;
-  lastActivity(id: string): number | null;
+  /** The session's last activity and state version, or null when it is not registered. */
+  look(id: string): SessionLook | null;
+  /** Called before session.json is replaced: records the activity and returns the new state version. */
+  saved(id: string, at: number): number;
   has(id: string): boolean;
   remove(id: string): void;
   expiredBefore(t: number): string[];
   count(): number;
   close(): void;
+}
+
+export interface SessionLook {
+  lastActivity: number;
+  /** Bumped before every save of session.json. */
+  version: number;
 }
 
 interface LeaseRow {
@@ -81,6 +97,7 @@ export class FarmRegistry implements SessionRegistry {
   private readonly stmt;
   private readonly claim;
   private readonly admit;
+  private readonly releaseWithActivity;
 
   constructor(dir: string) {
     this.db = new Database(join(dir, 'sessions.db'), { timeout: 5000 });
@@ -88,19 +105,29 @@ export class FarmRegistry implements SessionRegistry {
     // Process death loses nothing with NORMAL in WAL mode; only a power loss may drop the last
     // commits, which then look like a lease nobody holds and sessions the directory scan re-adopts.
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, client TEXT NOT NULL, last_activity INTEGER NOT NULL);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, client TEXT NOT NULL, last_activity INTEGER NOT NULL, version INTEGER NOT NULL DEFAULT 0);
       CREATE INDEX IF NOT EXISTS sessions_by_client ON sessions (client, last_activity);
       CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, holder TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, until INTEGER NOT NULL);`);
+    // A sessions.db of a version before `version`: add the column (once, whichever instance is first).
+    this.db.transaction(() => {
+      const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(sessions)').all();
+      if (!columns.some((c) => c.name === 'version')) this.db.exec('ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 0');
+    }).immediate();
     this.stmt = {
       lease: this.db.prepare<[string], LeaseRow>('SELECT holder, host, pid, until FROM leases WHERE id = ?'),
       putLease: this.db.prepare('INSERT OR REPLACE INTO leases (id, holder, host, pid, until) VALUES (?, ?, ?, ?, ?)'),
+      // The common case in one statement: no lease, our own, or one that has run out.
+      takeFreeLease: this.db.prepare(`INSERT INTO leases (id, holder, host, pid, until) VALUES (@id, @holder, @host, @pid, @until)
+        ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, host = excluded.host, pid = excluded.pid, until = excluded.until
+        WHERE leases.holder = excluded.holder OR leases.until <= @now`),
       dropLease: this.db.prepare('DELETE FROM leases WHERE id = ? AND holder = ?'),
       renew: this.db.prepare('UPDATE leases SET until = ? WHERE holder = ?'),
       countOpen: this.db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM sessions WHERE client = ? AND last_activity >= ?'),
       insert: this.db.prepare('INSERT INTO sessions (id, client, last_activity) VALUES (?, ?, ?)'),
       adopt: this.db.prepare('INSERT OR IGNORE INTO sessions (id, client, last_activity) VALUES (?, ?, ?)'),
       touch: this.db.prepare('UPDATE sessions SET last_activity = max(last_activity, ?) WHERE id = ? AND last_activity >= ?'),
-      activity: this.db.prepare<[string], { last_activity: number }>('SELECT last_activity FROM sessions WHERE id = ?'),
+      saved: this.db.prepare<[number, string], { version: number }>('UPDATE sessions SET last_activity = max(last_activity, ?), version = version + 1 WHERE id = ? RETURNING version'),
+      look: this.db.prepare<[string], { last_activity: number; version: number }>('SELECT last_activity, version FROM sessions WHERE id = ?'),
       remove: this.db.prepare('DELETE FROM sessions WHERE id = ?'),
       expired: this.db.prepare<[number], { id: string }>('SELECT id FROM sessions WHERE last_activity < ?'),
       count: this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sessions'),
@@ -120,11 +147,18 @@ export class FarmRegistry implements SessionRegistry {
       this.stmt.insert.run(id, client, now);
       return null;
     });
+    this.releaseWithActivity = this.db.transaction((id: string, at: number) => {
+      this.stmt.dropLease.run(id, this.instance);
+      this.stmt.touch.run(at, id, -Infinity);
+    });
   }
 
   /** Takes the lease of session `id` (null), or names the live instance that holds it. */
   tryAcquire(id: string): string | null {
-    const busy = this.claim.immediate(id, Date.now());
+    const now = Date.now();
+    const taken = this.stmt.takeFreeLease.run({ id, holder: this.instance, host: this.host, pid: process.pid, until: now + LEASE_MS, now }).changes > 0;
+    // Another instance's lease is in the way: free all the same if its holder is dead on this machine.
+    const busy = taken ? null : this.claim.immediate(id, now);
     if (busy === null) {
       this.held.add(id);
       this.renewTimer ??= setInterval(() => this.renewAll(), LEASE_MS / 3).unref();
@@ -143,9 +177,10 @@ export class FarmRegistry implements SessionRegistry {
     }
   }
 
-  release(id: string): void {
+  release(id: string, activityAt?: number): void {
     this.held.delete(id);
-    this.stmt.dropLease.run(id, this.instance);
+    if (activityAt === undefined) this.stmt.dropLease.run(id, this.instance);
+    else this.releaseWithActivity(id, activityAt);
     if (this.held.size === 0 && this.renewTimer) {
       clearInterval(this.renewTimer);
       this.renewTimer = undefined;
@@ -171,8 +206,14 @@ export class FarmRegistry implements SessionRegistry {
     return this.stmt.touch.run(at, id, openSince).changes > 0;
   }
 
-  lastActivity(id: string): number | null {
-    return this.stmt.activity.get(id)?.last_activity ?? null;
+  look(id: string): SessionLook | null {
+    const row = this.stmt.look.get(id);
+    return row ? { lastActivity: row.last_activity, version: row.version } : null;
+  }
+
+  saved(id: string, at: number): number {
+    // -1 when the row is gone (removed meanwhile): matches no look, so nothing reuses the state.
+    return this.stmt.saved.get(at, id)?.version ?? -1;
   }
 
   has(id: string): boolean {

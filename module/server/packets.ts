@@ -109,9 +109,10 @@ export class SessionPackets {
       // the last one, typically) gets the cached final Ack, never a second notification.
       await drainBody(requestBody(req));
       rec.lastActivityAt = this.o.now();
-      await this.store.save(rec);
+      this.store.noteActivity(rec);
       return this.finalAck(rec);
     }
+    const totalWasKnown = rec.total !== null;
     if (rec.total === null) rec.total = range.total;
     try {
       rec.received = await writeFragment(requestBody(req), this.store.requestFile(rec.id), { first: range.first, length, next: rec.received });
@@ -121,8 +122,12 @@ export class SessionPackets {
       throw e; // the client went away mid-body, or an unexpected failure
     }
     rec.lastActivityAt = this.o.now();
-    await this.store.save(rec);
-    if (rec.received === rec.total) await this.completeUpload(rec, localUrlOf(req, rec));
+    const complete = rec.received === rec.total;
+    // The state changes only when the total becomes known (the file's length is the bytes held:
+    // session-store.ts), and that save precedes the Ack; completing a type-0 upload saves it too.
+    if (!totalWasKnown && !(complete && rec.notify === 'none')) await this.store.save(rec);
+    else this.store.noteActivity(rec);
+    if (complete) await this.completeUpload(rec, localUrlOf(req, rec));
     return rec.notified ? this.finalAck(rec) : { 'BITS-Received-Content-Range': rec.received };
   }
 
