@@ -5,7 +5,7 @@
 // the per-client session limit, and GET/HEAD/Range of published files.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, link, mkdir, readdir, readFile, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -436,6 +436,29 @@ test('after a crash a request file is cut back to what can be continued: past th
     assertAck(await c.send(packet('/up/long.bin', 'Close-Session', { sessionId: long })), 200);
     c.close();
     assert.equal(await readFile(join(root, 'up', 'long.bin')), data, 'cut back to the total: no byte past it published');
+  } finally {
+    await b.close();
+  }
+});
+
+test('a Close-Session retried after the server died mid-publish answers success and publishes nothing again', async () => {
+  const root = join(main.root, 'mid-publish-root');
+  await mkdir(join(root, 'up'), { recursive: true });
+  const data = randomBytes(3000);
+  const a = await startTestServer({ root });
+  const id = await create('/up/once.bin', a);
+  assertAck(await rawRequest(a.port, fragment('/up/once.bin', id, 0, data, 3000)), 200);
+  await a.close();
+  // What a Close that died after publishing (link, no overwrite) and before unlinking the request
+  // file and forgetting the session leaves behind.
+  await link(join(requests(a), id, 'requestfile.bin'), join(root, 'up', 'once.bin'));
+
+  const b = await startTestServer({ root });
+  try {
+    assertAck(await rawRequest(b.port, packet('/up/once.bin', 'Close-Session', { sessionId: id })), 200);
+    assert.equal(await readFile(join(root, 'up', 'once.bin')), data, 'the published file is untouched');
+    assert.not.ok(existsSync(join(requests(a), id)), 'the session is forgotten');
+    assert.equal((await readdir(join(root, 'up'))).sort(), ['once.bin'], 'no second copy, no temp file');
   } finally {
     await b.close();
   }

@@ -122,12 +122,11 @@ export class SessionPackets {
       throw e; // the client went away mid-body, or an unexpected failure
     }
     rec.lastActivityAt = this.o.now();
-    const complete = rec.received === rec.total;
     // The state changes only when the total becomes known (the file's length is the bytes held:
-    // session-store.ts), and that save precedes the Ack; completing a type-0 upload saves it too.
-    if (!totalWasKnown && !(complete && rec.notify === 'none')) await this.store.save(rec);
+    // session-store.ts), and that save precedes the Ack.
+    if (!totalWasKnown) await this.store.save(rec);
     else this.store.noteActivity(rec);
-    if (complete) await this.completeUpload(rec, localUrlOf(req, rec));
+    if (rec.received === rec.total) await this.completeUpload(rec, localUrlOf(req, rec));
     return rec.notified ? this.finalAck(rec) : { 'BITS-Received-Content-Range': rec.received };
   }
 
@@ -140,9 +139,9 @@ export class SessionPackets {
   /** All bytes are here for the first time (or again after a failed notification): STATE_NOTIFY. */
   private async completeUpload(rec: SessionRecord, localUrl: string): Promise<void> {
     if (rec.notify === 'none') {
-      // Type 0: nothing to notify; the file waits for Close-Session ([MC-BUP] §3.3.5.2.1).
+      // Type 0: nothing to notify; the file waits for Close-Session ([MC-BUP] §3.3.5.2.1). Not
+      // saved: a type-0 session whose file holds the whole total is complete on every instance.
       rec.notified = true;
-      await this.store.save(rec);
       this.o.log(`session ${rec.id} complete (${rec.received} bytes)`, sessionEvent('complete', rec));
       return;
     }
@@ -214,9 +213,10 @@ export class SessionPackets {
 
   /**
    * Was this session's file published by a Close whose instance died before it could forget the
-   * session? Before publishing, the request file's identity is saved; the destination being that
-   * very inode means it was moved there. (Across file systems the file is copied, so a retry after
-   * such a death may answer 409; the published file is whole either way.)
+   * session? The request file's identity is saved (at Create-Session, and here if the file was
+   * made anew since); the destination being that very inode means it was moved there. (Across
+   * file systems the file is copied, so a retry after such a death may answer 409; the published
+   * file is whole either way.)
    */
   private async alreadyPublished(rec: SessionRecord): Promise<boolean> {
     if (rec.publishing) {
@@ -224,7 +224,7 @@ export class SessionPackets {
       if (dest && dest.ino === rec.publishing.ino && dest.dev === rec.publishing.dev) return true;
     }
     const src = await stat(this.store.requestFile(rec.id)).catch(() => null);
-    if (src) {
+    if (src && (src.ino !== rec.publishing?.ino || src.dev !== rec.publishing.dev)) {
       rec.publishing = { dev: src.dev, ino: src.ino };
       await this.store.save(rec);
     }

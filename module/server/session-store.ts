@@ -11,8 +11,8 @@
 // How many bytes the session holds is the request file's length, read under the session's lease:
 // a fragment's bytes are written before its Ack, at their offset, by the one instance that holds
 // the lease, so the file is always a prefix of the upload. session.json is written only when the
-// session's state changes (created, the total known, complete/notified, about to publish), not
-// per fragment; a fragment records its activity in the registry with the release of its lease.
+// session's state changes (created, the total known, an application notified), not per fragment,
+// and not when a type-0 upload completes (its length equals the saved total); a fragment records its activity in the registry with the release of its lease.
 // After a kill -9 mid-fragment the file may hold bytes the client never had acknowledged: they
 // are its own bytes at their place, so they are kept, and the next Ack tells the client where to
 // continue (it moves forward past them, as BITS clients do). A file without a known total holds
@@ -63,9 +63,10 @@ export interface SessionRecord {
   /** Publish the upload on Close-Session even though an application was notified. */
   copyToDestination: boolean;
   /**
-   * Set just before Close-Session moves the request file to `destination`: the file's identity. A
-   * Close retried after the instance died mid-publish (on this or another instance) finds the
-   * destination is that very file and answers success instead of publishing (or failing) again.
+   * The request file's identity, saved when the file is created (again before a Close-Session
+   * moves it to `destination` if it is another file by then). A Close retried after the instance
+   * died mid-publish (on this or another instance) finds the destination is that very file and
+   * answers success instead of publishing (or failing) again.
    */
   publishing?: { dev: number; ino: number } | null;
 }
@@ -216,11 +217,17 @@ export class SessionStore {
 
   /** Registers the session (TooManySessionsError past `limit` per client), then creates its files. */
   async create(rec: SessionRecord, limit: number): Promise<void> {
-    const open = this.registry.admitSession(rec.id, rec.clientAddress, rec.lastActivityAt, this.openSince(), limit);
-    if (open !== null) throw new TooManySessionsError(open);
+    const openSessions = this.registry.admitSession(rec.id, rec.clientAddress, rec.lastActivityAt, this.openSince(), limit);
+    if (openSessions !== null) throw new TooManySessionsError(openSessions);
     try {
       await mkdir(this.requestDir(rec.id), { recursive: true });
-      await writeFile(this.requestFile(rec.id), '', { flag: 'wx' });
+      const fh = await open(this.requestFile(rec.id), 'wx');
+      try {
+        const { dev, ino } = await fh.stat();
+        rec.publishing = { dev, ino };
+      } finally {
+        await fh.close();
+      }
       await this.save(rec);
     } catch (e) {
       await this.remove(rec.id);
