@@ -14,9 +14,11 @@
 //       time, and after the lease every instance sees what the last one wrote. A Close-Session
 //       retried on another instance therefore finds the session published, never publishes it twice.
 //
-// One packet costs two statements in the common case: the lease taken by one upsert (a
-// transaction that checks the holder's pid only when another instance's lease is in the way),
-// and the release with the session's activity in one transaction.
+// A packet costs no write to the database in the common case: the lease is kept LEASE_KEEP_MS
+// after a packet for the session's next one (host-id affinity brings it to the same instance),
+// then given back with the session's activity, all idle leases of the instance in one
+// transaction. Taking a lease is one upsert (a transaction that checks the holder's pid only when
+// another instance's lease is in the way).
 //
 // A lease taken by a process that then dies (kill -9) is free at once on the same machine (its
 // pid is gone), and after LEASE_MS on another machine (the holder renews its leases every
@@ -30,6 +32,13 @@ import Database from 'better-sqlite3';
 
 /** A lease not renewed for this long is free (its holder died on another machine). */
 export const LEASE_MS = 30_000;
+/**
+ * How long an instance keeps a session's lease after a packet, for the next one: in a farm with
+ * host-id affinity it comes to the same instance, which then takes and gives back the lease once
+ * for the whole stream of fragments instead of once per packet. Another instance asking for it
+ * waits at most this long (plus half of it) longer.
+ */
+export const LEASE_KEEP_MS = 500;
 /** How long a packet waits for a session another instance is processing before 503. */
 export const LEASE_WAIT_MS = 15_000;
 
@@ -92,12 +101,21 @@ export class FarmRegistry implements SessionRegistry {
   /** Unique per process start: a new process never mistakes an old lease for its own. */
   readonly instance = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private readonly host = hostname();
+  /** Leases this instance holds in the database (a packet in progress, or kept for the next). */
   private readonly held = new Set<string>();
+  /** Held leases without a packet in progress: since when (ms). */
+  private readonly idle = new Map<string, number>();
+  /** Activity of held sessions not yet written (with the lease's release). */
+  private readonly activity = new Map<string, number>();
+  /** Sessions removed while their packet held the lease: given back at once. */
+  private readonly removed = new Set<string>();
+  private closed = false;
   private renewTimer: NodeJS.Timeout | undefined;
+  private keepTimer: NodeJS.Timeout | undefined;
   private readonly stmt;
   private readonly claim;
   private readonly admit;
-  private readonly releaseWithActivity;
+  private readonly dropLeases;
 
   constructor(dir: string) {
     this.db = new Database(join(dir, 'sessions.db'), { timeout: 5000 });
@@ -147,22 +165,31 @@ export class FarmRegistry implements SessionRegistry {
       this.stmt.insert.run(id, client, now);
       return null;
     });
-    this.releaseWithActivity = this.db.transaction((id: string, at: number) => {
-      this.stmt.dropLease.run(id, this.instance);
-      this.stmt.touch.run(at, id, -Infinity);
+    this.dropLeases = this.db.transaction((ids: string[]) => {
+      for (const id of ids) {
+        this.stmt.dropLease.run(id, this.instance);
+        const at = this.activity.get(id);
+        if (at !== undefined) this.stmt.touch.run(at, id, -Infinity);
+      }
     });
   }
 
   /** Takes the lease of session `id` (null), or names the live instance that holds it. */
   tryAcquire(id: string): string | null {
     const now = Date.now();
+    const kept = this.idle.get(id);
+    if (kept !== undefined) {
+      this.idle.delete(id);
+      // Ours in the database since the packet before (renewed on time unless this process stalled).
+      if (now - kept < LEASE_MS / 3) return null;
+    }
     const taken = this.stmt.takeFreeLease.run({ id, holder: this.instance, host: this.host, pid: process.pid, until: now + LEASE_MS, now }).changes > 0;
     // Another instance's lease is in the way: free all the same if its holder is dead on this machine.
     const busy = taken ? null : this.claim.immediate(id, now);
     if (busy === null) {
       this.held.add(id);
       this.renewTimer ??= setInterval(() => this.renewAll(), LEASE_MS / 3).unref();
-    }
+    } else this.forgetLease(id);
     return busy;
   }
 
@@ -177,13 +204,40 @@ export class FarmRegistry implements SessionRegistry {
     }
   }
 
+  /**
+   * The packet is done. The lease is kept for LEASE_KEEP_MS in case the session's next packet comes
+   * here too (host-id affinity sends it here), then given back with the activity in one
+   * transaction; a removed session's at once.
+   */
   release(id: string, activityAt?: number): void {
+    if (activityAt !== undefined) this.activity.set(id, Math.max(activityAt, this.activity.get(id) ?? -Infinity));
+    if (this.closed) return this.forgetLease(id); // close() gave every lease back
+    if (this.removed.delete(id)) return this.giveBack([id]);
+    this.idle.set(id, Date.now());
+    this.keepTimer ??= setInterval(() => this.giveBackIdle(), LEASE_KEEP_MS / 2).unref();
+  }
+
+  private giveBackIdle(): void {
+    const before = Date.now() - LEASE_KEEP_MS;
+    this.giveBack([...this.idle].filter(([, since]) => since <= before).map(([id]) => id));
+  }
+
+  private giveBack(ids: string[]): void {
+    if (ids.length > 0) this.dropLeases(ids);
+    for (const id of ids) this.forgetLease(id);
+  }
+
+  private forgetLease(id: string): void {
     this.held.delete(id);
-    if (activityAt === undefined) this.stmt.dropLease.run(id, this.instance);
-    else this.releaseWithActivity(id, activityAt);
+    this.idle.delete(id);
+    this.activity.delete(id);
     if (this.held.size === 0 && this.renewTimer) {
       clearInterval(this.renewTimer);
       this.renewTimer = undefined;
+    }
+    if (this.idle.size === 0 && this.keepTimer) {
+      clearInterval(this.keepTimer);
+      this.keepTimer = undefined;
     }
   }
 
@@ -222,6 +276,7 @@ export class FarmRegistry implements SessionRegistry {
 
   remove(id: string): void {
     this.stmt.remove.run(id);
+    if (this.held.has(id) && !this.idle.has(id)) this.removed.add(id);
   }
 
   expiredBefore(t: number): string[] {
@@ -233,9 +288,10 @@ export class FarmRegistry implements SessionRegistry {
   }
 
   close(): void {
+    this.closed = true;
+    this.giveBack([...this.held]);
     clearInterval(this.renewTimer);
-    for (const id of this.held) this.stmt.dropLease.run(id, this.instance);
-    this.held.clear();
+    clearInterval(this.keepTimer);
     this.db.close();
   }
 }
