@@ -39,6 +39,8 @@ export const LEASE_MS = 30_000;
  * waits at most this long (plus half of it) longer.
  */
 export const LEASE_KEEP_MS = 500;
+/** Activity this close to the recorded one is not written again (session timeouts are minutes to days). */
+export const ACTIVITY_GRAIN_MS = 1000;
 /** How long a packet waits for a session another instance is processing before 503. */
 export const LEASE_WAIT_MS = 15_000;
 
@@ -69,6 +71,7 @@ export interface SessionRegistry {
   acquire(id: string): Promise<void>;
   /** Gives up the lease; `activityAt`: also records activity on the session (its packet succeeded). */
   release(id: string, activityAt?: number): void;
+  /** Registers the session with state version 1, the one its creator saves next (save(rec, 1)). */
   admitSession(id: string, client: string, now: number, openSince: number, limit: number): number | null;
   adopt(id: string, client: string, lastActivity: number): void;
   touch(id: string, at: number, openSince: number): boolean;
@@ -116,6 +119,7 @@ export class FarmRegistry implements SessionRegistry {
   private readonly claim;
   private readonly admit;
   private readonly dropLeases;
+  private readonly removeHeld;
 
   constructor(dir: string) {
     this.db = new Database(join(dir, 'sessions.db'), { timeout: 5000 });
@@ -141,7 +145,7 @@ export class FarmRegistry implements SessionRegistry {
       dropLease: this.db.prepare('DELETE FROM leases WHERE id = ? AND holder = ?'),
       renew: this.db.prepare('UPDATE leases SET until = ? WHERE holder = ?'),
       countOpen: this.db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM sessions WHERE client = ? AND last_activity >= ?'),
-      insert: this.db.prepare('INSERT INTO sessions (id, client, last_activity) VALUES (?, ?, ?)'),
+      insert: this.db.prepare('INSERT INTO sessions (id, client, last_activity, version) VALUES (?, ?, ?, 1)'),
       adopt: this.db.prepare('INSERT OR IGNORE INTO sessions (id, client, last_activity) VALUES (?, ?, ?)'),
       touch: this.db.prepare('UPDATE sessions SET last_activity = max(last_activity, ?) WHERE id = ? AND last_activity >= ?'),
       saved: this.db.prepare<[number, string], { version: number }>('UPDATE sessions SET last_activity = max(last_activity, ?), version = version + 1 WHERE id = ? RETURNING version'),
@@ -164,6 +168,10 @@ export class FarmRegistry implements SessionRegistry {
       }
       this.stmt.insert.run(id, client, now);
       return null;
+    });
+    this.removeHeld = this.db.transaction((id: string) => {
+      this.stmt.remove.run(id);
+      this.stmt.dropLease.run(id, this.instance);
     });
     this.dropLeases = this.db.transaction((ids: string[]) => {
       for (const id of ids) {
@@ -212,7 +220,7 @@ export class FarmRegistry implements SessionRegistry {
   release(id: string, activityAt?: number): void {
     if (activityAt !== undefined) this.activity.set(id, Math.max(activityAt, this.activity.get(id) ?? -Infinity));
     if (this.closed) return this.forgetLease(id); // close() gave every lease back
-    if (this.removed.delete(id)) return this.giveBack([id]);
+    if (this.removed.delete(id)) return this.forgetLease(id); // remove() dropped the lease with the row
     this.idle.set(id, Date.now());
     this.keepTimer ??= setInterval(() => this.giveBackIdle(), LEASE_KEEP_MS / 2).unref();
   }
@@ -257,6 +265,10 @@ export class FarmRegistry implements SessionRegistry {
 
   /** Records activity on a session that has not expired (Ping, saved state); false if it is gone or expired. */
   touch(id: string, at: number, openSince: number): boolean {
+    const row = this.stmt.look.get(id);
+    if (!row || row.last_activity < openSince) return false;
+    // Recorded less than a grain ago (a host-id client's Ping right after Create-Session): no write.
+    if (row.last_activity >= at - ACTIVITY_GRAIN_MS) return true;
     return this.stmt.touch.run(at, id, openSince).changes > 0;
   }
 
@@ -275,8 +287,13 @@ export class FarmRegistry implements SessionRegistry {
   }
 
   remove(id: string): void {
-    this.stmt.remove.run(id);
-    if (this.held.has(id) && !this.idle.has(id)) this.removed.add(id);
+    if (!this.held.has(id)) {
+      this.stmt.remove.run(id);
+      return;
+    }
+    // Under its packet's lease (Close, Cancel, expiry): the row and the lease go in one transaction.
+    this.removeHeld(id);
+    this.removed.add(id);
   }
 
   expiredBefore(t: number): string[] {

@@ -64,7 +64,7 @@ export class LocalRegistry implements SessionRegistry {
       for (const s of this.sessions.values()) if (s.client === client && s.lastActivity >= openSince) open++;
       if (open >= limit) return open;
     }
-    this.sessions.set(id, { client, lastActivity: now, version: 0 });
+    this.sessions.set(id, { client, lastActivity: now, version: 1 });
     return null;
   }
 

@@ -82,6 +82,9 @@ function parseState(id: string, text: string | null | undefined): SessionRecord 
   }
 }
 
+/** The state version a session is registered with (SessionRegistry.admitSession). */
+const ADMITTED_VERSION = 1;
+
 export class TooManySessionsError extends Error {
   constructor(readonly open: number) {
     super(`${open} open sessions`);
@@ -228,21 +231,24 @@ export class SessionStore {
       } finally {
         await fh.close();
       }
-      await this.save(rec);
+      await this.save(rec, ADMITTED_VERSION);
     } catch (e) {
       await this.remove(rec.id);
       throw e;
     }
   }
 
-  /** Writes the state atomically (temp file + rename), after bumping its version in the registry. */
-  async save(rec: SessionRecord): Promise<void> {
+  /**
+   * Writes the state atomically (temp file + rename), after bumping its version in the registry
+   * (`version`: the version admitSession gave a new session, already in the registry).
+   */
+  async save(rec: SessionRecord, version?: number): Promise<void> {
     const file = this.stateFile(rec.id);
     const tmp = `${file}.${this.registry.instance.replace(/\W/g, '_')}.tmp`;
     const text = JSON.stringify(rec);
     this.states.forget(rec.id);
     this.activity.delete(rec.id);
-    const version = this.registry.saved(rec.id, rec.lastActivityAt);
+    version ??= this.registry.saved(rec.id, rec.lastActivityAt);
     const fh = await open(tmp, 'w');
     try {
       await fh.writeFile(text);
