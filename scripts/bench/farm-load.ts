@@ -8,14 +8,16 @@
 // serve processes, their CPU seconds per GiB, errors, and the run's CPU seconds by party (this
 // process as the load generator, nginx, serve): on 2 cores all three share the machine, so the
 // ratio is that of whole-machine costs, and the split says whose. Equal work on both sides: one
-// TLS connection per upload (no session resumption), the same bytes, the bytes hashed after the
-// timed window. Loopback only; bounded by CLIENTS × ROUNDS (BENCH_FARM_CLIENTS, BENCH_FARM_ROUNDS)
-// and a 10 min deadline per run.
-// Run: node dist/scripts/bench/farm-load.js [--write] [--runs=one,three,kill,put] — prints the table; --write replaces the
-// "Upload server under load" section of BENCHMARKS.md (npm run bench runs it after bench.js).
+// TLS connection per upload (no session resumption), the same bytes read from the same files in
+// the timed window, the bytes hashed after it. Loopback only; bounded by CLIENTS × ROUNDS
+// (BENCH_FARM_CLIENTS, BENCH_FARM_ROUNDS) and a 10 min deadline per run.
+// Run: node dist/scripts/bench/farm-load.js [--write] [--runs=one,three,kill,put] — prints the
+// table (--runs: only those, for paired runs); --write replaces the "Upload server under load"
+// section of BENCHMARKS.md (npm run bench runs it after bench.js).
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -151,7 +153,8 @@ async function loadRun(label: string, base: string, files: UploadFileFixture[], 
 
 /**
  * The anchor: the same bytes PUT over TLS to nginx (WebDAV), CLIENTS at a time, each upload on a
- * connection of its own (a new TLS handshake, no session resumption), as each BITS upload has.
+ * connection of its own (a new TLS handshake, no session resumption) and the body read from its
+ * file, as each BITS upload has.
  */
 async function putRun(files: UploadFileFixture[], dir: string): Promise<RunFigures> {
   const root = join(dir, 'put-root');
@@ -160,7 +163,6 @@ async function putRun(files: UploadFileFixture[], dir: string): Promise<RunFigur
   onCleanup(`nginx PUT pid ${nginx.pid}`, () => nginx.stop());
   const ca = readFileSync(nginx.caFile!);
   const fig: RunFigures = { label: 'PUT to nginx alone', uploads: 0, started: 0, bytes: 0, ms: 0, fragmentMs: [], errors: [], corrupt: 0, published: [], serverPeakRssMiB: NaN, serverCpuSPerGiB: NaN, cpuS: { generator: 0, nginx: 0, serve: 0 } };
-  const bodies = files.map((f) => readFileSync(f.path));
   const gen0 = generatorCpuMs();
   const nginx0 = treeCpuMs(nginx.pid);
   const t0 = hrMs();
@@ -170,19 +172,20 @@ async function putRun(files: UploadFileFixture[], dir: string): Promise<RunFigur
       fig.started++;
       const t = hrMs();
       const agent = new https.Agent({ keepAlive: false, maxCachedSessions: 0, ca });
+      const body = await readFile(files[i]!.path); // read from the file in the timed window, as each BITS client reads its own
       const status = await new Promise<number>((resolve, reject) => {
-        const req = https.request(`${nginx.httpsUrl}/c${n}-r${r}.bin`, { method: 'PUT', agent, headers: { 'Content-Length': bodies[i]!.length } }, (res) => {
+        const req = https.request(`${nginx.httpsUrl}/c${n}-r${r}.bin`, { method: 'PUT', agent, headers: { 'Content-Length': body.length } }, (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
         });
         req.on('error', reject);
-        req.end(bodies[i]);
+        req.end(body);
       }).catch(() => 0);
       agent.destroy();
       if (status !== 201 && status !== 204) fig.errors.push(`PUT c${n}-r${r}: ${status}`);
       else {
         fig.uploads++;
-        fig.bytes += bodies[i]!.length;
+        fig.bytes += body.length;
         fig.fragmentMs.push(hrMs() - t);
         fig.published.push({ name: `c${n}-r${r}.bin`, sha256: files[i]!.sha256 });
       }
