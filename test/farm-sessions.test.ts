@@ -121,4 +121,17 @@ test('state one instance saved is what the other acts on: a final fragment retri
   }
 });
 
+test('an instance that had the session before another wrote to it acts on the bytes the other wrote', async () => {
+  const cr = await send(a, packet('/back.bin', 'Create-Session', { headers: from('10.0.0.4') }));
+  const id = cr.headers['bits-session-id']!;
+  const part = (n: number) => Buffer.alloc(1000, n);
+  assert.is((await send(a, fragment('/back.bin', id, 0, part(1), 3000, from('10.0.0.4')))).headers['bits-received-content-range'], '1000');
+  assert.is((await send(b, fragment('/back.bin', id, 1000, part(2), 3000, from('10.0.0.4')))).headers['bits-received-content-range'], '2000');
+  const last = await send(a, fragment('/back.bin', id, 2000, part(3), 3000, from('10.0.0.4')));
+  assert.is(last.status, 200, last.rawHead);
+  assert.is(last.headers['bits-received-content-range'], '3000', 'the first instance continued at 2000, where the other left the file');
+  assert.is((await send(a, packet('/back.bin', 'Close-Session', { sessionId: id, headers: from('10.0.0.4') }))).status, 200);
+  assert.equal([...(await readFile(`${root}/back.bin`))].filter((x, i) => x !== Math.floor(i / 1000) + 1), []);
+});
+
 test.run();

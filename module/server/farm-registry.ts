@@ -79,6 +79,14 @@ export interface SessionRegistry {
   look(id: string): SessionLook | null;
   /** Called before session.json is replaced: records the activity and returns the new state version. */
   saved(id: string, at: number): number;
+  /**
+   * The request file's length as this process's last packet of the session left it, while no
+   * other process can have written the file since (farm: the lease was kept in between); else
+   * undefined, and the file is looked at.
+   */
+  knownBytes(id: string): number | undefined;
+  /** Records the file's length after a packet under the lease (undefined: not known, e.g. after an error). */
+  setKnownBytes(id: string, bytes: number | undefined): void;
   has(id: string): boolean;
   remove(id: string): void;
   expiredBefore(t: number): string[];
@@ -108,6 +116,8 @@ export class FarmRegistry implements SessionRegistry {
   private readonly held = new Set<string>();
   /** Held leases without a packet in progress: since when (ms). */
   private readonly idle = new Map<string, number>();
+  /** Request file lengths of held sessions (knownBytes): valid while the lease is not given back. */
+  private readonly bytes = new Map<string, number>();
   /** Activity of held sessions not yet written (with the lease's release). */
   private readonly activity = new Map<string, number>();
   /** Sessions removed while their packet held the lease: given back at once. */
@@ -191,6 +201,7 @@ export class FarmRegistry implements SessionRegistry {
       // Ours in the database since the packet before (renewed on time unless this process stalled).
       if (now - kept < LEASE_MS / 3) return null;
     }
+    this.bytes.delete(id); // taken anew: another instance may have written the file meanwhile
     const taken = this.stmt.takeFreeLease.run({ id, holder: this.instance, host: this.host, pid: process.pid, until: now + LEASE_MS, now }).changes > 0;
     // Another instance's lease is in the way: free all the same if its holder is dead on this machine.
     const busy = taken ? null : this.claim.immediate(id, now);
@@ -235,8 +246,18 @@ export class FarmRegistry implements SessionRegistry {
     for (const id of ids) this.forgetLease(id);
   }
 
+  knownBytes(id: string): number | undefined {
+    return this.held.has(id) ? this.bytes.get(id) : undefined;
+  }
+
+  setKnownBytes(id: string, bytes: number | undefined): void {
+    if (bytes === undefined || !this.held.has(id)) this.bytes.delete(id);
+    else this.bytes.set(id, bytes);
+  }
+
   private forgetLease(id: string): void {
     this.held.delete(id);
+    this.bytes.delete(id);
     this.idle.delete(id);
     this.activity.delete(id);
     if (this.held.size === 0 && this.renewTimer) {

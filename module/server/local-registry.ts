@@ -23,7 +23,7 @@ export function usedByLoneHandler(dir: string): boolean {
 
 export class LocalRegistry implements SessionRegistry {
   readonly instance = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-  private readonly sessions = new Map<string, { client: string; lastActivity: number; version: number }>();
+  private readonly sessions = new Map<string, { client: string; lastActivity: number; version: number; bytes?: number }>();
   private readonly held = new Set<string>();
   /** Handlers of this process using it; it is forgotten when the last one closes. */
   private users = 0;
@@ -82,6 +82,16 @@ export class LocalRegistry implements SessionRegistry {
   look(id: string): SessionLook | null {
     const s = this.sessions.get(id);
     return s ? { lastActivity: s.lastActivity, version: s.version } : null;
+  }
+
+  knownBytes(id: string): number | undefined {
+    // Every writer of the directory is a handler of this process, and each records what it wrote.
+    return this.sessions.get(id)?.bytes;
+  }
+
+  setKnownBytes(id: string, bytes: number | undefined): void {
+    const s = this.sessions.get(id);
+    if (s) s.bytes = bytes;
   }
 
   saved(id: string, at: number): number {

@@ -196,7 +196,10 @@ export class SessionStore {
       if (reconcile) this.states.set(id, look.version, text!);
     }
     rec.lastActivityAt = Math.max(rec.lastActivityAt, look.lastActivity);
-    if (reconcile && !rec.notified) rec.received = await this.heldBytes(rec);
+    if (reconcile && !rec.notified) {
+      rec.received = this.registry.knownBytes(id) ?? (await this.heldBytes(rec));
+      this.registry.setKnownBytes(id, rec.received);
+    }
     return rec;
   }
 
@@ -249,6 +252,7 @@ export class SessionStore {
     this.states.forget(rec.id);
     this.activity.delete(rec.id);
     version ??= this.registry.saved(rec.id, rec.lastActivityAt);
+    this.registry.setKnownBytes(rec.id, rec.received);
     const fh = await open(tmp, 'w');
     try {
       await fh.writeFile(text);
@@ -262,6 +266,7 @@ export class SessionStore {
   /** A packet that changed nothing but the bytes held: its activity goes to the registry with the lease. */
   noteActivity(rec: SessionRecord): void {
     this.activity.set(rec.id, rec.lastActivityAt);
+    this.registry.setKnownBytes(rec.id, rec.received);
   }
 
   /** A Ping naming a live session keeps it alive, on whichever instance it arrives. */
@@ -302,6 +307,10 @@ export class SessionStore {
       }
       try {
         return await fn();
+      } catch (e) {
+        // A packet that failed (a body cut off, a full disk) may have left the file otherwise.
+        this.registry.setKnownBytes(id, undefined);
+        throw e;
       } finally {
         const at = this.activity.get(id);
         this.activity.delete(id);
