@@ -4,7 +4,8 @@
 // not found on either; the per-client session limit counts the farm, not one instance; two
 // instances given the same fragment at once take turns on the session's lease, so the file holds
 // each byte once; a Close-Session repeated on the other instance after the file was published
-// finds no session and publishes nothing twice.
+// finds no session and publishes nothing twice; state one instance saved (complete, notified) is
+// what the other acts on, though each keeps the state it last read in memory.
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -88,6 +89,49 @@ test('the same fragment sent to both instances at once: they take turns, the fil
   assert.is((await send(b, packet('/race.bin', 'Close-Session', { sessionId: id, headers: from('10.0.0.3') }))).status, 200);
   assert.ok((await readFile(`${root}/race.bin`)).equals(body), 'byte-exact: the second writer found the bytes there and wrote nothing over them');
   assert.equal(await readdir(tmp.file('sessions/Requests')), []);
+});
+
+test('state one instance saved is what the other acts on: a final fragment retried there after the first notified gets the cached Ack, no second notification', async () => {
+  const dir = tmp.file('notify-root');
+  await mkdir(dir);
+  const notified: string[] = [];
+  const replyHandler = ({ sessionId }: { sessionId: string }) => {
+    notified.push(sessionId);
+    return { reply: 'thanks' };
+  };
+  const options = { root: dir, sessionsDir: tmp.file('notify-sessions'), farm: true, replyHandler };
+  const [p, q] = [await startBitsServer(options), await startBitsServer(options)];
+  try {
+    const id = (await send(p, packet('/n.bin', 'Create-Session'))).headers['bits-session-id']!;
+    // p reads and keeps the session's state (the total known, not complete) ...
+    assert.is((await send(p, fragment('/n.bin', id, 0, Buffer.alloc(1000, 1), 2000))).headers['bits-received-content-range'], '1000');
+    // ... q completes the upload and notifies the application ...
+    const last = fragment('/n.bin', id, 1000, Buffer.alloc(1000, 2), 2000);
+    const done = await send(q, last);
+    assert.is(done.status, 200, done.rawHead);
+    assert.ok(done.headers['bits-reply-url'], 'the final Ack carries the reply');
+    // ... and the client, which lost q's Ack, sends the last fragment again to p.
+    const again = await send(p, last);
+    assert.is(again.status, 200, again.rawHead);
+    assert.is(again.headers['bits-reply-url'], done.headers['bits-reply-url'], 'p answers from the state q saved');
+    assert.equal(notified, [id], 'the application was notified once');
+  } finally {
+    await p.close();
+    await q.close();
+  }
+});
+
+test('an instance that had the session before another wrote to it acts on the bytes the other wrote', async () => {
+  const cr = await send(a, packet('/back.bin', 'Create-Session', { headers: from('10.0.0.4') }));
+  const id = cr.headers['bits-session-id']!;
+  const part = (n: number) => Buffer.alloc(1000, n);
+  assert.is((await send(a, fragment('/back.bin', id, 0, part(1), 3000, from('10.0.0.4')))).headers['bits-received-content-range'], '1000');
+  assert.is((await send(b, fragment('/back.bin', id, 1000, part(2), 3000, from('10.0.0.4')))).headers['bits-received-content-range'], '2000');
+  const last = await send(a, fragment('/back.bin', id, 2000, part(3), 3000, from('10.0.0.4')));
+  assert.is(last.status, 200, last.rawHead);
+  assert.is(last.headers['bits-received-content-range'], '3000', 'the first instance continued at 2000, where the other left the file');
+  assert.is((await send(a, packet('/back.bin', 'Close-Session', { sessionId: id, headers: from('10.0.0.4') }))).status, 200);
+  assert.equal([...(await readFile(`${root}/back.bin`))].filter((x, i) => x !== Math.floor(i / 1000) + 1), []);
 });
 
 test.run();

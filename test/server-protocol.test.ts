@@ -5,7 +5,7 @@
 // the per-client session limit, and GET/HEAD/Range of published files.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, link, mkdir, readdir, readFile, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -382,7 +382,7 @@ test('a 0-byte upload: Create-Session then Close-Session publishes an empty file
 
 // ── persistence, timeout, limits ─────────────────────────────────────────────────────────────────
 
-test('sessions survive a restart: a new server on the same directories continues where the old one stopped', async () => {
+test('sessions survive a restart: a new server on the same directories continues from the bytes the old one wrote', async () => {
   const root = join(main.root, 'restart-root');
   await mkdir(join(root, 'up'), { recursive: true });
   const data = randomBytes(5000);
@@ -390,21 +390,75 @@ test('sessions survive a restart: a new server on the same directories continues
   const id = await create('/up/restart.bin', a);
   assertAck(await rawRequest(a.port, fragment('/up/restart.bin', id, 0, data.subarray(0, 2000), 5000)), 200);
   await a.close();
-  // A crash can leave bytes the state never acknowledged: they are cut back on load.
-  await appendFile(join(requests(a), id, 'requestfile.bin'), Buffer.alloc(4000, 0xff)); // past the total, too
+  // A kill -9 mid-fragment leaves bytes written but never acknowledged: the client's own bytes at
+  // their place. They are kept, and the client moves on past them.
+  await appendFile(join(requests(a), id, 'requestfile.bin'), data.subarray(2000, 3000));
 
   const b = await startTestServer({ root });
   try {
     const c = await RawConnection.open(b.port);
-    let r = await c.send(fragment('/up/restart.bin', id, 2500, data.subarray(2500), 5000));
+    let r = await c.send(fragment('/up/restart.bin', id, 3500, data.subarray(3500), 5000));
     assertAck(r, 416);
-    assert.is(r.headers['bits-received-content-range'], '2000', 'the new server knows what the old one received');
-    r = await c.send(fragment('/up/restart.bin', id, 2000, data.subarray(2000), 5000));
+    assert.is(r.headers['bits-received-content-range'], '3000', 'the new server holds what the old one wrote');
+    r = await c.send(fragment('/up/restart.bin', id, 2000, data.subarray(2000), 5000)); // the client's retry, overlapping
     assertAck(r, 200);
     assert.is(r.headers['bits-received-content-range'], '5000');
     assertAck(await c.send(packet('/up/restart.bin', 'Close-Session', { sessionId: id })), 200);
     c.close();
     assert.equal(await readFile(join(root, 'up', 'restart.bin')), data);
+  } finally {
+    await b.close();
+  }
+});
+
+test('after a crash a request file is cut back to what can be continued: past the total to the total, without a saved total to nothing', async () => {
+  const root = join(main.root, 'restart-cut-root');
+  await mkdir(join(root, 'up'), { recursive: true });
+  const data = randomBytes(5000);
+  const a = await startTestServer({ root });
+  const long = await create('/up/long.bin', a);
+  assertAck(await rawRequest(a.port, fragment('/up/long.bin', long, 0, data.subarray(0, 2000), 5000)), 200);
+  const fresh = await create('/up/fresh.bin', a);
+  await a.close();
+  await appendFile(join(requests(a), long, 'requestfile.bin'), Buffer.concat([data.subarray(2000), Buffer.alloc(4000, 0xff)]));
+  // Bytes of a first fragment whose Ack never went out (the total is saved before that Ack).
+  await appendFile(join(requests(a), fresh, 'requestfile.bin'), Buffer.alloc(3000, 0xee));
+
+  const b = await startTestServer({ root });
+  try {
+    const c = await RawConnection.open(b.port);
+    let r = await c.send(fragment('/up/fresh.bin', fresh, 1000, Buffer.alloc(1000, 1), 2000));
+    assertAck(r, 416);
+    assert.is(r.headers['bits-received-content-range'], '0', 'nothing of a session without a saved total counts');
+    r = await c.send(fragment('/up/long.bin', long, 4000, data.subarray(4000), 5000)); // the client's retry of its last fragment
+    assertAck(r, 200);
+    assert.is(r.headers['bits-received-content-range'], '5000');
+    assertAck(await c.send(packet('/up/long.bin', 'Close-Session', { sessionId: long })), 200);
+    c.close();
+    assert.equal(await readFile(join(root, 'up', 'long.bin')), data, 'cut back to the total: no byte past it published');
+  } finally {
+    await b.close();
+  }
+});
+
+test('a Close-Session retried after the server died mid-publish answers success and publishes nothing again', async () => {
+  const root = join(main.root, 'mid-publish-root');
+  await mkdir(join(root, 'up'), { recursive: true });
+  const data = randomBytes(3000);
+  const a = await startTestServer({ root });
+  const id = await create('/up/once.bin', a);
+  assertAck(await rawRequest(a.port, fragment('/up/once.bin', id, 0, data, 3000)), 200);
+  await a.close();
+  // What a Close that died after publishing (link, no overwrite) and before unlinking the request
+  // file and forgetting the session leaves behind.
+  await link(join(requests(a), id, 'requestfile.bin'), join(root, 'up', 'once.bin'));
+
+  const b = await startTestServer({ root });
+  try {
+    assertAck(await rawRequest(b.port, packet('/up/once.bin', 'Close-Session', { sessionId: id })), 200);
+    assert.equal(await readFile(join(root, 'up', 'once.bin')), data, 'the published file is untouched');
+    assert.not.ok(existsSync(join(requests(a), id)), 'the session is forgotten');
+    assert.equal((await readdir(join(root, 'up'))).sort(), ['once.bin'], 'no second copy, no temp file');
   } finally {
     await b.close();
   }

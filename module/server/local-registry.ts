@@ -11,7 +11,7 @@
 // (Start-BitsJob2Server -NoWait twice, a restart before the old one has exited) then fail to start.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { LeaseBusyError, LEASE_WAIT_MS, type SessionRegistry } from './farm-registry.js';
+import { LeaseBusyError, LEASE_WAIT_MS, type SessionLook, type SessionRegistry } from './farm-registry.js';
 
 /** The registry of each directory this process's lone handlers use. */
 const openHere = new Map<string, LocalRegistry>();
@@ -23,7 +23,7 @@ export function usedByLoneHandler(dir: string): boolean {
 
 export class LocalRegistry implements SessionRegistry {
   readonly instance = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-  private readonly sessions = new Map<string, { client: string; lastActivity: number }>();
+  private readonly sessions = new Map<string, { client: string; lastActivity: number; version: number; bytes?: number }>();
   private readonly held = new Set<string>();
   /** Handlers of this process using it; it is forgotten when the last one closes. */
   private users = 0;
@@ -53,8 +53,9 @@ export class LocalRegistry implements SessionRegistry {
     }
   }
 
-  release(id: string): void {
+  release(id: string, activityAt?: number): void {
     this.held.delete(id);
+    if (activityAt !== undefined) this.touch(id, activityAt, -Infinity);
   }
 
   admitSession(id: string, client: string, now: number, openSince: number, limit: number): number | null {
@@ -63,12 +64,12 @@ export class LocalRegistry implements SessionRegistry {
       for (const s of this.sessions.values()) if (s.client === client && s.lastActivity >= openSince) open++;
       if (open >= limit) return open;
     }
-    this.sessions.set(id, { client, lastActivity: now });
+    this.sessions.set(id, { client, lastActivity: now, version: 1 });
     return null;
   }
 
   adopt(id: string, client: string, lastActivity: number): void {
-    if (!this.sessions.has(id)) this.sessions.set(id, { client, lastActivity });
+    if (!this.sessions.has(id)) this.sessions.set(id, { client, lastActivity, version: 0 });
   }
 
   touch(id: string, at: number, openSince: number): boolean {
@@ -78,8 +79,26 @@ export class LocalRegistry implements SessionRegistry {
     return true;
   }
 
-  lastActivity(id: string): number | null {
-    return this.sessions.get(id)?.lastActivity ?? null;
+  look(id: string): SessionLook | null {
+    const s = this.sessions.get(id);
+    return s ? { lastActivity: s.lastActivity, version: s.version } : null;
+  }
+
+  knownBytes(id: string): number | undefined {
+    // Every writer of the directory is a handler of this process, and each records what it wrote.
+    return this.sessions.get(id)?.bytes;
+  }
+
+  setKnownBytes(id: string, bytes: number | undefined): void {
+    const s = this.sessions.get(id);
+    if (s) s.bytes = bytes;
+  }
+
+  saved(id: string, at: number): number {
+    const s = this.sessions.get(id);
+    if (!s) return -1;
+    s.lastActivity = Math.max(s.lastActivity, at);
+    return ++s.version;
   }
 
   has(id: string): boolean {

@@ -109,9 +109,10 @@ export class SessionPackets {
       // the last one, typically) gets the cached final Ack, never a second notification.
       await drainBody(requestBody(req));
       rec.lastActivityAt = this.o.now();
-      await this.store.save(rec);
+      this.store.noteActivity(rec);
       return this.finalAck(rec);
     }
+    const totalWasKnown = rec.total !== null;
     if (rec.total === null) rec.total = range.total;
     try {
       rec.received = await writeFragment(requestBody(req), this.store.requestFile(rec.id), { first: range.first, length, next: rec.received });
@@ -121,7 +122,10 @@ export class SessionPackets {
       throw e; // the client went away mid-body, or an unexpected failure
     }
     rec.lastActivityAt = this.o.now();
-    await this.store.save(rec);
+    // The state changes only when the total becomes known (the file's length is the bytes held:
+    // session-store.ts), and that save precedes the Ack.
+    if (!totalWasKnown) await this.store.save(rec);
+    else this.store.noteActivity(rec);
     if (rec.received === rec.total) await this.completeUpload(rec, localUrlOf(req, rec));
     return rec.notified ? this.finalAck(rec) : { 'BITS-Received-Content-Range': rec.received };
   }
@@ -135,9 +139,9 @@ export class SessionPackets {
   /** All bytes are here for the first time (or again after a failed notification): STATE_NOTIFY. */
   private async completeUpload(rec: SessionRecord, localUrl: string): Promise<void> {
     if (rec.notify === 'none') {
-      // Type 0: nothing to notify; the file waits for Close-Session ([MC-BUP] §3.3.5.2.1).
+      // Type 0: nothing to notify; the file waits for Close-Session ([MC-BUP] §3.3.5.2.1). Not
+      // saved: a type-0 session whose file holds the whole total is complete on every instance.
       rec.notified = true;
-      await this.store.save(rec);
       this.o.log(`session ${rec.id} complete (${rec.received} bytes)`, sessionEvent('complete', rec));
       return;
     }
@@ -212,10 +216,11 @@ export class SessionPackets {
 
   /**
    * Was this session's file published by a Close whose instance died before it could forget the
-   * session? Before publishing, the request file's identity is saved; the destination being that
-   * very inode means it was moved there. Across file systems the copy's identity is saved before the
-   * copy is linked into place (publish.ts): the destination being the copy means the same, and the
-   * copy's second name, if the death came before it was unlinked, is removed.
+   * session? The request file's identity is saved (at Create-Session, and here if the file was
+   * made anew since); the destination being that very inode means it was moved there. Across file
+   * systems the copy's identity is saved before the copy is linked into place (publish.ts): the
+   * destination being the copy means the same, and the copy's second name, if the death came
+   * before it was unlinked, is removed.
    */
   private async alreadyPublished(rec: SessionRecord): Promise<boolean> {
     if (rec.publishing) {
@@ -228,7 +233,7 @@ export class SessionPackets {
       }
     }
     const src = await stat(this.store.requestFile(rec.id)).catch(() => null);
-    if (src) {
+    if (src && (src.ino !== rec.publishing?.ino || src.dev !== rec.publishing.dev)) {
       rec.publishing = { dev: src.dev, ino: src.ino };
       await this.store.save(rec);
     }

@@ -8,17 +8,25 @@
 //   <sessionsDir>/sessions.db                          the farm registry (farm-registry.ts), with `farm`;
 //                                                      without it the registry is in memory (local-registry.ts)
 //
-// The JSON is written after the data of every fragment and the Ack is sent after both, so after a
-// crash the file can only hold more bytes than the state says (cut back when the session is next
-// taken) or, after a power loss without fsync, fewer (then `received` drops to the file size and
-// the next Ack tells the client where to continue — BITS clients move back as well as forward).
+// How many bytes the session holds is the request file's length, read under the session's lease:
+// a fragment's bytes are written before its Ack, at their offset, by the one instance that holds
+// the lease, so the file is always a prefix of the upload. session.json is written only when the
+// session's state changes (created, the total known, an application notified), not per fragment,
+// and not when a type-0 upload completes (its length equals the saved total); a fragment records its activity in the registry with the release of its lease.
+// After a kill -9 mid-fragment the file may hold bytes the client never had acknowledged: they
+// are its own bytes at their place, so they are kept, and the next Ack tells the client where to
+// continue (it moves forward past them, as BITS clients do). A file without a known total holds
+// nothing acknowledged and is emptied; one past the total is cut back to it. After a power loss
+// without fsync the file may be shorter: the next Ack sends the client back.
 //
-// Several server instances may share the directory (a farm). Nothing about a session is kept in
-// memory between packets: each packet takes the session's lease (withLock), reads session.json
-// afresh, and writes it back before its Ack, so whichever instance gets the next packet carries on.
+// Several server instances may share the directory (a farm). Each packet takes the session's
+// lease (withLock) and reads the state under it. The state is reused from memory only while the
+// registry's version of it is the one this instance read or wrote itself (every save bumps it
+// first), so whichever instance gets the next packet carries on from what the last one saved.
 import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FarmRegistry, LeaseBusyError, type SessionRegistry } from './farm-registry.js';
+import { StateCache } from './state-cache.js';
 import { LocalRegistry, usedByLoneHandler } from './local-registry.js';
 import { normalizeSessionId } from './url-path.js';
 
@@ -55,15 +63,29 @@ export interface SessionRecord {
   /** Publish the upload on Close-Session even though an application was notified. */
   copyToDestination: boolean;
   /**
-   * Set just before Close-Session moves the request file to `destination`: the file's identity. A
-   * Close retried after the instance died mid-publish (on this or another instance) finds the
-   * destination is that very file and answers success instead of publishing (or failing) again.
+   * The request file's identity, saved when the file is created (again before a Close-Session
+   * moves it to `destination` if it is another file by then). A Close retried after the instance
+   * died mid-publish (on this or another instance) finds the destination is that very file and
+   * answers success instead of publishing (or failing) again.
    * `copy`: across file systems, the copy's identity, saved before the copy is moved into place.
    */
   publishing?: { dev: number; ino: number; copy?: { dev: number; ino: number } } | null;
 }
 
 /** The per-client session limit is reached (farm-wide). */
+function parseState(id: string, text: string | null | undefined): SessionRecord | null {
+  if (!text) return null;
+  try {
+    const rec = JSON.parse(text) as SessionRecord;
+    return rec && rec.version === 1 && rec.id === id && Array.isArray(rec.segments) && typeof rec.destination === 'string' ? rec : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The state version a session is registered with (SessionRegistry.admitSession). */
+const ADMITTED_VERSION = 1;
+
 export class TooManySessionsError extends Error {
   constructor(readonly open: number) {
     super(`${open} open sessions`);
@@ -75,6 +97,10 @@ export class SessionStore {
   /** In-process queue per session, in front of the farm-wide lease. */
   private readonly locks = new Map<string, Promise<unknown>>();
   private registryValue: SessionRegistry | null = null;
+  /** session.json as this instance last read (under the lease) or wrote it, with its version. */
+  private readonly states = new StateCache();
+  /** Activity of a packet in progress, recorded when its lease is released. */
+  private readonly activity = new Map<string, number>();
 
   constructor(
     readonly dir: string,
@@ -149,64 +175,99 @@ export class SessionStore {
   }
 
   private async readState(id: string): Promise<SessionRecord | null> {
-    try {
-      const rec = JSON.parse(await readFile(this.stateFile(id), 'utf8')) as SessionRecord;
-      return rec && rec.version === 1 && rec.id === id && Array.isArray(rec.segments) && typeof rec.destination === 'string' ? rec : null;
-    } catch {
-      return null;
-    }
+    return parseState(id, await readFile(this.stateFile(id), 'utf8').catch(() => null));
   }
 
   /**
    * The session as the farm last saved it, or undefined. Without the lease this is a look only;
-   * under it (`reconcile`) the request file is also brought in line with the state: cut back to
-   * `received` when an instance died after writing bytes it never acknowledged.
+   * under it (`reconcile`) `received` is the request file's length (see the top of this file).
    */
   async read(id: string, reconcile = false): Promise<SessionRecord | undefined> {
-    const reg = this.registry;
-    const last = reg.lastActivity(id);
-    if (last === null) return undefined;
-    const rec = await this.readState(id);
-    if (!rec) return undefined;
-    rec.lastActivityAt = Math.max(rec.lastActivityAt, last);
+    const look = this.registry.look(id);
+    if (look === null) {
+      this.states.forget(id);
+      return undefined;
+    }
+    let rec = parseState(id, this.states.get(id, look.version));
+    if (!rec) {
+      const text = await readFile(this.stateFile(id), 'utf8').catch(() => null);
+      rec = parseState(id, text);
+      if (!rec) return undefined;
+      // Only a read under the lease may be reused: a look without it can race another instance's save.
+      if (reconcile) this.states.set(id, look.version, text!);
+    }
+    rec.lastActivityAt = Math.max(rec.lastActivityAt, look.lastActivity);
     if (reconcile && !rec.notified) {
-      const size = await stat(this.requestFile(id)).then((s) => s.size, () => null);
-      if (size === null) {
-        // The data is gone: start the file again; the next Ack sends the client back to byte 0.
-        await writeFile(this.requestFile(id), '');
-        rec.received = 0;
-      } else if (size > rec.received) await truncate(this.requestFile(id), rec.received);
-      else if (size < rec.received) rec.received = size;
+      rec.received = this.registry.knownBytes(id) ?? (await this.heldBytes(rec));
+      this.registry.setKnownBytes(id, rec.received);
     }
     return rec;
   }
 
+  /** The request file's length, after making it a prefix of the upload that can be continued. */
+  private async heldBytes(rec: SessionRecord): Promise<number> {
+    const file = this.requestFile(rec.id);
+    const size = await stat(file).then((s) => s.size, () => null);
+    if (size === null) {
+      // The data is gone: start the file again; the next Ack sends the client back to byte 0.
+      await writeFile(file, '');
+      return 0;
+    }
+    // No total saved: no fragment was ever acknowledged (the first one's Ack follows the save).
+    const limit = rec.total ?? 0;
+    if (size > limit) {
+      await truncate(file, limit);
+      return limit;
+    }
+    return size;
+  }
+
   /** Registers the session (TooManySessionsError past `limit` per client), then creates its files. */
   async create(rec: SessionRecord, limit: number): Promise<void> {
-    const open = this.registry.admitSession(rec.id, rec.clientAddress, rec.lastActivityAt, this.openSince(), limit);
-    if (open !== null) throw new TooManySessionsError(open);
+    const openSessions = this.registry.admitSession(rec.id, rec.clientAddress, rec.lastActivityAt, this.openSince(), limit);
+    if (openSessions !== null) throw new TooManySessionsError(openSessions);
     try {
       await mkdir(this.requestDir(rec.id), { recursive: true });
-      await writeFile(this.requestFile(rec.id), '', { flag: 'wx' });
-      await this.save(rec);
+      const fh = await open(this.requestFile(rec.id), 'wx');
+      try {
+        const { dev, ino } = await fh.stat();
+        rec.publishing = { dev, ino };
+      } finally {
+        await fh.close();
+      }
+      await this.save(rec, ADMITTED_VERSION);
     } catch (e) {
       await this.remove(rec.id);
       throw e;
     }
   }
 
-  /** Writes the state atomically (temp file + rename). */
-  async save(rec: SessionRecord): Promise<void> {
+  /**
+   * Writes the state atomically (temp file + rename), after bumping its version in the registry
+   * (`version`: the version admitSession gave a new session, already in the registry).
+   */
+  async save(rec: SessionRecord, version?: number): Promise<void> {
     const file = this.stateFile(rec.id);
     const tmp = `${file}.${this.registry.instance.replace(/\W/g, '_')}.tmp`;
+    const text = JSON.stringify(rec);
+    this.states.forget(rec.id);
+    this.activity.delete(rec.id);
+    version ??= this.registry.saved(rec.id, rec.lastActivityAt);
+    this.registry.setKnownBytes(rec.id, rec.received);
     const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(JSON.stringify(rec));
+      await fh.writeFile(text);
     } finally {
       await fh.close();
     }
     await rename(tmp, file);
-    this.registry.touch(rec.id, rec.lastActivityAt, -Infinity);
+    this.states.set(rec.id, version, text);
+  }
+
+  /** A packet that changed nothing but the bytes held: its activity goes to the registry with the lease. */
+  noteActivity(rec: SessionRecord): void {
+    this.activity.set(rec.id, rec.lastActivityAt);
+    this.registry.setKnownBytes(rec.id, rec.received);
   }
 
   /** A Ping naming a live session keeps it alive, on whichever instance it arrives. */
@@ -219,6 +280,8 @@ export class SessionStore {
     await rm(this.requestDir(id), { recursive: true, force: true });
     await rm(this.replyDir(id), { recursive: true, force: true });
     this.registry.remove(id);
+    this.states.forget(id);
+    this.activity.delete(id);
   }
 
   /** Ids of the sessions idle past the timeout (farm-wide). */
@@ -245,8 +308,14 @@ export class SessionStore {
       }
       try {
         return await fn();
+      } catch (e) {
+        // A packet that failed (a body cut off, a full disk) may have left the file otherwise.
+        this.registry.setKnownBytes(id, undefined);
+        throw e;
       } finally {
-        this.registry.release(id);
+        const at = this.activity.get(id);
+        this.activity.delete(id);
+        this.registry.release(id, at);
       }
     };
     const run = previous.then(leased, leased);
@@ -259,6 +328,7 @@ export class SessionStore {
   }
 
   close(): void {
+    this.states.clear();
     this.registryValue?.close();
     this.registryValue = null;
   }

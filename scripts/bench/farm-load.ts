@@ -5,18 +5,24 @@
 // module: the ratio's anchor, target ≥ 0.8×), then the farm again with one instance killed
 // (SIGKILL) half-way: every started upload must complete, byte-exact.
 // Figures: uploads/s, MiB/s, p50/p99 fragment latency (previous Ack → this Ack), peak RSS of the
-// serve processes, their CPU seconds per GiB, errors. Loopback only; bounded by CLIENTS × ROUNDS
+// serve processes, their CPU seconds per GiB, errors, and the run's CPU seconds by party (this
+// process as the load generator, nginx, serve): on 2 cores all three share the machine, so the
+// ratio is that of whole-machine costs, and the split says whose. Equal work on both sides: one
+// TLS connection per upload (no session resumption), the same bytes read from the same files in
+// the timed window, the bytes hashed after it. Loopback only; bounded by CLIENTS × ROUNDS
 // (BENCH_FARM_CLIENTS, BENCH_FARM_ROUNDS) and a 10 min deadline per run.
-// Run: node dist/scripts/bench/farm-load.js [--write] — prints the table; --write replaces the
-// "Upload server under load" section of BENCHMARKS.md (npm run bench runs it after bench.js).
+// Run: node dist/scripts/bench/farm-load.js [--write] [--runs=one,three,kill,put] — prints the
+// table (--runs: only those, for paired runs); --write replaces the "Upload server under load"
+// section of BENCHMARKS.md (npm run bench runs it after bench.js).
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closeSession, uploadFile } from '../../module/engine/upload/upload-client.js';
+import { closeSession, openSessionConnection, uploadFile } from '../../module/engine/upload/upload-client.js';
 import { NEW_SESSION, type UploadSessionState } from '../../module/engine/upload/upload-port.js';
 import { makeUploadFile, type UploadFileFixture } from '../../test/helpers/bits-fixture-server.js';
 import { startChildServer, type ChildServer } from '../../test/helpers/bits-server.js';
@@ -24,12 +30,14 @@ import { startBitsNginx } from '../../test/helpers/nginx-bits.js';
 import { farmHostIp, reserveFarmPort, startFarmNginx } from '../../test/helpers/nginx-farm.js';
 import { makeTestCertificates, startNginx, type TestCertificates } from '../../test/helpers/nginx.js';
 import { NGINX_DAV_CONFIG } from './upload.js';
-import { cpuMs, cpuSPerGiB, fmt, hrMs, MiB, mibPerS, onCleanup, procStatusKb, progress, REPO, runCleanups, tempDir } from './util.js';
+import { childPids, cpuMs, cpuSPerGiB, fmt, hrMs, MiB, mibPerS, onCleanup, procStatusKb, progress, REPO, runCleanups, tempDir } from './util.js';
 
 const CLIENTS = Number(process.env.BENCH_FARM_CLIENTS ?? 200);
 const ROUNDS = Number(process.env.BENCH_FARM_ROUNDS ?? 2);
 const SIZES = [16 * 1024, 128 * 1024, 512 * 1024, 2 * MiB];
 const DEADLINE_MS = 10 * 60_000;
+/** `--runs one,three,kill,put` runs only those (paired old/new runs); the report needs all four. */
+const RUNS = new Set((process.argv.find((a) => a.startsWith('--runs='))?.slice('--runs='.length) ?? 'one,three,kill,put').split(','));
 
 interface RunFigures {
   label: string;
@@ -40,8 +48,22 @@ interface RunFigures {
   fragmentMs: number[];
   errors: string[];
   corrupt: number;
+  /** Completed uploads and what their published file must hash to (checked after the timed window). */
+  published: { name: string; sha256: string }[];
   serverPeakRssMiB: number;
   serverCpuSPerGiB: number;
+  /** CPU seconds of the run by party: this process (the load generator), nginx (master + worker), the serve processes. */
+  cpuS: { generator: number; nginx: number; serve: number };
+}
+
+/** CPU ms of a process and its direct children (nginx's master and worker). */
+function treeCpuMs(pid: number): number {
+  return [pid, ...childPids(pid)].reduce((sum, p) => sum + (cpuMs(p) || 0), 0);
+}
+
+function generatorCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 function percentile(xs: number[], p: number): number {
@@ -54,8 +76,13 @@ function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-/** One BITS client: ROUNDS uploads, each retried from its saved session after a transient error (as the engine does, without its retry delay). */
-async function client(n: number, base: string, files: UploadFileFixture[], sink: RunFigures, root: string): Promise<void> {
+/**
+ * One BITS client: ROUNDS uploads, each retried from its saved session after a transient error (as
+ * the engine does, without its retry delay). Each upload keeps one connection from Create-Session
+ * through Close-Session, as the engine's upload worker does (issue 13); a bare closeSession() would
+ * open a second TLS connection per upload, which the PUT anchor does not pay.
+ */
+async function client(n: number, base: string, files: UploadFileFixture[], sink: RunFigures): Promise<void> {
   for (let r = 0; r < ROUNDS; r++) {
     const f = files[(n + r) % files.length]!;
     const name = `c${n}-r${r}.bin`;
@@ -65,10 +92,11 @@ async function client(n: number, base: string, files: UploadFileFixture[], sink:
     sink.started++;
     const deadline = Date.now() + DEADLINE_MS;
     for (let attempt = 0; ; attempt++) {
+      const signal = new AbortController().signal;
+      const connection = openSessionConnection({ url, signal });
       try {
-        const signal = new AbortController().signal;
         const result = await uploadFile({
-          url, signal, localPath: f.path, expectedFile: f.expectedFile, wantReply: false, session,
+          url, signal, localPath: f.path, expectedFile: f.expectedFile, wantReply: false, session, connection,
           onSession: (s) => {
             const now = hrMs();
             if (s.offset > session.offset) sink.fragmentMs.push(now - last);
@@ -76,7 +104,7 @@ async function client(n: number, base: string, files: UploadFileFixture[], sink:
             session = s;
           },
         });
-        await closeSession({ url, session: result.session, signal });
+        await closeSession({ url, session: result.session, signal, connection });
         break;
       } catch (e) {
         const transient = (e as { transient?: boolean }).transient === true;
@@ -86,72 +114,98 @@ async function client(n: number, base: string, files: UploadFileFixture[], sink:
         }
         await new Promise((res) => setTimeout(res, 300));
         last = hrMs();
+      } finally {
+        connection.close();
       }
     }
     sink.uploads++;
     sink.bytes += f.size;
-    if (sha256File(join(root, name)) !== f.sha256) sink.corrupt++;
+    sink.published.push({ name, sha256: f.sha256 });
   }
 }
 
-async function loadRun(label: string, base: string, files: UploadFileFixture[], servers: ChildServer[], root: string, during?: (figures: RunFigures) => Promise<void>): Promise<RunFigures> {
-  const fig: RunFigures = { label, uploads: 0, started: 0, bytes: 0, ms: 0, fragmentMs: [], errors: [], corrupt: 0, serverPeakRssMiB: 0, serverCpuSPerGiB: 0 };
+/** Hashes what each completed upload published, after the timed window (both BITS and PUT runs). */
+function countCorrupt(fig: RunFigures, root: string): void {
+  for (const p of fig.published) if (!existsSync(join(root, p.name)) || sha256File(join(root, p.name)) !== p.sha256) fig.corrupt++;
+}
+
+async function loadRun(label: string, base: string, files: UploadFileFixture[], servers: ChildServer[], nginxPid: number, root: string, during?: (figures: RunFigures) => Promise<void>): Promise<RunFigures> {
+  const fig: RunFigures = { label, uploads: 0, started: 0, bytes: 0, ms: 0, fragmentMs: [], errors: [], corrupt: 0, published: [], serverPeakRssMiB: 0, serverCpuSPerGiB: 0, cpuS: { generator: 0, nginx: 0, serve: 0 } };
   const cpu0 = servers.map((s) => cpuMs(s.pid));
+  const gen0 = generatorCpuMs();
+  const nginx0 = treeCpuMs(nginxPid);
   const t0 = hrMs();
-  const clients = Array.from({ length: CLIENTS }, (_, i) => client(i, base, files, fig, root));
+  const clients = Array.from({ length: CLIENTS }, (_, i) => client(i, base, files, fig));
   if (during) await during(fig);
   await Promise.all(clients);
   fig.ms = hrMs() - t0;
+  fig.cpuS.generator = (generatorCpuMs() - gen0) / 1000;
+  fig.cpuS.nginx = (treeCpuMs(nginxPid) - nginx0) / 1000;
   const alive = servers.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
   fig.serverPeakRssMiB = Math.max(...alive.map((s) => (procStatusKb(s.pid, 'VmHWM') ?? 0) / 1024));
   const cpu = alive.reduce((sum, s) => sum + cpuMs(s.pid) - cpu0[servers.indexOf(s)]!, 0);
+  fig.cpuS.serve = cpu / 1000;
   fig.serverCpuSPerGiB = cpuSPerGiB(cpu, fig.bytes);
-  progress(`${label}: ${fig.uploads}/${fig.started} uploads, ${fmt(mibPerS(fig.bytes, fig.ms))} MiB/s, errors ${fig.errors.length}, corrupt ${fig.corrupt}${fig.errors.length ? `; first: ${fig.errors[0]}` : ''}`);
+  countCorrupt(fig, root);
+  progress(`${label}: ${fig.uploads}/${fig.started} uploads, ${fmt(mibPerS(fig.bytes, fig.ms))} MiB/s, errors ${fig.errors.length}, corrupt ${fig.corrupt}, CPU s generator/nginx/serve ${fmt(fig.cpuS.generator)}/${fmt(fig.cpuS.nginx)}/${fmt(fig.cpuS.serve)}${fig.errors.length ? `; first: ${fig.errors[0]}` : ''}`);
   return fig;
 }
 
-/** The anchor: the same bytes PUT over TLS to nginx (WebDAV), CLIENTS at a time. */
+/**
+ * The anchor: the same bytes PUT over TLS to nginx (WebDAV), CLIENTS at a time, each upload on a
+ * connection of its own (a new TLS handshake, no session resumption) and the body read from its
+ * file, as each BITS upload has.
+ */
 async function putRun(files: UploadFileFixture[], dir: string): Promise<RunFigures> {
   const root = join(dir, 'put-root');
   mkdirSync(root);
   const nginx = await startNginx({ root, https: true, extraConfig: NGINX_DAV_CONFIG });
   onCleanup(`nginx PUT pid ${nginx.pid}`, () => nginx.stop());
   const ca = readFileSync(nginx.caFile!);
-  const agent = new https.Agent({ keepAlive: true, maxSockets: CLIENTS, ca });
-  const fig: RunFigures = { label: 'PUT to nginx alone', uploads: 0, started: 0, bytes: 0, ms: 0, fragmentMs: [], errors: [], corrupt: 0, serverPeakRssMiB: NaN, serverCpuSPerGiB: NaN };
-  const bodies = files.map((f) => readFileSync(f.path));
+  const fig: RunFigures = { label: 'PUT to nginx alone', uploads: 0, started: 0, bytes: 0, ms: 0, fragmentMs: [], errors: [], corrupt: 0, published: [], serverPeakRssMiB: NaN, serverCpuSPerGiB: NaN, cpuS: { generator: 0, nginx: 0, serve: 0 } };
+  const gen0 = generatorCpuMs();
+  const nginx0 = treeCpuMs(nginx.pid);
   const t0 = hrMs();
   await Promise.all(Array.from({ length: CLIENTS }, async (_, n) => {
     for (let r = 0; r < ROUNDS; r++) {
       const i = (n + r) % files.length;
       fig.started++;
       const t = hrMs();
+      const agent = new https.Agent({ keepAlive: false, maxCachedSessions: 0, ca });
+      const body = await readFile(files[i]!.path); // read from the file in the timed window, as each BITS client reads its own
       const status = await new Promise<number>((resolve, reject) => {
-        const req = https.request(`${nginx.httpsUrl}/c${n}-r${r}.bin`, { method: 'PUT', agent, headers: { 'Content-Length': bodies[i]!.length } }, (res) => {
+        const req = https.request(`${nginx.httpsUrl}/c${n}-r${r}.bin`, { method: 'PUT', agent, headers: { 'Content-Length': body.length } }, (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
         });
         req.on('error', reject);
-        req.end(bodies[i]);
+        req.end(body);
       }).catch(() => 0);
+      agent.destroy();
       if (status !== 201 && status !== 204) fig.errors.push(`PUT c${n}-r${r}: ${status}`);
       else {
         fig.uploads++;
-        fig.bytes += bodies[i]!.length;
+        fig.bytes += body.length;
         fig.fragmentMs.push(hrMs() - t);
+        fig.published.push({ name: `c${n}-r${r}.bin`, sha256: files[i]!.sha256 });
       }
     }
   }));
   fig.ms = hrMs() - t0;
-  agent.destroy();
+  fig.cpuS.generator = (generatorCpuMs() - gen0) / 1000;
+  fig.cpuS.nginx = (treeCpuMs(nginx.pid) - nginx0) / 1000;
+  countCorrupt(fig, root);
+  progress(`${fig.label}: ${fig.uploads}/${fig.started} uploads, ${fmt(mibPerS(fig.bytes, fig.ms))} MiB/s, errors ${fig.errors.length}, corrupt ${fig.corrupt}, CPU s generator/nginx ${fmt(fig.cpuS.generator)}/${fmt(fig.cpuS.nginx)}`);
   await nginx.stop();
   return fig;
 }
 
+/** One instance: a lone server (its session registry in memory); several: a farm on one sessions.db. */
 async function startInstances(root: string, sessions: string, hostIds: (string | null)[]): Promise<ChildServer[]> {
   const out: ChildServer[] = [];
+  const farm = hostIds.length > 1 ? ['--farm'] : [];
   for (const hostId of hostIds) {
-    const s = await startChildServer(['--root', root, '--sessions-dir', sessions, '--farm', '--trust-proxy', '127.0.0.1', '--max-sessions-per-client', '0',
+    const s = await startChildServer(['--root', root, '--sessions-dir', sessions, ...farm, '--trust-proxy', '127.0.0.1', '--max-sessions-per-client', '0',
       ...(hostId ? ['--host-id', hostId, '--host-id-fallback-timeout', '1'] : [])]);
     onCleanup(`serve pid ${s.pid}`, () => s.stop());
     out.push(s);
@@ -172,18 +226,19 @@ export async function runFarmLoadBench(certs: TestCertificates): Promise<RunFigu
   const results: RunFigures[] = [];
 
   // 1 instance behind the documented single-instance config.
-  {
+  if (RUNS.has('one')) {
     const root = join(dir, 'one');
     mkdirSync(root);
     const [s] = await startInstances(root, join(dir, 'one-sessions'), [null]);
     const nginx = await startBitsNginx({ upstreams: [`127.0.0.1:${s!.port}`], certs });
     onCleanup(`nginx pid ${nginx.pid}`, () => nginx.stop());
-    results.push(await loadRun('1 instance', nginx.url, files, [s!], root));
+    results.push(await loadRun('1 instance', nginx.url, files, [s!], nginx.pid, root));
     await nginx.stop();
     await s!.stop();
   }
   // 3 instances behind the documented farm config; then again with one killed half-way.
   for (const kill of [false, true]) {
+    if (!RUNS.has(kill ? 'kill' : 'three')) continue;
     const root = join(dir, kill ? 'kill' : 'three');
     mkdirSync(root);
     const port = await reserveFarmPort();
@@ -197,29 +252,30 @@ export async function runFarmLoadBench(certs: TestCertificates): Promise<RunFigu
           progress(`killed instance 2 (pid ${servers[1]!.pid}) after ${fig.uploads} uploads`);
         }
       : undefined;
-    results.push(await loadRun(kill ? '3 instances, one killed' : '3 instances', nginx.url, files, servers, root, during));
+    results.push(await loadRun(kill ? '3 instances, one killed' : '3 instances', nginx.url, files, servers, nginx.pid, root, during));
     await nginx.stop();
     for (const s of servers) await s.stop();
   }
-  results.push(await putRun(files, dir));
+  if (RUNS.has('put')) results.push(await putRun(files, dir));
   return results;
 }
 
 export function renderFarmLoad(results: RunFigures[]): string {
-  const anchor = results.find((r) => r.label.startsWith('PUT'))!;
+  const anchor = results.find((r) => r.label.startsWith('PUT'));
   const rows = results.map((r) => {
     const mib = mibPerS(r.bytes, r.ms);
-    return `| ${r.label} | ${r.uploads}/${r.started} | ${fmt(r.uploads / (r.ms / 1000))} | ${fmt(mib)} | ${r === anchor ? '1' : fmt(mib / mibPerS(anchor.bytes, anchor.ms), 2)} × | ${fmt(percentile(r.fragmentMs, 50))} | ${fmt(percentile(r.fragmentMs, 99))} | ${Number.isNaN(r.serverPeakRssMiB) ? '–' : fmt(r.serverPeakRssMiB)} | ${Number.isNaN(r.serverCpuSPerGiB) ? '–' : fmt(r.serverCpuSPerGiB)} | ${r.errors.length} | ${r.corrupt} |`;
+    return `| ${r.label} | ${r.uploads}/${r.started} | ${fmt(r.uploads / (r.ms / 1000))} | ${fmt(mib)} | ${r === anchor ? '1' : anchor ? fmt(mib / mibPerS(anchor.bytes, anchor.ms), 2) : '–'} × | ${fmt(percentile(r.fragmentMs, 50))} | ${fmt(percentile(r.fragmentMs, 99))} | ${Number.isNaN(r.serverPeakRssMiB) ? '–' : fmt(r.serverPeakRssMiB)} | ${Number.isNaN(r.serverCpuSPerGiB) ? '–' : fmt(r.serverCpuSPerGiB)} | ${fmt(r.cpuS.generator)} / ${fmt(r.cpuS.nginx)} / ${Number.isNaN(r.serverCpuSPerGiB) ? '–' : fmt(r.cpuS.serve)} | ${r.errors.length} | ${r.corrupt} |`;
   });
   return [
     '## Upload server under load',
     '',
     `${CLIENTS} concurrent clients × ${ROUNDS} uploads of ${SIZES.map((s) => (s >= MiB ? `${s / MiB} MiB` : `${s / 1024} KiB`)).join(' / ')} over TLS through nginx (\`node dist/scripts/bench/farm-load.js\`).`,
     'Latency: one fragment (previous Ack to this Ack); for PUT, one whole request. RSS: peak of the largest serve process; CPU: all serve processes.',
+    'Each upload (BITS session or PUT) has one TLS connection of its own; a farm session has two (the farm name for Create-Session, its instance\'s BITS-Host-Id name for the rest). The CPU split is the run\'s CPU seconds of this process (the load generator), nginx and serve.',
     `The load generator shares the machine (${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end): on few cores the ratios are the client's as much as the server's.`,
     '',
-    '| run | completed/started | uploads/s | MiB/s | vs PUT | p50 ms | p99 ms | serve peak RSS MiB | serve CPU s/GiB | errors | corrupt |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| run | completed/started | uploads/s | MiB/s | vs PUT | p50 ms | p99 ms | serve peak RSS MiB | serve CPU s/GiB | CPU s generator / nginx / serve | errors | corrupt |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');
