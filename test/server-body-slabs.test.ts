@@ -61,17 +61,21 @@ test('slabs: held chunks survive later bodies; released slabs are reused; a body
   assert.ok(e.chunks.every((x) => x.buffer !== held.buffer), 'a slab with a byte still held is not reused');
 });
 
-test('socket read buffer: a plain TCP socket reads into the shared buffer, pauses when told, and a TLS socket is left alone', async () => {
+test('socket read buffer: a plain TCP socket reads into the shared buffer or the one asked for, pauses when told, and a TLS socket is left alone', async () => {
   const data = randomBytes(4 * READ_BUFFER_BYTES + 99);
   const got: Buffer[] = [];
   let views = 0;
   let sharedOk = false;
+  // Every other read goes to a buffer of the caller's (as a body's slab), the rest to the shared one.
+  const own = Buffer.alloc(10_000);
+  let intoOwn = 0;
   const done = new Promise<void>((resolve) => {
     const server = net.createServer((socket) => {
       let paused = false;
       sharedOk = readIntoSharedBuffer(socket, (view) => {
         views++;
-        assert.ok(view.buffer.byteLength >= READ_BUFFER_BYTES, 'the view is of the shared buffer');
+        if (view.buffer === own.buffer) intoOwn++;
+        else assert.ok(view.buffer.byteLength >= READ_BUFFER_BYTES, 'the view is of the shared buffer');
         got.push(Buffer.from(view));
         // Stop once, then resume from a timer: reading must carry on where it stopped.
         if (!paused) {
@@ -80,7 +84,7 @@ test('socket read buffer: a plain TCP socket reads into the shared buffer, pause
           return false;
         }
         return true;
-      });
+      }, () => (views % 2 ? own : undefined));
       socket.on('end', () => {
         socket.destroy();
         server.close();
@@ -94,6 +98,7 @@ test('socket read buffer: a plain TCP socket reads into the shared buffer, pause
   await done;
   assert.ok(sharedOk, 'readIntoSharedBuffer took the socket');
   assert.ok(views > 1);
+  assert.ok(intoOwn > 0 && intoOwn < views, `reads went to the buffer nextBuffer() named (${intoOwn} of ${views})`);
   assert.ok(Buffer.concat(got).equals(data), 'every byte, in order, across the pause');
   assert.is(readIntoSharedBuffer(new TLSSocket(new net.Socket()), () => true), false, 'TLS sockets keep their data events');
 });

@@ -55,7 +55,7 @@ class BitsPostSocket extends Duplex {
     this.framer = new RequestFramer(MARKER, token, divert);
     // Plain TCP with diverted bodies: reads go to one reused buffer (no ArrayBuffer per read), and
     // whatever is kept of them is copied — the body into its slabs, heads for Node's parser here.
-    const reused = divertBodies && readIntoSharedBuffer(socket, (view) => this.onBytes(view, true));
+    const reused = divertBodies && readIntoSharedBuffer(socket, (view) => this.onBytes(view, true), () => this.receiving?.readBuffer());
     if (!reused) {
       socket.on('data', (chunk: Buffer) => {
         if (!this.onBytes(chunk, false)) socket.pause();

@@ -5,7 +5,9 @@
 // Node dumps an unread request body, so the connection can carry the next request.
 //
 // Bytes that arrive in a buffer the socket reuses (the shim's read buffer, socket-read-buffer.ts) are
-// copied into slabs — SLAB_BYTES buffers kept in a small pool — and pushed as views of them. A
+// copied into slabs — SLAB_BYTES buffers kept in a small pool — and pushed as views of them; while a
+// body is being received the socket reads straight into its slab (readBuffer()), so most bytes are
+// not copied at all. A
 // reader that is done with a chunk (the fragment writer, once its pwritev completed) hands it back
 // with release(); a slab whose every byte came back returns to the pool. Chunks never released (a
 // body drained or discarded) just leave their slab to the garbage collector. Before, every socket
@@ -75,7 +77,13 @@ export class DivertedBody extends Readable {
     this.left -= piece.length;
     let more = true;
     if (!reused) more = this.push(piece);
-    else {
+    else if (this.slab && piece.buffer === this.slab.buf.buffer && piece.byteOffset === this.slab.buf.byteOffset + this.slab.fill) {
+      // Read straight into the slab (readBuffer()): nothing to copy.
+      const slab = this.slab;
+      slab.fill += piece.length;
+      if (slab.fill === slab.buf.length) this.retire();
+      more = this.push(piece);
+    } else {
       for (let at = 0; at < piece.length; ) {
         const slab = (this.slab ??= newSlab(Math.min(SLAB_BYTES, piece.length - at + this.left)));
         const n = piece.copy(slab.buf, slab.fill, at);
@@ -91,6 +99,17 @@ export class DivertedBody extends Readable {
     this.push(null);
     // Complete: no _read will come to resume the socket, and the next bytes are another request's.
     return true;
+  }
+
+  /**
+   * Where the socket may read the next bytes of this body: the free rest of its slab, at most the
+   * bytes the body still lacks (so a read never holds the next request's head). Valid until the next
+   * feed() — the shim asks again after every read.
+   */
+  readBuffer(): Buffer | undefined {
+    if (this.left <= 0 || this.destroyed) return undefined;
+    const slab = (this.slab ??= newSlab(Math.min(SLAB_BYTES, this.left)));
+    return slab.buf.subarray(slab.fill, Math.min(slab.buf.length, slab.fill + this.left));
   }
 
   /** The reader is done with `chunk` (a chunk this body pushed, or part of one): its slab may be reused. */

@@ -28,10 +28,11 @@ function symbolNamed(socket: Socket, name: string): symbol | undefined {
 
 /**
  * From now on `socket`'s bytes go to `onBytes(view)` — a view of the shared buffer, valid during the
- * call only — instead of 'data' events; onBytes returns false to stop reading (resume with
- * socket.resume()). False, and nothing changed, when this socket cannot read that way.
+ * call only, or of the buffer `nextBuffer()` returned after the previous read — instead of 'data'
+ * events; onBytes returns false to stop reading (resume with socket.resume()). False, and nothing
+ * changed, when this socket cannot read that way.
  */
-export function readIntoSharedBuffer(socket: Socket, onBytes: (view: Buffer) => boolean): boolean {
+export function readIntoSharedBuffer(socket: Socket, onBytes: (view: Buffer) => boolean, nextBuffer?: () => Buffer | undefined): boolean {
   if (socket instanceof TLSSocket) return false;
   const handle = (socket as unknown as { _handle?: UserBufferHandle })._handle;
   const kBuffer = symbolNamed(socket, 'kBuffer');
@@ -45,5 +46,7 @@ export function readIntoSharedBuffer(socket: Socket, onBytes: (view: Buffer) => 
   handle.useUserBuffer(buf);
   fields[kBuffer] = buf;
   fields[kBufferCb] = (nread: number, b: Buffer) => onBytes(b.subarray(0, nread));
+  // Asked after every read: the next read goes there (e.g. straight into a body's slab), else the shared buffer.
+  if (nextBuffer) fields[kBufferGen] = () => nextBuffer() ?? buf;
   return true;
 }
