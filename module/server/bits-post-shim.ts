@@ -21,6 +21,7 @@ import { Duplex } from 'node:stream';
 import { Server as TlsServer, type TLSSocket } from 'node:tls';
 import { attachBody, DivertedBody } from './diverted-body.js';
 import { RequestFramer } from './request-framer.js';
+import { readIntoSharedBuffer } from './socket-read-buffer.js';
 
 export const BITS_POST = 'BITS_POST';
 const MARKER = 'x-bits-job2-original-method';
@@ -34,6 +35,8 @@ class BitsPostSocket extends Duplex {
   /** Who wants the socket paused: Node's side (this Duplex is full) and/or a diverted body. */
   private parserFull = false;
   private bodyFull = false;
+  /** The bytes being framed live in the shared read buffer: whatever is kept must be copied. */
+  private reusedInput = false;
 
   constructor(readonly socket: Socket, token: string, divertBodies: boolean) {
     // allowHalfOpen like the sockets of http.Server: a client that ends its side still gets the answer.
@@ -45,21 +48,36 @@ class BitsPostSocket extends Duplex {
             this.unclaimed.push(this.receiving);
           },
           body: (piece: Buffer) => {
-            if (!this.receiving!.feed(piece)) this.bodyFull = true;
+            if (!this.receiving!.feed(piece, this.reusedInput)) this.bodyFull = true;
           },
         }
       : undefined;
     this.framer = new RequestFramer(MARKER, token, divert);
-    socket.on('data', (chunk: Buffer) => {
-      for (const piece of this.framer.push(chunk)) if (piece.length && !this.push(piece)) this.parserFull = true;
-      if (this.parserFull || this.bodyFull) socket.pause();
-    });
+    // Plain TCP with diverted bodies: reads go to one reused buffer (no ArrayBuffer per read), and
+    // whatever is kept of them is copied — the body into its slabs, heads for Node's parser here.
+    const reused = divertBodies && readIntoSharedBuffer(socket, (view) => this.onBytes(view, true), () => this.receiving?.readBuffer());
+    if (!reused) {
+      socket.on('data', (chunk: Buffer) => {
+        if (!this.onBytes(chunk, false)) socket.pause();
+      });
+    }
     socket.on('end', () => this.push(null));
     socket.on('error', (e) => this.destroy(e));
     socket.on('close', () => {
       if (!this.destroyed) this.destroy();
     });
     socket.on('timeout', () => this.emit('timeout'));
+  }
+
+  /** Bytes from the client; false when the socket should stop reading until want() resumes it. */
+  private onBytes(chunk: Buffer, reused: boolean): boolean {
+    this.reusedInput = reused;
+    try {
+      for (const piece of this.framer.push(chunk)) if (piece.length && !this.push(reused ? Buffer.from(piece) : piece)) this.parserFull = true;
+    } finally {
+      this.reusedInput = false;
+    }
+    return !(this.parserFull || this.bodyFull);
   }
 
   /** The diverted body of the next request Node emits (requests come out in the order they came in). */

@@ -11,6 +11,7 @@
 import { open, truncate, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ChunkQueue, dropBytes } from '../io/chunk-queue.js';
+import { releaseChunk } from './diverted-body.js';
 
 export { MAX_QUEUED_BYTES } from '../io/chunk-queue.js';
 
@@ -76,6 +77,8 @@ export async function writeFragment(body: Readable, file: string, w: FragmentWri
         await queue.discard();
         throw e;
       }
+      // Written: the body may reuse the memory (diverted-body.ts slabs). Never before, never twice.
+      for (const chunk of batch) releaseChunk(body, chunk);
     }
     if (seen !== w.length) throw new BodyIncompleteError(seen, w.length);
     return pos;

@@ -22,8 +22,13 @@ export function newSections(r: ReportInput): string[] {
     `UPLOAD job through a fresh service (\`createJob(UPLOAD)\`, \`addFiles\`, clock starts, \`resume\`, \`describeJob\` every`,
     `${POLL_MS} ms until TRANSFERRED — for uploads that is after the server acknowledged Close-Session, i.e. the file is`,
     `committed at its URL — clock stops; then \`complete\`) to our server, \`${u.commands.serve}\`, one long-running child`,
-    `process for the whole bench. Our server fdatasyncs an upload before committing it, which nginx does not, hence the`,
-    `"curl -T + sync" row (sync of the file nginx wrote). Per run: curl -T, curl -T + sync, bits-job2; one untimed warm-up`,
+    `process for the whole bench. Durability at the moment each clock stops: nginx answers the PUT once the file is renamed`,
+    `into place in the page cache (nothing flushed: a power loss can take it); \`sync FILE\` in the "curl -T + sync" row`,
+    `fsyncs that file (data and metadata). Our server fdatasyncs the upload (data and size) before it links/renames it into`,
+    `place on Close-Session, and the service commits TRANSFERRED to its store before reporting it; each Fragment Ack came`,
+    `after that fragment's bytes were written to the session file (they survive a kill of the server; after a power loss`,
+    `the server's range drops back and the client re-sends). Neither side fsyncs the directory. So "curl -T + sync" is the`,
+    `like-for-like row and "curl -T" the faster, weaker one. Per run: curl -T, curl -T + sync, bits-job2; one untimed warm-up`,
     `of curl -T and of bits-job2 first. Peak RSS: VmHWM of the receiving process, reset before each run with`,
     `\`echo 5 > /proc/PID/clear_refs\`, so each figure is that run's peak (the service is fresh per run).`, '');
   const bitsMs = median(u.bits.map((b) => b.ms));
