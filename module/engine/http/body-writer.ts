@@ -17,6 +17,7 @@ import {
   isAbortError,
   transportError,
 } from './errors.js';
+import { recycle } from './slab-pool.js';
 import type { TempFile } from './temp-file.js';
 
 export interface BodyWriteOptions {
@@ -90,6 +91,8 @@ export async function writeBody(response: Readable, o: BodyWriteOptions): Promis
       const length = batch.length === 1 ? batch[0]!.length : batch.reduce((n, c) => n + c.length, 0);
       if (batch.length === 1) await o.file.write(batch[0]!, position);
       else await o.file.writev(batch, position);
+      // Written: the socket may read into these bytes' memory again (lean-get.ts's slabs).
+      for (const chunk of batch) recycle(chunk);
       position += length;
       o.onProgress?.(position);
       // Abort wins over a pending checkpoint: after an abort only the last durable one counts.
