@@ -16,8 +16,8 @@
 export const SLAB_BYTES = 256 * 1024;
 /** A slab with less free space than this is retired: reads into tiny tails would cost a callback each. */
 export const MIN_READ_BYTES = 32 * 1024;
-/** Free slabs a pool keeps for reuse; more (after a burst) are left to the collector. */
-const MAX_FREE_SLABS = 16;
+/** Free slabs a pool keeps for reuse (what a written 1 MiB batch gives back at once, and some); more are left to the collector. */
+const MAX_FREE_SLABS = 8;
 
 class Slab {
   /** Bytes read into the slab so far (its filled prefix). */
