@@ -16,8 +16,13 @@
 export const SLAB_BYTES = 256 * 1024;
 /** A slab with less free space than this is retired: reads into tiny tails would cost a callback each. */
 export const MIN_READ_BYTES = 32 * 1024;
-/** Free slabs a pool keeps for reuse (what a written 1 MiB batch gives back at once, and some); more are left to the collector. */
-const MAX_FREE_SLABS = 8;
+/**
+ * Free slabs a pool keeps for reuse. The slabs in use are bounded (the body writer's queue, the write in
+ * flight, the Readable's buffer: ~12 on a 1 GiB download), so a pool keeps all it ever needed; a smaller
+ * cap dropped slabs after each burst and allocated new ones, and the dropped ones (old generation by
+ * then) waited for a full collection: 26 slabs for 1 GiB instead of 12. This only bounds a pathology.
+ */
+const MAX_FREE_SLABS = 64;
 
 class Slab {
   /** Bytes read into the slab so far (its filled prefix). */
