@@ -176,13 +176,14 @@ async function main(): Promise<void> {
     progress(`concurrent with --max-semi-space-size=1: VmHWM ${(findings.concurrentProbe.smallSemi.peakRssKb / 1024).toFixed(1)} MiB, ${findings.concurrentProbe.smallSemi.wallMs.toFixed(0)} ms`);
   }
   if (want(!verdicts.rss.met)) {
-    // Is the peak garbage waiting for a collection? The same download with a 1 MiB young generation.
-    findings.rssSmallSemiSpace = { nodeArgs: ['--max-semi-space-size=1'], kb: [], ms: [] };
+    // How much does the launchers' 1 MiB young generation (module/service/node-flags.ts) give? The same
+    // download with V8's default maximum (16 MiB; a later flag overrides the launcher's).
+    findings.rssSmallSemiSpace = { nodeArgs: ['--max-semi-space-size=16'], kb: [], ms: [] };
     for (let i = 1; i <= runs; i++) {
       const b = await bitsDownload(fixture, fixture.bigName, fixture.bigBytes, { nodeArgs: findings.rssSmallSemiSpace.nodeArgs });
       findings.rssSmallSemiSpace.kb.push(b.vmHwmKb);
       findings.rssSmallSemiSpace.ms.push(b.pollMs);
-      progress(`run ${i}/${runs} bits-job2 service with --max-semi-space-size=1: VmHWM ${(b.vmHwmKb / 1024).toFixed(1)} MiB, ${b.pollMs.toFixed(0)} ms`);
+      progress(`run ${i}/${runs} bits-job2 service with --max-semi-space-size=16: VmHWM ${(b.vmHwmKb / 1024).toFixed(1)} MiB, ${b.pollMs.toFixed(0)} ms`);
     }
     findings.bareNodeHwmKb = await bareNodeHwm();
   }

@@ -13,6 +13,7 @@ import { json, makeSandbox } from './helpers/cli.js';
 import { REPO } from './helpers/service.js';
 import { pseudoRandomBytes, startGateServer } from './helpers/gate-server.js';
 import { sha256, sha256File } from './helpers/tmp.js';
+import { SERVICE_NODE_FLAGS } from '../module/service/node-flags.js';
 
 /** No user service manager can be reached from the children: install writes the file and says what to run. */
 const noUserManager = (sb: ReturnType<typeof makeSandbox>) => ({
@@ -41,13 +42,13 @@ test('the unit passes systemd-analyze verify (a broken one does not); proxies an
     assert.match(r.stdout, /^Environment="https_proxy=http:\/\/proxy\.example:3128"$/m);
     assert.match(r.stdout, /^Environment="BITS_JOB2_CA_FILE=\/etc\/ssl\/corp-ca\.pem"$/m);
     assert.not.match(r.stdout, /hunter2|never-in-a-file|BITS_JOB2_PASSWORD/);
-    assert.equal(execStartWords(r.stdout), [process.execPath, join(REPO, 'dist', 'module', 'service', 'main.js'), '--state-dir', sb.stateDir]);
+    assert.equal(execStartWords(r.stdout), [process.execPath, ...SERVICE_NODE_FLAGS, join(REPO, 'dist', 'module', 'service', 'main.js'), '--state-dir', sb.stateDir]);
     // The verifier is not a rubber stamp: a unit whose program does not exist fails it.
     writeFileSync(unitFile, r.stdout.replace(`"${process.execPath}"`, '"/nonexistent/node"'));
     assert.is.not(spawnSync('systemd-analyze', ['verify', unitFile], { encoding: 'utf8' }).status, 0);
     // Words with spaces, quotes and % survive systemd's quoting.
     const odd = systemdUnit({ node: '/opt/my node/bin/node', serviceMain: '/srv/a"b/main.js', stateDir: '/home/x/100%/state', env: {} });
-    assert.equal(execStartWords(odd), ['/opt/my node/bin/node', '/srv/a"b/main.js', '--state-dir', '/home/x/100%/state']);
+    assert.equal(execStartWords(odd), ['/opt/my node/bin/node', ...SERVICE_NODE_FLAGS, '/srv/a"b/main.js', '--state-dir', '/home/x/100%/state']);
     const install = await sb.run(['service', 'install', '--json'], { env });
     const report = json<{ path: string; applied: boolean; commands: string[]; leftOut: string[]; notes: string[] }>(install);
     assert.match(report.leftOut.join(), /http_proxy \(it holds a password/);
@@ -119,7 +120,7 @@ test('macOS: the launchd agent is a property list that runs the same command at 
   const dict = doc.plist.dict[0];
   const keys: string[] = dict.key;
   assert.equal(keys, ['Label', 'ProgramArguments', 'EnvironmentVariables', 'RunAtLoad', 'KeepAlive', 'ThrottleInterval']);
-  assert.equal(dict.array[0].string, ['/usr/local/bin/node', '/opt/bits & co/main.js', '--state-dir', '/Users/a/state']);
+  assert.equal(dict.array[0].string, ['/usr/local/bin/node', ...SERVICE_NODE_FLAGS, '/opt/bits & co/main.js', '--state-dir', '/Users/a/state']);
   assert.equal(dict.dict[0].key, ['https_proxy']);
   assert.ok('true' in dict, 'RunAtLoad true');
   assert.equal(dict.dict[1].key, ['SuccessfulExit']);

@@ -5,7 +5,6 @@ import type { DownloadTlsOptions } from './http/download-port.js';
 import type { JobRecord } from './job-record.js';
 import type { TransportOptions } from './transport-port.js';
 import type { SessionConnection } from './upload/session-connection.js';
-import { cancelSession } from './upload/upload-client.js';
 
 export class UploadHandover {
   /** Connections of cancelled uploads, between the worker's stop and the Cancel-Session (never longer). */
@@ -37,7 +36,9 @@ export class UploadHandover {
     // The upload's own connection when it was idle at the cancel (servers that keep the session in it).
     const connection = this.handedOver.get(job.id);
     this.handedOver.delete(job.id);
-    void cancelSession({ url, session, signal: AbortSignal.timeout(60_000), tls: this.tls, transport: this.transportFor(job), connection })
+    // upload-client.js is loaded lazily (already loaded by the upload worker when there was one).
+    void import('./upload/upload-client.js')
+      .then(({ cancelSession }) => cancelSession({ url, session, signal: AbortSignal.timeout(60_000), tls: this.tls, transport: this.transportFor(job), connection }))
       .then(() => this.log(`job ${job.id}: upload session cancelled on the server`))
       .catch((e: Error) => this.log(`job ${job.id}: Cancel-Session failed: ${e.message}`));
   }

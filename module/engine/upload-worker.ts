@@ -13,6 +13,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { bitsError } from '../api/bits-error.js';
 import { ErrorContext, JobType } from '../api/enums.js';
 import { HR } from '../api/hresult.js';
+import { CANCEL_REASON } from './cancel-reason.js';
 import { DEFAULT_CHECKPOINT_BYTES, DEFAULT_CHECKPOINT_INTERVAL_MS, downloadFile } from './http/download.js';
 import { UploadProgressCheckpoints } from './upload/progress-checkpoint.js';
 import type { DownloadTlsOptions } from './http/download-port.js';
@@ -137,8 +138,7 @@ export async function runUploadJob(job: JobRecord, host: UploadHost, signal: Abo
   }
 }
 
-/** The abort reason the engine gives a worker it stops for Cancel (the worker then hands over its connection). */
-export const CANCEL_REASON = 'bits-job2:cancel';
+export { CANCEL_REASON };
 
 async function downloadReply(job: JobRecord, host: UploadHost, signal: AbortSignal, transport: TransportOptions): Promise<void> {
   const up = job.upload!;

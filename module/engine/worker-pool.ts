@@ -9,7 +9,7 @@ import { runDownloadJob, type WorkerHost } from './download-worker.js';
 import type { JobRecord } from './job-record.js';
 import { ACTIVE, type JobTable } from './job-table.js';
 import { decideSchedule } from './scheduler.js';
-import { runUploadJob, type UploadHost } from './upload-worker.js';
+import type { UploadHost } from './upload-worker.js';
 
 interface Worker {
   controller: AbortController;
@@ -99,7 +99,8 @@ export class WorkerPool {
     await this.stopping.get(job.id); // never two workers on one temp file
     try {
       if (job.type === JobType.DOWNLOAD) await runDownloadJob(job, this.o.downloadHost, signal);
-      else await runUploadJob(job, this.o.uploadHost, signal);
+      // The upload stack is loaded when the first upload runs: a service that only downloads never needs it.
+      else await (await import('./upload-worker.js')).runUploadJob(job, this.o.uploadHost, signal);
       if (signal.aborted) return;
       job.firstTransientAt = null;
       this.o.table.setState(job, JobState.TRANSFERRED);

@@ -26,9 +26,11 @@ export class ChunkQueue {
   private wake: (() => void) | undefined;
   private discarding = false;
 
+  /** `maxQueuedBytes`: the pause threshold (default MAX_QUEUED_BYTES); the download uses less (body-writer.ts). */
   constructor(
     private readonly stream: Readable,
     private readonly hooks: ChunkQueueHooks = {},
+    private readonly maxQueuedBytes = MAX_QUEUED_BYTES,
   ) {
     stream.on('data', (chunk: Buffer) => {
       if (this.discarding) return;
@@ -36,7 +38,7 @@ export class ChunkQueue {
       if (!part || part.length === 0) return;
       this.chunks.push(part);
       this.bytes += part.length;
-      if (this.bytes >= MAX_QUEUED_BYTES) {
+      if (this.bytes >= this.maxQueuedBytes) {
         stream.pause();
         hooks.onPause?.();
       }
@@ -99,7 +101,7 @@ export class ChunkQueue {
   }
 
   private resumeBelowBound(): void {
-    if (this.stream.isPaused() && this.bytes < MAX_QUEUED_BYTES) {
+    if (this.stream.isPaused() && this.bytes < this.maxQueuedBytes) {
       this.hooks.onResume?.();
       this.stream.resume();
     }

@@ -8,6 +8,7 @@
 // sit in a file: those are reported and left out.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { SERVICE_NODE_FLAGS } from './node-flags.js';
 
 export interface LoginItemSpec {
   node: string;
@@ -41,6 +42,11 @@ export function launchdPlistPath(): string {
   return join(homedir(), 'Library', 'LaunchAgents', `${LAUNCHD_LABEL}.plist`);
 }
 
+/** The command line that starts the service: node, its flags (node-flags.ts), main.js, the state dir. */
+export function serviceCommand(spec: LoginItemSpec): string[] {
+  return [spec.node, ...SERVICE_NODE_FLAGS, spec.serviceMain, '--state-dir', spec.stateDir];
+}
+
 /** One word of an ExecStart= line: quoted, with systemd's specifier `%` and C escapes doubled. */
 function systemdWord(word: string): string {
   return `"${word.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/%/g, '%%')}"`;
@@ -55,7 +61,7 @@ export function systemdUnit(spec: LoginItemSpec): string {
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=${[spec.node, spec.serviceMain, '--state-dir', spec.stateDir].map(systemdWord).join(' ')}`,
+    `ExecStart=${serviceCommand(spec).map(systemdWord).join(' ')}`,
     ...env,
     // Exit 2: a service started on demand already holds the state dir — not a failure, no restart loop.
     'SuccessExitStatus=2',
@@ -74,7 +80,7 @@ function xml(text: string): string {
 }
 
 export function launchdPlist(spec: LoginItemSpec): string {
-  const args = [spec.node, spec.serviceMain, '--state-dir', spec.stateDir].map((a) => `    <string>${xml(a)}</string>`);
+  const args = serviceCommand(spec).map((a) => `    <string>${xml(a)}</string>`);
   const env = Object.entries(spec.env).map(([k, v]) => `    <key>${xml(k)}</key><string>${xml(v)}</string>`);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NODE_FLAGS } from './node-flags.js';
 
 /** The service executable, next to this file in the compiled package. */
 export const SERVICE_MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -26,7 +27,7 @@ export class Starter {
     this.running = true;
     this.spawned++;
     this.nextAllowed = Date.now() + Math.min(250 * 2 ** (this.spawned - 1), 2000);
-    const child = spawn(process.execPath, [SERVICE_MAIN, '--state-dir', this.stateDir], {
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, SERVICE_MAIN, '--state-dir', this.stateDir], {
       detached: true,
       stdio: 'ignore',
       env: process.env,

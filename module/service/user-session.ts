@@ -14,6 +14,7 @@ import { PeerConnection } from './peer-rpc.js';
 import { socketPath } from './socket-path.js';
 import type { PeekedJob } from './store-peek.js';
 import type { UserAccount, UserStore } from './user-stores.js';
+import { SERVICE_NODE_FLAGS } from './node-flags.js';
 
 const E_FAIL = 0x80004005;
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
@@ -91,7 +92,7 @@ export class UserSession {
 
   private async startService(): Promise<PeerConnection> {
     const u = this.user;
-    const child = spawn(process.execPath, [AS_USER, String(u.uid), String(u.gid), u.name, SERVICE_MAIN, '--state-dir', this.store.stateDir], {
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, AS_USER, String(u.uid), String(u.gid), u.name, SERVICE_MAIN, '--state-dir', this.store.stateDir], {
       env: userEnv(u), cwd: existsSync(u.home) ? u.home : '/', stdio: 'ignore', detached: true,
     });
     child.unref();

@@ -17,17 +17,17 @@ crash must not lose a "transferred" file) — compare with "curl + sync". Judge 
 this shared VM swings with the load and with the disk's flush cost (see the runs columns and load average).`,
 
   rss: `**What dominates.** Two parts. (1) The floor: a bare \`node\` process is already ~40 MiB of VmHWM on
-this machine, and the idle service (Node + better-sqlite3 + our modules + the store) sits ~15–20 MiB above
-that, before any transfer. (2) The download adds a roughly constant ~35–40 MiB that does not grow with the
-file (the 64 MiB and 1 GiB peaks are within a few MiB of each other): garbage, not retained data — every
-socket read allocates a fresh ~64 KiB Buffer inside Node's HTTP client, outside the V8 heap, and V8 collects
-them only after tens of MiB have piled up (external-memory pressure). Our own queue is bounded at 2 MiB.
+this machine (mostly its own code pages), and the idle service (Node + better-sqlite3 + our modules + the
+store) sits ~15–20 MiB above that, before any transfer. (2) The download's own ~10 MiB: the read slabs
+(lean-get.ts reads the socket into reused 256 KiB slabs, ~16 of them: the 1 MiB write queue, the write in
+flight, the free ones), V8's young generation (capped at 1 MiB per semi-space by the launchers,
+module/service/node-flags.ts; the row above is the service with V8's default 16 MiB), and malloc'd memory
+of the compiler and the store.
 
-**What was tried.** \`--max-semi-space-size=1\` (row above) changes the peak by about a MiB; \`--optimize-for-size\`
-did not help; forcing collections made it worse (115–139 MiB). The Buffers are allocated by Node's HTTP
-client and cannot be pooled from our code, so reaching 80 MB would take reading the body without Node's HTTP
-client (a raw socket and our own response parser writing into reused buffers) or a smaller floor (fewer
-modules at start). Neither was done: the first is a rewrite of the downloader, and the floor is mostly Node itself.`,
+**What was tried.** Before the slabs, every socket read allocated a fresh ~64 KiB Buffer and V8 freed them
+only after tens of MiB had piled up (~40 MiB of the peak); \`--optimize-for-size\` did not help and forcing
+collections made it worse. The upload stack is loaded only when an upload runs. What is left of the floor
+is Node itself (code pages, its ESM loader) and the SQLite add-on.`,
 
   cli: `**What dominates.** Module loading, not the work: \`info\` and \`list\` need one socket round trip of
 a few ms. \`info\` and \`list\` in their simple forms already skip yargs (\`module/cli/fast-path.ts\`: the same

@@ -2,7 +2,9 @@
 // path), started through ServiceClient.connect like any client would, stopped by pid at the end
 // (stopService, then SIGTERM/SIGKILL of every service of that dir) and its state dir removed.
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { SERVICE_MAIN, ServiceClient } from '../../module/service/client.js';
 import { stopService } from '../../module/service/control.js';
 import { killServices, servicePids } from '../../test/helpers/service.js';
@@ -28,6 +30,16 @@ export function sweepServicesSync(): void {
   }
 }
 
+/**
+ * The node flags the launchers of that build give its service (module/service/node-flags.ts next to
+ * `main`; none for a build from before that file), so a service spawned here runs as users get it.
+ */
+async function launcherFlags(main: string): Promise<string[]> {
+  const file = join(dirname(main), 'node-flags.js');
+  if (!existsSync(file)) return [];
+  return [...((await import(pathToFileURL(file).href)) as { SERVICE_NODE_FLAGS: readonly string[] }).SERVICE_NODE_FLAGS];
+}
+
 export interface BenchService {
   stateDir: string;
   pid: number;
@@ -39,7 +51,7 @@ export interface BenchService {
 /**
  * Without `nodeArgs` the service is started the ordinary way, by ServiceClient.connect. With
  * `nodeArgs` (e.g. --cpu-prof, which NODE_OPTIONS does not accept) it is spawned here as
- * `node ...nodeArgs dist/module/service/main.js --state-dir DIR`, detached like ServiceClient does,
+ * `node <its launcher flags> ...nodeArgs dist/module/service/main.js --state-dir DIR`, detached like ServiceClient does,
  * and connected to once it answers. `main` replaces dist/module/service/main.js (the same way: e.g.
  * service-more-jobs.js, the service with a higher jobs-per-user limit). `env` is added to the service's environment (e.g. BITS_JOB2_CHECKPOINT_MS).
  */
@@ -64,7 +76,8 @@ export async function startService(opts: { stateDir?: string; nodeArgs?: string[
   let client: ServiceClient | undefined;
   try {
     if (opts.nodeArgs || opts.main) {
-      const child = spawn(NODE, [...(opts.nodeArgs ?? []), opts.main ?? SERVICE_MAIN, '--state-dir', stateDir], { detached: true, stdio: 'ignore', env: { ...process.env, ...opts.env } });
+      const main = opts.main ?? SERVICE_MAIN;
+      const child = spawn(NODE, [...(await launcherFlags(main)), ...(opts.nodeArgs ?? []), main, '--state-dir', stateDir], { detached: true, stdio: 'ignore', env: { ...process.env, ...opts.env } });
       child.unref();
       pid = child.pid;
       const deadline = Date.now() + 20_000;

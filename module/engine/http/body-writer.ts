@@ -1,6 +1,6 @@
 // Streams one response body into the temp file at its offset, in constant memory. The socket keeps
 // flowing while a write is in flight: its chunks queue up (module/io/chunk-queue.ts, at most
-// MAX_QUEUED_BYTES, then the socket is paused) and the next write takes the whole queue as one pwritev.
+// QUEUED_BODY_BYTES, then the socket is paused) and the next write takes the whole queue as one pwritev.
 // Awaiting each ~64 KiB chunk's write before reading on left the socket idle for a thread-pool round
 // trip per chunk (BENCHMARKS.md). Owns the idle timeout, abort, progress and checkpoints of the body.
 import type { Readable } from 'node:stream';
@@ -17,6 +17,7 @@ import {
   isAbortError,
   transportError,
 } from './errors.js';
+import { recycle } from './slab-pool.js';
 import type { TempFile } from './temp-file.js';
 
 export interface BodyWriteOptions {
@@ -52,6 +53,13 @@ class IdleTimer {
   }
 }
 
+/**
+ * Body bytes queued while a write is in flight (then the socket pauses). Every queued byte holds
+ * slab memory (slab-pool.ts) and a write takes the whole queue, so the service's peak RSS grows with
+ * twice this; 1 MiB per write is still few system calls (a thousand per GiB).
+ */
+export const QUEUED_BODY_BYTES = 1024 * 1024;
+
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 /** A stream error during the body → what BITS reports; a short body is a reset (context REMOTE_FILE). */
@@ -84,12 +92,14 @@ export async function writeBody(response: Readable, o: BodyWriteOptions): Promis
       },
       onPause: () => idle.disarm(),
       onResume: () => idle.arm(),
-    });
+    }, QUEUED_BODY_BYTES);
     // A batch never crosses the next size checkpoint, so checkpoints land where the policy puts them.
     for (let batch = await queue.take(checkpointer.bytesUntilDue(position)); batch; batch = await queue.take(checkpointer.bytesUntilDue(position))) {
       const length = batch.length === 1 ? batch[0]!.length : batch.reduce((n, c) => n + c.length, 0);
       if (batch.length === 1) await o.file.write(batch[0]!, position);
       else await o.file.writev(batch, position);
+      // Written: the socket may read into these bytes' memory again (lean-get.ts's slabs).
+      for (const chunk of batch) recycle(chunk);
       position += length;
       o.onProgress?.(position);
       // Abort wins over a pending checkpoint: after an abort only the last durable one counts.

@@ -2,7 +2,9 @@
 // proxy, no TLS). Why not node:http: its parser copies every body chunk into a new Buffer and runs
 // several stream layers per socket read; measured on a 1 GiB loopback download that is about half of
 // the service's CPU (BENCHMARKS.md, "CPU per GiB"), and undici's client costs more still. Here the
-// body chunks are the socket's own reads (views, no copy), pushed into one Readable.
+// body chunks are the socket's own reads (views, no copy), pushed into one Readable. The reads land in
+// a few reused slabs (slab-pool.ts), not in a fresh Buffer each: the consumer recycle()s each chunk
+// when its bytes are written, and this file gives back the bytes it does not pass on.
 //
 // It behaves like node:http for what the downloader uses: the same request head (user headers, Host,
 // Connection: close), a response with `statusCode` and Node-style `headers` (lower-case names,
@@ -16,6 +18,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { ChunkedDecoder } from './chunked-decoder.js';
+import { recycle, SlabPool } from './slab-pool.js';
 
 /** node:http's default limit for the response head (--max-http-header-size). */
 const MAX_HEAD_BYTES = 16 * 1024;
@@ -58,6 +61,7 @@ export class LeanRequest extends EventEmitter {
   private head: Buffer = Buffer.alloc(0);
   private framing: Framing = { kind: 'none' };
   private done = false;
+  private readonly pool = new SlabPool();
 
   constructor(
     private readonly url: URL,
@@ -76,11 +80,23 @@ export class LeanRequest extends EventEmitter {
       return;
     }
     const host = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const socket = connect({ host, port: Number(this.url.port) || 80 });
+    const pool = this.pool;
+    const socket = connect({
+      host,
+      port: Number(this.url.port) || 80,
+      onread: {
+        buffer: () => pool.readBuffer(),
+        callback: (n: number, into: Uint8Array) => {
+          const chunk = pool.took(n, into);
+          if (this.response) this.onBody(chunk);
+          else this.onHead(chunk);
+          return true; // backpressure pauses the socket in onBody
+        },
+      },
+    });
     this.socket = socket;
     socket.setNoDelay(true);
     socket.write(head);
-    socket.on('data', (chunk: Buffer) => (this.response ? this.onBody(chunk) : this.onHead(chunk)));
     socket.on('end', () => this.onEnd());
     socket.on('error', (e) => this.fail(e));
     socket.on('close', () => this.onEnd());
@@ -88,6 +104,7 @@ export class LeanRequest extends EventEmitter {
 
   destroy(error?: Error): void {
     this.done = true;
+    this.pool.close();
     this.socket?.destroy();
     if (this.response && !this.response.destroyed) this.response.destroy(error);
   }
@@ -95,13 +112,16 @@ export class LeanRequest extends EventEmitter {
   private fail(e: Error): void {
     if (this.done) return;
     this.done = true;
+    this.pool.close();
     this.socket?.destroy();
     if (this.response) this.response.destroy(e);
     else this.emit('error', e);
   }
 
   private onHead(chunk: Buffer): void {
-    this.head = this.head.length ? Buffer.concat([this.head, chunk]) : chunk;
+    // A copy (the head is small and read once), so the read's slab space is given back at once.
+    this.head = Buffer.concat([this.head, chunk]);
+    recycle(chunk);
     for (;;) {
       const end = this.head.indexOf('\r\n\r\n');
       if (end < 0) {
@@ -135,7 +155,7 @@ export class LeanRequest extends EventEmitter {
   }
 
   private onBody(chunk: Buffer): void {
-    if (this.done) return;
+    if (this.done) return recycle(chunk);
     const f = this.framing;
     let body: Buffer[];
     if (f.kind === 'length') {
@@ -146,12 +166,17 @@ export class LeanRequest extends EventEmitter {
       try {
         body = f.decoder.feed(chunk);
       } catch (e) {
+        recycle(chunk);
         this.fail(e as Error);
         return;
       }
     } else {
       body = [chunk];
     }
+    // Bytes not passed on (chunked framing, anything past the announced length) are given back here.
+    let passed = 0;
+    for (const b of body) passed += b.length;
+    if (passed < chunk.length) recycle(chunk, chunk.length - passed);
     let more = true;
     for (const b of body) if (b.length) more = this.response!.push(b) && more;
     if ((f.kind === 'length' && f.left === 0) || (f.kind === 'chunked' && f.decoder.finished)) this.finish();
@@ -161,6 +186,7 @@ export class LeanRequest extends EventEmitter {
   /** The whole body arrived: end the Readable; the connection (Connection: close) is not needed any more. */
   private finish(): void {
     this.done = true;
+    this.pool.close();
     this.response!.push(null);
     this.socket!.destroy();
   }
@@ -170,6 +196,7 @@ export class LeanRequest extends EventEmitter {
     if (!this.response) return this.fail(codeError('socket hang up', 'ECONNRESET'));
     if (this.framing.kind === 'close') {
       this.done = true;
+      this.pool.close();
       this.response.push(null);
       return;
     }

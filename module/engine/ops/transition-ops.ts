@@ -8,7 +8,7 @@ import type { HResultWire } from '../../api/types.js';
 import type { JobRecord } from '../job-record.js';
 import { removeQuietly, result, stateName } from '../job-outcome.js';
 import { replyPath } from '../reply-naming.js';
-import { CANCEL_REASON } from '../upload-worker.js';
+import { CANCEL_REASON } from '../cancel-reason.js';
 import type { EngineParts } from './parts.js';
 
 export async function resume(e: EngineParts, jobId: string): Promise<void> {
