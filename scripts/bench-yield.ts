@@ -47,6 +47,9 @@ interface Yielding {
   bgBesideCurl: number;
   recovery: number;
   curlWithFg: number;
+  /** curl started first, the background job 4 s later: curl over its 20 s, the job over its 6th–14th s. */
+  curlFirst: number;
+  bgAfterCurlFirst: number;
   caps: { kbps: number; measured: number }[];
 }
 
@@ -83,7 +86,15 @@ async function round(cc: string | undefined, withCaps: boolean): Promise<Yieldin
     await sleep(3000);
     const curlWithFg = await curlRate(link, 10);
     await engine.call('cancel', fg);
-    return { cc: link.congestionControl, curlAlone, bgAlone, curlWithBg, bgBesideCurl, recovery, curlWithFg, caps };
+    say(`${link.congestionControl}: curl first, then a background job (base delay taken on curl's queue)`);
+    const curlFirstRun = curlRate(link, 20);
+    await sleep(4000);
+    const late = await job(engine, link, dir, 'late', JobPriority.NORMAL);
+    await sleep(6000);
+    const bgAfterCurlFirst = await engine.rate(late, 8000);
+    const curlFirst = await curlFirstRun;
+    await engine.call('cancel', late);
+    return { cc: link.congestionControl, curlAlone, bgAlone, curlWithBg, bgBesideCurl, recovery, curlWithFg, curlFirst, bgAfterCurlFirst, caps };
   } finally {
     await engine.close();
     await link.close();
@@ -150,12 +161,22 @@ async function uploadRound(): Promise<UploadYielding> {
   }
 }
 
+/**
+ * Flags (for runs of this part alone; `npm run bench` passes none): --cc=reno,bbr (the congestion
+ * controls to measure; default reno, then the host's own when it differs), --no-caps (skip the
+ * policy-cap rounds), --no-upload (skip the sending side). With any flag the report goes to stdout
+ * only, unless BENCH_YIELD_OUT names a file.
+ */
+const flags = process.argv.slice(2);
+const flag = (name: string): string | undefined => flags.find((f) => f === `--${name}` || f.startsWith(`--${name}=`))?.split('=')[1] ?? (flags.includes(`--${name}`) ? '' : undefined);
+
 async function main(): Promise<void> {
   const hostCc = readFileSync('/proc/sys/net/ipv4/tcp_congestion_control', 'utf8').trim();
   // Reno (loss-based like CUBIC: fills the queue) on every host; then the host's own default when it differs (here often BBR).
-  const rounds = [await round('reno', true)];
-  if (hostCc !== 'reno') rounds.push(await round(undefined, false));
-  const up = await uploadRound();
+  const ccs = flag('cc')?.split(',').filter(Boolean) ?? (hostCc === 'reno' ? ['reno'] : ['reno', hostCc]);
+  const rounds: Yielding[] = [];
+  for (const [i, cc] of ccs.entries()) rounds.push(await round(cc, i === 0 && flag('no-caps') === undefined));
+  const up = flag('no-upload') === undefined ? await uploadRound() : null;
   const linkBytes = (40 * 1e6) / 8;
   const pct = (x: number, of: number) => `${((100 * x) / of).toFixed(0)} %`;
   const rows = rounds.flatMap((r) => [
@@ -165,9 +186,11 @@ async function main(): Promise<void> {
     `| ${r.cc} | the background job meanwhile (8 s) | ${mbit(r.bgBesideCurl)} Mbit/s | ${pct(r.bgBesideCurl, linkBytes)} of the link |`,
     `| ${r.cc} | background job back to ≥ 80 % of the link after curl ended | ${r.recovery === Infinity ? 'not within 30 s' : `${r.recovery.toFixed(1)} s`} | |`,
     `| ${r.cc} | curl while a FOREGROUND job runs (10 s) | ${mbit(r.curlWithFg)} Mbit/s | ${pct(r.curlWithFg, r.curlAlone)} of curl alone (FOREGROUND competes) |`,
+    `| ${r.cc} | curl started first, a background job 4 s later: curl over its 20 s | ${mbit(r.curlFirst)} Mbit/s | ${pct(r.curlFirst, r.curlAlone)} of curl alone |`,
+    `| ${r.cc} | that background job, its 6th–14th s beside curl | ${mbit(r.bgAfterCurlFirst)} Mbit/s | ${pct(r.bgAfterCurlFirst, linkBytes)} of the link |`,
     ...r.caps.map((c) => `| ${r.cc} | background job under a policy cap of ${c.kbps} kbit/s (30 s) | ${mbit(c.measured)} Mbit/s | ${pct(c.measured, c.kbps * 125)} of the cap |`),
   ]);
-  rows.push(
+  if (up) rows.push(
     `| reno | upload: bulk TCP upload alone (10 s) | ${mbit(up.otherAlone)} Mbit/s | ${pct(up.otherAlone, linkBytes)} of the link |`,
     `| reno | upload: background (NORMAL) upload job alone, on the wire (10 s) | ${mbit(up.bgAlone)} Mbit/s | ${pct(up.bgAlone, linkBytes)} of the link |`,
     `| reno | upload: bulk upload while a background upload runs (10 s) | ${mbit(up.otherWithBg)} Mbit/s | ${pct(up.otherWithBg, up.otherAlone)} of alone |`,
@@ -196,7 +219,11 @@ async function main(): Promise<void> {
     'receive window grows larger, and with a deep FIFO the larger window takes the larger share (TCP, not the controller).',
     '',
   ].join('\n');
-  const out = process.env.BENCH_YIELD_OUT || 'BENCHMARKS.md';
+  const out = process.env.BENCH_YIELD_OUT || (flags.length ? '' : 'BENCHMARKS.md');
+  if (!out) {
+    process.stdout.write(`${section}\n`);
+    return;
+  }
   const old = existsSync(out) ? readFileSync(out, 'utf8') : '# Benchmarks\n';
   const start = old.indexOf(HEADING);
   let next: string;
