@@ -1,10 +1,11 @@
 // `npm run bench`, part 9 (issue 19): yielding and the bandwidth policy on a real bottleneck link —
-// two network namespaces, HTB at 40 Mbit/s with a 500 kB queue (test/helpers/bottleneck.ts), nginx on
+// server and client network namespaces with a router namespace between them, its HTB at 40 Mbit/s with
+// a 500 kB queue (test/helpers/bottleneck.ts), nginx on
 // one side, curl and the engine (test/helpers/engine-driver.ts) on the other. Needs root.
 // Measures: curl alone; a background (NORMAL) job alone; curl while a background job runs, and how
 // long the job takes to get back to 80 % of the link after curl ends; curl while a FOREGROUND job
 // runs; the policy cap's accuracy over 30 s at two caps; and the sending side (a bulk TCP upload
-// beside a background / FOREGROUND upload job to `bits-job2 serve`). Once with reno in both namespaces (loss-based,
+// beside a background / FOREGROUND upload job to `bits-job2 serve`). Once with reno in both end namespaces (loss-based,
 // like CUBIC), then with the host's default congestion control when that differs (often BBR). Writes (or replaces) the section
 // "## 9. Yielding and bandwidth policy" of BENCHMARKS.md (BENCH_YIELD_OUT= another file).
 import type { ChildProcess } from 'node:child_process';
@@ -200,12 +201,14 @@ async function main(): Promise<void> {
   const section = [
     HEADING,
     '',
-    'Two network namespaces joined by a veth pair, HTB at 40 Mbit/s each way with a 500 kB byte FIFO (≈ 100 ms of',
-    'queue), nginx serving a sparse file on one side; curl and the engine (in its own process) on the other',
+    'Server and client network namespaces, each joined by a veth pair to a router namespace whose HTB shapes',
+    '40 Mbit/s each way with a 500 kB byte FIFO (≈ 100 ms of queue; in a router, not in the sender\'s own qdisc,',
+    'where TCP small queues would see it and a later flow never gets its share), nginx serving a sparse file on',
+    'the server side; curl and the engine (in its own process) on the client side',
     "(`node dist/scripts/bench-yield.js`, as root; test/helpers/bottleneck.ts). Rates from curl's own figures and",
     `from the job's progress. Controller: target ${TARGET_MS} ms of queuing delay, a connect probe every ${PROBE_INTERVAL_MS} ms, ${TRICKLE_BYTES_PER_SECOND / 1024} KiB/s trickle`,
-    '(module/engine/rate/yield-controller.ts, module/engine/rate/README.md). "TCP" is the congestion control of both',
-    'namespaces: reno fills the queue until it drops, as CUBIC does; BBR (where it is the host default) keeps a short queue.',
+    '(module/engine/rate/yield-controller.ts, module/engine/rate/README.md). "TCP" is the congestion control of the server',
+    'and client namespaces: reno fills the queue until it drops, as CUBIC does; BBR (where it is the host default) keeps a short queue.',
     `Machine load when run: ${loadavg()[0]!.toFixed(1)} (1 min), ${cpus().length} CPUs.`,
     '',
     '| TCP | Measurement | Rate | Share |',

@@ -1,5 +1,5 @@
-// The bandwidth policy on a real bottleneck link (issue 19): two network namespaces, a veth pair
-// shaped by HTB to 40 Mbit/s with a 500 kB queue, nginx on the server side, the engine (in its own
+// The bandwidth policy on a real bottleneck link (issue 19): server and client network namespaces with
+// a router namespace between them whose HTB queues shape 40 Mbit/s with a 500 kB queue, nginx on the server side, the engine (in its own
 // process, ManualClock driven by the test) on the client side. Asserted with wide, physical bounds
 // only — a background job alone fills a good part of the link (it yields, so not all of it); a cap
 // holds (between half and 1.25× of it, far below the link); the cap switches at a schedule boundary of the injected clock; a cap of 0

@@ -1,5 +1,6 @@
 // Yielding on the sending side (issue 19, spec §5.3): a background upload job to `bits-job2 serve`
-// over the 40 Mbit/s namespace link (test/helpers/bottleneck.ts; reno in both namespaces) steps aside
+// over the 40 Mbit/s link of test/helpers/bottleneck.ts (its queues in a router namespace between
+// the client and server namespaces; reno in both end namespaces) steps aside
 // for a bulk TCP upload of another application and takes the link back after it; a FOREGROUND
 // upload competes. The same connect-time delay signal: the probe's SYN waits behind our own bytes in
 // the uplink queue. Rates on the wire: the competitor's from its sink, ours from the server side's
@@ -57,6 +58,7 @@ test('40 Mbit/s uplink: a background upload steps aside for a bulk TCP upload an
     const fg = await upload('foreground', JobPriority.FOREGROUND);
     await sleep(3000);
     const otherBesideFg = await tcpUploadRate(link, 8);
+    console.log(`bulk upload share beside background ${(otherBesideBg / otherAlone).toFixed(2)}, beside FOREGROUND ${(otherBesideFg / otherAlone).toFixed(2)} (alone ${(otherAlone / 125_000).toFixed(1)} Mbit/s)`);
     assert.ok(otherBesideFg < YIELDED_SHARE * otherAlone, `bulk upload beside a FOREGROUND upload: ${otherBesideFg} B/s, alone ${otherAlone} B/s (FOREGROUND must compete)`);
     await engine.call('cancel', fg);
   } finally {

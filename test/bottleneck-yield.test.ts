@@ -1,6 +1,7 @@
-// Yielding on a real bottleneck link (issue 19, spec §5.3): two network namespaces, a veth pair shaped
-// by HTB to 40 Mbit/s with a 500 kB queue, nginx on the server side, the engine (in its own process)
-// and curl on the client side; both namespaces use reno, which like CUBIC fills the queue until it
+// Yielding on a real bottleneck link (issue 19, spec §5.3): server and client network namespaces with
+// a router namespace between them whose HTB queues shape 40 Mbit/s with a 500 kB queue
+// (test/helpers/bottleneck.ts), nginx on the server side, the engine (in its own process) and curl
+// on the client side; server and client use reno, which like CUBIC fills the queue until it
 // drops (the BBR case is measured by the bench). Asserted with wide, physical bounds only: alone, a
 // background job fills a good part of the link (> 0.3); beside it curl keeps more than three
 // quarters of its alone rate (with yielding off: 4 %, TCP gives the engine's larger window the larger
@@ -53,6 +54,7 @@ test('40 Mbit/s link: a background download fills it alone, steps aside for curl
     const fg = await download(engine, link, dir, 'foreground', JobPriority.FOREGROUND);
     await sleep(3000);
     const [curlBesideFg, fgBesideCurl] = await Promise.all([curlRate(link, 8), sleep(1000).then(() => engine.rate(fg, 6000))]);
+    console.log(`curl share beside background ${(curlBesideBg / curlAlone).toFixed(2)}, beside FOREGROUND ${(curlBesideFg / curlAlone).toFixed(2)} (alone ${(curlAlone / 125_000).toFixed(1)} Mbit/s)`);
     assert.ok(curlBesideFg < YIELDED_SHARE * curlAlone, `curl beside a FOREGROUND job: ${curlBesideFg} B/s, alone ${curlAlone} B/s (FOREGROUND must compete)`);
     assert.ok(fgBesideCurl > 0.2 * linkBytes, `the FOREGROUND job beside curl: ${fgBesideCurl} B/s`);
     await engine.call('cancel', fg);

@@ -1,7 +1,13 @@
-// A real bottleneck link for the bandwidth tests and benchmarks (issue 19): two network namespaces
-// joined by a veth pair, addresses only inside them (10.77.0.1 server, 10.77.0.2 client), `tc` HTB
-// shaping both directions to a few tens of Mbit/s with a byte FIFO behind it so a standing queue
-// builds delay (this kernel has htb, not netem/tbf). nginx serves a sparse file on the server side;
+// A real bottleneck link for the bandwidth tests and benchmarks (issue 19): a server and a client
+// network namespace, each joined by a veth pair to a router namespace between them (addresses only
+// inside them: 10.77.0.1 server, 10.77.1.2 client), the router's `tc` HTB shaping both directions to a
+// few tens of Mbit/s with a byte FIFO behind it so a standing queue builds delay (this kernel has
+// htb, not netem/tbf). Why a router and not the server's own veth: a queue in the *sender's* qdisc
+// is seen by its TCP (TCP small queues count those bytes against the socket), so a flow that started
+// first kept its large share and a second one never grew its window — measured on the old
+// two-namespace link, a curl started 3 s after another got 1.6 of 40 Mbit/s (reno); through the
+// router it gets 21.0 (reno) / 22.5 (BBR), about half, as on a real link whose queue is in a router
+// or modem. nginx serves a sparse file on the server side;
 // clients (curl, the engine driver) run on the client side with `ip netns exec`. For the upload
 // direction: `bits-job2 serve` in the server namespace, a bulk TCP upload of another application
 // (tcpUploadRate) and the server side's link counter (uplinkBytes / uplinkRate).
@@ -18,7 +24,9 @@ import { running, stopProcess } from './nginx.js';
 import { CLI_JS } from './cli.js';
 
 export const SERVER_IP = '10.77.0.1';
-export const CLIENT_IP = '10.77.0.2';
+export const CLIENT_IP = '10.77.1.2';
+const ROUTER_SERVER_SIDE = '10.77.0.254';
+const ROUTER_CLIENT_SIDE = '10.77.1.254';
 const PORT = 8080;
 const PREFIX = 'bj2bn';
 const CC_FILE = '/proc/sys/net/ipv4/tcp_congestion_control';
@@ -50,7 +58,9 @@ export interface Bottleneck {
   root: string;
   /** argv prefix that runs a command in the client namespace. */
   inClient(cmd: string, args: string[]): [string, string[]];
-  /** Bytes queued at the download bottleneck right now (server side), from `tc -s`. */
+  /** The router namespace between them, whose egress queues are the bottleneck. */
+  routerNs: string;
+  /** Bytes queued at the download bottleneck right now (the router's side toward the client), from `tc -s`. */
   queuedBytes(): number;
   close(): Promise<void>;
 }
@@ -94,7 +104,7 @@ export function removeStaleNamespaces(): string[] {
     return removed;
   }
   for (const line of list.split('\n')) {
-    const m = new RegExp(`^(${PREFIX}[sc]-(\\d+))\\b`).exec(line.trim());
+    const m = new RegExp(`^(${PREFIX}[scr]-(\\d+))\\b`).exec(line.trim());
     if (m && !alive(Number(m[2]))) {
       deleteNamespace(m[1]!);
       removed.push(m[1]!);
@@ -117,8 +127,12 @@ export async function startBottleneck(o: BottleneckOptions = {}): Promise<Bottle
   const queueBytes = o.queueBytes ?? 500_000;
   const serverNs = `${PREFIX}s-${process.pid}`;
   const clientNs = `${PREFIX}c-${process.pid}`;
+  const routerNs = `${PREFIX}r-${process.pid}`;
   const vs = `${PREFIX}s${process.pid}`.slice(0, 15);
   const vc = `${PREFIX}c${process.pid}`.slice(0, 15);
+  const rs = `${PREFIX}rs${process.pid}`.slice(0, 15); // the router's end toward the server
+  const rc = `${PREFIX}rc${process.pid}`.slice(0, 15); // the router's end toward the client
+  const namespaces = [clientNs, serverNs, routerNs];
   const root = mkdtempSync(join(tmpdir(), 'bj2-bottleneck-'));
   chmodSync(root, 0o755); // nginx's workers (www-data) read it
   let nginx: ChildProcess | null = null;
@@ -131,30 +145,31 @@ export async function startBottleneck(o: BottleneckOptions = {}): Promise<Bottle
       await stopProcess(nginx);
       running.delete(nginx.pid!);
     }
-    deleteNamespace(clientNs);
-    deleteNamespace(serverNs);
+    namespaces.forEach(deleteNamespace);
     rmSync(root, { recursive: true, force: true });
   };
-  const onExit = () => {
-    deleteNamespace(clientNs);
-    deleteNamespace(serverNs);
-  };
+  const onExit = () => namespaces.forEach(deleteNamespace);
   process.on('exit', onExit);
   try {
-    ip('netns', 'add', serverNs);
-    ip('netns', 'add', clientNs);
-    ip('link', 'add', vs, 'type', 'veth', 'peer', 'name', vc);
-    ip('link', 'set', vs, 'netns', serverNs);
-    ip('link', 'set', vc, 'netns', clientNs);
+    for (const ns of namespaces) ip('netns', 'add', ns);
+    ip('link', 'add', vs, 'netns', serverNs, 'type', 'veth', 'peer', 'name', rs, 'netns', routerNs);
+    ip('link', 'add', vc, 'netns', clientNs, 'type', 'veth', 'peer', 'name', rc, 'netns', routerNs);
     ip('-n', serverNs, 'addr', 'add', `${SERVER_IP}/24`, 'dev', vs);
+    ip('-n', routerNs, 'addr', 'add', `${ROUTER_SERVER_SIDE}/24`, 'dev', rs);
     ip('-n', clientNs, 'addr', 'add', `${CLIENT_IP}/24`, 'dev', vc);
-    for (const [ns, dev] of [[serverNs, vs], [clientNs, vc]] as const) {
+    ip('-n', routerNs, 'addr', 'add', `${ROUTER_CLIENT_SIDE}/24`, 'dev', rc);
+    for (const [ns, dev] of [[serverNs, vs], [clientNs, vc], [routerNs, rs], [routerNs, rc]] as const) {
       ip('-n', ns, 'link', 'set', 'lo', 'up');
       ip('-n', ns, 'link', 'set', dev, 'up');
-      shape(ns, dev, rateMbit, queueBytes);
-      // /proc/sys/net shows the namespace of the process that opens it (no procps needed).
-      if (o.congestionControl) ipNetnsExec(ns, process.execPath, '-e', `require('fs').writeFileSync('${CC_FILE}', ${JSON.stringify(o.congestionControl)})`);
     }
+    ip('-n', serverNs, 'route', 'add', 'default', 'via', ROUTER_SERVER_SIDE);
+    ip('-n', clientNs, 'route', 'add', 'default', 'via', ROUTER_CLIENT_SIDE);
+    // /proc/sys/net shows the namespace of the process that opens it (no procps needed).
+    const sysctl = (ns: string, file: string, value: string) => ipNetnsExec(ns, process.execPath, '-e', `require('fs').writeFileSync('${file}', ${JSON.stringify(value)})`);
+    sysctl(routerNs, '/proc/sys/net/ipv4/ip_forward', '1');
+    shape(routerNs, rc, rateMbit, queueBytes); // downloads: server → client
+    shape(routerNs, rs, rateMbit, queueBytes); // uploads: client → server
+    if (o.congestionControl) for (const ns of [serverNs, clientNs]) sysctl(ns, CC_FILE, o.congestionControl);
     const congestionControl = ipNetnsExec(serverNs, 'cat', CC_FILE).trim();
     writeFileSync(join(root, 'big.bin'), '');
     truncateSync(join(root, 'big.bin'), o.fileBytes ?? 4 * 1024 ** 3); // sparse: no disk used
@@ -172,9 +187,9 @@ export async function startBottleneck(o: BottleneckOptions = {}): Promise<Bottle
     const url = `http://${SERVER_IP}:${PORT}`;
     await waitForServer(clientNs, `${url}/small.txt`);
     return {
-      rateMbit, congestionControl, serverNs, clientNs, url, root,
+      rateMbit, congestionControl, serverNs, clientNs, routerNs, url, root,
       inClient: (cmd, args) => ['ip', ['netns', 'exec', clientNs, cmd, ...args]],
-      queuedBytes: () => Number(/backlog (\d+)b/.exec(tc(serverNs, '-s', 'qdisc', 'show', 'dev', vs, 'parent', '1:10'))?.[1] ?? 0),
+      queuedBytes: () => Number(/backlog (\d+)b/.exec(tc(routerNs, '-s', 'qdisc', 'show', 'dev', rc, 'parent', '1:10'))?.[1] ?? 0),
       close,
     };
   } catch (e) {
