@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { JobState, JobType, nameOf } from '../../module/api/enums.js';
 import { startNginx, type NginxServer } from '../../test/helpers/nginx.js';
 import { startService } from './service.js';
-import { nginxWorker, cpuMs, cpuSPerGiB, hrMs, MiB, onCleanup, tempDir, procStatusKb, progress, sleep, syncDisks, timedOkCpu } from './util.js';
+import { nginxWorker, cpuMs, threadCpuMs, cpuSPerGiB, hrMs, MiB, onCleanup, tempDir, procStatusKb, progress, sleep, syncDisks, timedOkCpu } from './util.js';
 
 export const POLL_MS = 100;
 
@@ -139,6 +139,9 @@ export interface BitsRun {
   vmHwmKb: number;
   /** Service CPU (utime + stime, all threads) from resume to TRANSFERRED seen, ms; and the nginx worker's meanwhile. */
   cpuMs: number;
+  /** The same split by thread: the main thread (JS, socket reads), the others (thread pool: page-cache writes, fsyncs; V8 helpers). */
+  mainThreadCpuMs: number;
+  otherThreadsCpuMs: number;
   nginxCpuMs: number;
   pid: number;
 }
@@ -164,6 +167,7 @@ export async function bitsDownload(
     await client.addFiles(id, [{ remoteName: f.url(name), localName: dest }]);
     if (opts.during) await opts.during(pid);
     const cpu0 = cpuMs(pid);
+    const threads0 = threadCpuMs(pid);
     const nginx0 = cpuMs(f.nginxWorkerPid);
     const wallStart = Date.now();
     const start = hrMs();
@@ -184,6 +188,7 @@ export async function bitsDownload(
       if (hrMs() - start > 600_000) throw new Error('bits-job2 download did not finish within 10 minutes');
     }
     const cpu = cpuMs(pid) - cpu0;
+    const threads = threadCpuMs(pid);
     const nginxCpu = cpuMs(f.nginxWorkerPid) - nginx0;
     const vmHwmKb = procStatusKb(pid, 'VmHWM') ?? NaN;
     const engineMs = completedIso ? Date.parse(completedIso) - wallStart : NaN;
@@ -192,7 +197,10 @@ export async function bitsDownload(
     const completeMs = hrMs() - c0;
     checkSize(dest, bytes, 'bits-job2');
     rmSync(dest, { force: true });
-    return { pollMs, engineMs, completeMs, vmHwmKb, cpuMs: cpu, nginxCpuMs: nginxCpu, pid };
+    return {
+      pollMs, engineMs, completeMs, vmHwmKb, cpuMs: cpu, nginxCpuMs: nginxCpu, pid,
+      mainThreadCpuMs: threads.main - threads0.main, otherThreadsCpuMs: threads.others - threads0.others,
+    };
   } finally {
     await svc.stop();
   }
@@ -260,7 +268,7 @@ export async function runDownloadBench(f: DownloadFixture, runs: number): Promis
     progress(`run ${i}/${runs} aria2c -x4  ${a4.ms.toFixed(0)} ms  ${mbs(a4.ms)}  ${cpu(a4)}`);
     const b = await bitsDownload(f, f.bigName, f.bigBytes);
     r.bits.push(b);
-    progress(`run ${i}/${runs} bits-job2   ${b.pollMs.toFixed(0)} ms (engine stamp ${b.engineMs} ms)  ${mbs(b.pollMs)}  ${cpu(b)}  VmHWM ${(b.vmHwmKb / 1024).toFixed(1)} MiB`);
+    progress(`run ${i}/${runs} bits-job2   ${b.pollMs.toFixed(0)} ms (engine stamp ${b.engineMs} ms)  ${mbs(b.pollMs)}  ${cpu(b)} main thread ${cpuSPerGiB(b.mainThreadCpuMs, f.bigBytes).toFixed(2)}, others ${cpuSPerGiB(b.otherThreadsCpuMs, f.bigBytes).toFixed(2)}  VmHWM ${(b.vmHwmKb / 1024).toFixed(1)} MiB`);
   }
   for (let i = 1; i <= runs; i++) {
     const b = await bitsDownload(f, f.smallName, f.smallBytes);

@@ -2,7 +2,7 @@
 // profiles of real runs (2026-11-25, this 2-core VM). The tables next to them are regenerated on every
 // run; these words are not, so they avoid exact figures — re-read them when the numbers change.
 // Last revised after the download, upload and list changes of 2026-11-25 (which they describe as done);
-// the upload note after issue 16's second round (2026-12-03).
+// the upload note after issue 16's second round (2026-12-03); the download's CPU split on 2026-12-03 evening.
 export const MISS_NOTES = {
   download: `**What changed (issue 16).** Plain-http downloads straight to the server no longer go through
 Node's HTTP client: \`module/engine/http/lean-get.ts\` sends the same request head on its own socket and
@@ -14,7 +14,20 @@ The write path queues the socket's chunks while a write is in flight and writes 
 
 **What remains.** Durability curl does not pay: periodic fdatasyncs and a final fsync before TRANSFERRED (a
 crash must not lose a "transferred" file) — compare with "curl + sync". Judge by CPU per GiB: wall time on
-this shared VM swings with the load and with the disk's flush cost (see the runs columns and load average).`,
+this shared VM swings with the load and with the disk's flush cost (see the runs columns and load average).
+
+**Where the CPU goes, and why the total swings (2026-12-03 evening).** Split by thread (the line under the
+download table): the main thread (JS per socket read, the socket copy) is steady from run to run; the rest
+is libuv's pool, almost all of it the kernel copying the body into the page cache (\`copy_folio_from_iter_atomic\`
+under \`perf record -g\`, half the service's samples; curl pays the same copy in its own write() calls), and that
+kernel time swings several-fold between identical runs on this VM, for curl and a plain writeSync loop too.
+A median of three runs with one unlucky draw reads as a regression: paired runs (\`scripts/bench/ab.ts\`) of
+the build before the slab pool, group commit, the 1 MiB write queue and the semi-space cap against this one
+showed none (this build used less CPU, all in the main thread, with ~35 MiB less RSS). Each change alone: the
+semi-space cap costs nothing measurable; 64 KiB slabs (4× the reads) or a 256 KiB write queue (4× the
+writes) cost main-thread CPU; 512 KiB or 1 MiB slabs and a 4 MiB queue gained nothing beyond the noise and
+cost RSS (per connection, so ×100 with 100 jobs). Syncs per GiB: one temp-file fdatasync per 64 MiB checkpoint
+and one -wal sync for its store row, not per write batch.`,
 
   rss: `**What dominates.** Two parts. (1) The floor: a bare \`node\` process is already ~40 MiB of VmHWM on
 this machine (mostly its own code pages), and the idle service (Node + better-sqlite3 + our modules + the

@@ -118,6 +118,14 @@ export function renderReport(r: ReportInput): string {
     'separate column). curl and aria2c: `/usr/bin/time -f \'%U %S\'` around the tool (getrusage of the waited process, 10 ms',
     'resolution; for curl + sync it includes `sync`). bits-job2: `/proc/PID/stat` utime + stime of the service (all threads)',
     'from just before `resume` to TRANSFERRED seen.');
+  const split = d.bits.filter((b) => Number.isFinite(b.mainThreadCpuMs) && Number.isFinite(b.otherThreadsCpuMs));
+  if (split.length) {
+    const perGiB = (ms: number) => fmt(ms / 1000 / (d.bytes / (1024 * MiB)), 2);
+    p('', `The service's CPU by thread (s/GiB, per run): main thread (JS, socket reads) ${split.map((b) => perGiB(b.mainThreadCpuMs)).join(', ')};`,
+      `other threads (libuv's pool: pwritev copying into the page cache, fdatasync; V8 helpers) ${split.map((b) => perGiB(b.otherThreadsCpuMs)).join(', ')}.`,
+      'The page-cache copy (kernel `copy_folio_from_iter_atomic`) is work curl does too, in its own write() calls; its kernel time',
+      'swings from run to run on this VM, so a high total with a steady main thread is the page cache, not the data path.');
+  }
   p('');
   p(`**bits-job2 / curl = ${fmt(v.download.ratio, 2)}** (throughput, poll-observed times; the poll adds up to ${POLL_MS} ms to each bits-job2 run,`,
     `the transferCompletionTime row shows the time without that granularity). \`complete()\` (rename of the temp file onto`,

@@ -1,7 +1,7 @@
 // Shared bits of `npm run bench`: statistics, timed child processes, progress output, the machine
 // description and the cleanup stack that runs whatever happens (success, failure, Ctrl-C).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -245,6 +245,33 @@ export function cpuMs(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU time (user + system, ms) of the process's main thread (tid = pid: JS, socket reads) and of all
+ * its other threads (libuv's thread pool: file writes copying into the page cache, fsyncs; V8's
+ * helpers), from /proc/PID/task/TID/stat; NaN when the process is gone.
+ */
+export function threadCpuMs(pid: number): { main: number; others: number } {
+  let main = NaN;
+  let others = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let ms: number;
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ms = ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+      } catch {
+        continue; // the thread ended meanwhile
+      }
+      if (tid === String(pid)) main = ms;
+      else others += ms;
+    }
+  } catch {
+    return { main: NaN, others: NaN };
+  }
+  return { main, others };
 }
 
 /**
