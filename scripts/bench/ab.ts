@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bitsBatch, curlBatch } from './concurrent.js';
 import { bitsDownload, setUpDownloads, timeCurl } from './download.js';
-import { bitsUpload, setUpUploads, timeCurlPut, type ServerRun } from './upload.js';
+import { bitsUpload, setUpUploads, timeCurlPut, type BitsUploadRun } from './upload.js';
 import { cpuSPerGiB, median, MiB, mibPerS, onCleanup, progress, REPO, runCleanups, sleep } from './util.js';
 
 const { values } = parseArgs({
@@ -89,9 +89,10 @@ try {
     mkdirSync(roots.base);
     mkdirSync(roots.new);
     const servers = { base: await startServer(baseDist, roots.base), new: await startServer(NEW_DIST, roots.new) };
-    const up = async (which: 'base' | 'new', i: number): Promise<ServerRun> => {
+    const up = async (which: 'base' | 'new', i: number): Promise<BitsUploadRun> => {
       const run = await bitsUpload({ ...u, serverRoot: roots[which] }, `${which}-${i}.bin`, { server: servers[which], main: serviceMain(which === 'base' ? baseDist : NEW_DIST) });
       rmSync(join(roots[which], `${which}-${i}.bin`), { force: true });
+      progress(`  ${which}: service VmHWM ${(run.serviceHwmKb / 1024).toFixed(1)} MiB, server ${(run.serverHwmKb / 1024).toFixed(1)} MiB`);
       return run;
     };
     for (let i = 0; i < runs; i++) {
