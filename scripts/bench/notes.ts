@@ -66,14 +66,31 @@ buffer, or straight into the receiving body's pooled 512 KiB slab, reused once t
 completed (\`module/server/socket-read-buffer.ts\`, \`diverted-body.ts\`): one mark-compact per upload, server
 CPU per GiB −35 to −42 % in paired runs.
 
-**What remains.** The protocol's shape: each Fragment (1 MiB first, doubling to 13 MiB) must be acknowledged
-before the next one starts, and our server acknowledges only after the fragment's last write completed, so
-the disk write of a fragment's tail and the Ack's round trip are not overlapped with the next fragment (the
-fragment-size curve below shows the per-fragment cost). Our server fdatasyncs an upload before committing it
-("curl -T + sync" is the like-for-like row; section 4 says what each side has flushed when its clock stops).
-What is left of the server's CPU is mostly the kernel's (socket receive, page-cache writes in the thread pool)
-and a few milliseconds per Fragment of session bookkeeping (session.json read and replaced, the request file
-opened and closed); the client's is the file read and the socket write of every byte.`,
+(5) Round 4 (stop-and-wait gaps, client syscalls): 1 GiB in fragments of at most 13 MiB paid ~80 stop-and-wait
+gaps (the tail's pwritev, the Ack's round trip, the next read). \`bits-job2 serve\` now names its limit in the
+Create-Session and Ping Acks (\`BITS-Job2-Max-Fragment-Size\`, default 256 MiB, was 16 MiB) and our client
+grows its fragments up to it (at most 256 MiB; a 413 still halves them; servers that name none keep the
+13 MB of Windows): about 15 fragments per GiB (\`module/engine/upload/fragment-size.ts\`). The client reads the
+file in 4 MiB blocks instead of 1 MiB, handed to the socket in 1 MiB slices (the send timer restarts per
+slice): a quarter of the thread-pool reads (\`session-connection.ts\`). Paired runs (1 GiB, 4 pairs, load 3–6,
+\`node dist/scripts/bench/ab.js --parts upload --size-mb 1024 --runs 4\`): 2041 vs 3198 ms (0.70 vs 0.45 × curl -T
+in the same minutes), CPU 2.44 vs 3.62 s/GiB = 1.30 vs 1.93 × curl -T + nginx; service 0.94 vs 1.21 s/GiB,
+server 1.49 vs 2.37; service VmHWM 70.4 vs 65.0 MiB.
+
+**What remains.** \`perf record -g\` of our server during uploads: 62 % of its samples in the kernel's
+\`copy_folio_from_iter_atomic\` under \`pwritev\` (copying the received bytes into the page cache), 4 % in
+\`_copy_to_iter\` (the socket reads), V8 and JavaScript a few % each. That copy's cost swings with the machine:
+the upload that runs right after curl's costs our server about twice the CPU of the next one (paired runs:
+3.0–3.5 s vs 0.7–1.8 s per GiB, the same build either way; \`ab.js\` alternates which build goes first), so the
+bench's single order (curl -T, curl -T + sync, bits-job2) puts ours in the expensive slot. nginx's worker does the
+same copy, but (client_body_buffer_size 16 KiB) in small writes from a buffer likely still in the CPU cache;
+ours writes batches of up to 2 MiB from 512 KiB slabs that have likely left it (not measured further). Each Fragment still waits for its Ack (the protocol has one packet outstanding; pipelining is not
+safe against third-party servers), and our server acknowledges only after the fragment's last write completed.
+Per Fragment the server opens and closes the request file and updates the session registry in memory
+(session.json is written only when the total becomes known); with ~15 fragments per GiB that is no longer
+a measurable share. Our server fdatasyncs an upload before committing it ("curl -T + sync" is the like-for-like
+row; section 4 says what each side has flushed when its clock stops). The client's CPU is the file read
+and the socket write of every byte (loopback: the receiver's TCP processing runs in the sender's system call).`,
   rssMore: `**What dominates.** The upload's service peak is about the same as the download's (well above the idle
 service and independent of file size), so the same explanation applies: a ~40 MiB Node floor, the
 service's modules and store on top, and short-lived Buffers that V8 collects late (see "RSS" above). With
