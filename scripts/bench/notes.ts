@@ -72,10 +72,12 @@ Create-Session and Ping Acks (\`BITS-Job2-Max-Fragment-Size\`, default 256 MiB, 
 grows its fragments up to it (at most 256 MiB; a 413 still halves them; servers that name none keep the
 13 MB of Windows): about 15 fragments per GiB (\`module/engine/upload/fragment-size.ts\`). The client reads the
 file in 4 MiB blocks instead of 1 MiB, handed to the socket in 1 MiB slices (the send timer restarts per
-slice): a quarter of the thread-pool reads (\`session-connection.ts\`). Paired runs (1 GiB, 4 pairs, load 3–6,
-\`node dist/scripts/bench/ab.js --parts upload --size-mb 1024 --runs 4\`): 2041 vs 3198 ms (0.70 vs 0.45 × curl -T
-in the same minutes), CPU 2.44 vs 3.62 s/GiB = 1.30 vs 1.93 × curl -T + nginx; service 0.94 vs 1.21 s/GiB,
-server 1.49 vs 2.37; service VmHWM 70.4 vs 65.0 MiB.
+slice): a quarter of the thread-pool reads (\`session-connection.ts\`). Paired runs against the previous main
+(\`node dist/scripts/bench/ab.js --parts upload --size-mb 1024 --runs 6\`, one warm-up per server, the order
+alternating, load 3.8–4.4): 2050 vs 2790 ms median (0.83 vs 0.61 × curl -T's 1703 ms in the same minutes),
+CPU 1.82 vs 2.17 s/GiB (0.99 vs 1.18 × curl -T + nginx's 1.84): service 0.82 vs 1.00, server 1.01 vs 1.24;
+service VmHWM 70.4 vs 65.0 MiB (the 4 MiB read buffers). Two identical builds in the same harness differ by up
+to ~20 % in median time, so single pairs say little.
 
 **What remains.** \`perf record -g\` of our server during uploads: 62 % of its samples in the kernel's
 \`copy_folio_from_iter_atomic\` under \`pwritev\` (copying the received bytes into the page cache), 4 % in
