@@ -122,7 +122,7 @@ test('bad input through nginx: refused with BITS error headers (or nginx\'s own 
     ['reversed Content-Range', fragment('/ok.bin', id, 0, Buffer.alloc(10), 10, { 'Content-Range': 'bytes 9-0/10' }), [400], '0x80070057'],
     ['header value over 4 KB', packet('/ok.bin', 'Ping', { headers: { 'X-Long': 'x'.repeat(5000) } }), [400], '0x80070057'],
     ['unknown packet type', packet('/ok.bin', 'Explode'), [400], '0x80070057'],
-    ['fragment over client_max_body_size', packet('/ok.bin', 'Fragment', { sessionId: id, headers: { 'Content-Length': 17 * MiB, 'Content-Range': `bytes 0-${17 * MiB - 1}/${17 * MiB}` } }), [413], null],
+    ['fragment over client_max_body_size', packet('/ok.bin', 'Fragment', { sessionId: id, headers: { 'Content-Length': 257 * MiB, 'Content-Range': `bytes 0-${257 * MiB - 1}/${257 * MiB}` } }), [413], null],
     ['request line junk', Buffer.from('BITS_POST /ok.bin HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n'), [400], null],
   ];
   for (const [name, bytes, statuses, code] of cases) {

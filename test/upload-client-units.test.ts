@@ -2,12 +2,13 @@
 // host-id URLs and fallback (§7.5), the §7.7 status table and the adaptive fragment size.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FragmentSizer, MAX_FRAGMENT, MIN_FRAGMENT } from '../module/engine/upload/fragment-size.js';
+import { EXTENDED_MAX_FRAGMENT, FragmentSizer, MAX_FRAGMENT, MIN_FRAGMENT } from '../module/engine/upload/fragment-size.js';
 import { fallbackDue, parseHostId, sessionUrl, urlWithHost } from '../module/engine/upload/host-id.js';
 import {
   bitsErrorCodeOf,
   contentNameOf,
   fragmentPacket,
+  maxFragmentOf,
   parseErrorContext,
   parseFallbackTimeout,
   parseHResult,
@@ -153,6 +154,45 @@ test('FragmentSizer: 1 MiB start, doubles on fast full acks up to 13 MiB, halves
   assert.is(small.size, MIN_FRAGMENT, 'halving stops at the minimum');
   assert.is(small.on413(MIN_FRAGMENT), false, 'nothing smaller left');
   assert.is(new FragmentSizer({ maxFragment: 100 * 1024 * 1024, initialFragment: 50 * 1024 * 1024 }).size, MAX_FRAGMENT, 'capped at 13 MiB');
+});
+
+test('FragmentSizer.serverLimit: an advertised limit raises the ceiling (to 256 MiB at most) or lowers it; a 413 and a pinned maximum win', () => {
+  const MiB = 1024 * 1024;
+  const grow = (z: FragmentSizer) => {
+    for (let i = 0; i < 20; i++) z.onAck(z.size, 10);
+    return z.size;
+  };
+  const big = new FragmentSizer();
+  big.serverLimit(64 * MiB);
+  assert.is(big.size, MiB, 'still starts at 1 MiB');
+  assert.is(grow(big), 64 * MiB, 'grows past 13 MiB to the named limit');
+  const huge = new FragmentSizer();
+  huge.serverLimit(10 * 1024 * MiB);
+  assert.is(grow(huge), EXTENDED_MAX_FRAGMENT, 'never above 256 MiB, whatever the server names');
+  assert.is(EXTENDED_MAX_FRAGMENT, 256 * MiB);
+  const low = new FragmentSizer({ initialFragment: 8 * MiB });
+  low.serverLimit(3 * MiB);
+  assert.is(low.size, 3 * MiB, 'a lower limit applies to the next fragment at once');
+  assert.is(grow(low), 3 * MiB);
+  const refused = new FragmentSizer();
+  refused.serverLimit(64 * MiB);
+  grow(refused);
+  assert.is(refused.on413(64 * MiB), true);
+  refused.serverLimit(64 * MiB); // e.g. the Ping of a reconnect names it again
+  assert.is(grow(refused), 32 * MiB, 'a proxy\'s 413 keeps the ceiling under the size it refused');
+  const pinned = new FragmentSizer({ maxFragment: 2 * MiB, initialFragment: 2 * MiB });
+  pinned.serverLimit(64 * MiB);
+  assert.is(grow(pinned), 2 * MiB, 'BITS_JOB2_FRAGMENT_BYTES (a pinned maximum) is not raised');
+  const tiny = new FragmentSizer();
+  tiny.serverLimit(1);
+  assert.is(tiny.size, MIN_FRAGMENT, 'never below the 5 KB minimum');
+});
+
+test('maxFragmentOf: the decimal value of BITS-Job2-Max-Fragment-Size, null when absent or not a positive integer', () => {
+  assert.is(maxFragmentOf({ 'bits-job2-max-fragment-size': '268435456' }), 268435456);
+  assert.is(maxFragmentOf({ 'bits-job2-max-fragment-size': ' 1024 ' }), 1024);
+  assert.is(maxFragmentOf({}), null);
+  for (const bad of ['', '0', '-5', '1e9', '12 MB', '0x100', '9'.repeat(20)]) assert.is(maxFragmentOf({ 'bits-job2-max-fragment-size': bad }), null, bad);
 });
 
 test.run();

@@ -4,8 +4,10 @@
 // is the client's own bytes at their place, so the restarted server may hold them too (spec §7.4:
 // the client continues from the server's range, which may move forward) — never more than reached it,
 // and the upload, continued from that range, completes byte-exact.
-// And a real server that refuses large fragments (413, --max-fragment-size) makes the real client
-// fall back to smaller ones: the upload still arrives whole.
+// And fragment sizes against real parts: a server configured for small fragments (--max-fragment-size)
+// names its limit and the real client stays under it (no 413 at all); serve's default limit lets it
+// grow past the 13 MB of Windows; nginx in front allowing less than serve names answers 413 itself,
+// and the client falls back to smaller fragments: each upload still arrives whole.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
@@ -13,7 +15,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { closeSession, uploadFile } from '../module/engine/upload/upload-client.js';
 import { NEW_SESSION } from '../module/engine/upload/upload-port.js';
+import { MAX_FRAGMENT } from '../module/engine/upload/fragment-size.js';
 import { startBitsServer } from '../module/server/serve.js';
+import { startBitsNginx } from './helpers/nginx-bits.js';
 import { fragment, packet, RawConnection, rawRequest, startChildServer } from './helpers/bits-server.js';
 import { makeTmpDir } from './helpers/tmp.js';
 
@@ -70,39 +74,96 @@ test('kill -9 of serve mid-fragment: the restarted server holds every acknowledg
   }
 });
 
-test('a server that refuses fragments over 3 MiB (413): the client falls back to smaller ones and the upload arrives whole', async () => {
-  const tmp = await makeTmpDir('bits-413-fallback');
-  await mkdir(tmp.file('root'));
-  const refused: number[] = [];
-  const server = await startBitsServer({
-    root: tmp.file('root'),
-    host: '127.0.0.1',
-    port: 0,
-    maxFragmentBytes: 3 * MiB,
-    log: (line) => {
-      if (/Fragment.*→ 413/i.test(line)) refused.push(refused.length);
-    },
-  }).catch(async (e) => {
-    await tmp.cleanup();
-    throw e;
+/** Uploads `data` through `url` with the real client; returns the Fragment sizes the server saw (from its log). */
+async function uploadAndLog(url: string, src: string, data: Buffer): Promise<Awaited<ReturnType<typeof uploadFile>>['session']> {
+  await writeFile(src, data);
+  const st = statSync(src);
+  const signal = new AbortController().signal;
+  const { session } = await uploadFile({
+    url, signal, localPath: src, expectedFile: { size: st.size, mtimeMs: Math.trunc(st.mtimeMs) }, wantReply: false,
+    session: { ...NEW_SESSION }, onSession: () => undefined,
   });
+  assert.is(session.uploadComplete, true);
+  await closeSession({ url, session, signal });
+  return session;
+}
+
+/** Sizes of the Fragments a server received, from its JSON request events (`received` after each). */
+function fragmentSizes(events: { packet?: string | null; status?: number; received?: number }[]): { sizes: number[]; refused: number } {
+  const sizes: number[] = [];
+  let refused = 0;
+  let before = 0;
+  for (const e of events) {
+    if (e.packet?.toLowerCase() !== 'fragment') continue;
+    if (e.status === 413) refused++;
+    if (e.status === 200 && e.received !== undefined) {
+      sizes.push(e.received - before);
+      before = e.received;
+    }
+  }
+  return { sizes, refused };
+}
+
+test('a server that takes fragments up to 3 MiB names its limit: the client never sends more (no 413) and the upload arrives whole', async () => {
+  const tmp = await makeTmpDir('bits-named-limit');
+  await mkdir(tmp.file('root'));
+  const events: { packet?: string | null; status?: number; received?: number }[] = [];
+  const server = await startBitsServer({ root: tmp.file('root'), host: '127.0.0.1', port: 0, maxFragmentBytes: 3 * MiB, log: (_line, e) => void (e && e.event === 'request' && events.push(e)) });
   try {
     const data = randomBytes(24 * MiB + 1);
-    const src = tmp.file('src.bin');
-    await writeFile(src, data);
-    const st = statSync(src);
-    const url = `${server.url}fallback.bin`;
-    const signal = new AbortController().signal;
-    const { session } = await uploadFile({
-      url, signal, localPath: src, expectedFile: { size: st.size, mtimeMs: Math.trunc(st.mtimeMs) }, wantReply: false,
-      session: { ...NEW_SESSION }, onSession: () => undefined,
-    });
-    assert.is(session.uploadComplete, true);
-    assert.ok(refused.length >= 1, 'the client did try a fragment over the limit (the default sizing grows to 13 MiB)');
-    assert.ok(refused.length <= 2, `after a 413 the fragment does not grow back above the refused size (${refused.length} refusals)`);
-    await closeSession({ url, session, signal });
+    await uploadAndLog(`${server.url}limited.bin`, tmp.file('src.bin'), data);
+    const { sizes, refused } = fragmentSizes(events);
+    assert.is(refused, 0, 'no fragment over the named limit was tried');
+    assert.ok(Math.max(...sizes) === 3 * MiB, `fragments grew to the limit and no further: ${sizes.join(', ')}`);
+    assert.ok((await readFile(tmp.file('root/limited.bin'))).equals(data), 'published byte for byte');
+  } finally {
+    await server.close();
+    await tmp.cleanup();
+  }
+});
+
+test('serve with its default limit: the client grows its fragments past the 13 MB of Windows (serve names 256 MiB)', async () => {
+  const tmp = await makeTmpDir('bits-big-fragments');
+  await mkdir(tmp.file('root'));
+  const events: { packet?: string | null; status?: number; received?: number }[] = [];
+  const server = await startBitsServer({ root: tmp.file('root'), host: '127.0.0.1', port: 0, log: (_line, e) => void (e && e.event === 'request' && events.push(e)) });
+  try {
+    const data = randomBytes(80 * MiB + 7);
+    await uploadAndLog(`${server.url}big.bin`, tmp.file('src.bin'), data);
+    const { sizes, refused } = fragmentSizes(events);
+    assert.is(refused, 0);
+    // 1, 2, 4, 8, 16, 32 MiB and the rest: each doubling needs the previous Ack within 2 s (8 MiB in 2 s: 4 MB/s).
+    assert.is(sizes[0], MiB, 'the first fragment is 1 MiB, as ever');
+    assert.ok(Math.max(...sizes) > MAX_FRAGMENT, `some fragment above 13 MiB: ${sizes.join(', ')}`);
+    assert.ok((await readFile(tmp.file('root/big.bin'))).equals(data), 'published byte for byte');
+  } finally {
+    await server.close();
+    await tmp.cleanup();
+  }
+});
+
+test('nginx in front allows 3 MiB bodies while serve names 256 MiB: nginx\'s 413 makes the client fall back to smaller fragments, and the upload arrives whole', async () => {
+  const tmp = await makeTmpDir('bits-413-fallback');
+  await mkdir(tmp.file('root'));
+  const events: { packet?: string | null; status?: number; received?: number }[] = [];
+  const server = await startBitsServer({ root: tmp.file('root'), host: '127.0.0.1', port: 0, trustedProxies: ['127.0.0.1'], log: (_line, e) => void (e && e.event === 'request' && events.push(e)) });
+  const nginx = await startBitsNginx({ upstreams: [`127.0.0.1:${server.port}`], clientMaxBodySize: '3m' });
+  const hadCa = process.env.BITS_JOB2_CA_FILE;
+  process.env.BITS_JOB2_CA_FILE = nginx.caFile;
+  try {
+    const data = randomBytes(24 * MiB + 1);
+    await uploadAndLog(`${nginx.url}fallback.bin`, tmp.file('src.bin'), data);
+    const { sizes } = fragmentSizes(events);
+    assert.ok(sizes.every((n) => n <= 3 * MiB), `serve received no fragment over nginx's limit: ${sizes.join(', ')}`);
+    const nginxLog = await readFile(`${nginx.dir}/access.log`, 'utf8').catch(() => '');
+    const refused = nginxLog.split('\n').filter((l) => / 413 /.test(l)).length;
+    assert.ok(refused >= 1, 'the client did try a fragment over nginx\'s limit (serve named 256 MiB)');
+    assert.ok(refused <= 2, `after a 413 the fragment does not grow back above the refused size (${refused} refusals)`);
     assert.ok((await readFile(tmp.file('root/fallback.bin'))).equals(data), 'published byte for byte');
   } finally {
+    if (hadCa === undefined) delete process.env.BITS_JOB2_CA_FILE;
+    else process.env.BITS_JOB2_CA_FILE = hadCa;
+    await nginx.stop();
     await server.close();
     await tmp.cleanup();
   }

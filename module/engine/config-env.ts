@@ -1,7 +1,7 @@
 // Engine tuning from the environment, for the service (which has no other configuration channel
 // yet) and for tests: BITS_JOB2_CHECKPOINT_MS, BITS_JOB2_CHECKPOINT_BYTES, BITS_JOB2_TIME_SLICE_MS,
 // BITS_JOB2_JOBS_PER_USER (the per-user job cap, 60 by default as in BITS: spec §6),
-// BITS_JOB2_FRAGMENT_BYTES (uploads: every Fragment this size instead of 1 MiB doubling to 13 MiB; the
+// BITS_JOB2_FRAGMENT_BYTES (uploads: every Fragment this size instead of 1 MiB doubling to 13 MiB or the server's named limit; the
 // bench's fragment-size curve, or a server/proxy with a request size limit).
 // Invalid values are refused loudly rather than ignored.
 import { bitsError } from '../api/bits-error.js';

@@ -13,7 +13,7 @@ import { BITS_POST } from './bits-post-shim.js';
 import { resolvePublished } from './destination.js';
 import { BodyIncompleteError } from './fragment-writer.js';
 import { sendText, ServerMetrics } from './metrics.js';
-import { resolveOptions, sessionEvent, type BitsUploadHandlerOptions, type ResolvedOptions, type ServerLogEvent } from './options.js';
+import { MAX_FRAGMENT_HEADER, resolveOptions, sessionEvent, type BitsUploadHandlerOptions, type ResolvedOptions, type ServerLogEvent } from './options.js';
 import { SessionPackets, serverError } from './packets.js';
 import { PUBLISH_TEMP_SUFFIX } from './publish.js';
 import { LeaseBusyError } from './farm-registry.js';
@@ -194,7 +194,8 @@ export function createBitsUploadHandler(options: BitsUploadHandlerOptions): Bits
         // No processing ([MC-BUP] §3.2.5.2.5); a ping naming a live session keeps it alive.
         const pinged = normalizeSessionId(rawId);
         if (pinged) store.touch(pinged);
-        sendAck(res, 200, echo);
+        // A resuming client learns the fragment limit here (it sends no Create-Session then).
+        sendAck(res, 200, { ...echo, [MAX_FRAGMENT_HEADER]: o.maxFragmentBytes });
         return 200;
       }
 

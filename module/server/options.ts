@@ -109,7 +109,14 @@ export const BITS_PROTOCOL_GUID = '{7df0354d-249b-430f-820d-3d2a9bef4931}';
 export const DEFAULT_SESSION_TIMEOUT_SECONDS = 1_209_600;
 export const DEFAULT_HOST_ID_FALLBACK_TIMEOUT = 86_400;
 export const DEFAULT_MAX_SESSIONS_PER_CLIENT = 50;
-export const DEFAULT_MAX_FRAGMENT_BYTES = 16 * 1024 * 1024;
+/**
+ * Far above the 13 MB of Windows clients: a body streams to disk in constant memory whatever its
+ * size, and every Fragment costs the client a stop-and-wait gap. Our client learns it from
+ * MAX_FRAGMENT_HEADER; other clients never send more than 13 MB.
+ */
+export const DEFAULT_MAX_FRAGMENT_BYTES = 256 * 1024 * 1024;
+/** Our extension: the Create-Session and Ping Acks name maxFragmentBytes (module/engine/upload/packets.ts reads it). */
+export const MAX_FRAGMENT_HEADER = 'BITS-Job2-Max-Fragment-Size';
 export const DEFAULT_NOTIFICATION_TIMEOUT_MS = 5 * 60_000;
 /** Name of the sessions directory and the first segment of every reply URL (Windows' spelling). */
 export const SESSIONS_DIR_NAME = 'BITS-Sessions';

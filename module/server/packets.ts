@@ -14,7 +14,7 @@ import { destinationStillInside, resolveDestination } from './destination.js';
 import { requestBody } from './diverted-body.js';
 import { drainBody, writeFragment } from './fragment-writer.js';
 import { notifyHandler, notifyUrl, type NotifyInput } from './notify.js';
-import { BITS_PROTOCOL_GUID, sessionEvent, type ResolvedOptions } from './options.js';
+import { BITS_PROTOCOL_GUID, MAX_FRAGMENT_HEADER, sessionEvent, type ResolvedOptions } from './options.js';
 import { DestinationExistsError, publishFile, publishTempPath } from './publish.js';
 import { TooManySessionsError, type SessionRecord, type SessionStore } from './session-store.js';
 import { replyUrlFor } from './url-path.js';
@@ -77,7 +77,7 @@ export class SessionPackets {
       }
       throw serverError(e);
     });
-    const headers: AckHeaders = { 'BITS-Protocol': BITS_PROTOCOL_GUID, 'BITS-Session-Id': rec.id, 'Accept-Encoding': 'identity' };
+    const headers: AckHeaders = { 'BITS-Protocol': BITS_PROTOCOL_GUID, 'BITS-Session-Id': rec.id, 'Accept-Encoding': 'identity', [MAX_FRAGMENT_HEADER]: this.o.maxFragmentBytes };
     if (this.o.hostId) {
       headers['BITS-Host-Id'] = this.o.hostId;
       if (this.o.hostIdFallbackTimeout !== null) headers['BITS-Host-Id-Fallback-Timeout'] = this.o.hostIdFallbackTimeout;

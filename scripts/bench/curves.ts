@@ -120,7 +120,7 @@ export function renderCurves(c: Curves, dir: string): string[] {
     '', '| jobs in the store | ServiceClient.listJobs() ms | CLI `list --json` via the service ms |', '|---:|---:|---:|',
     ...c.list.map((p) => `| ${p.jobs} | ${p.rpcMs.toFixed(1)} | ${p.cliServiceMs.toFixed(0)} |`), ''];
   if (fc) {
-    out.push(`Fragment size: one UPLOAD job per size through a fresh service started with \`BITS_JOB2_FRAGMENT_BYTES=N\` (every Fragment N bytes; the default is 1 MiB doubling to 13 MiB) to the bench's \`bits-job2 serve\`, ${fc.bytes / MiB} MiB of random bytes; one run per size.`, '',
+    out.push(`Fragment size: one UPLOAD job per size through a fresh service started with \`BITS_JOB2_FRAGMENT_BYTES=N\` (every Fragment N bytes; without it, 1 MiB doubling to the limit the server names: 256 MiB for bits-job2 serve, 13 MiB for servers that name none) to the bench's \`bits-job2 serve\`, ${fc.bytes / MiB} MiB of random bytes; one run per size.`, '',
       '| fragment size | MiB/s | CPU s/GiB (service + server) |', '|---:|---:|---:|',
       ...fc.points.map((p) => `| ${p.fragmentBytes >= MiB ? `${p.fragmentBytes / MiB} MiB` : `${p.fragmentBytes / 1024} KiB`} | ${p.mibPerS.toFixed(0)} | ${p.cpuPerGiB.toFixed(2)} |`), '');
   }

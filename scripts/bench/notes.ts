@@ -79,14 +79,36 @@ buffer, or straight into the receiving body's pooled 512 KiB slab, reused once t
 completed (\`module/server/socket-read-buffer.ts\`, \`diverted-body.ts\`): one mark-compact per upload, server
 CPU per GiB −35 to −42 % in paired runs.
 
-**What remains.** The protocol's shape: each Fragment (1 MiB first, doubling to 13 MiB) must be acknowledged
-before the next one starts, and our server acknowledges only after the fragment's last write completed, so
-the disk write of a fragment's tail and the Ack's round trip are not overlapped with the next fragment (the
-fragment-size curve below shows the per-fragment cost). Our server fdatasyncs an upload before committing it
-("curl -T + sync" is the like-for-like row; section 4 says what each side has flushed when its clock stops).
-What is left of the server's CPU is mostly the kernel's (socket receive, page-cache writes in the thread pool)
-and a few milliseconds per Fragment of session bookkeeping (session.json read and replaced, the request file
-opened and closed); the client's is the file read and the socket write of every byte.`,
+(5) Round 4 (stop-and-wait gaps, client syscalls): 1 GiB in fragments of at most 13 MiB paid ~80 stop-and-wait
+gaps (the tail's pwritev, the Ack's round trip, the next read). \`bits-job2 serve\` now names its limit in the
+Create-Session and Ping Acks (\`BITS-Job2-Max-Fragment-Size\`, default 256 MiB, was 16 MiB) and our client
+grows its fragments up to it (at most 256 MiB; a 413 still halves them; servers that name none keep the
+13 MB of Windows): about 12 fragments per GiB (\`module/engine/upload/fragment-size.ts\`). The client reads the
+file in 4 MiB blocks instead of 1 MiB, handed to the socket in 1 MiB slices (the send timer restarts per
+slice): a quarter of the thread-pool reads (\`session-connection.ts\`). Paired runs against the previous main
+(\`node dist/scripts/bench/ab.js --parts upload --size-mb 1024 --runs 6\`, one warm-up per server, the order
+alternating, load 3.8–4.4): 2050 vs 2790 ms median (0.83 vs 0.61 × curl -T's 1703 ms in the same minutes),
+CPU 1.82 vs 2.17 s/GiB (0.99 vs 1.18 × curl -T + nginx's 1.84): service 0.82 vs 1.00, server 1.01 vs 1.24;
+service VmHWM 70.4 vs 65.0 MiB (the 4 MiB read buffers). Two identical builds in the same harness differ by up
+to ~20 % in median time, so single pairs say little.
+
+**What remains.** \`perf record -g\` of our server during uploads: 62 % of its samples in the kernel's
+\`copy_folio_from_iter_atomic\` under \`pwritev\` (copying the received bytes into the page cache), 4 % in
+\`_copy_to_iter\` (the socket reads), V8 and JavaScript a few % each. That copy's cost swings with the machine:
+with the same build, our server spends 0.8–1.2 s of CPU per GiB in most runs and 2.0–2.3 s in about one run of four,
+in either slot of a pair (\`ab.js\` warms each server up and alternates the order); the profile above is of such runs (both
+uploads under perf cost the server 4.0–4.5 s/GiB); the hypervisor backing freshly touched pages is a likely cause, not
+proven. nginx has not shown such runs. nginx's worker does the
+same copy, but (client_body_buffer_size 16 KiB) in small writes from a buffer likely still in the CPU cache;
+ours writes batches of up to 2 MiB from 512 KiB slabs that have likely left it. Tried and not kept (no gain in
+paired runs): batches capped at 256 KiB; a background fdatasync after each large fragment (the disk write
+overlapped with the receive) made uploads slower. Each Fragment still waits for its Ack (the protocol has one packet outstanding; pipelining is not
+safe against third-party servers), and our server acknowledges only after the fragment's last write completed.
+Per Fragment the server opens and closes the request file and updates the session registry in memory
+(session.json is written only when the total becomes known); with ~12 fragments per GiB that is no longer
+a measurable share. Our server fdatasyncs an upload before committing it ("curl -T + sync" is the like-for-like
+row; section 4 says what each side has flushed when its clock stops). The client's CPU is the file read
+and the socket write of every byte (loopback: the receiver's TCP processing runs in the sender's system call).`,
   rssMore: `**What dominates.** The upload's service peak is about the same as the download's (well above the idle
 service and independent of file size), so the same explanation applies: a ~40 MiB Node floor, the
 service's modules and store on top, and short-lived Buffers that V8 collects late (see "RSS" above). With

@@ -31,6 +31,8 @@ export interface BitsNginxOptions {
   httpExtra?: string;
   /** Certificates to use instead of new ones (the load bench trusts one CA through NODE_EXTRA_CA_CERTS). */
   certs?: TestCertificates;
+  /** Replaces the documented client_max_body_size (a proxy that allows smaller fragments than serve). */
+  clientMaxBodySize?: string;
 }
 
 export async function startBitsNginx(o: BitsNginxOptions): Promise<BitsNginx> {
@@ -40,6 +42,7 @@ export async function startBitsNginx(o: BitsNginxOptions): Promise<BitsNginx> {
   const site = await documentedSite(DOCUMENTED_CONF);
   const replace = site.replace;
   replace(/^ *server 127\.0\.0\.1:8080; *# site:.*$/m, [o.balancing ?? '', ...o.upstreams.map((u) => `server ${u};`)].map((l) => `    ${l}`).join('\n'));
+  if (o.clientMaxBodySize) replace(/^ *client_max_body_size \S+;/m, `    client_max_body_size ${o.clientMaxBodySize};`);
   replace(/^ *listen 443 ssl; *# site:.*$/m, `    listen 127.0.0.1:${port} ssl;`);
   replace(/^ *ssl_certificate +\S+; *# site$/m, `    ssl_certificate ${certs.certFile};`);
   replace(/^ *ssl_certificate_key +\S+; *# site$/m, `    ssl_certificate_key ${certs.keyFile};`);

@@ -1445,8 +1445,8 @@ export declare const OPERATION_TABLE: readonly [{
         readonly ps: "MaximumFragmentSize";
         readonly type: "bytes";
         readonly required: false;
-        readonly default: 16777216;
-        readonly help: "Largest fragment body in bytes; larger ones get 413.";
+        readonly default: 268435456;
+        readonly help: "Largest fragment body in bytes; larger ones get 413. The Create-Session and Ping Acks name it (BITS-Job2-Max-Fragment-Size), so bits-job2 clients send fragments up to it (others stay at 13 MB).";
     }, {
         readonly name: "hostId";
         readonly cli: {

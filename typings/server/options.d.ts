@@ -131,7 +131,14 @@ export declare const BITS_PROTOCOL_GUID = "{7df0354d-249b-430f-820d-3d2a9bef4931
 export declare const DEFAULT_SESSION_TIMEOUT_SECONDS = 1209600;
 export declare const DEFAULT_HOST_ID_FALLBACK_TIMEOUT = 86400;
 export declare const DEFAULT_MAX_SESSIONS_PER_CLIENT = 50;
+/**
+ * Far above the 13 MB of Windows clients: a body streams to disk in constant memory whatever its
+ * size, and every Fragment costs the client a stop-and-wait gap. Our client learns it from
+ * MAX_FRAGMENT_HEADER; other clients never send more than 13 MB.
+ */
 export declare const DEFAULT_MAX_FRAGMENT_BYTES: number;
+/** Our extension: the Create-Session and Ping Acks name maxFragmentBytes (module/engine/upload/packets.ts reads it). */
+export declare const MAX_FRAGMENT_HEADER = "BITS-Job2-Max-Fragment-Size";
 export declare const DEFAULT_NOTIFICATION_TIMEOUT_MS: number;
 /** Name of the sessions directory and the first segment of every reply URL (Windows' spelling). */
 export declare const SESSIONS_DIR_NAME = "BITS-Sessions";

@@ -7,6 +7,12 @@ import { USER_AGENT } from './user-agent.js';
 
 /** The only upload protocol there is (spec §7.2); servers pick the first GUID they support. */
 export const BITS_PROTOCOL_GUID = '{7df0354d-249b-430f-820d-3d2a9bef4931}';
+/**
+ * Our server's extension (module/server/options.ts spells it too): the largest Fragment body it
+ * accepts, on its Create-Session and Ping Acks. No other server sends it; for them the 13 MB of
+ * Windows stays the ceiling.
+ */
+export const MAX_FRAGMENT_HEADER = 'BITS-Job2-Max-Fragment-Size';
 /** Every packet is this extension method, never POST (spec §7.1). */
 export const BITS_METHOD = 'BITS_POST';
 
@@ -168,4 +174,12 @@ export function parseFallbackTimeout(value: string | undefined): number | null {
   if (!s || !/^\d{1,10}$/.test(s)) return null;
   const n = Number(s);
   return n >= FALLBACK_NEVER ? null : n;
+}
+
+/** The server's advertised fragment limit (MAX_FRAGMENT_HEADER), or null when it names none or garbage. */
+export function maxFragmentOf(headers: IncomingHttpHeaders): number | null {
+  const v = headerValue(headers, MAX_FRAGMENT_HEADER)?.trim();
+  if (!v || !/^\d{1,15}$/.test(v)) return null;
+  const n = Number(v);
+  return n > 0 ? n : null;
 }

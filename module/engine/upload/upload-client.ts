@@ -40,6 +40,7 @@ import {
   fragmentPacket,
   headerValue,
   isAck,
+  maxFragmentOf,
   parseFallbackTimeout,
   pingPacket,
   receivedRangeOf,
@@ -255,6 +256,7 @@ class UploadRun {
     if (!sessionId) throw badAckError('Create-Session', ack.url, 'The Create-Session Ack carried no BITS-Session-Id');
     const hostId = parseHostId(headerValue(ack.headers, 'bits-host-id'));
     this.sessionConnection = ack.connection;
+    this.learnLimit(ack);
     await this.emit({
       sessionId,
       hostId,
@@ -273,7 +275,14 @@ class UploadRun {
     // Any status 200/201 is success, whatever BITS-Error-Code says (servers answer `1`).
     if (ack.status !== 200 && ack.status !== 201) throw ackError('Ping', ack.status, ack.headers, ack.url);
     if (!isAck(ack.headers)) throw badAckError('Ping', ack.url, 'The answer to Ping is not a BITS Ack');
+    this.learnLimit(ack);
     await this.answered();
+  }
+
+  /** A server that names its fragment limit (ours) sets the ceiling; others leave the Windows 13 MB. */
+  private learnLimit(ack: AckResponse): void {
+    const limit = maxFragmentOf(ack.headers);
+    if (limit !== null) this.sizer.serverLimit(limit);
   }
 
   private async fragment(): Promise<void> {

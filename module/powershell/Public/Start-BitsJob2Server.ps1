@@ -39,7 +39,7 @@ function Start-BitsJob2Server {
     Open sessions per client address (BITSNumberOfSessionsLimit; 0 = no limit). Default: 50. CLI: --max-sessions-per-client.
 
     .PARAMETER MaximumFragmentSize
-    Largest fragment body in bytes; larger ones get 413. Default: 16777216. CLI: --max-fragment-size.
+    Largest fragment body in bytes; larger ones get 413. The Create-Session and Ping Acks name it (BITS-Job2-Max-Fragment-Size), so bits-job2 clients send fragments up to it (others stay at 13 MB). Default: 268435456. CLI: --max-fragment-size.
 
     .PARAMETER HostId
     Host name clients must use for the rest of a session (BITSHostId, web farms). CLI: --host-id.
