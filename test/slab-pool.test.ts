@@ -125,6 +125,24 @@ test('slabs shrink as readers grow, and a lost slab costs time, not liveness', a
   lossy.close();
 });
 
+test('a slab larger than the readers\' share (made while fewer read) is not handed out again', () => {
+  const pool = new SlabPool({ maxSlabBytes: 256 * KiB, minSlabBytes: 64 * KiB, capBytes: 2048 * KiB, starvedMs: 600_000 });
+  const first = new SlabReader(pool, () => undefined);
+  const big = read(first, 200 * KiB, 1);
+  assert.is(big.buffer.byteLength, 256 * KiB, 'alone, a reader gets the largest slab');
+  const others = Array.from({ length: 3 }, () => new SlabReader(pool, () => undefined));
+  const restOfBig = read(first, Infinity, 1);
+  const small = read(first, 1000, 2);
+  assert.is(small.buffer.byteLength, 64 * KiB, 'four readers: the next slab is the share\'s size');
+  const held = pool.heldBytes;
+  recycle(big);
+  recycle(restOfBig);
+  assert.is(pool.heldBytes, held - 256 * KiB, 'the large slab was dropped when it came back');
+  const next = others.map((r) => read(r, 10, 3));
+  assert.ok(next.every((c) => c.buffer !== big.buffer), 'the dropped slab is nobody\'s');
+  for (const r of [first, ...others]) r.close();
+});
+
 /** Reads a response like a consumer far behind the socket: holds `lag` chunks, checks each still has the bytes it arrived with, then recycles it. */
 async function lagging(res: LeanResponse, lag: number): Promise<{ body: Buffer; slabs: number }> {
   const parts: Buffer[] = [];

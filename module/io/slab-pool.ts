@@ -143,9 +143,16 @@ export class SlabPool {
     slab.filled = 0;
     slab.returned = 0;
     slab.retired = false;
+    const wanted = this.slabBytes();
+    if (slab.bytes.length > wanted) {
+      // Larger than the readers' share now (allocated when fewer read): it would give whoever gets
+      // it more bytes per turn than the others get. Replaced by one of the share's size.
+      this.drop(slab);
+      if (this.waiters.some((w) => w.grant)) this.nextWaiter()!(this.newSlab(wanted));
+      return;
+    }
     const waiter = this.nextWaiter();
     if (waiter) return waiter(slab);
-    const wanted = this.slabBytes();
     if (this.heldBytes > this.capBytes || slab.bytes.length > wanted || this.free.length >= MAX_FREE_SLABS) this.drop(slab);
     else this.free.push(slab);
   }
@@ -182,8 +189,17 @@ export class SlabPool {
   }
 }
 
+/** BITS_JOB2_SLAB_CAP_MB: the shared pool's cap in MiB (default 16), for tuning and the bench. */
+function capFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.BITS_JOB2_SLAB_CAP_MB;
+  if (raw === undefined || raw === '') return undefined;
+  const mib = Number(raw);
+  if (!Number.isInteger(mib) || mib < 1) throw new Error(`BITS_JOB2_SLAB_CAP_MB=${raw} is not a whole number of MiB (1 or more): fix or unset it.`);
+  return mib * 1024 * 1024;
+}
+
 /** The pool every connection of this process reads into. */
-export const sharedSlabs = new SlabPool();
+export const sharedSlabs = new SlabPool({ capBytes: capFromEnv(process.env) });
 
 /**
  * The bytes of `chunk` are no longer needed (written, or dropped by the connection): its slab may be

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bitsBatch, curlBatch, jain, type BatchRun } from './concurrent.js';
+import { bitsBatch, curlBatch, jain, type BatchRun, type ResumeOrder } from './concurrent.js';
 import { bitsDownload, setUpDownloads, timeCurl } from './download.js';
 import { bitsUpload, setUpUploads, timeCurlPut, type ServerRun } from './upload.js';
 import { cpuSPerGiB, median, MiB, mibPerS, onCleanup, progress, REPO, runCleanups, sleep } from './util.js';
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     'conc-jobs': { type: 'string', default: '100' },
     'conc-mb': { type: 'string', default: '8' },
+    /** pipelined (the bench's way) or sequential (each resume after the previous answer). */
+    'conc-resume': { type: 'string', default: 'pipelined' },
   },
 });
 if (!values.base) throw new Error('--base DIST (the dist/ of the build to compare with) is required');
@@ -121,7 +123,7 @@ try {
       add('conc curl -Z', c.run.wallMs, c.run.cpuMs, c.run.peakRssKb);
       spread('conc curl -Z', c.run);
       for (const [label, dist] of [['conc base', baseDist], ['conc new', NEW_DIST]] as const) {
-        const b = await bitsBatch(f.url(f.concName), work, n, each, [], dist);
+        const b = await bitsBatch(f.url(f.concName), work, n, each, [], dist, values['conc-resume'] as ResumeOrder);
         add(label, b.wallMs, b.cpuMs, b.peakRssKb);
         spread(label, b, b.resumeAllMs);
       }
