@@ -11,7 +11,11 @@ import { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DivertedBody, SLAB_BYTES } from '../module/server/diverted-body.js';
+import { DivertedBody, SMALL_BODY_BYTES } from '../module/server/diverted-body.js';
+import { sharedSlabs, type Slab } from '../module/io/slab-pool.js';
+
+/** One body at a time reads in the pool's largest slabs. */
+const SLAB_BYTES = sharedSlabs.maxSlabBytes;
 import { READ_BUFFER_BYTES, readIntoSharedBuffer } from '../module/server/socket-read-buffer.js';
 import { fragment, packet, RawConnection, rawRequest, startTestServer } from './helpers/bits-server.js';
 
@@ -50,7 +54,7 @@ test('slabs: held chunks survive later bodies; released slabs are reused; a body
   // A small body is not given a pooled slab.
   const small = feedReused(randomBytes(16_384), 4096);
   await new Promise((r) => setImmediate(r));
-  assert.ok(small.chunks.every((x) => x.buffer.byteLength < SLAB_BYTES));
+  assert.ok(small.chunks.every((x) => x.buffer.byteLength < SMALL_BODY_BYTES));
   // Partly released: the slab stays out of the pool.
   const d = feedReused(randomBytes(SLAB_BYTES), SLAB_BYTES);
   await new Promise((r) => setImmediate(r));
@@ -59,6 +63,38 @@ test('slabs: held chunks survive later bodies; released slabs are reused; a body
   const e = feedReused(randomBytes(4 * SLAB_BYTES), SLAB_BYTES);
   await new Promise((r) => setImmediate(r));
   assert.ok(e.chunks.every((x) => x.buffer !== held.buffer), 'a slab with a byte still held is not reused');
+});
+
+test('slabs at the pool\'s cap: the body stops the socket instead of allocating, and reads on when a slab comes back', () => {
+  // Spend the process-wide pool's cap, as many other connections would.
+  const others: Slab[] = [];
+  for (let s = sharedSlabs.take(); s; s = sharedSlabs.take()) others.push(s);
+  assert.ok(others.length > 0 && sharedSlabs.heldBytes <= sharedSlabs.capBytes);
+  let wants = 0;
+  const body = new DivertedBody(4 * SLAB_BYTES, () => wants++);
+  body.on('data', () => undefined);
+  // The head's read brought the first bytes (copied: they are read already, so they get a slab anyway).
+  const scratch = randomBytes(1000);
+  assert.ok(body.feed(scratch, true));
+  const overdrafts = sharedSlabs.overdrafts;
+  assert.ok(overdrafts > 0, 'bytes already read landed beyond the cap');
+  // Reads straight into the body's slab until it is full: then no slab for the next read.
+  let more = true;
+  while (more) {
+    const into = body.readBuffer()!;
+    more = body.feed(into.fill(7), true);
+  }
+  assert.is(body.readBuffer(), undefined, 'no place to read into: the socket stays stopped');
+  assert.is(sharedSlabs.overdrafts, overdrafts, 'reads that were not made yet did not allocate');
+  assert.is(wants, 0);
+  // Another connection's slab comes back: the body gets it and asks for more.
+  others.pop()!.retire();
+  assert.is(wants, 1, 'the body asked the socket to read on');
+  const next = body.readBuffer();
+  assert.ok(next && next.length > 0, 'the next read has a slab');
+  for (const s of others) s.retire();
+  body.destroy();
+  assert.ok(sharedSlabs.heldBytes <= sharedSlabs.capBytes + overdrafts * sharedSlabs.minSlabBytes);
 });
 
 test('socket read buffer: a plain TCP socket reads into the shared buffer or the one asked for, pauses when told, and a TLS socket is left alone', async () => {

@@ -91,6 +91,14 @@ export class ChunkQueue {
     }
   }
 
+  /** Removes and returns what is queued now (a failed consumer gives those chunks' memory back). */
+  takeQueued(): Buffer[] {
+    const queued = this.chunks;
+    this.chunks = [];
+    this.bytes = 0;
+    return queued;
+  }
+
   /** Drops what is queued and everything still to come; resolves at the end of the stream, throws its error. */
   async discard(): Promise<void> {
     this.discarding = true;

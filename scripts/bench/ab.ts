@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bitsBatch, curlBatch } from './concurrent.js';
+import { bitsBatch, curlBatch, jain, type BatchRun, type ResumeOrder } from './concurrent.js';
 import { bitsDownload, setUpDownloads, timeCurl } from './download.js';
 import { bitsUpload, setUpUploads, timeCurlPut, type BitsUploadRun } from './upload.js';
 import { cpuSPerGiB, median, MiB, mibPerS, onCleanup, progress, REPO, runCleanups, sleep } from './util.js';
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     'conc-jobs': { type: 'string', default: '100' },
     'conc-mb': { type: 'string', default: '8' },
+    /** pipelined (the bench's way) or sequential (each resume after the previous answer). */
+    'conc-resume': { type: 'string', default: 'pipelined' },
   },
 });
 if (!values.base) throw new Error('--base DIST (the dist/ of the build to compare with) is required');
@@ -38,6 +40,8 @@ interface Row {
   extra: number[];
 }
 const rows = new Map<string, Row>();
+/** Jain's index of per-job throughput, per concurrent run. */
+const fairness = new Map<string, number[]>();
 function add(label: string, ms: number, cpuMs: number, extraCpuMs = 0): void {
   const r = rows.get(label) ?? { ms: [], cpu: [], extra: [] };
   r.ms.push(ms);
@@ -117,12 +121,21 @@ try {
     const n = Number(values['conc-jobs']);
     const each = Number(values['conc-mb']) * MiB;
     const work = join(f.dir, 'conc');
+    const spread = (label: string, b: BatchRun, resumeAllMs?: number) => {
+      const js = jain(b.perJobMs.map((ms) => each / ms));
+      const sorted = [...b.perJobMs].sort((x, y) => x - y);
+      const pct = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+      (fairness.get(label) ?? fairness.set(label, []).get(label)!).push(js);
+      progress(`${label.padEnd(34)} Jain ${js.toFixed(3)}, job ms min/p10/p50/p90/max ${[0, 0.1, 0.5, 0.9, 1].map((q) => pct(q).toFixed(0)).join('/')}${resumeAllMs !== undefined ? `, resume of all ${resumeAllMs.toFixed(0)} ms` : ''}`);
+    };
     for (let i = 0; i < runs; i++) {
       const c = await curlBatch(f.url(f.concName), work, n, each);
       add('conc curl -Z', c.run.wallMs, c.run.cpuMs, c.run.peakRssKb);
+      spread('conc curl -Z', c.run);
       for (const [label, dist] of [['conc base', baseDist], ['conc new', NEW_DIST]] as const) {
-        const b = await bitsBatch(f.url(f.concName), work, n, each, [], dist);
+        const b = await bitsBatch(f.url(f.concName), work, n, each, [], dist, values['conc-resume'] as ResumeOrder);
         add(label, b.wallMs, b.cpuMs, b.peakRssKb);
+        spread(label, b, b.resumeAllMs);
       }
     }
   }
@@ -131,7 +144,8 @@ try {
     const b = bytesOf(label);
     const extra = label.startsWith('conc') || (label.startsWith('download') && !label.endsWith('curl')) ? `${(median(r.extra) / 1024).toFixed(1)} MiB RSS` : r.extra.some((x) => x) ? `${cpuSPerGiB(median(r.cpu.map((c, i) => c - r.extra[i]!)), b).toFixed(2)} sender + ${cpuSPerGiB(median(r.extra), b).toFixed(2)} receiver s/GiB` : '';
     const main = mainThread.get(label);
-    process.stdout.write(`| ${label} | ${median(r.ms).toFixed(0)} | ${mibPerS(b, median(r.ms)).toFixed(0)} | ${cpuSPerGiB(median(r.cpu), b).toFixed(2)} | ${main ? cpuSPerGiB(median(main), b).toFixed(2) : ''} | ${extra} |\n`);
+    const fair = fairness.get(label);
+    process.stdout.write(`| ${label} | ${median(r.ms).toFixed(0)} | ${mibPerS(b, median(r.ms)).toFixed(0)} | ${cpuSPerGiB(median(r.cpu), b).toFixed(2)} | ${main ? cpuSPerGiB(median(main), b).toFixed(2) : ''} | ${extra}${fair ? `, Jain ${median(fair).toFixed(3)}` : ''} |\n`);
   }
 } finally {
   await runCleanups();

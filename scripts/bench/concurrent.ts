@@ -64,7 +64,13 @@ export async function curlBatch(url: string, dir: string, n: number, bytes: numb
 }
 
 /** N FOREGROUND jobs in one fresh service: create all (suspended), then resume all and poll listJobs. */
-export async function bitsBatch(url: string, dir: string, n: number, bytes: number, nodeArgs: string[] = [], dist?: string): Promise<BatchRun & { resumeAllMs: number }> {
+/**
+ * How the bench resumes the N jobs: all calls sent at once, pipelined on the one connection (as curl
+ * -Z --parallel-immediate starts every transfer at once), or each after the previous one's answer.
+ */
+export type ResumeOrder = 'pipelined' | 'sequential';
+
+export async function bitsBatch(url: string, dir: string, n: number, bytes: number, nodeArgs: string[] = [], dist?: string, order: ResumeOrder = 'pipelined'): Promise<BatchRun & { resumeAllMs: number }> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
   syncDisks();
@@ -82,9 +88,16 @@ export async function bitsBatch(url: string, dir: string, n: number, bytes: numb
     const cpu0 = cpuMs(pid);
     const resumedAt = new Map<string, number>();
     const start = hrMs();
-    for (const id of ids) {
-      resumedAt.set(id, Date.now());
-      await client.resume(id);
+    if (order === 'pipelined') {
+      await Promise.all(ids.map((id) => {
+        resumedAt.set(id, Date.now());
+        return client.resume(id);
+      }));
+    } else {
+      for (const id of ids) {
+        resumedAt.set(id, Date.now());
+        await client.resume(id);
+      }
     }
     const resumeAllMs = hrMs() - start;
     const wanted = new Set(ids);

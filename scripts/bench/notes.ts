@@ -126,18 +126,19 @@ one SQLite transaction, committed without a sync and then made durable by one fd
 the thread pool, while the main thread keeps reading sockets; every reply (and notify run, and in-process
 promise) waits for the sync that holds its change. Before, every change was its own commit with an fsync
 on the main thread (\`synchronous = FULL\`) and \`sqliteTransaction\` was ~41 % of the main thread in this
-batch; with group commit better-sqlite3 is a few %. What remains: (1) the bench resumes the 100 jobs one
-after the other, and each \`resume\` answer waits for one -wal sync, which while the first jobs write their
-files takes milliseconds (traced during issue 16: median 0.5-3 ms, 90th percentile 10-20 ms on this
-machine), so "resume of all" is still most of the wall time and the last jobs start late; (2) the data
-path's CPU per byte (socket reads, a thread-pool write per batch of chunks, garbage collection of read
-buffers): on two shared cores the batch is CPU-bound, so the throughput ratio follows the CPU ratio.
-Fairness among the jobs that run is good (the engine gives every foreground job the same share); curl's
-per-transfer times spread much more.
+batch; with group commit better-sqlite3 is a few %. The bench sends the 100 \`resume\` calls at once
+(pipelined): one after the other, each answer waited for one -wal sync (0.5-20 ms while the first jobs
+wrote their files), so "resume of all" was most of the wall time, the first jobs ran almost alone and
+Jain's index measured the start order, not the sharing. Sent together they land in one or a few group
+commits. Socket reads of every connection go to one process-wide slab pool (\`module/io/slab-pool.ts\`,
+16 MiB in all, BITS_JOB2_SLAB_CAP_MB; slabs 256 KiB for one reader down to 64 KiB for many): a connection
+that finds no slab stops reading until one comes back, first come first served, so with 100 transfers
+the read memory is bounded instead of ~2.5 MiB per connection. What remains is the data path's CPU per
+byte (smaller reads and writes under the cap, a pause and resume per slab wait, garbage collection): on
+two shared cores the batch is CPU-bound, so the throughput ratio follows the CPU ratio.
 
-**What would help (not done).** Resuming many jobs in one call (one sync for all of them) or pipelining the
-resumes from the client; one read-buffer pool for every connection of the service instead of buffers per
-connection (with 100 jobs the read buffers are most of the peak above the idle service).`,
+**What would help (not done).** A cap on simultaneous foreground transfers (the rest QUEUED) so that each
+running connection keeps large slabs; fewer, larger writes per connection under the cap.`,
   cmdlet: `**What dominates.** Each cmdlet call is one CLI process, so the cmdlet pays the whole CLI start-up (see
 "CLI latency") plus starting a process from .NET with three redirected streams, which on a loaded machine
 is slower than Node's spawn (the \`& node cli\` row), plus reading the CLI's CLIXML with

@@ -17,7 +17,7 @@ import {
   isAbortError,
   transportError,
 } from './errors.js';
-import { recycle } from './slab-pool.js';
+import { recycle } from '../../io/slab-pool.js';
 import type { TempFile } from './temp-file.js';
 
 export interface BodyWriteOptions {
@@ -55,7 +55,7 @@ class IdleTimer {
 
 /**
  * Body bytes queued while a write is in flight (then the socket pauses). Every queued byte holds
- * slab memory (slab-pool.ts) and a write takes the whole queue, so the service's peak RSS grows with
+ * slab memory (module/io/slab-pool.ts) and a write takes the whole queue, so the service's peak RSS grows with
  * twice this; 1 MiB per write is still few system calls (a thousand per GiB).
  */
 export const QUEUED_BODY_BYTES = 1024 * 1024;
@@ -78,12 +78,13 @@ export async function writeBody(response: Readable, o: BodyWriteOptions): Promis
   let position = o.start;
   /** Bytes received so far (written or queued): a body longer than announced is refused on arrival. */
   let received = o.start;
+  let queue: ChunkQueue | undefined;
   try {
     if (o.signal.aborted) throw new DownloadAbortedError(o.signal.reason);
     o.signal.addEventListener('abort', onAbort, { once: true });
     idle.arm();
     // The idle timer runs while the socket is read; a full queue (a slow disk) is not an idle server.
-    const queue = new ChunkQueue(response, {
+    queue = new ChunkQueue(response, {
       accept: (chunk) => {
         idle.arm();
         received += chunk.length;
@@ -94,7 +95,7 @@ export async function writeBody(response: Readable, o: BodyWriteOptions): Promis
       onResume: () => idle.arm(),
     }, QUEUED_BODY_BYTES);
     // A batch never crosses the next size checkpoint, so checkpoints land where the policy puts them.
-    for (let batch = await queue.take(checkpointer.bytesUntilDue(position)); batch; batch = await queue.take(checkpointer.bytesUntilDue(position))) {
+    for (let batch = await queue.take(checkpointer.bytesUntilDue(position)); batch; batch = await queue!.take(checkpointer.bytesUntilDue(position))) {
       const length = batch.length === 1 ? batch[0]!.length : batch.reduce((n, c) => n + c.length, 0);
       if (batch.length === 1) await o.file.write(batch[0]!, position);
       else await o.file.writev(batch, position);
@@ -118,6 +119,8 @@ export async function writeBody(response: Readable, o: BodyWriteOptions): Promis
     idle.disarm();
     o.signal.removeEventListener('abort', onAbort);
     response.destroy();
+    // Chunks never written (a failure or abort): their slab space goes back to the shared pool.
+    if (queue) for (const chunk of queue.takeQueued()) recycle(chunk);
   }
   // The connection ended cleanly but early (e.g. a close-delimited body cut short).
   if (position < o.total) {

@@ -3,8 +3,9 @@
 // several stream layers per socket read; measured on a 1 GiB loopback download that is about half of
 // the service's CPU (BENCHMARKS.md, "CPU per GiB"), and undici's client costs more still. Here the
 // body chunks are the socket's own reads (views, no copy), pushed into one Readable. The reads land in
-// a few reused slabs (slab-pool.ts), not in a fresh Buffer each: the consumer recycle()s each chunk
-// when its bytes are written, and this file gives back the bytes it does not pass on.
+// the process-wide slab pool (module/io/slab-pool.ts), not in a fresh Buffer each: the consumer
+// recycle()s each chunk when its bytes are written, and this file gives back the bytes it does not
+// pass on. When the pool has no slab for this connection, it stops reading until one comes back.
 //
 // It behaves like node:http for what the downloader uses: the same request head (user headers, Host,
 // Connection: close), a response with `statusCode` and Node-style `headers` (lower-case names,
@@ -18,7 +19,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { ChunkedDecoder } from './chunked-decoder.js';
-import { recycle, SlabPool } from './slab-pool.js';
+import { recycle, sharedSlabs, type SlabPool } from '../../io/slab-pool.js';
+import { SlabReader } from '../../io/slab-reader.js';
 
 /** node:http's default limit for the response head (--max-http-header-size). */
 const MAX_HEAD_BYTES = 16 * 1024;
@@ -39,14 +41,17 @@ export class LeanResponse extends Readable {
   constructor(
     readonly statusCode: number,
     readonly headers: IncomingHttpHeaders,
+    private readonly wantMore: () => void,
     private readonly socket: Socket,
   ) {
     super({ highWaterMark: BODY_HIGH_WATER_MARK });
   }
   override _read(): void {
-    this.socket.resume();
+    this.wantMore();
   }
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // Chunks nobody will read any more: their slab space goes back to the pool now.
+    for (const chunk of (this as unknown as { readableBuffer?: Iterable<Buffer> }).readableBuffer ?? []) recycle(chunk);
     this.socket.destroy();
     callback(error);
   }
@@ -61,12 +66,16 @@ export class LeanRequest extends EventEmitter {
   private head: Buffer = Buffer.alloc(0);
   private framing: Framing = { kind: 'none' };
   private done = false;
-  private readonly pool = new SlabPool();
+  private reader: SlabReader | undefined;
+  /** The Readable is full (push returned false): read on when it asks (_read), not before. */
+  private bodyFull = false;
 
   constructor(
     private readonly url: URL,
     private readonly method: 'GET' | 'HEAD',
     private readonly headers: Record<string, string>,
+    /** Where the socket reads go: the process-wide pool (tests give a small one). */
+    private readonly slabs: SlabPool = sharedSlabs,
   ) {
     super();
   }
@@ -80,21 +89,24 @@ export class LeanRequest extends EventEmitter {
       return;
     }
     const host = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const pool = this.pool;
+    const reader = new SlabReader(this.slabs, () => this.readOn());
+    this.reader = reader;
     const socket = connect({
       host,
       port: Number(this.url.port) || 80,
       onread: {
-        buffer: () => pool.readBuffer(),
+        buffer: () => reader.readBuffer(),
         callback: (n: number, into: Uint8Array) => {
-          const chunk = pool.took(n, into);
+          const chunk = reader.took(n, into);
           if (this.response) this.onBody(chunk);
           else this.onHead(chunk);
-          return true; // backpressure pauses the socket in onBody
+          // No slab for the next read: stop until the pool grants one (readOn). A full body pauses in onBody.
+          return !reader.starved;
         },
       },
     });
     this.socket = socket;
+    if (reader.starved) socket.pause();
     socket.setNoDelay(true);
     socket.write(head);
     socket.on('end', () => this.onEnd());
@@ -102,9 +114,14 @@ export class LeanRequest extends EventEmitter {
     socket.on('close', () => this.onEnd());
   }
 
+  /** Reads on when neither the body (full) nor the slab pool (starved) holds the socket back. */
+  private readOn(): void {
+    if (!this.bodyFull && !this.reader!.starved && !this.done) this.socket?.resume();
+  }
+
   destroy(error?: Error): void {
     this.done = true;
-    this.pool.close();
+    this.reader?.close();
     this.socket?.destroy();
     if (this.response && !this.response.destroyed) this.response.destroy(error);
   }
@@ -112,7 +129,7 @@ export class LeanRequest extends EventEmitter {
   private fail(e: Error): void {
     if (this.done) return;
     this.done = true;
-    this.pool.close();
+    this.reader?.close();
     this.socket?.destroy();
     if (this.response) this.response.destroy(e);
     else this.emit('error', e);
@@ -144,7 +161,10 @@ export class LeanRequest extends EventEmitter {
         continue;
       }
       this.framing = framing;
-      const response = new LeanResponse(parsed.status, parsed.headers, this.socket!);
+      const response = new LeanResponse(parsed.status, parsed.headers, () => {
+        this.bodyFull = false;
+        this.readOn();
+      }, this.socket!);
       this.response = response;
       this.head = Buffer.alloc(0);
       this.emit('response', response);
@@ -180,13 +200,16 @@ export class LeanRequest extends EventEmitter {
     let more = true;
     for (const b of body) if (b.length) more = this.response!.push(b) && more;
     if ((f.kind === 'length' && f.left === 0) || (f.kind === 'chunked' && f.decoder.finished)) this.finish();
-    else if (!more) this.socket!.pause();
+    else if (!more) {
+      this.bodyFull = true;
+      this.socket!.pause();
+    }
   }
 
   /** The whole body arrived: end the Readable; the connection (Connection: close) is not needed any more. */
   private finish(): void {
     this.done = true;
-    this.pool.close();
+    this.reader!.close();
     this.response!.push(null);
     this.socket!.destroy();
   }
@@ -196,7 +219,7 @@ export class LeanRequest extends EventEmitter {
     if (!this.response) return this.fail(codeError('socket hang up', 'ECONNRESET'));
     if (this.framing.kind === 'close') {
       this.done = true;
-      this.pool.close();
+      this.reader!.close();
       this.response.push(null);
       return;
     }
