@@ -35,7 +35,8 @@ import { childPids, cpuMs, cpuSPerGiB, fmt, hrMs, MiB, mibPerS, onCleanup, procS
 const CLIENTS = Number(process.env.BENCH_FARM_CLIENTS ?? 200);
 const ROUNDS = Number(process.env.BENCH_FARM_ROUNDS ?? 2);
 const SIZES = [16 * 1024, 128 * 1024, 512 * 1024, 2 * MiB];
-const DEADLINE_MS = 10 * 60_000;
+/** How long a client keeps retrying one upload (BENCH_FARM_DEADLINE_S, default 600). */
+const DEADLINE_MS = Number(process.env.BENCH_FARM_DEADLINE_S ?? 600) * 1000;
 /**
  * Uploads per client before each timed window (BENCH_FARM_WARMUP, default 1; 0: none), to other
  * names: a just-started serve spends its first seconds compiling its own code (V8's optimizing
@@ -170,7 +171,7 @@ async function loadRun(label: string, base: string, files: UploadFileFixture[], 
   fig.cpuS.serve = cpu / 1000;
   fig.serverCpuSPerGiB = cpuSPerGiB(cpu, fig.bytes);
   countCorrupt(fig, root);
-  progress(`${label}: ${fig.uploads}/${fig.started} uploads, ${fmt(mibPerS(fig.bytes, fig.ms))} MiB/s, errors ${fig.errors.length}, corrupt ${fig.corrupt}, CPU s generator/nginx/serve ${fmt(fig.cpuS.generator)}/${fmt(fig.cpuS.nginx)}/${fmt(fig.cpuS.serve)}${fig.errors.length ? `; first: ${fig.errors[0]}` : ''}`);
+  progress(`${label}: ${fig.uploads}/${fig.started} uploads, ${fmt(mibPerS(fig.bytes, fig.ms))} MiB/s, errors ${fig.errors.length}, corrupt ${fig.corrupt}, CPU s generator/nginx/serve ${fmt(fig.cpuS.generator)}/${fmt(fig.cpuS.nginx)}/${fmt(fig.cpuS.serve)}${fig.errors.length ? `; first: ${fig.errors.slice(0, 3).join(' | ')}` : ''}`);
   return fig;
 }
 
