@@ -249,6 +249,8 @@ async function startInstances(root: string, sessions: string, hostIds: (string |
  */
 export async function runFarmLoadBench(certs: TestCertificates): Promise<RunFigures[]> {
   const dir = tempDir('bj2farm-');
+  // Every run's uploads stay here until the end (1.6 GiB for the four): removed with the rest.
+  onCleanup(`temp dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   const files: UploadFileFixture[] = [];
   for (const size of SIZES) files.push(await makeUploadFile(join(dir, `src-${size}.bin`), size));
   const results: RunFigures[] = [];
