@@ -2,7 +2,8 @@
 // Fragment, Close-Session, Cancel-Session. Each returns the headers of its success Ack or throws an
 // AckError; handler.ts does the common validation before and writes the Ack after.
 import { randomUUID } from 'node:crypto';
-import { rm, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { errnoToHResult } from '../api/bits-error.js';
 import {
@@ -224,7 +225,7 @@ export class SessionPackets {
    */
   private async alreadyPublished(rec: SessionRecord): Promise<boolean> {
     if (rec.publishing) {
-      const dest = await stat(rec.destination).catch(() => null);
+      const dest = statOrNull(rec.destination);
       const same = (id: { dev: number; ino: number } | undefined) => dest !== null && id !== undefined && dest.ino === id.ino && dest.dev === id.dev;
       if (same(rec.publishing)) return true;
       if (same(rec.publishing.copy)) {
@@ -232,7 +233,7 @@ export class SessionPackets {
         return true;
       }
     }
-    const src = await stat(this.store.requestFile(rec.id)).catch(() => null);
+    const src = statOrNull(this.store.requestFile(rec.id));
     if (src && (src.ino !== rec.publishing?.ino || src.dev !== rec.publishing.dev)) {
       rec.publishing = { dev: src.dev, ino: src.ino };
       await this.store.save(rec);
@@ -243,6 +244,15 @@ export class SessionPackets {
   async cancelSession(rec: SessionRecord): Promise<void> {
     await this.store.remove(rec.id);
     this.o.log(`session ${rec.id} cancelled`, sessionEvent('cancelled', rec));
+  }
+}
+
+/** The file's identity, or null when it cannot be looked at (a synchronous call: session-store.ts says why). */
+function statOrNull(path: string): { dev: number; ino: number } | null {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
   }
 }
 

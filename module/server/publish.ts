@@ -9,10 +9,14 @@
 // a retry finds a copy a dead attempt left — maybe partial — and starts it again; the copy's identity
 // (dev, ino) is handed to `onCopied` (the caller records it in session.json) before it is linked into
 // place, so a retry after the link recognises the destination as its own copy. The directory is
-// fsynced after the move, so a published file survives a power cut once Close-Session is answered.
-import { constants } from 'node:fs';
-import { copyFile, link, open, rename, rm, stat, unlink } from 'node:fs/promises';
+// fsynced after the move, so a published file survives a power cut once Close-Session is answered;
+// that fsync is shared by the publishes into one directory at the same moment (directory-sync.ts).
+// The moves themselves are synchronous calls (link, unlink, rename: microseconds; see
+// session-store.ts on why); the flushes stay in the thread pool.
+import { closeSync, constants, fdatasync, linkSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { copyFile, open, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { syncDirectory } from './directory-sync.js';
 
 /** Suffix of the temporary files publish() creates; the file server never serves them. */
 export const PUBLISH_TEMP_SUFFIX = '.bits-tmp';
@@ -36,38 +40,31 @@ export interface FileIdentity {
   ino: number;
 }
 
-async function flush(path: string, flags = 'r+'): Promise<void> {
-  const fh = await open(path, flags);
+async function flush(path: string): Promise<void> {
+  const fd = openSync(path, 'r+');
   try {
-    await fh.datasync();
+    await new Promise<void>((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())));
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
 const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
 
 /** Moves `tmp` (same directory as `dest`) to `dest` without ever replacing an existing file unless `overwrite`. */
-async function place(tmp: string, dest: string, overwrite: boolean): Promise<void> {
-  if (overwrite) return rename(tmp, dest);
+function place(tmp: string, dest: string, overwrite: boolean): void {
+  if (overwrite) return renameSync(tmp, dest);
   try {
-    await link(tmp, dest);
+    linkSync(tmp, dest);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
     if (code === 'EEXIST') throw new DestinationExistsError(dest);
     if (!LINK_UNSUPPORTED.has(code)) throw e;
     // No hard links here (some network/FAT volumes): check, then rename (a tiny race, documented).
-    if (await stat(dest).then(() => true, () => false)) throw new DestinationExistsError(dest);
-    return rename(tmp, dest);
+    if (statSync(dest, { throwIfNoEntry: false })) throw new DestinationExistsError(dest);
+    return renameSync(tmp, dest);
   }
-  await unlink(tmp);
-}
-
-/** The directory entry of a rename/link is on disk (a file system that cannot fsync a directory is taken as is). */
-async function flushDirectory(dir: string): Promise<void> {
-  await flush(dir, 'r').catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EINVAL' && e.code !== 'EISDIR' && e.code !== 'EPERM') throw e;
-  });
+  unlinkSync(tmp);
 }
 
 /**
@@ -78,8 +75,8 @@ async function flushDirectory(dir: string): Promise<void> {
 export async function publishFile(src: string, dest: string, overwrite: boolean, tag: string, onCopied?: (copy: FileIdentity) => Promise<void>): Promise<void> {
   await flush(src);
   try {
-    await place(src, dest, overwrite);
-    await flushDirectory(dirname(dest));
+    place(src, dest, overwrite);
+    await syncDirectory(dirname(dest));
     return;
   } catch (e) {
     if (e instanceof DestinationExistsError) throw e;
@@ -94,8 +91,8 @@ export async function publishFile(src: string, dest: string, overwrite: boolean,
     await flush(tmp);
     const copied = await stat(tmp);
     await onCopied?.({ dev: copied.dev, ino: copied.ino });
-    await place(tmp, dest, overwrite);
-    await flushDirectory(dirname(dest));
+    place(tmp, dest, overwrite);
+    await syncDirectory(dirname(dest));
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;

@@ -10,7 +10,7 @@
 // ratio is that of whole-machine costs, and the split says whose. Equal work on both sides: one
 // TLS connection per upload (no session resumption), the same bytes read from the same files in
 // the timed window, the bytes hashed after it. Loopback only; bounded by CLIENTS × ROUNDS
-// (BENCH_FARM_CLIENTS, BENCH_FARM_ROUNDS) and a 10 min deadline per run.
+// (BENCH_FARM_CLIENTS, BENCH_FARM_ROUNDS, BENCH_FARM_WARMUP) and a 10 min deadline per run.
 // Run: node dist/scripts/bench/farm-load.js [--write] [--runs=one,three,kill,put] — prints the
 // table (--runs: only those, for paired runs); --write replaces the "Upload server under load"
 // section of BENCHMARKS.md (npm run bench runs it after bench.js).
@@ -35,8 +35,19 @@ import { childPids, cpuMs, cpuSPerGiB, fmt, hrMs, MiB, mibPerS, onCleanup, procS
 const CLIENTS = Number(process.env.BENCH_FARM_CLIENTS ?? 200);
 const ROUNDS = Number(process.env.BENCH_FARM_ROUNDS ?? 2);
 const SIZES = [16 * 1024, 128 * 1024, 512 * 1024, 2 * MiB];
-const DEADLINE_MS = 10 * 60_000;
+/** How long a client keeps retrying one upload (BENCH_FARM_DEADLINE_S, default 600). */
+const DEADLINE_MS = Number(process.env.BENCH_FARM_DEADLINE_S ?? 600) * 1000;
+/**
+ * Uploads per client before each timed window (BENCH_FARM_WARMUP, default 1; 0: none), to other
+ * names: a just-started serve spends its first seconds compiling its own code (V8's optimizing
+ * compiler ran on a third of its CPU in a cold 3-second run) while nginx is machine code from the
+ * start. Every run, the PUT anchor's included, gets the same warm-up, so the load generator is warm
+ * in each as well (without it the PUT run, last, was the only one with a warm generator).
+ */
+const WARMUP = Number(process.env.BENCH_FARM_WARMUP ?? 1);
 /** `--runs one,three,kill,put` runs only those (paired old/new runs); the report needs all four. */
+/** Node flags for the serve processes (profiling: BENCH_FARM_SERVE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/x'). */
+const SERVE_NODE_ARGS = (process.env.BENCH_FARM_SERVE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const RUNS = new Set((process.argv.find((a) => a.startsWith('--runs='))?.slice('--runs='.length) ?? 'one,three,kill,put').split(','));
 
 interface RunFigures {
@@ -82,10 +93,10 @@ function sha256File(path: string): string {
  * through Close-Session, as the engine's upload worker does (issue 13); a bare closeSession() would
  * open a second TLS connection per upload, which the PUT anchor does not pay.
  */
-async function client(n: number, base: string, files: UploadFileFixture[], sink: RunFigures): Promise<void> {
-  for (let r = 0; r < ROUNDS; r++) {
+async function client(n: number, base: string, files: UploadFileFixture[], sink: RunFigures, prefix = 'c', rounds = ROUNDS): Promise<void> {
+  for (let r = 0; r < rounds; r++) {
     const f = files[(n + r) % files.length]!;
-    const name = `c${n}-r${r}.bin`;
+    const name = `${prefix}${n}-r${r}.bin`;
     const url = `${base}${name}`;
     let session: UploadSessionState = { ...NEW_SESSION };
     let last = hrMs();
@@ -129,8 +140,21 @@ function countCorrupt(fig: RunFigures, root: string): void {
   for (const p of fig.published) if (!existsSync(join(root, p.name)) || sha256File(join(root, p.name)) !== p.sha256) fig.corrupt++;
 }
 
+function newFigures(label: string): RunFigures {
+  return { label, uploads: 0, started: 0, bytes: 0, ms: 0, fragmentMs: [], errors: [], corrupt: 0, published: [], serverPeakRssMiB: 0, serverCpuSPerGiB: 0, cpuS: { generator: 0, nginx: 0, serve: 0 } };
+}
+
+/** The warm-up (WARMUP uploads per client, not timed, to names of their own); its errors fail the run. */
+async function warmUp(label: string, upload: (n: number, sink: RunFigures) => Promise<void>): Promise<RunFigures> {
+  const warm = newFigures(`${label} (warm-up)`);
+  if (WARMUP > 0) await Promise.all(Array.from({ length: CLIENTS }, (_, n) => upload(n, warm)));
+  return warm;
+}
+
 async function loadRun(label: string, base: string, files: UploadFileFixture[], servers: ChildServer[], nginxPid: number, root: string, during?: (figures: RunFigures) => Promise<void>): Promise<RunFigures> {
-  const fig: RunFigures = { label, uploads: 0, started: 0, bytes: 0, ms: 0, fragmentMs: [], errors: [], corrupt: 0, published: [], serverPeakRssMiB: 0, serverCpuSPerGiB: 0, cpuS: { generator: 0, nginx: 0, serve: 0 } };
+  const warm = await warmUp(label, (n, sink) => client(n, base, files, sink, 'w', WARMUP));
+  const fig = newFigures(label);
+  fig.errors.push(...warm.errors);
   const cpu0 = servers.map((s) => cpuMs(s.pid));
   const gen0 = generatorCpuMs();
   const nginx0 = treeCpuMs(nginxPid);
@@ -147,7 +171,7 @@ async function loadRun(label: string, base: string, files: UploadFileFixture[], 
   fig.cpuS.serve = cpu / 1000;
   fig.serverCpuSPerGiB = cpuSPerGiB(cpu, fig.bytes);
   countCorrupt(fig, root);
-  progress(`${label}: ${fig.uploads}/${fig.started} uploads, ${fmt(mibPerS(fig.bytes, fig.ms))} MiB/s, errors ${fig.errors.length}, corrupt ${fig.corrupt}, CPU s generator/nginx/serve ${fmt(fig.cpuS.generator)}/${fmt(fig.cpuS.nginx)}/${fmt(fig.cpuS.serve)}${fig.errors.length ? `; first: ${fig.errors[0]}` : ''}`);
+  progress(`${label}: ${fig.uploads}/${fig.started} uploads, ${fmt(mibPerS(fig.bytes, fig.ms))} MiB/s, errors ${fig.errors.length}, corrupt ${fig.corrupt}, CPU s generator/nginx/serve ${fmt(fig.cpuS.generator)}/${fmt(fig.cpuS.nginx)}/${fmt(fig.cpuS.serve)}${fig.errors.length ? `; first: ${fig.errors.slice(0, 3).join(' | ')}` : ''}`);
   return fig;
 }
 
@@ -162,19 +186,16 @@ async function putRun(files: UploadFileFixture[], dir: string): Promise<RunFigur
   const nginx = await startNginx({ root, https: true, extraConfig: NGINX_DAV_CONFIG });
   onCleanup(`nginx PUT pid ${nginx.pid}`, () => nginx.stop());
   const ca = readFileSync(nginx.caFile!);
-  const fig: RunFigures = { label: 'PUT to nginx alone', uploads: 0, started: 0, bytes: 0, ms: 0, fragmentMs: [], errors: [], corrupt: 0, published: [], serverPeakRssMiB: NaN, serverCpuSPerGiB: NaN, cpuS: { generator: 0, nginx: 0, serve: 0 } };
-  const gen0 = generatorCpuMs();
-  const nginx0 = treeCpuMs(nginx.pid);
-  const t0 = hrMs();
-  await Promise.all(Array.from({ length: CLIENTS }, async (_, n) => {
-    for (let r = 0; r < ROUNDS; r++) {
+  const putClient = async (n: number, fig: RunFigures, prefix = 'c', rounds = ROUNDS): Promise<void> => {
+    for (let r = 0; r < rounds; r++) {
       const i = (n + r) % files.length;
+      const name = `${prefix}${n}-r${r}.bin`;
       fig.started++;
       const t = hrMs();
       const agent = new https.Agent({ keepAlive: false, maxCachedSessions: 0, ca });
       const body = await readFile(files[i]!.path); // read from the file in the timed window, as each BITS client reads its own
       const status = await new Promise<number>((resolve, reject) => {
-        const req = https.request(`${nginx.httpsUrl}/c${n}-r${r}.bin`, { method: 'PUT', agent, headers: { 'Content-Length': body.length } }, (res) => {
+        const req = https.request(`${nginx.httpsUrl}/${name}`, { method: 'PUT', agent, headers: { 'Content-Length': body.length } }, (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
         });
@@ -182,15 +203,22 @@ async function putRun(files: UploadFileFixture[], dir: string): Promise<RunFigur
         req.end(body);
       }).catch(() => 0);
       agent.destroy();
-      if (status !== 201 && status !== 204) fig.errors.push(`PUT c${n}-r${r}: ${status}`);
+      if (status !== 201 && status !== 204) fig.errors.push(`PUT ${name}: ${status}`);
       else {
         fig.uploads++;
         fig.bytes += body.length;
         fig.fragmentMs.push(hrMs() - t);
-        fig.published.push({ name: `c${n}-r${r}.bin`, sha256: files[i]!.sha256 });
+        fig.published.push({ name, sha256: files[i]!.sha256 });
       }
     }
-  }));
+  };
+  const warm = await warmUp('PUT', (n, sink) => putClient(n, sink, 'w', WARMUP));
+  const fig = { ...newFigures('PUT to nginx alone'), serverPeakRssMiB: NaN, serverCpuSPerGiB: NaN };
+  fig.errors.push(...warm.errors);
+  const gen0 = generatorCpuMs();
+  const nginx0 = treeCpuMs(nginx.pid);
+  const t0 = hrMs();
+  await Promise.all(Array.from({ length: CLIENTS }, (_, n) => putClient(n, fig)));
   fig.ms = hrMs() - t0;
   fig.cpuS.generator = (generatorCpuMs() - gen0) / 1000;
   fig.cpuS.nginx = (treeCpuMs(nginx.pid) - nginx0) / 1000;
@@ -206,7 +234,7 @@ async function startInstances(root: string, sessions: string, hostIds: (string |
   const farm = hostIds.length > 1 ? ['--farm'] : [];
   for (const hostId of hostIds) {
     const s = await startChildServer(['--root', root, '--sessions-dir', sessions, ...farm, '--trust-proxy', '127.0.0.1', '--max-sessions-per-client', '0',
-      ...(hostId ? ['--host-id', hostId, '--host-id-fallback-timeout', '1'] : [])]);
+      ...(hostId ? ['--host-id', hostId, '--host-id-fallback-timeout', '1'] : [])], process.env, SERVE_NODE_ARGS);
     onCleanup(`serve pid ${s.pid}`, () => s.stop());
     out.push(s);
   }
@@ -221,6 +249,8 @@ async function startInstances(root: string, sessions: string, hostIds: (string |
  */
 export async function runFarmLoadBench(certs: TestCertificates): Promise<RunFigures[]> {
   const dir = tempDir('bj2farm-');
+  // Every run's uploads stay here until the end (1.6 GiB for the four): removed with the rest.
+  onCleanup(`temp dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   const files: UploadFileFixture[] = [];
   for (const size of SIZES) files.push(await makeUploadFile(join(dir, `src-${size}.bin`), size));
   const results: RunFigures[] = [];
@@ -272,6 +302,8 @@ export function renderFarmLoad(results: RunFigures[]): string {
     `${CLIENTS} concurrent clients × ${ROUNDS} uploads of ${SIZES.map((s) => (s >= MiB ? `${s / MiB} MiB` : `${s / 1024} KiB`)).join(' / ')} over TLS through nginx (\`node dist/scripts/bench/farm-load.js\`).`,
     'Latency: one fragment (previous Ack to this Ack); for PUT, one whole request. RSS: peak of the largest serve process; CPU: all serve processes.',
     'Each upload (BITS session or PUT) has one TLS connection of its own; a farm session has two (the farm name for Create-Session, its instance\'s BITS-Host-Id name for the rest). The CPU split is the run\'s CPU seconds of this process (the load generator), nginx and serve.',
+    `Before each timed window every client makes ${WARMUP} upload(s) to other names (not counted; BENCH_FARM_WARMUP), the PUT run too: a just-started serve compiles its own code for its first seconds, and the generator is then warm in every run alike.`,
+    'Durability is not the same on both sides: nginx\'s PUT renames its temporary file into place without any fsync; serve flushes each published file (fdatasync) and its directory (one fsync shared by the publishes of that moment) before the Close-Session Ack, as a BITS server must (a fragment\'s Ack follows its write, not an fsync).',
     `The load generator shares the machine (${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end): on few cores the ratios are the client's as much as the server's.`,
     '',
     '| run | completed/started | uploads/s | MiB/s | vs PUT | p50 ms | p99 ms | serve peak RSS MiB | serve CPU s/GiB | CPU s generator / nginx / serve | errors | corrupt |',
@@ -297,7 +329,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
   if (!certDir) {
     const dir = tempDir('bj2farm-ca-');
     await makeTestCertificates(dir, [0, 1, 2].map(farmHostIp));
-    const child = spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env: { ...process.env, BENCH_FARM_CERTS: dir, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') } });
+    const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_FARM_CERTS: dir, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') } });
     rmSync(dir, { recursive: true, force: true });
     process.exit(child.status ?? 1);
   }

@@ -223,9 +223,9 @@ export interface ChildServer {
 }
 
 /** `bits-job2 serve <args> --port 0 --json` as a child process; resolves once it printed its URL. */
-export function startChildServer(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ChildServer> {
+export function startChildServer(args: string[], env: NodeJS.ProcessEnv = process.env, nodeArgs: string[] = []): Promise<ChildServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_JS, 'serve', '--host', '127.0.0.1', '--port', '0', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, [...nodeArgs, CLI_JS, 'serve', '--host', '127.0.0.1', '--port', '0', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
