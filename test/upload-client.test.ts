@@ -9,7 +9,7 @@ import { ErrorContext, nameOf } from '../module/api/enums.js';
 import { hresultName } from '../module/api/hresult.js';
 import { downloadFile } from '../module/engine/http/download.js';
 import { HttpTransferError } from '../module/engine/http/errors.js';
-import { uploadFile } from '../module/engine/upload/upload-client.js';
+import { closeSession, uploadFile } from '../module/engine/upload/upload-client.js';
 import { NEW_SESSION, type UploadRequest, type UploadSessionState } from '../module/engine/upload/upload-port.js';
 import { makeUploadFile, sha256Of, startBitsFixture, type BitsFixture, type FixtureRequest, type UploadFileFixture } from './helpers/bits-fixture-server.js';
 import { makeTmpDir, type TmpDir } from './helpers/tmp.js';
@@ -421,6 +421,36 @@ test('host-id host unreachable: timer starts, reset by success; after the fallba
   const done = await uploadFile(live.req);
   assert.equal(live.rec.states[0], { ...s2, hostIdFailingSince: null });
   assert.is(sha256Of(fx.uploaded(done.session.sessionId!)), g.sha256);
+});
+
+test('Close-Session to a host-id host that died after the final Ack: the failure starts the timer; past the timeout the Close goes to the origin', async () => {
+  fresh();
+  fx.faults.hostId = fx.secondHost;
+  fx.faults.hostIdFallbackTimeout = 60;
+  const f = await file(MiB + 7);
+  const { session: done } = await uploadFile(request(f).req);
+  assert.is(done.uploadComplete, true);
+  // The instance that took every fragment is gone before the Close (a farm instance killed there).
+  const gone: UploadSessionState = { ...done, hostId: `127.0.0.1:${await deadPort()}` };
+  const T0 = 1_700_000_000_000;
+  const states: UploadSessionState[] = [];
+  const end = (session: UploadSessionState, at: number) =>
+    closeSession({ url: fx.url(), signal: new AbortController().signal, session, now: () => at, retries: 0, onSession: (s) => void states.push(s) });
+
+  const e = await failure(end(gone, T0));
+  assertFailure(e, 'ERROR_INTERNET_CANNOT_CONNECT', true, 'GENERAL_TRANSPORT');
+  assert.equal(states, [{ ...gone, hostIdFailingSince: T0 }], 'the timer starts, and the engine is told');
+  assert.is(fx.sessions.get(done.sessionId!)!.closed, false);
+
+  // Within the timeout: the dead host again, and the timer keeps its start.
+  await failure(end(states[0]!, T0 + 30_000));
+  assert.is(states.length, 1);
+
+  const mark = fx.requests.length;
+  assert.is(await end(states[0]!, T0 + 61_000), 'closed');
+  assert.equal(since(mark).map((r) => [r.packetType, r.listener, r.status]), [['Close-Session', 'origin', 200]]);
+  assert.is(fx.sessions.get(done.sessionId!)!.closed, true);
+  assert.is(sha256Of(fx.uploaded(done.sessionId!)), f.sha256);
 });
 
 test('fallback due when the call starts and the origin does not know the session: upload restarts there', async () => {

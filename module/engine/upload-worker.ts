@@ -19,7 +19,7 @@ import { UploadProgressCheckpoints } from './upload/progress-checkpoint.js';
 import type { DownloadTlsOptions } from './http/download-port.js';
 import type { TransportOptions } from './transport-port.js';
 import type { JobRecord, ReplyRecord } from './job-record.js';
-import { NEW_SESSION } from './upload/upload-port.js';
+import { NEW_SESSION, type UploadSessionState } from './upload/upload-port.js';
 import { closeSession, openSessionConnection, uploadFile } from './upload/upload-client.js';
 import type { SessionConnection } from './upload/session-connection.js';
 import type { TransferPacer } from './rate/pacer.js';
@@ -115,7 +115,11 @@ export async function runUploadJob(job: JobRecord, host: UploadHost, signal: Abo
     }
 
     if (!up.closed && up.session.sessionId) {
-      const ended = await closeSession({ ...common, session: up.session, connection: conn.isClosed ? undefined : conn });
+      const onSession = (state: UploadSessionState) => {
+        up.session = { ...state };
+        host.persist(job);
+      };
+      const ended = await closeSession({ ...common, session: up.session, connection: conn.isClosed ? undefined : conn, onSession });
       if (ended !== 'closed') host.log?.(`job ${job.id}: Close-Session answered as ${ended}; the server had acknowledged every byte, so the upload counts as delivered`);
       // A 0-byte upload has no acknowledged byte to stand on: the server refused the Close of a
       // session that never held data (e.g. it lived in a connection that is gone). Upload it again:

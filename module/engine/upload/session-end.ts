@@ -40,12 +40,16 @@ export function cancelSession(req: SessionEndRequest): Promise<SessionEndResult>
 
 async function endSession(req: SessionEndRequest, kind: 'Close-Session' | 'Cancel-Session'): Promise<SessionEndResult> {
   if (req.signal.aborted) throw new UploadAbortedError(req.signal.reason);
-  const { session } = req;
-  if (session.sessionId === null) return 'none'; // nothing on the server to end
+  let { session } = req;
+  const { sessionId } = session;
+  if (sessionId === null) return 'none'; // nothing on the server to end
   parseHttpUrl(req.url);
-  const packet: Packet = kind === 'Close-Session' ? closeSessionPacket(session.sessionId) : cancelSessionPacket(session.sessionId);
-  // Same host rule as the upload: the host-id host, unless it has been failing past the fallback timeout.
-  const url = fallbackDue(session, (req.now ?? Date.now)()) ? req.url : sessionUrl(req.url, session);
+  const packet: Packet = kind === 'Close-Session' ? closeSessionPacket(sessionId) : cancelSessionPacket(sessionId);
+  const now = req.now ?? Date.now;
+  // Same host rule as the upload: the host-id host, unless it has been failing past the fallback
+  // timeout — checked before every send, so a Close whose instance died after the final Ack goes
+  // back to the farm's name once the timer runs out (its session directory is shared).
+  const target = () => (fallbackDue(session, now()) ? req.url : sessionUrl(req.url, session));
   const retries = Math.max(0, req.retries ?? DEFAULT_END_RETRIES);
   const conn = req.connection ?? new SessionConnection({ signal: req.signal, sendTimeoutMs: req.requestTimeoutMs, responseTimeoutMs: req.responseTimeoutMs, headers: req.headers, tls: req.tls, transport: req.transport });
   // After the final Ack, the upload is the server's: only a 5xx or no answer can mean "not published".
@@ -54,9 +58,17 @@ async function endSession(req: SessionEndRequest, kind: 'Close-Session' | 'Cance
     for (let attempt = 0; ; attempt++) {
       let ack;
       try {
-        ack = await conn.send(url, packet, req.signal);
+        ack = await conn.send(target(), packet, req.signal);
       } catch (e) {
-        if (!isConnectionFailure(e) || attempt >= retries) throw e;
+        if (!isConnectionFailure(e)) throw e;
+        // The host-id host is unreachable: its fallback timer starts now, and is kept with the job
+        // (as for a Fragment), so a later Close — this attempt's re-send or the job's next try —
+        // falls back when it runs out.
+        if (session.hostId !== null && session.hostIdFailingSince === null && !fallbackDue(session, now())) {
+          session = { ...session, hostIdFailingSince: now() };
+          await req.onSession?.({ ...session });
+        }
+        if (attempt >= retries) throw e;
         conn.reconnect();
         await delay(req.retryDelayMs ?? DEFAULT_END_RETRY_DELAY_MS, req.signal);
         continue;

@@ -105,4 +105,9 @@ export interface SessionEndRequest extends UploadCommonOptions {
   retries?: number;
   /** Pause between those re-sends (default 1000 ms). */
   retryDelayMs?: number;
+  /**
+   * Called when the session state changes — the host-id host stopped answering, so its fallback
+   * timer starts; the engine persists it like UploadRequest.onSession's states.
+   */
+  onSession?: (state: UploadSessionState) => void | Promise<void>;
 }
