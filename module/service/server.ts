@@ -12,6 +12,7 @@ import { BitsError, bitsError } from '../api/bits-error.js';
 import { BACKEND_METHODS, type Backend } from '../api/port.js';
 import { ensurePrivateDir } from '../common/paths.js';
 import { toJobRows } from './job-rows.js';
+import { LIST_TEXT_METHOD, listTextReply, TextReply } from './list-text.js';
 import { acquireLock, lockOwnerGone, type HeldLock } from './lock.js';
 import { fileLogger, type LogFn } from './log.js';
 import { clip, encodeMessage, errorResponse, LineReader, MAX_REQUEST_LINE_BYTES, parseRequest, type RpcResponse } from './rpc.js';
@@ -51,8 +52,8 @@ export interface ServiceHandle {
   close(): Promise<void>;
 }
 
-/** RPC methods of the service itself, next to the Backend methods (listJobsRows: listJobs in rows, job-rows.ts). */
-export const SERVICE_METHODS = ['ping', 'shutdown', 'listJobsRows', 'adminHello', ...OWNERSHIP_METHODS] as const;
+/** RPC methods of the service itself, next to the Backend methods (listJobsRows: listJobs in rows, job-rows.ts; listJobsText: list-text.ts). */
+export const SERVICE_METHODS = ['ping', 'shutdown', 'listJobsRows', LIST_TEXT_METHOD, 'adminHello', ...OWNERSHIP_METHODS] as const;
 
 /** Requests still running after this long are abandoned at shutdown. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -98,12 +99,7 @@ export async function runService(opts: ServiceOptions): Promise<ServiceHandle> {
     await service.close('the engine failed to open');
     throw BitsError.from(e);
   }
-  return {
-    socketPath: sock,
-    info: service.info,
-    closed: service.closed,
-    close: () => service.close('close() called'),
-  };
+  return { socketPath: sock, info: service.info, closed: service.closed, close: () => service.close('close() called') };
 }
 
 async function openPortableEngine(stateDir: string, log: LogFn): Promise<Backend> {
@@ -271,6 +267,7 @@ class Service {
   private async dispatch(method: string, params: unknown[]): Promise<unknown> {
     if (method === 'ping') return this.info;
     if (method === 'listJobsRows') return toJobRows(await this.dispatch('listJobs', params));
+    if (method === LIST_TEXT_METHOD) return listTextReply(await this.dispatch('listJobs', params));
     if (!backendMethods.has(method) && !(OWNERSHIP_METHODS as readonly string[]).includes(method)) {
       throw bitsError(E_NOTIMPL, `The bits-job2 service has no method '${clip(method, 64)}'.`);
     }
@@ -283,6 +280,7 @@ class Service {
 
   private send(conn: Conn, resp: RpcResponse): void {
     if (conn.socket.destroyed || !conn.socket.writable) return;
+    if ('result' in resp && resp.result instanceof TextReply) return resp.result.writeTo(conn.socket, resp.id);
     let line: string;
     try {
       line = encodeMessage(resp);
