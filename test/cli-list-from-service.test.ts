@@ -179,4 +179,41 @@ test('a service that goes away inside the text: an error (the stopped service), 
   }
 });
 
+// ~900 KB of text: more than a socket buffer, so the service writes it over several turns.
+test('a request sent while a text reply is being written is answered after its end, whole', async () => {
+  const stateDir = tempDir();
+  const n = CHUNK_ITEMS * 4;
+  await fill(stateDir, n);
+  const service = await runService({ stateDir, log: () => {} });
+  try {
+    const bytes = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const socket = net.connect(socketPath(stateDir));
+      socket.on('connect', () => socket.write('{"id":1,"method":"listJobsText","params":[]}\n'));
+      socket.on('data', (c: Buffer) => {
+        if (chunks.length === 0) socket.write('{"id":2,"method":"ping","params":[]}\n'); // the text has begun
+        chunks.push(c);
+        const all = Buffer.concat(chunks);
+        if (all[all.length - 1] === 0x0a && all.includes(0)) {
+          socket.destroy();
+          resolve(all);
+        }
+      });
+      socket.on('error', reject);
+      // A reply inside the text would leave no whole line after the NUL: fail instead of waiting forever.
+      setTimeout(() => (socket.destroy(), reject(new Error(`no whole reply after the text: ${Buffer.concat(chunks).length} bytes`))), 20_000).unref();
+    });
+    const header = bytes.subarray(0, bytes.indexOf(0x0a)).toString('utf8');
+    assert.equal(JSON.parse(header), { id: 1, result: { text: 'follows' } });
+    const end = bytes.indexOf(0);
+    const text = bytes.subarray(header.length + 1, end).toString('utf8');
+    assert.is((JSON.parse(text) as unknown[]).length, n);
+    const after = JSON.parse(bytes.subarray(end + 1).toString('utf8')) as { id: number; result: { pid: number } };
+    assert.is(after.id, 2);
+    assert.is(after.result.pid, process.pid);
+  } finally {
+    await service.close();
+  }
+});
+
 test.run();

@@ -12,7 +12,7 @@
 // on a connection of its own.
 import { jobDocument } from '../api/job-document.js';
 import type { JobSnapshotWire } from '../api/types.js';
-import type { Writable } from 'node:stream';
+import type { Socket } from 'node:net';
 import { prettyArrayChunks } from '../common/json-chunks.js';
 import { encodeMessage, type RpcId } from './rpc.js';
 
@@ -27,13 +27,32 @@ export class TextReply {
   constructor(private readonly pieces: Iterable<Uint8Array>) {}
 
   /**
-   * Writes the result line, the text and TEXT_END, all in this turn of the event loop, so that no
-   * other reply on the connection lands inside the text; the first pieces leave while the rest is formatted.
+   * Writes the result line, the text and TEXT_END. A piece is formatted while the one before it
+   * drains, so the client reads while the service formats; the caller holds back the connection's
+   * other replies until this settles (they must not land inside the text). A failure cuts the
+   * connection: the client sees no TEXT_END and reports the stopped service.
    */
-  writeTo(socket: Writable, id: RpcId): void {
-    socket.write(encodeMessage({ id, result: TEXT_FOLLOWS }));
-    for (const piece of this.pieces) socket.write(piece);
-    socket.write(Uint8Array.of(TEXT_END));
+  async writeTo(socket: Socket, id: RpcId): Promise<void> {
+    const drained = () => new Promise<void>((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+    try {
+      let flowing = socket.write(encodeMessage({ id, result: TEXT_FOLLOWS }));
+      for (const piece of this.pieces) {
+        if (!flowing) await drained();
+        if (socket.destroyed) return;
+        flowing = socket.write(piece);
+      }
+      socket.write(Uint8Array.of(TEXT_END));
+    } catch {
+      socket.destroy();
+    }
   }
 }
 

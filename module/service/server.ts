@@ -6,7 +6,7 @@
 // resume jobs); listening comes before the engine so that clients connect at once, their requests
 // waiting for the engine instead of a retry loop.
 import net from 'node:net';
-import { chmodSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BitsError, bitsError } from '../api/bits-error.js';
 import { BACKEND_METHODS, type Backend } from '../api/port.js';
@@ -16,6 +16,7 @@ import { LIST_TEXT_METHOD, listTextReply, TextReply } from './list-text.js';
 import { acquireLock, lockOwnerGone, type HeldLock } from './lock.js';
 import { fileLogger, type LogFn } from './log.js';
 import { clip, encodeMessage, errorResponse, LineReader, MAX_REQUEST_LINE_BYTES, parseRequest, type RpcResponse } from './rpc.js';
+import { setUmask, unlinkQuiet, within } from './server-helpers.js';
 import { socketPath as socketPathFor } from './socket-path.js';
 import { adminHello, auditLine, OWNERSHIP_METHODS, ownershipCallAllowed, type AdminPeer } from './admin-peer.js';
 
@@ -117,6 +118,8 @@ interface Conn {
   discard: boolean;
   /** Set by `adminHello`: an administrator's connection, whose calls are written to the log (admin-peer.ts). */
   admin?: AdminPeer;
+  /** Until a text reply is written: what later replies wait for. */
+  queue?: Promise<unknown>;
 }
 
 class Service {
@@ -279,6 +282,14 @@ class Service {
   }
 
   private send(conn: Conn, resp: RpcResponse): void {
+    // A text reply (list-text.ts) takes several turns to write; the replies after it wait for its end.
+    const queued = conn.queue ? conn.queue.then(() => this.write(conn, resp)) : this.write(conn, resp);
+    if (!queued) return;
+    conn.queue = queued;
+    void queued.then(() => conn.queue === queued && (conn.queue = undefined));
+  }
+
+  private write(conn: Conn, resp: RpcResponse): Promise<void> | undefined {
     if (conn.socket.destroyed || !conn.socket.writable) return;
     if ('result' in resp && resp.result instanceof TextReply) return resp.result.writeTo(conn.socket, resp.id);
     let line: string;
@@ -290,6 +301,7 @@ class Service {
       line = encodeMessage(errorResponse(resp.id, bitsError(E_FAIL, `The service could not encode its reply: ${describe(e)}`)));
     }
     conn.socket.write(line);
+    return undefined;
   }
 
   private logFailure(conn: Conn, method: string, be: BitsError, original: unknown): void {
@@ -365,30 +377,6 @@ export function probeSocket(path: string, timeoutMs = 1000): Promise<boolean> {
     s.once('connect', () => finish(true));
     s.once('error', () => finish(false));
   });
-}
-
-/** process.umask(mask), or undefined where it cannot be set (Windows, worker threads). */
-function setUmask(mask: number): number | undefined {
-  if (process.platform === 'win32') return undefined;
-  try {
-    return process.umask(mask);
-  } catch {
-    return undefined;
-  }
-}
-
-function unlinkQuiet(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    /* not there */
-  }
-}
-
-/** Waits for `p`, at most `ms` (the timer is cleared so it never holds the process open). */
-function within(p: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
 }
 
 function describe(e: unknown): string {
