@@ -13,8 +13,7 @@ import { resolve } from 'node:path';
 import { BitsError } from '../api/bits-error.js';
 import { ErrorContext } from '../api/enums.js';
 import { defaultStateDir } from '../common/paths.js';
-import { LIST_TEXT_METHOD, TEXT_END, TEXT_FOLLOWS } from '../service/list-text.js';
-import { SERVICE_STOPPED_MESSAGE } from '../service/rpc.js';
+import { LIST_TEXT_METHOD, SERVICE_STOPPED_MESSAGE, TEXT_END, TEXT_FOLLOWS } from '../service/list-text-wire.js';
 import { socketPath } from '../service/socket-path.js';
 
 const E_FAIL = 0x80004005;

@@ -16,11 +16,9 @@ import type { Socket } from 'node:net';
 import { prettyArrayChunks } from '../common/json-chunks.js';
 import { encodeMessage, type RpcId } from './rpc.js';
 
-export const LIST_TEXT_METHOD = 'listJobsText';
-/** The result line that announces the text. */
-export const TEXT_FOLLOWS = { text: 'follows' } as const;
-/** The byte after the text. */
-export const TEXT_END = 0x00;
+import { TEXT_END, TEXT_FOLLOWS } from './list-text-wire.js';
+
+export { LIST_TEXT_METHOD, TEXT_END, TEXT_FOLLOWS } from './list-text-wire.js';
 
 /** A reply whose body is raw bytes after its result line (server.ts sends it with writeTo). */
 export class TextReply {

@@ -7,8 +7,7 @@ import { BitsError, bitsError, type BitsErrorJSON } from '../api/bits-error.js';
 
 export type RpcId = number | string;
 
-/** What a call that was pending when the service went away fails with (connection.ts). */
-export const SERVICE_STOPPED_MESSAGE = 'the bits-job2 service stopped; it will be restarted on the next call';
+export { SERVICE_STOPPED_MESSAGE } from './list-text-wire.js';
 
 export interface RpcRequest {
   id: RpcId;
