@@ -1,9 +1,9 @@
-// module/cli/job-document.ts builds what `list` prints straight from the wire snapshot; it must be
+// module/api/job-document.ts builds what `list` prints straight from the wire snapshot; it must be
 // the very JSON that jobJson(toJobInfo(snapshot)) gives, for ordinary and for odd snapshots
 // (unknown enum values, times that are not in toISOString form or not valid dates, errors, replies).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { jobDocument } from '../module/cli/job-document.js';
+import { jobDocument } from '../module/api/job-document.js';
 import { jobJson } from '../module/cli/output.js';
 import { jobsTable } from '../module/cli/format.js';
 import { toJobInfo } from '../module/core/job-info.js';

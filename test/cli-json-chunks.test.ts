@@ -1,4 +1,4 @@
-// `list --json` is written in pieces (module/cli/json-chunks.ts); its bytes must be exactly those of
+// `list --json` is written in pieces (module/common/json-chunks.ts); its bytes must be exactly those of
 // the one-string document JSON.stringify(value, null, 2) it replaced, for any number of items, and a
 // reader closing the pipe in the middle must end the CLI cleanly (README: exit code 0, no message).
 import { test } from 'uvu';
@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHUNK_ITEMS, prettyArrayChunks, writePieces } from '../module/cli/json-chunks.js';
+import { CHUNK_ITEMS, prettyArrayChunks, writePieces } from '../module/common/json-chunks.js';
 import { PortableEngine } from '../module/engine/engine.js';
 import { JobType } from '../module/api/enums.js';
 import { CLI_JS, cliEnv, runCli } from './helpers/cli.js';

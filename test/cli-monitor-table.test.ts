@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { jobsTable, visibleLength } from '../module/cli/format.js';
-import { jobDocument } from '../module/cli/job-document.js';
+import { jobDocument } from '../module/api/job-document.js';
 import { JobRates, monitorTable } from '../module/cli/monitor-table.js';
 
 const job = (id: string, bytes: number, total: number | null, displayName: string) => ({

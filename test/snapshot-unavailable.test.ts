@@ -5,7 +5,7 @@
 // native adapter names the codes the bridge leaves unnamed. The snapshot as Wine's BITS produced it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { jobDocument } from '../module/cli/job-document.js';
+import { jobDocument } from '../module/api/job-document.js';
 import { jobsTable } from '../module/cli/format.js';
 import { jobJson, jobText } from '../module/cli/output.js';
 import { toJobInfo } from '../module/core/job-info.js';

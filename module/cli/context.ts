@@ -12,8 +12,9 @@ import { resolveJobId } from './job-id.js';
 import type { Args } from './from-api.js';
 import { clixmlEnabled, machineText, useClixml } from './machine-output.js';
 
-export type BackendName = 'service' | 'portable' | 'native';
-export const BACKENDS: readonly BackendName[] = ['service', 'portable', 'native'];
+import type { BackendName } from './backend-names.js';
+
+export { BACKENDS, type BackendName } from './backend-names.js';
 
 export interface GlobalArgs {
   json: boolean;
@@ -156,7 +157,7 @@ export function printOutput<C extends OutputName>(command: C, value: OutputOf<C>
  */
 export async function printArrayOutput<C extends OutputName>(command: C, value: OutputOf<C> & readonly unknown[]): Promise<void> {
   if (clixmlEnabled()) return printOutput(command, value);
-  const { prettyArrayChunks, writePieces } = await import('./json-chunks.js'); // only list needs it
+  const { prettyArrayChunks, writePieces } = await import('../common/json-chunks.js'); // only list needs it
   await writePieces(process.stdout, prettyArrayChunks(value, '\n'));
 }
 export function println(text = ''): void {

@@ -9,13 +9,9 @@ import { EXIT, exitCodeForError, isBackendUnavailable } from './exit-codes.js';
 import { paintErr } from './format.js';
 import { machineText } from './machine-output.js';
 
-/** Bad flags or arguments (exit 2). Never carries secrets. */
-export class UsageError extends Error {
-  constructor(message: string, readonly hint?: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { UsageError } from './usage-error.js';
+
+export { UsageError };
 
 /** A failure with what to tell the user and, when it is not derived from the HRESULT, the exit code. */
 export class CliFailure extends Error {

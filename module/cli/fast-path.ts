@@ -5,9 +5,13 @@
 // Anything else — help, version, a flag given twice, an unknown or misspelled flag, a wrong number of
 // arguments, an odd value — returns undefined and goes through yargs, so errors and help are exactly
 // yargs's. test/cli-fast-path.test.ts holds the two paths to the same output.
+//
+// `list --json` against the service first tries the service's own text (list-from-service.ts) and
+// loads nothing else when it is printed. The modules of the ordinary path load only after that.
 import { resolve } from 'node:path';
 import type { Args } from './from-api.js';
-import { BACKENDS, closeUntaken, preopenBackend, type BackendName, type GlobalArgs } from './context.js';
+import { BACKENDS, type BackendName } from './backend-names.js';
+import type { GlobalArgs } from './context.js';
 
 interface FastCommand {
   /** How many positionals the command takes and their argv names. */
@@ -74,6 +78,11 @@ export function parseFastPath(args: readonly string[], env: NodeJS.ProcessEnv = 
     run: async () => {
       // What parser.ts's middleware does before every handler.
       if (typeof argv.stateDir === 'string' && argv.stateDir) process.env.BITS_JOB2_STATE_DIR = resolve(argv.stateDir);
+      if (command === 'list' && backend === 'service' && argv.json === true && argv.clixml !== true && argv.allUsers !== true) {
+        const { printListFromService } = await import('./list-from-service.js');
+        if (await printListFromService(process.env.BITS_JOB2_STATE_DIR || undefined)) return;
+      }
+      const { closeUntaken, preopenBackend } = await import('./context.js');
       // Connect to the service (and ask for the jobs of `list`) before loading the command's modules:
       // the service answers while they load (context.ts "opening early"); the handler takes both.
       if (backend === 'service') preopenBackend(argv as unknown as GlobalArgs, command === 'list' ? { allUsers: argv.allUsers === true } : undefined);

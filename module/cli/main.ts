@@ -2,7 +2,7 @@
 // bits-job2: the command-line interface (DESIGN §2: CLI (yargs) → core API → backend).
 // yargs and the command builders are loaded only when needed: the common read-only commands in
 // their simple forms take the fast path (fast-path.ts), which runs the same handlers without them.
-import { reportError } from './errors.js';
+// Error reporting (errors.ts, with the error shapes and the HRESULT table) loads when it is needed.
 import { parseFastPath } from './fast-path.js';
 import { argvWantsClixml, clixmlEnabled, useClixml } from './machine-output.js';
 import { findPasswordInArgv, passwordFlagError, takePasswordFromEnv } from './secrets.js';
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   await useClixml(argvWantsClixml(args));
   const passwordFlag = findPasswordInArgv(args);
   if (passwordFlag) {
+    const { reportError } = await import('./errors.js');
     process.exitCode = reportError(passwordFlagError(passwordFlag), args.includes('--json') || clixmlEnabled());
     return;
   }
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   await buildParser(args).parseAsync();
 }
 
-main().catch((e: unknown) => {
+main().catch(async (e: unknown) => {
+  const { reportError } = await import('./errors.js');
   process.exitCode = reportError(e, process.argv.includes('--json') || clixmlEnabled());
 });

@@ -1,7 +1,7 @@
 // Secrets never travel in argv (DESIGN §4): the password comes from standard input
 // (--password-stdin) or from BITS_JOB2_PASSWORD, which main() takes out of the environment at
 // startup so that no child process (the auto-started service) inherits it.
-import { UsageError } from './errors.js';
+import { UsageError } from './usage-error.js';
 
 let envPassword: string | undefined;
 

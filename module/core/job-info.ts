@@ -1,6 +1,7 @@
 // Node-facing shapes: wire snapshots with names instead of numbers and Date instead of ISO strings.
 import { ErrorContext, JobPriority, JobState, JobType, ProxyUsage, nameOf } from '../api/enums.js';
 import type { JobPriorityName, JobStateName, JobTypeName, ProxyUsageName, ErrorContextName } from '../api/enums.js';
+import { errorDocument } from '../api/job-document.js';
 import type { FileInfoWire, JobErrorWire, JobSnapshotWire, JobProgressWire, ReplyProgressWire, SnapshotField, UnavailableWire } from '../api/types.js';
 
 export interface JobTimes {
@@ -63,17 +64,9 @@ export function toDate(iso: string | null): Date | null {
   return iso === null ? null : new Date(iso);
 }
 
+/** The wire error with its context named (the same conversion as the documents `list` prints). */
 export function toErrorInfo(e: JobErrorWire): JobErrorInfo {
-  return {
-    hresult: e.hresult,
-    hresultHex: e.hresultHex,
-    name: e.name,
-    context: (nameOf(ErrorContext, e.context) ?? 'UNKNOWN') as ErrorContextName,
-    message: e.message,
-    contextDescription: e.contextDescription,
-    protocol: e.protocol,
-    file: e.file,
-  };
+  return errorDocument(e);
 }
 
 export function toJobInfo(w: JobSnapshotWire): JobInfo {

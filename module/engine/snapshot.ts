@@ -49,6 +49,20 @@ export function errorInfo(job: JobRecord): JobErrorWire | null {
   };
 }
 
+/**
+ * A record's creation and modification times as ISO strings, formatted again only when they change:
+ * two Dates per job were a third of listJobs of 10,000 jobs (`list`, BENCHMARKS.md). Weak, so a job
+ * that leaves the table takes its entry with it.
+ */
+const isoTimes = new WeakMap<JobRecord, { createdAt: number; createdIso: string; modifiedAt: number; modifiedIso: string }>();
+function timesOf(job: JobRecord): { createdIso: string; modifiedIso: string } {
+  let t = isoTimes.get(job);
+  if (!t) isoTimes.set(job, (t = { createdAt: job.createdAt, createdIso: new Date(job.createdAt).toISOString(), modifiedAt: job.modifiedAt, modifiedIso: new Date(job.modifiedAt).toISOString() }));
+  if (t.createdAt !== job.createdAt) t.createdIso = new Date((t.createdAt = job.createdAt)).toISOString();
+  if (t.modifiedAt !== job.modifiedAt) t.modifiedIso = new Date((t.modifiedAt = job.modifiedAt)).toISOString();
+  return t;
+}
+
 /** `reply` is given for upload-reply jobs only (the engine knows the generated name and live bytes). */
 export function snapshot(job: JobRecord, live: LiveBytes, reply: { fileName: string | null; progress: ReplyProgressWire } | null): JobSnapshotWire {
   let bytesTotal: number | null = 0;
@@ -61,6 +75,7 @@ export function snapshot(job: JobRecord, live: LiveBytes, reply: { fileName: str
   }
   const iso = (ms: number) => new Date(ms).toISOString();
   const retryAt = nextRetryAt(job);
+  const times = timesOf(job);
   return {
     id: job.id,
     displayName: job.displayName,
@@ -71,8 +86,8 @@ export function snapshot(job: JobRecord, live: LiveBytes, reply: { fileName: str
     owner: job.owner,
     progress: { bytesTotal, bytesTransferred, filesTotal: job.files.length, filesTransferred },
     times: {
-      creationTime: iso(job.createdAt),
-      modificationTime: iso(job.modifiedAt),
+      creationTime: times.createdIso,
+      modificationTime: times.modifiedIso,
       transferCompletionTime: job.transferCompletedAt === null ? null : iso(job.transferCompletedAt),
     },
     errorCount: job.errorCount,

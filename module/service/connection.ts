@@ -12,13 +12,13 @@ import { BitsError, bitsError } from '../api/bits-error.js';
 import { ErrorContext } from '../api/enums.js';
 import { logPath } from '../common/paths.js';
 import { isProcessAlive, readLock } from './lock.js';
-import { encodeMessage, errorFromResponse, LineReader, MAX_REQUEST_LINE_BYTES, parseResponse, type RpcId } from './rpc.js';
+import { encodeMessage, errorFromResponse, LineReader, MAX_REQUEST_LINE_BYTES, parseResponse, SERVICE_STOPPED_MESSAGE, type RpcId } from './rpc.js';
 import type { ServiceInfo } from './server.js';
 import { Starter } from './starter.js';
 
 const E_FAIL = 0x80004005;
 
-export const SERVICE_STOPPED_MESSAGE = 'the bits-job2 service stopped; it will be restarted on the next call';
+export { SERVICE_STOPPED_MESSAGE };
 
 /** Replies can be large (listJobs over many jobs); the only hard bound is what one JS string can hold. */
 const MAX_RESPONSE_LINE_BYTES = bufferConstants.MAX_STRING_LENGTH;

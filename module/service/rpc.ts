@@ -7,6 +7,8 @@ import { BitsError, bitsError, type BitsErrorJSON } from '../api/bits-error.js';
 
 export type RpcId = number | string;
 
+export { SERVICE_STOPPED_MESSAGE } from './list-text-wire.js';
+
 export interface RpcRequest {
   id: RpcId;
   method: string;

@@ -6,15 +6,17 @@
 // resume jobs); listening comes before the engine so that clients connect at once, their requests
 // waiting for the engine instead of a retry loop.
 import net from 'node:net';
-import { chmodSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BitsError, bitsError } from '../api/bits-error.js';
 import { BACKEND_METHODS, type Backend } from '../api/port.js';
 import { ensurePrivateDir } from '../common/paths.js';
 import { toJobRows } from './job-rows.js';
+import { LIST_TEXT_METHOD, listTextReply, TextReply } from './list-text.js';
 import { acquireLock, lockOwnerGone, type HeldLock } from './lock.js';
 import { fileLogger, type LogFn } from './log.js';
 import { clip, encodeMessage, errorResponse, LineReader, MAX_REQUEST_LINE_BYTES, parseRequest, type RpcResponse } from './rpc.js';
+import { setUmask, unlinkQuiet, within } from './server-helpers.js';
 import { socketPath as socketPathFor } from './socket-path.js';
 import { adminHello, auditLine, OWNERSHIP_METHODS, ownershipCallAllowed, type AdminPeer } from './admin-peer.js';
 
@@ -51,8 +53,8 @@ export interface ServiceHandle {
   close(): Promise<void>;
 }
 
-/** RPC methods of the service itself, next to the Backend methods (listJobsRows: listJobs in rows, job-rows.ts). */
-export const SERVICE_METHODS = ['ping', 'shutdown', 'listJobsRows', 'adminHello', ...OWNERSHIP_METHODS] as const;
+/** RPC methods of the service itself, next to the Backend methods (listJobsRows: listJobs in rows, job-rows.ts; listJobsText: list-text.ts). */
+export const SERVICE_METHODS = ['ping', 'shutdown', 'listJobsRows', LIST_TEXT_METHOD, 'adminHello', ...OWNERSHIP_METHODS] as const;
 
 /** Requests still running after this long are abandoned at shutdown. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -98,12 +100,7 @@ export async function runService(opts: ServiceOptions): Promise<ServiceHandle> {
     await service.close('the engine failed to open');
     throw BitsError.from(e);
   }
-  return {
-    socketPath: sock,
-    info: service.info,
-    closed: service.closed,
-    close: () => service.close('close() called'),
-  };
+  return { socketPath: sock, info: service.info, closed: service.closed, close: () => service.close('close() called') };
 }
 
 async function openPortableEngine(stateDir: string, log: LogFn): Promise<Backend> {
@@ -121,6 +118,8 @@ interface Conn {
   discard: boolean;
   /** Set by `adminHello`: an administrator's connection, whose calls are written to the log (admin-peer.ts). */
   admin?: AdminPeer;
+  /** Until a text reply is written: what later replies wait for. */
+  queue?: Promise<unknown>;
 }
 
 class Service {
@@ -271,6 +270,7 @@ class Service {
   private async dispatch(method: string, params: unknown[]): Promise<unknown> {
     if (method === 'ping') return this.info;
     if (method === 'listJobsRows') return toJobRows(await this.dispatch('listJobs', params));
+    if (method === LIST_TEXT_METHOD) return listTextReply(await this.dispatch('listJobs', params));
     if (!backendMethods.has(method) && !(OWNERSHIP_METHODS as readonly string[]).includes(method)) {
       throw bitsError(E_NOTIMPL, `The bits-job2 service has no method '${clip(method, 64)}'.`);
     }
@@ -282,7 +282,16 @@ class Service {
   }
 
   private send(conn: Conn, resp: RpcResponse): void {
+    // A text reply (list-text.ts) takes several turns to write; the replies after it wait for its end.
+    const queued = conn.queue ? conn.queue.then(() => this.write(conn, resp)) : this.write(conn, resp);
+    if (!queued) return;
+    conn.queue = queued;
+    void queued.then(() => conn.queue === queued && (conn.queue = undefined));
+  }
+
+  private write(conn: Conn, resp: RpcResponse): Promise<void> | undefined {
     if (conn.socket.destroyed || !conn.socket.writable) return;
+    if ('result' in resp && resp.result instanceof TextReply) return resp.result.writeTo(conn.socket, resp.id);
     let line: string;
     try {
       line = encodeMessage(resp);
@@ -292,6 +301,7 @@ class Service {
       line = encodeMessage(errorResponse(resp.id, bitsError(E_FAIL, `The service could not encode its reply: ${describe(e)}`)));
     }
     conn.socket.write(line);
+    return undefined;
   }
 
   private logFailure(conn: Conn, method: string, be: BitsError, original: unknown): void {
@@ -367,30 +377,6 @@ export function probeSocket(path: string, timeoutMs = 1000): Promise<boolean> {
     s.once('connect', () => finish(true));
     s.once('error', () => finish(false));
   });
-}
-
-/** process.umask(mask), or undefined where it cannot be set (Windows, worker threads). */
-function setUmask(mask: number): number | undefined {
-  if (process.platform === 'win32') return undefined;
-  try {
-    return process.umask(mask);
-  } catch {
-    return undefined;
-  }
-}
-
-function unlinkQuiet(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    /* not there */
-  }
-}
-
-/** Waits for `p`, at most `ms` (the timer is cleared so it never holds the process open). */
-function within(p: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
 }
 
 function describe(e: unknown): string {

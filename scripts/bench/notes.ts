@@ -49,20 +49,26 @@ handlers, the same output and exit codes; anything else goes through yargs), whi
 modules and the service client (\`compileSourceTextModule\`, \`node:internal/modules/esm/*\` in the profile).
 
 **What would help (not done).** Bundle \`dist/module/cli\` into one file at build time so Node resolves and
-compiles one module instead of dozens; Node 22's module compile cache (Node 20 has none).`,
+compiles one module instead of ~50 (\`info\`'s 49 modules cost ~60 ms of CPU over \`node -e 0\` when imported
+alone): no bundler is among the dependencies, and adding one would break \`npm ci\` without network. Node 20
+has no compile cache for ES modules (\`module.enableCompileCache\` is Node 22), and \`--snapshot-blob\` needs a
+flag on the command line and a CommonJS entry.`,
 
-  list: `**What dominates.** The engine (in-process) and the RPC are well inside the target; what is left is the CLI
-process around them: Node's start-up (the \`node -e 0\` row of section 2, ~60 ms here), loading the CLI's
-modules, one RPC round trip carrying the 10,000 jobs, and printing ~8.7 MB of pretty JSON. Already done: the
-store reads all files in one query (it was one query per job: 10,001 statements), \`list\` travels as compact
-rows (a third of the bytes and of the JSON work, \`module/service/job-rows.ts\`), the CLI skips yargs for
-\`list\` (\`module/cli/fast-path.ts\`) and builds its output straight from the rows
-(\`module/cli/job-document.ts\`). The \`--backend portable\` row also opens the SQLite store and loads the engine
-in the CLI process, which the service path avoids.
+  list: `**What dominates.** Via the service, \`list --json\` no longer builds anything in the CLI: the service
+writes the very document the CLI prints (\`listJobsText\`, \`module/service/list-text.ts\`: a result line, the
+UTF-8 text, a NUL) and the CLI copies it from a socket of its own to stdout (\`module/cli/list-from-service.ts\`,
+17 modules instead of ~50; no service running, an older service or an error reply: the ordinary path, same
+bytes — \`test/cli-list-from-service.test.ts\`). The service formats each ~200 KB piece while the one before
+drains, and a record's ISO times are kept between listings (\`module/engine/snapshot.ts\`; they were most of
+\`listJobs\`). What is left is Node's start-up, the service's pretty \`JSON.stringify\` of ~9 MB (its young
+generation is capped at 1 MiB for the RSS target, so it also collects often) and moving 9 MB through a socket
+and a pipe. The \`--backend portable\` row opens the SQLite store and the whole engine (~150 modules) in the CLI
+process and formats there.
 
-**What would close the rest (not done).** Streaming the JSON array as it is produced (one stringify per job)
-instead of one 9 MB string, and a \`list\` that asks only for the columns the table prints. With Node's own
-start-up at ~60 ms and ~9 MB of output to produce, 150 ms end to end leaves little room on this machine.`,
+**What would close the rest (not done).** For \`--backend portable\`, reading the rows read-only straight into
+the document, but only where opening the engine would change nothing (its open-time recovery, retry and
+inactivity rules decide a job's state), so not without duplicating those rules. With Node's own start-up at
+~60-90 ms and ~9 MB of output to move, 150 ms end to end leaves little room on this machine.`,
   upload: `**What changed (issue 16, round 2).** Three costs were found by profiling and removed. (1) Since the
 bandwidth policy landed, every background (NORMAL) job's upload wrote each 1 MiB read as awaited 16 KiB pieces
 through the pacer even with no cap in force (and its downloads ran every chunk through a splitting stage):

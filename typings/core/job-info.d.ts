@@ -61,5 +61,6 @@ export declare function unavailableText(info: {
 export type FileInfo = FileInfoWire;
 export declare function toDate(iso: string): Date;
 export declare function toDate(iso: string | null): Date | null;
+/** The wire error with its context named (the same conversion as the documents `list` prints). */
 export declare function toErrorInfo(e: JobErrorWire): JobErrorInfo;
 export declare function toJobInfo(w: JobSnapshotWire): JobInfo;

@@ -5,7 +5,7 @@
 import { opCommand, readParams } from '../from-api.js';
 import { printArrayOutput, println, run } from '../context.js';
 import { jobsTable } from '../format.js';
-import { jobDocument } from '../job-document.js';
+import { jobDocument } from '../../api/job-document.js';
 import { namePattern } from '../name-pattern.js';
 
 /** Owner SID → account name: S-1-22-1-<uid> (POSIX users, module/engine) through the passwd database; others as they are. */

@@ -1,12 +1,15 @@
 // A job snapshot as the CLI prints it (`list`, `list --json`): exactly the JSON document of
-// jobJson(toJobInfo(snapshot)), built without the detours that made `list` of 10,000 jobs slow
+// jobJson(toJobInfo(snapshot)) (module/cli, module/core), built without the detours that made `list` of 10,000 jobs slow
 // (BENCHMARKS.md): enum names come from maps built once instead of a scan per value, and times stay
 // the ISO strings they are on the wire instead of becoming Dates that JSON.stringify turns back into
 // the same strings. A time that is not in Date#toISOString's own form still goes through Date, so the
 // output is the same for any input. test/cli-job-document.test.ts holds the two to each other.
-import { JobPriority, JobState, JobType, ProxyUsage } from '../api/enums.js';
-import type { JobSnapshotWire } from '../api/types.js';
-import { toErrorInfo, type JobInfo } from '../core/job-info.js';
+// It lives in api, below every layer, because the service makes the same document for the CLI
+// (module/service/list-text.ts: `list --json` printed as the service wrote it).
+import { ErrorContext, JobPriority, JobState, JobType, ProxyUsage, nameOf, type ErrorContextName } from './enums.js';
+import type { JobErrorWire, JobSnapshotWire } from './types.js';
+import type { Infer } from './shape.js';
+import type { jobShape } from './outputs.js';
 
 /** value → first name with that value (what nameOf returns), built once per enumeration. */
 function reverse(table: Record<string, number>): Map<unknown, string> {
@@ -34,11 +37,26 @@ function isoJson(iso: string | null): string | null {
   return new Date(iso).toJSON();
 }
 
-/** The row `list` needs: the fields of JobInfo that jobsTable prints (names, progress). */
-export type JobDocument = Omit<JobInfo, 'times' | 'nextRetryTime'> & {
+/** A job of `list` (the shape of module/api/outputs.ts), its times as the ISO strings it prints. */
+export type JobDocument = Omit<Infer<typeof jobShape>, 'times' | 'nextRetryTime'> & {
   times: { creationTime: string; modificationTime: string; transferCompletionTime: string | null };
   nextRetryTime: string | null;
 };
+type ErrorDocument = NonNullable<JobDocument['error']>;
+
+/** A wire error with its context as a name (core/job-info.ts's JobErrorInfo is this). */
+export function errorDocument(e: JobErrorWire): ErrorDocument & { context: ErrorContextName } {
+  return {
+    hresult: e.hresult,
+    hresultHex: e.hresultHex,
+    name: e.name,
+    context: (nameOf(ErrorContext, e.context) ?? 'UNKNOWN') as ErrorContextName,
+    message: e.message,
+    contextDescription: e.contextDescription,
+    protocol: e.protocol,
+    file: e.file,
+  };
+}
 
 /** jobJson(toJobInfo(w)) as JSON.stringify sees it (same keys, same order, same values). */
 export function jobDocument(w: JobSnapshotWire): JobDocument {
@@ -46,9 +64,9 @@ export function jobDocument(w: JobSnapshotWire): JobDocument {
     id: w.id,
     displayName: w.displayName,
     description: w.description,
-    type: TYPE.get(w.type) as JobInfo['type'],
-    state: STATE.get(w.state) as JobInfo['state'],
-    priority: (w.priority === null ? null : PRIORITY.get(w.priority)) as JobInfo['priority'],
+    type: TYPE.get(w.type) as JobDocument['type'],
+    state: STATE.get(w.state) as JobDocument['state'],
+    priority: (w.priority === null ? null : PRIORITY.get(w.priority)) as JobDocument['priority'],
     owner: w.owner,
     progress: w.progress,
     times: (w.times === null ? null : {
@@ -60,13 +78,13 @@ export function jobDocument(w: JobSnapshotWire): JobDocument {
     minimumRetryDelay: w.minimumRetryDelay,
     noProgressTimeout: w.noProgressTimeout,
     notifyFlags: w.notifyFlags,
-    proxy: (w.proxy === null ? null : { usage: PROXY_USAGE.get(w.proxy.usage) as JobInfo['proxy']['usage'], proxyList: w.proxy.proxyList, bypassList: w.proxy.bypassList }) as JobInfo['proxy'],
+    proxy: (w.proxy === null ? null : { usage: PROXY_USAGE.get(w.proxy.usage) as JobDocument['proxy']['usage'], proxyList: w.proxy.proxyList, bypassList: w.proxy.bypassList }) as JobDocument['proxy'],
     notifyCmdLine: w.notifyCmdLine,
-    error: w.error ? toErrorInfo(w.error) : null,
+    error: w.error ? errorDocument(w.error) : null,
     replyProgress: w.replyProgress,
     replyFileName: w.replyFileName,
     nextRetryTime: isoJson(w.nextRetryTime ?? null),
   };
-  if (w.unavailable) doc.unavailable = w.unavailable; // fields BITS did not give (null above), as toJobInfo
+  if (w.unavailable) (doc as { unavailable?: JobSnapshotWire['unavailable'] }).unavailable = w.unavailable; // fields BITS did not give (null above), as toJobInfo
   return doc;
 }
