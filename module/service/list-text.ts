@@ -14,9 +14,8 @@ import { jobDocument } from '../api/job-document.js';
 import type { JobSnapshotWire } from '../api/types.js';
 import type { Socket } from 'node:net';
 import { prettyArrayChunks } from '../common/json-chunks.js';
-import { encodeMessage, type RpcId } from './rpc.js';
-
 import { TEXT_END, TEXT_FOLLOWS } from './list-text-wire.js';
+import { encodeMessage, type RpcId } from './rpc.js';
 
 export { LIST_TEXT_METHOD, TEXT_END, TEXT_FOLLOWS } from './list-text-wire.js';
 

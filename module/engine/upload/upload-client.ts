@@ -21,7 +21,8 @@
 //   or 400/404/409/410/500 on a connection other than the one that created it — servers that keep
 //   the session in the TCP connection) starts a new one. New sessions are bounded: after
 //   MAX_SESSIONS_WITHOUT_PROGRESS in a row without the server taking a byte (counted across calls,
-//   persisted), fatal SessionRestartLimitError.
+//   persisted), fatal SessionRestartLimitError (a continued session refused by a 416 naming no
+//   range took bytes an earlier call never saw acknowledged: not counted, see inheritedSessionId).
 // * A connection that drops (reset, or a request never answered: spec §7.3 step 7 timers) after
 //   the server answered on it is reopened at once: Ping, then the fragment at the recorded offset,
 //   whose answer gives the server's range (spec §7.3 step 8) — `reconnects` times in a row without
@@ -48,7 +49,7 @@ import {
 } from './packets.js';
 import { resolveReplyUrl } from './reply-url.js';
 import { isUpstreamDrop, ResumeTracker, RestartSession, sessionGone, UpstreamDropped } from './resume-rules.js';
-import { SessionRestartLimitError } from './resume-errors.js';
+import { RangeMissingError, SessionRestartLimitError } from './resume-errors.js';
 import { SessionConnection, type AckResponse } from './session-connection.js';
 import {
   ackError,
@@ -115,6 +116,15 @@ class UploadRun {
   private reconnectsLeft: number;
   private readonly reconnects: number;
   private sessionsThisCall = 0;
+  /**
+   * The session this call was given to continue (after a pause, a transient error or a crash), or
+   * null. An earlier call may have sent it bytes whose Ack never came — a service killed mid-Fragment
+   * leaves a server that streams to disk holding more than the job recorded — so when a server
+   * that names no range refuses to continue it (RangeMissingError), that session did take bytes:
+   * its restart is not counted as one "without progress". Sessions made in this call still are, so
+   * a server that refuses everything still ends in SessionRestartLimitError.
+   */
+  private readonly inheritedSessionId: string | null;
   /** The Fragment on the wire, for the resume rules when its connection drops. */
   private inFlight: { start: number; length: number } | null = null;
 
@@ -123,6 +133,7 @@ class UploadRun {
     private readonly conn: SessionConnection,
   ) {
     this.s = { ...req.session };
+    this.inheritedSessionId = req.session.uploadComplete ? null : req.session.sessionId;
     this.total = req.expectedFile.size;
     this.sizer = new FragmentSizer(req);
     this.contentName = contentNameOf(req.localPath);
@@ -199,7 +210,8 @@ class UploadRun {
    * linger (or block a new upload of the same URL) until the server's session timeout.
    */
   private async restart(why: RestartSession): Promise<void> {
-    const sessions = (this.s.sessionsWithoutProgress ?? 0) + 1;
+    const tookUnacknowledgedBytes = why.reason instanceof RangeMissingError && this.s.sessionId !== null && this.s.sessionId === this.inheritedSessionId;
+    const sessions = (this.s.sessionsWithoutProgress ?? 0) + (tookUnacknowledgedBytes ? 0 : 1);
     if (sessions >= MAX_SESSIONS_WITHOUT_PROGRESS) throw new SessionRestartLimitError(this.req.url, sessions, why.reason);
     // Sessions that each took bytes and were still given up: not fatal, but not for ever in one call.
     if (++this.sessionsThisCall >= MAX_SESSIONS_PER_CALL) throw why.reason;
