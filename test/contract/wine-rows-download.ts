@@ -295,7 +295,10 @@ export const WINE_DOWNLOAD_ROWS: Record<string, WineRow<S>> = {
   },
 
   'scheduler: every FOREGROUND job at once, one background job at a time, higher priority first': async (s) => {
-    // Wine stores no priority (SetPriority is S_OK, GetPriority E_NOTIMPL) and runs one job at a time, the newest queued first.
+    // Wine stores no priority (SetPriority is S_OK, GetPriority E_NOTIMPL) and runs one job at a time,
+    // the newest queued first: CreateJob adds to the head of its list and the worker thread takes the
+    // first QUEUED job from the head when it wakes. So q0 is resumed alone and the others only once it
+    // runs; resuming all three at once would let a worker that wakes late take q1 or q2 first.
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       s.http.set(`/q${i}.bin`, { body, hold: true });
@@ -304,9 +307,10 @@ export const WINE_DOWNLOAD_ROWS: Record<string, WineRow<S>> = {
       await s.b.addFiles(id, [{ remoteName: `${s.http.url}/q${i}.bin`, localName: local(s) }]);
       ids.push(id);
     }
-    for (const id of ids) await s.b.resume(id);
-    await waitJob(s.b, ids[0]!, () => s.http.held() === 1, 'one request at a time');
-    assert.is(s.http.held('/q0.bin'), 1, 'the first job runs');
+    await s.b.resume(ids[0]!);
+    await waitJob(s.b, ids[0]!, () => s.http.held('/q0.bin') === 1, 'the first job runs');
+    for (const id of ids.slice(1)) await s.b.resume(id);
+    assert.is(s.http.held(), 1, 'one request at a time');
     assert.is(stateOf(await s.b.getJob(ids[2]!)), 'QUEUED');
     s.http.release('/q0.bin');
     await waitState(s.b, ids[0]!, 'TRANSFERRED');

@@ -101,7 +101,14 @@ test(`SIGKILL at random moments, ${ROUNDS} rounds of ${JOBS} mixed jobs: byte-ex
               assert.unreachable(`job ${id} ended in ${stateOf(s)} ${JSON.stringify(s.error)}`);
             }
           }
-          if (Date.now() > deadline) assert.unreachable(`round ${round}: ${pending.size} jobs never finished`);
+          if (Date.now() > deadline) {
+            const stuck = await Promise.all([...pending].map(async (id) => {
+              const s = await client.describeJob(id);
+              const p = plan.find((q) => q.id === id)!;
+              return `${p.name} ${stateOf(s)} ${s.progress.bytesTransferred}/${p.size} error=${JSON.stringify(s.error)}`;
+            }));
+            assert.unreachable(`round ${round}: ${pending.size} jobs never finished: ${stuck.join('; ')}`);
+          }
           await new Promise((r) => setTimeout(r, 100));
         }
         for (const p of plan) {
