@@ -14,6 +14,7 @@ import { jobDocument } from '../api/job-document.js';
 import type { JobSnapshotWire } from '../api/types.js';
 import type { Socket } from 'node:net';
 import { prettyArrayChunks } from '../common/json-chunks.js';
+import type { ListTextCache } from './list-text-cache.js';
 import { TEXT_END, TEXT_FOLLOWS } from './list-text-wire.js';
 import { encodeMessage, type RpcId } from './rpc.js';
 
@@ -53,8 +54,13 @@ export class TextReply {
   }
 }
 
-/** The `list --json` document of listJobs' result. The documents are made first: a result that is not snapshots fails here, as an error reply. */
-export function listTextReply(snapshots: unknown): TextReply {
+/**
+ * The `list --json` document of listJobs' result. The documents are made first: a result that is
+ * not snapshots fails here, as an error reply. With `cache` (the service's), the text of jobs that
+ * did not change since its last listing is copied instead of formatted again (list-text-cache.ts).
+ */
+export function listTextReply(snapshots: unknown, cache?: ListTextCache): TextReply {
+  if (cache) return new TextReply(cache.pieces(snapshots, '\n'));
   const docs = (snapshots as JobSnapshotWire[]).map(jobDocument);
   return new TextReply(prettyArrayChunks(docs, '\n'));
 }

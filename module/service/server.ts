@@ -13,6 +13,7 @@ import { BACKEND_METHODS, type Backend } from '../api/port.js';
 import { ensurePrivateDir } from '../common/paths.js';
 import { toJobRows } from './job-rows.js';
 import { LIST_TEXT_METHOD, listTextReply, TextReply } from './list-text.js';
+import { ListTextCache } from './list-text-cache.js';
 import { acquireLock, lockOwnerGone, type HeldLock } from './lock.js';
 import { fileLogger, type LogFn } from './log.js';
 import { clip, encodeMessage, errorResponse, LineReader, MAX_REQUEST_LINE_BYTES, parseRequest, type RpcResponse } from './rpc.js';
@@ -134,6 +135,8 @@ class Service {
   private idleWaiters: (() => void)[] = [];
   private stopping?: Promise<void>;
   private signalHandler?: (sig: NodeJS.Signals) => void;
+  /** The `list --json` text of each job, kept between listings (list-text-cache.ts). */
+  private readonly listText = new ListTextCache();
 
   constructor(
     readonly stateDir: string,
@@ -270,7 +273,7 @@ class Service {
   private async dispatch(method: string, params: unknown[]): Promise<unknown> {
     if (method === 'ping') return this.info;
     if (method === 'listJobsRows') return toJobRows(await this.dispatch('listJobs', params));
-    if (method === LIST_TEXT_METHOD) return listTextReply(await this.dispatch('listJobs', params));
+    if (method === LIST_TEXT_METHOD) return listTextReply(await this.dispatch('listJobs', params), this.listText);
     if (!backendMethods.has(method) && !(OWNERSHIP_METHODS as readonly string[]).includes(method)) {
       throw bitsError(E_NOTIMPL, `The bits-job2 service has no method '${clip(method, 64)}'.`);
     }
@@ -330,6 +333,7 @@ class Service {
 
   private async shutdown(reason: string): Promise<void> {
     this.log(`stopping: ${reason}`);
+    this.listText.clear();
     const server = this.server;
     const serverClosed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
     await this.waitIdle(DRAIN_TIMEOUT_MS);
