@@ -43,9 +43,11 @@ test(`SIGKILL at random moments, ${ROUNDS} rounds of ${JOBS} mixed jobs: byte-ex
   for (const d of [www, root, dest, src]) mkdirSync(d);
   const published = new Map<string, number>(); // destination path → publications
   const notified = new Map<string, number>(); // upload URL path → server-application calls
+  const serverLog: string[] = []; // every line, for the report of a job that never finished
   const server = await startBitsServer({
     root,
     log: (line) => {
+      serverLog.push(`${new Date().toISOString()} ${line}`);
       const m = /closed: published (.+)$/.exec(line);
       if (m) published.set(m[1]!, (published.get(m[1]!) ?? 0) + 1);
     },
@@ -105,9 +107,10 @@ test(`SIGKILL at random moments, ${ROUNDS} rounds of ${JOBS} mixed jobs: byte-ex
             const stuck = await Promise.all([...pending].map(async (id) => {
               const s = await client.describeJob(id);
               const p = plan.find((q) => q.id === id)!;
-              return `${p.name} ${stateOf(s)} ${s.progress.bytesTransferred}/${p.size} error=${JSON.stringify(s.error)}`;
+              const lines = p.kind === 'download' ? [] : serverLog.filter((l) => l.includes(p.name)).slice(-12);
+              return `${p.name} ${stateOf(s)} ${s.progress.bytesTransferred}/${p.size} error=${JSON.stringify(s.error)} retry=${s.nextRetryTime}\n      server: ${lines.join('\n      server: ')}`;
             }));
-            assert.unreachable(`round ${round}: ${pending.size} jobs never finished: ${stuck.join('; ')}`);
+            assert.unreachable(`round ${round}: ${pending.size} jobs never finished: ${stuck.join('\n    ')}`);
           }
           await new Promise((r) => setTimeout(r, 100));
         }
