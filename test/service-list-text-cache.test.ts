@@ -71,6 +71,8 @@ test('cold, warm, jobs gone, empty: always the document prettyArrayChunks makes'
     assert.is(cache.formattedLast, snaps.length - fewer.length, 'their entries were dropped when they were missing');
 
     assert.is(text(cache.pieces([])), '[]\n', 'empty');
+    // Not snapshots: an error before any text (the service answers it as an error reply).
+    for (const bad of [{ length: 2 }, null, [null], [{ id: 'x' }]]) assert.throws(() => cache.pieces(bad), undefined, JSON.stringify(bad));
     assert.is(text(cache.pieces(snaps.slice(0, 1))), expected(snaps.slice(0, 1)), 'one job');
   } finally {
     cache.clear();

@@ -49,6 +49,7 @@ export class ListTextCache {
    * text is made before this returns: a result that is not snapshots fails here (an error reply).
    */
   pieces(snapshots: unknown, trailer = '\n'): Generator<Buffer> {
+    if (!Array.isArray(snapshots)) throw new TypeError(`listJobs answered ${typeof snapshots}, not a list of jobs`);
     const texts = this.itemTexts(snapshots as JobSnapshotWire[]);
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => this.clear(), this.idleMs).unref();
