@@ -69,8 +69,8 @@ export class ListTextCache {
     const texts = new Array<Buffer>(snapshots.length);
     const stale: number[] = [];
     for (let i = 0; i < snapshots.length; i++) {
-      const s = snapshots[i]!;
-      const hit = this.entries.get(s?.id);
+      const s = snapshots[i] as JobSnapshotWire | null; // not trusted: formatItems rejects what is not a snapshot
+      const hit = s ? this.entries.get(s.id) : undefined;
       if (hit && sameJson(hit.snapshot, s)) {
         texts[i] = hit.text;
         hit.listing = listing;

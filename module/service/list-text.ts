@@ -1,8 +1,8 @@
 // `listJobsText`: the document `bits-job2 list --json` prints, made here in the service, so that the
 // CLI copies bytes from the socket to stdout instead of parsing ~2 MB of rows and formatting ~9 MB of
 // JSON itself (BENCHMARKS.md "list of 10000": parse, build and stringify were most of the CLI's time
-// after Node's start-up). The text is what the CLI's own path prints for the same snapshots:
-// prettyArrayChunks(snapshots.map(jobDocument), '\n'), the very functions it uses.
+// after Node's start-up). The text is what the CLI's own path prints for the same snapshots,
+// prettyArrayChunks(snapshots.map(jobDocument), '\n'), byte for byte (test/service-list-text-cache).
 //
 // On the wire the reply breaks the one-line rule of rpc.ts once, and only for this method:
 //   {"id":n,"result":{"text":"follows"}}\n <the UTF-8 text> \0
@@ -10,10 +10,7 @@
 // end and a reader tells a complete document from one cut off by a service that went away. An error
 // is an ordinary error line. ServiceClient never asks for it; module/cli/list-from-service.ts does,
 // on a connection of its own.
-import { jobDocument } from '../api/job-document.js';
-import type { JobSnapshotWire } from '../api/types.js';
 import type { Socket } from 'node:net';
-import { prettyArrayChunks } from '../common/json-chunks.js';
 import type { ListTextCache } from './list-text-cache.js';
 import { TEXT_END, TEXT_FOLLOWS } from './list-text-wire.js';
 import { encodeMessage, type RpcId } from './rpc.js';
@@ -55,12 +52,10 @@ export class TextReply {
 }
 
 /**
- * The `list --json` document of listJobs' result. The documents are made first: a result that is
- * not snapshots fails here, as an error reply. With `cache` (the service's), the text of jobs that
- * did not change since its last listing is copied instead of formatted again (list-text-cache.ts).
+ * The `list --json` document of listJobs' result, through the service's cache (list-text-cache.ts:
+ * the text of jobs that did not change since its last listing is copied, not formatted again). The
+ * text is made first: a result that is not snapshots fails here, as an error reply.
  */
-export function listTextReply(snapshots: unknown, cache?: ListTextCache): TextReply {
-  if (cache) return new TextReply(cache.pieces(snapshots, '\n'));
-  const docs = (snapshots as JobSnapshotWire[]).map(jobDocument);
-  return new TextReply(prettyArrayChunks(docs, '\n'));
+export function listTextReply(snapshots: unknown, cache: ListTextCache): TextReply {
+  return new TextReply(cache.pieces(snapshots, '\n'));
 }

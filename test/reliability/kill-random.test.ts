@@ -108,7 +108,7 @@ test(`SIGKILL at random moments, ${ROUNDS} rounds of ${JOBS} mixed jobs: byte-ex
               const s = await client.describeJob(id);
               const p = plan.find((q) => q.id === id)!;
               const lines = p.kind === 'download' ? [] : serverLog.filter((l) => l.includes(p.name)).slice(-12);
-              return `${p.name} ${stateOf(s)} ${s.progress.bytesTransferred}/${p.size} error=${JSON.stringify(s.error)} retry=${s.nextRetryTime}\n      server: ${lines.join('\n      server: ')}`;
+              return `${p.name} ${stateOf(s)} ${s.progress.bytesTransferred}/${p.size} error=${JSON.stringify(s.error)} retry=${s.nextRetryTime}${lines.map((l) => `\n      server: ${l}`).join('')}`;
             }));
             assert.unreachable(`round ${round}: ${pending.size} jobs never finished: ${stuck.join('\n    ')}`);
           }
