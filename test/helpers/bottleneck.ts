@@ -15,11 +15,18 @@
 // Cleanup: close() stops nginx by PID and deletes both namespaces (which removes the veth pair); an
 // exit hook does the same if a test dies first; and start-up deletes namespaces left by an earlier
 // run whose process is gone (names carry the creating pid). Needs root (CI runs as root).
+//
+// One link at a time on the machine (LINK_LOCK, lock-file.ts), held from start-up to close(): each
+// test on it measures rates, and run-all runs two files at a time. Two links side by side (two
+// engines, servers and curls on 2 cores) once left a lone background download at 14 % of its link
+// (bottleneck-yield, a fresh-clone run): the yield controller's 5 ms delay target reads scheduling
+// delay of a busy host as queueing.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { acquireLockFile } from './lock-file.js';
 import { running, stopProcess } from './nginx.js';
 import { CLI_JS } from './cli.js';
 
@@ -29,6 +36,8 @@ const ROUTER_SERVER_SIDE = '10.77.0.254';
 const ROUTER_CLIENT_SIDE = '10.77.1.254';
 const PORT = 8080;
 const PREFIX = 'bj2bn';
+/** The machine-wide lock of the one link at a time (see the top of this file). */
+const LINK_LOCK = join(tmpdir(), 'bits-job2-bottleneck.lock');
 const CC_FILE = '/proc/sys/net/ipv4/tcp_congestion_control';
 
 export interface BottleneckOptions {
@@ -122,6 +131,7 @@ function shape(ns: string, dev: string, rateMbit: number, queueBytes: number): v
 
 export async function startBottleneck(o: BottleneckOptions = {}): Promise<Bottleneck> {
   if (process.getuid?.() !== 0) throw new Error('the bottleneck link needs root (ip netns, tc): run the tests as root, as CI does');
+  const releaseLink = await acquireLockFile(LINK_LOCK, 'the bottleneck link', 10 * 60_000);
   removeStaleNamespaces();
   const rateMbit = o.rateMbit ?? 40;
   const queueBytes = o.queueBytes ?? 500_000;
@@ -147,8 +157,12 @@ export async function startBottleneck(o: BottleneckOptions = {}): Promise<Bottle
     }
     namespaces.forEach(deleteNamespace);
     rmSync(root, { recursive: true, force: true });
+    releaseLink();
   };
-  const onExit = () => namespaces.forEach(deleteNamespace);
+  const onExit = () => {
+    namespaces.forEach(deleteNamespace);
+    releaseLink();
+  };
   process.on('exit', onExit);
   try {
     for (const ns of namespaces) ip('netns', 'add', ns);

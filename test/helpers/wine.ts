@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { acquireLockFile } from './lock-file.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (this file is test/helpers/ or dist/test/helpers/). */
@@ -131,31 +132,13 @@ export function stopWineserver(lane: WineLane): void {
   spawnSync(lane.wineserver, ['-w'], { env, stdio: 'ignore', timeout: 30_000 });
 }
 
-/**
- * Serializes the lane's test files on the one prefix (run-all runs two files at a time): an
- * exclusive lock file created with O_EXCL, retried until `timeoutMs`; a lock whose owner process is
- * gone is taken over.
- */
+/** Serializes the lane's test files on the one prefix (run-all runs two files at a time; lock-file.ts). */
 export async function withWineLane<T>(body: () => Promise<T>, timeoutMs = 20 * 60_000): Promise<T> {
-  const lock = join(WINE_CACHE, 'lane.lock');
   mkdirSync(WINE_CACHE, { recursive: true });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      break;
-    } catch {
-      const owner = Number(readFileSync(lock, 'utf8') || 0);
-      let alive = false;
-      try { alive = owner > 0 && process.kill(owner, 0); } catch { alive = false; }
-      if (!alive) { rmSync(lock, { force: true }); continue; }
-      if (Date.now() > deadline) throw new Error(`the Wine lane is locked by process ${owner} for more than ${timeoutMs} ms (${lock})`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  const release = await acquireLockFile(join(WINE_CACHE, 'lane.lock'), 'the Wine lane', timeoutMs);
   try {
     return await body();
   } finally {
-    rmSync(lock, { force: true });
+    release();
   }
 }
