@@ -23,14 +23,17 @@ test('logon script exits; the service uploads, gets the reply, runs the notify p
   const inventory = join(dir, 'inventory.bin');
   const payload = randomBytes(2 * 1024 * 1024);
   writeFileSync(inventory, payload);
-  // The notify program: complete the job (publishes the reply file), then file the reply.
+  // The notify program: complete the job (publishes the reply file), then file the reply. It files
+  // it the way a collector should — copy beside, then rename — so whoever watches the inbox (this
+  // test included) never reads a half-copied file: copyFileSync creates the name before it writes.
   const onDone = join(dir, 'on-done.mjs');
   writeFileSync(onDone, `
     import { execFileSync } from 'node:child_process';
-    import { copyFileSync } from 'node:fs';
+    import { copyFileSync, renameSync } from 'node:fs';
     const [id, replyFile, inboxFile] = process.argv.slice(2);
     execFileSync(process.execPath, [${JSON.stringify(CLI_JS)}, 'complete', id], { stdio: 'inherit' });
-    copyFileSync(replyFile, inboxFile);
+    copyFileSync(replyFile, inboxFile + '.partial');
+    renameSync(inboxFile + '.partial', inboxFile);
   `);
   // The logon script: queue the job and exit (no waiting: the 10-minute logon limit never applies).
   const logon = join(dir, 'logon.mjs');
