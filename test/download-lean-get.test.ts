@@ -158,6 +158,35 @@ test('a header value with CR/LF is refused before anything is sent (ERR_INVALID_
   assert.is(e.code, 'ERR_INVALID_CHAR');
 });
 
+/** The sizes of the body chunks LeanRequest hands on when the reader waits 200 ms first (the kernel's buffer fills). */
+async function chunkSizes(url: string, readStepBytes?: number): Promise<{ sizes: number[]; body: Buffer }> {
+  const req = new LeanRequest(new URL(url), 'GET', {}, { readStepBytes });
+  const responded = once(req, 'response');
+  req.end();
+  const [res] = (await responded) as [LeanResponse];
+  res.pause();
+  await new Promise((r) => setTimeout(r, 200));
+  const parts: Buffer[] = [];
+  res.on('data', (c: Buffer) => parts.push(Buffer.from(c)));
+  res.resume();
+  await once(res, 'end');
+  return { sizes: parts.map((p) => p.length), body: Buffer.concat(parts) };
+}
+
+test('readStepBytes (paced downloads): no socket read takes more than the step, however much the kernel holds; the body is whole', async () => {
+  const big = randomBytes(2 * 1024 * 1024);
+  const s = await serve((_q, r) => r.end(big));
+  try {
+    const free = await chunkSizes(s.url);
+    assert.ok(Math.max(...free.sizes) > 16 * 1024, `without a step the reads are slab-sized (largest ${Math.max(...free.sizes)})`);
+    const stepped = await chunkSizes(s.url, 16 * 1024);
+    assert.ok(stepped.body.equals(big), 'the body arrives whole');
+    assert.ok(Math.max(...stepped.sizes) <= 16 * 1024, `largest chunk ${Math.max(...stepped.sizes)} bytes`);
+  } finally {
+    await s.close();
+  }
+});
+
 test('ChunkedDecoder: fed one byte at a time, with extensions and trailers, gives the body; bytes after the end are ignored', () => {
   const wire = Buffer.from('5;ext=1\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\nTrailer: x\r\n\r\nGARBAGE');
   const d = new ChunkedDecoder();

@@ -190,7 +190,7 @@ async function likeAWriter(res: LeanResponse, each: () => void): Promise<Buffer>
 
 function get(url: string, pool?: SlabPool): Promise<LeanResponse> {
   return new Promise((resolve, reject) => {
-    const req = new LeanRequest(new URL(url), 'GET', {}, pool);
+    const req = new LeanRequest(new URL(url), 'GET', {}, { slabs: pool });
     req.on('response', resolve);
     req.on('error', reject);
     req.end();

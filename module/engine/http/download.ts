@@ -4,7 +4,8 @@ import type { TransportOptions } from '../transport-port.js';
 import { TransportSession } from '../transport/connector.js';
 import type { DownloadRequest, DownloadResult, DownloadTlsOptions, HeadOptions, HeadResult, RemoteValidator } from './download-port.js';
 import { writeBody } from './body-writer.js';
-import { pacedBody } from '../rate/paced-body.js';
+import { PACED_READ_STEP_BYTES, pacedBody } from '../rate/paced-body.js';
+import { pacerIdle } from '../rate/pacer.js';
 import { DownloadAbortedError, httpStatusError, missingFileSizeError, remoteFileChangedError } from './errors.js';
 import { openResponse, parseHttpUrl } from './request.js';
 import { judgeResponse, planFirstRequest, planWholeFile } from './resume-rules.js';
@@ -57,6 +58,7 @@ async function transfer(req: DownloadRequest, file: TempFile, session: Transport
       requestTimeoutMs: req.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       maxRedirects: req.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
       session,
+      readStepBytes: pacerIdle(req.pacer) ? undefined : PACED_READ_STEP_BYTES,
     });
     const verdict = judgeResponse(plan, response.statusCode ?? 0, response.headers, finalUrl);
     if (verdict.kind !== 'accept' && !(verdict.kind === 'changed' && verdict.bodyUsable)) response.destroy();

@@ -43,8 +43,9 @@ export class LeanResponse extends Readable {
     readonly headers: IncomingHttpHeaders,
     private readonly wantMore: () => void,
     private readonly socket: Socket,
+    highWaterMark: number,
   ) {
-    super({ highWaterMark: BODY_HIGH_WATER_MARK });
+    super({ highWaterMark });
   }
   override _read(): void {
     this.wantMore();
@@ -55,6 +56,18 @@ export class LeanResponse extends Readable {
     this.socket.destroy();
     callback(error);
   }
+}
+
+export interface LeanRequestOptions {
+  /** Where the socket reads go: the process-wide pool (tests give a small one). */
+  slabs?: SlabPool;
+  /**
+   * At most this many bytes per socket read, and as the body's buffer (paced background downloads).
+   * A read takes bytes out of the kernel's receive buffer and so opens TCP's window by that much: the
+   * sender answers each opening with one burst into the bottleneck's queue, where the yielding
+   * controller's probes would read our own burst as other traffic (module/engine/rate/README.md).
+   */
+  readStepBytes?: number;
 }
 
 type Framing = { kind: 'none' } | { kind: 'length'; left: number } | { kind: 'chunked'; decoder: ChunkedDecoder } | { kind: 'close' };
@@ -74,8 +87,7 @@ export class LeanRequest extends EventEmitter {
     private readonly url: URL,
     private readonly method: 'GET' | 'HEAD',
     private readonly headers: Record<string, string>,
-    /** Where the socket reads go: the process-wide pool (tests give a small one). */
-    private readonly slabs: SlabPool = sharedSlabs,
+    private readonly options: LeanRequestOptions = {},
   ) {
     super();
   }
@@ -89,13 +101,14 @@ export class LeanRequest extends EventEmitter {
       return;
     }
     const host = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const reader = new SlabReader(this.slabs, () => this.readOn());
+    const reader = new SlabReader(this.options.slabs ?? sharedSlabs, () => this.readOn());
     this.reader = reader;
+    const step = this.options.readStepBytes;
     const socket = connect({
       host,
       port: Number(this.url.port) || 80,
       onread: {
-        buffer: () => reader.readBuffer(),
+        buffer: () => (step ? reader.readBuffer().subarray(0, step) : reader.readBuffer()),
         callback: (n: number, into: Uint8Array) => {
           const chunk = reader.took(n, into);
           if (this.response) this.onBody(chunk);
@@ -164,7 +177,7 @@ export class LeanRequest extends EventEmitter {
       const response = new LeanResponse(parsed.status, parsed.headers, () => {
         this.bodyFull = false;
         this.readOn();
-      }, this.socket!);
+      }, this.socket!, this.options.readStepBytes ?? BODY_HIGH_WATER_MARK);
       this.response = response;
       this.head = Buffer.alloc(0);
       this.emit('response', response);

@@ -28,6 +28,8 @@ export interface OpenOptions {
   maxRedirects: number;
   /** Route (direct / proxy / tunnel), TLS trust and credentials of the transfer (transport/connector.ts). */
   session: TransportSession;
+  /** Plain http straight to the server reads the socket in steps this small (lean-get.ts; paced downloads). */
+  readStepBytes?: number;
 }
 
 /** What the downloader reads of a response: node:http's IncomingMessage or lean-get.ts's LeanResponse. */
@@ -138,7 +140,7 @@ function sendOnce(url: URL, headers: Record<string, string>, opts: OpenOptions, 
     }
     const { lib, options, proxy } = prepared;
     const lean = agent === undefined && proxy === null && prepared.url !== null && prepared.url.protocol === 'http:';
-    const req = lean ? new LeanRequest(prepared.url!, opts.method, headers) : prepared.url ? lib.request(prepared.url, options) : lib.request(options);
+    const req = lean ? new LeanRequest(prepared.url!, opts.method, headers, { readStepBytes: opts.readStepBytes }) : prepared.url ? lib.request(prepared.url, options) : lib.request(options);
     let settled = false;
     const settle = () => {
       settled = true;

@@ -5,6 +5,14 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { PACED_PIECE_BYTES, pacerIdle, type TransferPacer } from './pacer.js';
 
+/**
+ * A paced download reads its socket in steps this small (lean-get.ts's readStepBytes). Each read
+ * opens TCP's receive window by what it took, and the sender answers with one burst of that size
+ * into the bottleneck's queue: at 40 Mbit/s 16 KiB is 3.3 ms, under the yielding controller's 5 ms
+ * target, where the 256 KiB slab reads were 50 ms and read as other traffic (rate/README.md).
+ */
+export const PACED_READ_STEP_BYTES = 16 * 1024;
+
 /** Bytes buffered inside the pacing stage (each side): small, so backpressure reaches the socket quickly. */
 const STAGE_HIGH_WATER_MARK = 64 * 1024;
 
