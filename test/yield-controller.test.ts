@@ -5,7 +5,7 @@
 // the server is loopback.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { allPacers, CURRENT_FILTER, NO_SIGNAL_PROBES, TARGET_MS, TRICKLE_BYTES_PER_SECOND, YieldController, YieldControllers } from '../module/engine/rate/yield-controller.js';
+import { allPacers, CURRENT_FILTER, CUT_HOLD_PROBES, KNEE_BAND, KNEE_CREEP, NO_SIGNAL_PROBES, TARGET_MS, TRICKLE_BYTES_PER_SECOND, YieldController, YieldControllers } from '../module/engine/rate/yield-controller.js';
 import { yieldPacerFor } from '../module/engine/policy/yield-pacer.js';
 import type { JobRecord } from '../module/engine/job-record.js';
 
@@ -34,6 +34,68 @@ test('unpaced until the first answer; grows on an empty queue, bounded by what m
   assert.is(c.bytesPerSecond, TRICKLE_BYTES_PER_SECOND, 'never below the trickle');
   assert.is(c.queuingDelayMs, 4 * TARGET_MS);
   assert.ok(c.delayFor(TRICKLE_BYTES_PER_SECOND) > 500, 'paced at the trickle: a second of it waits');
+});
+
+/** A controller paced at about `bytesPerSecond`, which has never seen a queue. */
+function pacedAt(bytesPerSecond: number): YieldController {
+  const c = new YieldController(noProbe);
+  c.sample(1, bytesPerSecond);
+  return c;
+}
+
+test('the first cut is not repeated on the queue it answered (which is still draining); a rising or lasting queue cuts every probe', () => {
+  const c = pacedAt(4 * MB);
+  for (let i = 0; i < CURRENT_FILTER; i++) c.sample(1 + 6 * TARGET_MS, 4 * MB); // our own overshoot: a 30 ms queue
+  const afterCut = c.bytesPerSecond;
+  assert.ok(afterCut < 4 * MB * 0.9, `the queue cuts: ${afterCut}`);
+  assert.ok(CUT_HOLD_PROBES >= 1);
+  for (let i = 0; i < CUT_HOLD_PROBES; i++) {
+    c.sample(1 + 5 * TARGET_MS, afterCut); // the same queue, draining
+    assert.is(c.bytesPerSecond, afterCut, `held while the queue the cut answered drains (probe ${i + 1})`);
+  }
+  c.sample(1 + 5 * TARGET_MS, afterCut); // the queue outlasted the hold: not our overshoot
+  assert.ok(c.bytesPerSecond < afterCut, `cuts again after the hold: ${c.bytesPerSecond} of ${afterCut}`);
+  const second = c.bytesPerSecond;
+  c.sample(1 + 5 * TARGET_MS, second);
+  assert.ok(c.bytesPerSecond < second, 'then every probe, as long as the queue stays');
+  for (let i = 0; i < CURRENT_FILTER; i++) c.sample(1, c.bytesPerSecond); // the queue is gone: the episode ends
+  for (let i = 0; i < CURRENT_FILTER; i++) c.sample(1 + 6 * TARGET_MS, c.bytesPerSecond); // a new overshoot
+  const newEpisode = c.bytesPerSecond;
+  c.sample(1 + 5 * TARGET_MS, newEpisode);
+  assert.is(c.bytesPerSecond, newEpisode, "a new episode's first cut is held again");
+
+  const rising = pacedAt(4 * MB);
+  // Queues of 10, 20, 20, 20 ms: the filter (the minimum of the last CURRENT_FILTER) cuts on 10 ms.
+  for (const queue of [2 * TARGET_MS, 4 * TARGET_MS, 4 * TARGET_MS, 4 * TARGET_MS]) rising.sample(1 + queue, 4 * MB);
+  const cut = rising.bytesPerSecond;
+  assert.ok(cut < 4 * MB, `the 10 ms queue cuts: ${cut}`);
+  rising.sample(1 + 20 * TARGET_MS, cut); // the 10 ms sample leaves the filter: 20 ms, a queue growing past the one we cut for
+  assert.ok(rising.bytesPerSecond <= cut * 0.7 * 1.0001, `a rising queue cuts during the hold (×0.7 for 20 ms): ${rising.bytesPerSecond} of ${cut}`);
+});
+
+test('near the rate that last built a queue growth creeps (additive); away from it growth is multiplicative', () => {
+  const c = pacedAt(10 * MB);
+  for (let i = 0; i < CURRENT_FILTER; i++) c.sample(1 + 2 * TARGET_MS, 10 * MB); // the knee: 10 MB/s built a queue
+  for (let i = 0; i < CURRENT_FILTER; i++) c.sample(1, 10 * MB); // the queue is gone
+  // Walk up to the band, then one probe inside it grows by KNEE_CREEP of the knee, not by GAIN_UP.
+  while (c.bytesPerSecond < KNEE_BAND * 10 * MB) c.sample(1, 10 * MB);
+  const near = c.bytesPerSecond;
+  c.sample(1, 10 * MB);
+  assert.ok(Math.abs(c.bytesPerSecond - near - KNEE_CREEP * 10 * MB) < 1, `creeps by ${KNEE_CREEP} of the knee: +${c.bytesPerSecond - near}`);
+
+  // Recovery: the job yielded to a full queue (down to the trickle), which is gone; the transfer moves
+  // what it is allowed. Multiplicative growth away from the knee brings it back to 4 MB/s in about
+  // 2 s of probes; creeping all the way (64 KiB/s a probe) would take over 6 s.
+  const back = pacedAt(5 * MB);
+  for (let i = 0; i < CURRENT_FILTER; i++) back.sample(1 + 20 * TARGET_MS, 5 * MB);
+  for (let i = 0; i < 30; i++) back.sample(1 + 20 * TARGET_MS, 0);
+  assert.is(back.bytesPerSecond, TRICKLE_BYTES_PER_SECOND);
+  let probes = 0;
+  while (back.bytesPerSecond < 4 * MB && probes < 100) {
+    back.sample(1, back.bytesPerSecond);
+    probes++;
+  }
+  assert.ok(probes <= 30, `back at 4 MB/s after ${probes} probes (${probes * 100} ms)`);
 });
 
 test('a lost probe is congestion once paced; no answer at all steps out of the way; loopback is never paced', () => {

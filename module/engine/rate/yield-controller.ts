@@ -29,6 +29,17 @@
 //   most × (1 − MAX_CUT) = ×0.4 per probe: a loss-based flow's 30–100 ms queue takes us from the link
 //   rate to the trickle in about a second; our own short bursts (reno's window jumps: 10–20 ms) cut
 //   gently. CUT_GAIN 0.25 halved a lone job's rate on such bursts.
+// - The knee (KNEE_BAND 0.85, KNEE_CREEP 0.01): what moved when the queue last built past the
+//   target is, as far as we know, the link's rate. Within ×0.85…×1/0.85 of it growth is additive
+//   (1 % of the knee per probe, 10 %/s) instead of ×1.25: the 4-probe filter sees a queue only
+//   ~400 ms after it forms, and multiplicative growth had overshot to 1.3–1.45× the link by then
+//   (a 50 ms queue, then three cuts to a fifth of the link: a job alone averaged ~60 %). Above the
+//   band (the link got freer) and below it (after yielding to other traffic) growth is ×1.25 again,
+//   so recovery after curl ends stays at 2–3 s. RFC 6817's linear controller, near the point it learned.
+// - CUT_HOLD_PROBES 3: after the first cut of an episode the filter still holds pre-cut samples and
+//   the queue takes a few hundred ms to drain; cutting again on it cascaded ×0.68·×0.46·×0.4. A
+//   queue that rises past the one the cut answered, or outlasts the hold, cuts every probe as before
+//   (other traffic: a reno curl's full queue takes us to the trickle in about a second still).
 // - CURRENT_FILTER 4 and the lag correction: event-loop lag (a loaded machine: load 15 on 2 CPUs) only
 //   ever adds to a connect time; the loop's worst delay while the probe was out (monitorEventLoopDelay)
 //   is taken off each sample, and the minimum of 4 (400 ms) is used.
@@ -62,6 +73,12 @@ export const CUT_GAIN = 0.1;
 export const MOVED_WINDOW_PROBES = 5;
 export const MAX_CUT = 0.6;
 export const HEADROOM = 1.5;
+/** Within this factor of the knee (the rate that last built a queue) growth is additive. */
+export const KNEE_BAND = 0.85;
+/** Additive growth near the knee, per probe: this share of the knee (10 % a second). */
+export const KNEE_CREEP = 0.01;
+/** After the first cut of an episode, the probes that may not cut again on the same (draining) queue. */
+export const CUT_HOLD_PROBES = 3;
 export const BUCKET_BURST_SECONDS = 0.02;
 /** Probing stops when nothing moved for this long (the transfer ended), and starts again on the next bytes. */
 export const IDLE_STOP_MS = 2000;
@@ -130,6 +147,13 @@ export class YieldController implements TransferPacer {
   private probing = false;
   /** What moved in each of the last MOVED_WINDOW_PROBES probe intervals. */
   private recentMoved: number[] = [];
+  /** What moved when the queue last built past the target (0 = never yet): the link's rate, as far as we know. */
+  private kneeBytesPerSecond = 0;
+  private probesSinceCut = Infinity;
+  /** The queuing delay the last cut answered. */
+  private delayAtCutMs = 0;
+  /** Cuts since the queue was last under the target. */
+  private episodeCuts = 0;
   /** The last estimate, for the bench and tests. */
   queuingDelayMs: number | null = null;
 
@@ -230,15 +254,34 @@ export class YieldController implements TransferPacer {
     const moved = this.recentMoved.reduce((a, b) => a + b, 0) / this.recentMoved.length;
     let next: number;
     if (queuingMs <= TARGET_MS) {
+      this.probesSinceCut++;
+      this.episodeCuts = 0;
       const off = (TARGET_MS - queuingMs) / TARGET_MS; // 1 = empty queue, 0 = at the target
-      next = this.rate * (1 + GAIN_UP * off) + GROWTH_BYTES_PER_SECOND * off;
+      if (this.nearKnee()) next = this.rate + Math.max(GROWTH_BYTES_PER_SECOND, KNEE_CREEP * this.kneeBytesPerSecond) * off;
+      else next = this.rate * (1 + GAIN_UP * off) + GROWTH_BYTES_PER_SECOND * off;
       next = Math.min(next, HEADROOM * moved + GROWTH_BYTES_PER_SECOND);
+      if (moved > this.kneeBytesPerSecond) this.kneeBytesPerSecond = moved; // more room than where the queue last built
+    } else if (this.episodeCuts === 1 && this.probesSinceCut < CUT_HOLD_PROBES && queuingMs <= this.delayAtCutMs) {
+      // The queue the first cut answered is still draining (the filter still holds samples from
+      // before the cut): no new information, so no second cut on the same queue.
+      this.probesSinceCut++;
+      next = this.rate;
     } else {
       const excess = (queuingMs - TARGET_MS) / TARGET_MS;
+      this.kneeBytesPerSecond = moved;
+      this.probesSinceCut = 0;
+      this.delayAtCutMs = queuingMs;
+      this.episodeCuts++;
       next = Math.min(this.rate, moved) * Math.max(1 - MAX_CUT, 1 - CUT_GAIN * excess);
     }
     this.rate = Math.max(TRICKLE_BYTES_PER_SECOND, next);
     this.bucket.setRate(this.rate);
+  }
+
+  /** The rate is within KNEE_BAND of where a queue last built: creep, do not jump. */
+  private nearKnee(): boolean {
+    const knee = this.kneeBytesPerSecond;
+    return knee > 0 && this.rate >= KNEE_BAND * knee && this.rate <= knee / KNEE_BAND;
   }
 }
 
