@@ -83,6 +83,16 @@ test('near the rate that last built a queue growth creeps (additive); away from 
   c.sample(1, 10 * MB);
   assert.ok(Math.abs(c.bytesPerSecond - near - KNEE_CREEP * 10 * MB) < 1, `creeps by ${KNEE_CREEP} of the knee: +${c.bytesPerSecond - near}`);
 
+  // A knee that what moves has clearly passed is forgotten: growth is multiplicative again, also
+  // where the rate sits within the band of what moves now.
+  const passed = pacedAt(1 * MB);
+  for (let i = 0; i < CURRENT_FILTER; i++) passed.sample(1 + 2 * TARGET_MS, 1 * MB); // the knee: 1 MB/s
+  for (let i = 0; i < CURRENT_FILTER; i++) passed.sample(1, 3 * MB); // the other traffic left: 3 MB/s moves
+  while (passed.bytesPerSecond < KNEE_BAND * 3 * MB) passed.sample(1, 3 * MB);
+  const before = passed.bytesPerSecond;
+  passed.sample(1, 3 * MB);
+  assert.ok(passed.bytesPerSecond > before * 1.1, `no creep on a stale knee: ${before} → ${passed.bytesPerSecond}`);
+
   // Recovery: the job yielded to a full queue (down to the trickle), which is gone; the transfer moves
   // what it is allowed. Multiplicative growth away from the knee brings it back to 4 MB/s in about
   // 2 s of probes; creeping all the way (64 KiB/s a probe) would take over 6 s.

@@ -34,8 +34,8 @@
 //   (1 % of the knee per probe, 10 %/s) instead of ×1.25: the 4-probe filter sees a queue only
 //   ~400 ms after it forms, and multiplicative growth had overshot to 1.3–1.45× the link by then
 //   (a 50 ms queue, then three cuts to a fifth of the link: a job alone averaged ~60 %). Above the
-//   band (the link got freer) and below it (after yielding to other traffic) growth is ×1.25 again,
-//   so recovery after curl ends stays at 2–3 s. RFC 6817's linear controller, near the point it learned.
+//   band (the link got freer: once what moved passes it, the knee is forgotten) and below it (after
+//   yielding to other traffic) growth is ×1.25 again, so recovery after curl ends stays at 2–3 s. RFC 6817's linear controller, near the point it learned.
 // - CUT_HOLD_PROBES 3: after the first cut of an episode the filter still holds pre-cut samples and
 //   the queue takes a few hundred ms to drain; cutting again on it cascaded ×0.68·×0.46·×0.4. A
 //   queue that rises past the one the cut answered, or outlasts the hold, cuts every probe as before
@@ -260,7 +260,10 @@ export class YieldController implements TransferPacer {
       if (this.nearKnee()) next = this.rate + Math.max(GROWTH_BYTES_PER_SECOND, KNEE_CREEP * this.kneeBytesPerSecond) * off;
       else next = this.rate * (1 + GAIN_UP * off) + GROWTH_BYTES_PER_SECOND * off;
       next = Math.min(next, HEADROOM * moved + GROWTH_BYTES_PER_SECOND);
-      if (moved > this.kneeBytesPerSecond) this.kneeBytesPerSecond = moved; // more room than where the queue last built
+      // Clearly past where the queue last built (the other traffic left, the path changed): that knee is
+      // stale, and growth is ×1.25 until the next queue teaches a new one. (Raising the knee with
+      // `moved` instead can hold a rate that keeps pace with what moves inside the band, creeping.)
+      if (moved > this.kneeBytesPerSecond / KNEE_BAND) this.kneeBytesPerSecond = 0;
     } else if (this.episodeCuts === 1 && this.probesSinceCut < CUT_HOLD_PROBES && queuingMs <= this.delayAtCutMs) {
       // The queue the first cut answered is still draining (the filter still holds samples from
       // before the cut): no new information, so no second cut on the same queue.
