@@ -35,7 +35,8 @@
 //   ~400 ms after it forms, and multiplicative growth had overshot to 1.3–1.45× the link by then
 //   (a 50 ms queue, then three cuts to a fifth of the link: a job alone averaged ~60 %). Above the
 //   band (the link got freer: once what moved passes it, the knee is forgotten) and below it (after
-//   yielding to other traffic) growth is ×1.25 again, so recovery after curl ends stays at 2–3 s. RFC 6817's linear controller, near the point it learned.
+//   yielding to other traffic) growth is ×1.25 again, so recovery after curl ends stays at 2–3 s:
+//   RFC 6817's linear controller, but only near the point it learned.
 // - CUT_HOLD_PROBES 3: after the first cut of an episode the filter still holds pre-cut samples and
 //   the queue takes a few hundred ms to drain; cutting again on it cascaded ×0.68·×0.46·×0.4. A
 //   queue that rises past the one the cut answered, or outlasts the hold, cuts every probe as before
