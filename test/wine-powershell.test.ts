@@ -47,7 +47,21 @@ test('Bits.Job2 under PwshHost (win-x64) on wine64: download New → Add → Res
         const resultFile = join(io, 'result.json');
         writePesterData(dataFile, { Root: winPath(REPO), Url: `${nginx.url}/small.txt`, Content: 'hello from nginx', MissingUrl: `${nginx.url}/missing.bin`, Scratch: winPath(scratch) });
         const file = join(REPO, 'test/ps/wine-chain.Tests.ps1');
-        const r = await runWine(lane, lane.pwshHost, ['-Timing', ...pesterArgs(winPath(PESTER_RUNNER), winPath(file), winPath(resultFile), winPath(dataFile))], env, 5 * 60_000);
+        const run = (timeoutMs: number) => runWine(lane, lane.pwshHost, ['-Timing', ...pesterArgs(winPath(PESTER_RUNNER), winPath(file), winPath(resultFile), winPath(dataFile))], env, timeoutMs);
+        // A run takes 20–40 s. Once in a fresh-clone run under load, Wine hung after Pester's
+        // "Describing" (no It started) until the 5-minute kill, and 6 runs after it in the same clone
+        // passed in 19–21 s. A hang (killed, no exit code) gets one more run on a fresh wineserver,
+        // said in the output; a failure with an exit code, or a second hang, fails the test.
+        let r = await run(150_000);
+        if (r.code === null) {
+          console.log(`  [wine] PwshHost hung (killed after ${r.ms} ms); its output:\n${r.stdout.trim()}\n${r.stderr.trim()}\n  [wine] once more on a fresh wineserver`);
+          stopWineserver(lane);
+          rmSync(resultFile, { force: true });
+          rmSync(join(scratch, 'small.txt'), { force: true });
+          rmSync(join(scratch, 'missing.bin'), { force: true });
+          startWineserver(lane);
+          r = await run(5 * 60_000);
+        }
         console.log(`  PwshHost under wine64: ${r.ms} ms, exit ${r.code}`);
         const report = readPesterReport(file, resultFile, r);
         assertPester(report);
