@@ -1,5 +1,6 @@
 // Two small defects of issue 14: the per-user job cap (60, as BITS) has a setting the service reads,
-// BITS_JOB2_JOBS_PER_USER; and the engine's messages show what a raw RPC client sent where a scalar
+// BITS_JOB2_JOBS_PER_USER (and, for issue 16's growth curves past 300 jobs, the machine cap has
+// BITS_JOB2_JOBS_PER_MACHINE); and the engine's messages show what a raw RPC client sent where a scalar
 // belongs as JSON instead of `[object Object]`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,44 @@ test('the service started with BITS_JOB2_JOBS_PER_USER applies it', async () => 
     await client.createJob('a', JobType.DOWNLOAD);
     await client.createJob('b', JobType.DOWNLOAD);
     assert.match((await rejectsWith(client.createJob('c', JobType.DOWNLOAD), 'BG_E_TOO_MANY_JOBS_PER_USER')).message, /You have 2 jobs/);
+  } finally {
+    await client.close();
+    await killServices(dir);
+  }
+});
+
+test('BITS_JOB2_JOBS_PER_MACHINE sets the machine cap (checked after the user cap); without it the machine cap is 300', async () => {
+  const engine = await withEnv('BITS_JOB2_JOBS_PER_USER', '10', () => withEnv('BITS_JOB2_JOBS_PER_MACHINE', '3', () => PortableEngine.open({ stateDir: stateDir() })));
+  try {
+    for (let i = 0; i < 3; i++) await engine.createJob(`job ${i}`, JobType.DOWNLOAD);
+    const e = await rejectsWith(engine.createJob('fourth', JobType.DOWNLOAD), 'BG_E_TOO_MANY_JOBS_PER_MACHINE');
+    assert.match(e.message, /The machine has 3 jobs .*BITS_JOB2_JOBS_PER_MACHINE/);
+  } finally {
+    await engine.close();
+  }
+  const plain = await withEnv('BITS_JOB2_JOBS_PER_USER', '400', () => PortableEngine.open({ stateDir: stateDir() }));
+  try {
+    for (let i = 0; i < 300; i++) await plain.createJob(`job ${i}`, JobType.DOWNLOAD);
+    assert.match((await rejectsWith(plain.createJob('301st', JobType.DOWNLOAD), 'BG_E_TOO_MANY_JOBS_PER_MACHINE')).message, /The machine has 300 jobs/);
+  } finally {
+    await plain.close();
+  }
+});
+
+test('a bad BITS_JOB2_JOBS_PER_MACHINE is refused with the variable named', async () => {
+  for (const bad of ['0', '-3', '1e9.5', 'all']) {
+    const e = await withEnv('BITS_JOB2_JOBS_PER_MACHINE', bad, () => rejectsWith(PortableEngine.open({ stateDir: stateDir() }), 'E_INVALIDARG'));
+    assert.ok(e.message.includes(`BITS_JOB2_JOBS_PER_MACHINE=${bad} is not a positive whole number`), e.message);
+  }
+});
+
+test('the service started with BITS_JOB2_JOBS_PER_USER and _PER_MACHINE above the defaults holds more than 300 jobs', async () => {
+  const dir = stateDir();
+  const client = await withEnv('BITS_JOB2_JOBS_PER_USER', '400', () => withEnv('BITS_JOB2_JOBS_PER_MACHINE', '305', () => ServiceClient.connect({ stateDir: dir })));
+  try {
+    await Promise.all(Array.from({ length: 305 }, (_, i) => client.createJob(`j${i}`, JobType.DOWNLOAD)));
+    assert.is((await client.listJobs()).length, 305);
+    assert.match((await rejectsWith(client.createJob('306th', JobType.DOWNLOAD), 'BG_E_TOO_MANY_JOBS_PER_MACHINE')).message, /The machine has 305 jobs/);
   } finally {
     await client.close();
     await killServices(dir);

@@ -111,7 +111,7 @@ export function renderCurves(c: Curves, dir: string): string[] {
   for (const [name, svg] of files) writeFileSync(join(dir, name), svg);
   const out = ['## Growth curves', '',
     `Each curve is one run (no medians). Concurrent jobs: N FOREGROUND jobs × ${c.bytesEach / MiB} MiB through one service vs one \`curl -Z --parallel-max N\`, as`,
-    'in section 6 (the per-user limit of 60 raised by the bench launcher). list: one store grown step by step through the in-process engine; at each',
+    'in section 6 (the job limits raised through the service settings BITS_JOB2_JOBS_PER_USER and BITS_JOB2_JOBS_PER_MACHINE). list: one store grown step by step through the in-process engine; at each',
     'step a fresh service on it, one untimed `list`, then 3 timed ones (median).', '',
     ...files.map(([name]) => `![${name}](${name})`), '',
     '| concurrent jobs | bits-job2 MiB/s | curl -Z MiB/s | throughput ratio | bits-job2 CPU s/GiB | curl -Z CPU s/GiB | CPU ratio | service peak RSS | curl peak RSS |',

@@ -2,7 +2,7 @@
 // [System.Management.Automation.PSSerializer]::Deserialize (before: --json with a JSON parser written
 // in PowerShell, 30-73 times slower: 1,000 jobs 2.6 s against 36 ms, BENCHMARKS.md). Measured in the
 // real engine (PwshHost, a PowerShell 7.6 runspace) on the real CLI's `list --clixml` output of 1,
-// 100 and 1,000 jobs (a service with a raised job limit, scripts/bench/service-more-jobs.ts, fills
+// 100 and 1,000 jobs (a service with its job limits raised by BITS_JOB2_JOBS_PER_USER / _PER_MACHINE, fills
 // the queue; each job has one file). Inside one runspace, after a warm-up, a Stopwatch times the
 // module's own path from CLI text to objects: ConvertFrom-BitsJob2Clixml + the BitsJob2.Job type name
 // and properties (Add-BitsJob2TypeName), from the module's private helper file. It also reports the
@@ -13,6 +13,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobType } from '../../module/api/enums.js';
 import { ensurePwshHost, runPwsh } from '../../test/pwsh-host/host.js';
+import { jobLimitEnv } from './concurrent.js';
 import { startService } from './service.js';
 import { CLI_JS, NODE, progress, REPO, tempDir, timedOk } from './util.js';
 
@@ -72,7 +73,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function runExchangeBench(): Promise<ExchangeResults> {
   progress('pwsh exchange: building/locating PwshHost');
   ensurePwshHost();
-  const svc = await startService({ main: join(REPO, 'dist/scripts/bench/service-more-jobs.js'), env: { BENCH_JOB_LIMIT: String(Math.max(...SIZES)) } });
+  const svc = await startService({ env: jobLimitEnv(Math.max(...SIZES)) });
   const out = tempDir('bj2-exchange-');
   try {
     const { client, stateDir } = svc;

@@ -86,9 +86,9 @@ export function newSections(r: ReportInput): string[] {
   p(`All from the download bench's nginx (one ${cc.bytesEach / MiB} MiB file, in the page cache), written into a temp dir. **bits-job2**: one fresh`,
     `service; ${cc.jobs} DOWNLOAD jobs created, set FOREGROUND (every foreground job runs at once, spec §5.3) and given their file while`,
     `suspended; clock starts; all ${cc.jobs} \`resume\` calls sent at once, pipelined on one connection (as curl -Z --parallel-immediate starts every transfer at once; one after the other, each waiting for its answer's -wal sync, the first jobs ran almost alone, so the batch was never ${cc.jobs} at once); \`listJobs\` every ${CONC_POLL_MS} ms until all are TRANSFERRED. A job's time is its`,
-    `transferCompletionTime minus the moment its resume was sent. The spec's per-user limit is 60 jobs and the service has no`,
-    `setting for it, so this service is started by \`dist/scripts/bench/service-more-jobs.js\`: the unchanged service main with`,
-    `the engine's jobs-per-user limit raised. **curl**: one process with ${cc.jobs} transfers in flight (\`curl -Z --parallel-max ${cc.jobs}\`),`,
+    `transferCompletionTime minus the moment its resume was sent. The spec's limits are 60 jobs per user and 300 per machine; the`,
+    `service is the ordinary one, started with its settings \`BITS_JOB2_JOBS_PER_USER\` and \`BITS_JOB2_JOBS_PER_MACHINE\` raised to`,
+    `${Math.max(1000, cc.jobs + 10)}. **curl**: one process with ${cc.jobs} transfers in flight (\`curl -Z --parallel-max ${cc.jobs}\`),`,
     `per-transfer times from \`-w %{time_total}\`, CPU time and max RSS from \`/usr/bin/time\`. Service CPU time: utime + stime from`,
     `\`/proc/PID/stat\` (all threads) across the batch; peak RSS: VmHWM at the end. One untimed curl batch first; runs interleaved.`, '');
   p('| | curl -Z (one process) | bits-job2 service |', '|---|---:|---:|');

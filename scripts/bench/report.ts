@@ -298,7 +298,7 @@ export function renderReport(r: ReportInput): string {
     const cp = f.concurrentProbe;
     if (cp) {
       const cc = r.concurrent;
-      p(`The ${cc.jobs}-job batch again, twice, with the service started as \`node ARGS dist/scripts/bench/service-more-jobs.js\`:`, '');
+      p(`The ${cc.jobs}-job batch again, twice, with the service started as \`node ARGS dist/module/service/main.js\` (the job limits raised as in section 6):`, '');
       p('| service | peak RSS | wall ms | resume of all ms | CPU ms |', '|---|---:|---:|---:|---:|');
       p(`| default (median of section 6) | ${mib(median(cc.bits.map((b) => b.peakRssKb)))} | ${fmt(median(cc.bits.map((b) => b.wallMs)), 0)} | ${fmt(median(cc.bits.map((b) => b.resumeAllMs)), 0)} | ${fmt(median(cc.bits.map((b) => b.cpuMs)), 0)} |`);
       p(`| \`${cp.smallSemiArgs.join(' ')}\` | ${mib(cp.smallSemi.peakRssKb)} | ${fmt(cp.smallSemi.wallMs, 0)} | ${fmt(cp.smallSemi.resumeAllMs, 0)} | ${fmt(cp.smallSemi.cpuMs, 0)} |`);

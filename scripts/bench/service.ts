@@ -53,7 +53,7 @@ export interface BenchService {
  * `nodeArgs` (e.g. --cpu-prof, which NODE_OPTIONS does not accept) it is spawned here as
  * `node <its launcher flags> ...nodeArgs dist/module/service/main.js --state-dir DIR`, detached like ServiceClient does,
  * and connected to once it answers. `main` replaces dist/module/service/main.js (the same way: e.g.
- * service-more-jobs.js, the service with a higher jobs-per-user limit). `env` is added to the service's environment (e.g. BITS_JOB2_CHECKPOINT_MS).
+ * a base build's dist/module/service/main.js). `env` is added to the service's environment (e.g. BITS_JOB2_CHECKPOINT_MS).
  */
 export async function startService(opts: { stateDir?: string; nodeArgs?: string[]; main?: string; env?: Record<string, string>; keepStateDir?: boolean } = {}): Promise<BenchService> {
   const stateDir = opts.stateDir ?? tempDir('bj2b-');

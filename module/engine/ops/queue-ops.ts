@@ -28,7 +28,7 @@ export async function createJob(e: EngineParts, displayName: string, type: numbe
   if (queued.filter((j) => j.owner === e.owner).length >= e.limits.jobsPerUser) {
     throw bitsError(HR.BG_E_TOO_MANY_JOBS_PER_USER, `You have ${e.limits.jobsPerUser} jobs: complete or cancel some first.`);
   }
-  if (queued.length >= e.limits.jobsPerMachine) throw bitsError(HR.BG_E_TOO_MANY_JOBS_PER_MACHINE, `The machine has ${e.limits.jobsPerMachine} jobs.`);
+  if (queued.length >= e.limits.jobsPerMachine) throw bitsError(HR.BG_E_TOO_MANY_JOBS_PER_MACHINE, `The machine has ${e.limits.jobsPerMachine} jobs (every user's together): complete or cancel some first, or raise BITS_JOB2_JOBS_PER_MACHINE for the service.`);
   const now = e.clock.now();
   const job: JobRecord = {
     id: randomUUID(), owner: e.owner, type, state: JobState.SUSPENDED, displayName, description: DEFAULTS.description,
