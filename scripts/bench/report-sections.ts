@@ -1,5 +1,5 @@
 // BENCHMARKS.md sections 4–8: upload, upload-reply, concurrent jobs, cmdlet, bridge.
-import { CONC_POLL_MS, type BatchRun } from './concurrent.js';
+import { CONC_POLL_MS, jobLimitEnv, type BatchRun } from './concurrent.js';
 import { POLL_MS } from './download.js';
 import { NATIVE_COMMAND } from './native.js';
 import { flatten, jainOf, list, mark, mib, mibs, short } from './report-format.js';
@@ -88,7 +88,7 @@ export function newSections(r: ReportInput): string[] {
     `suspended; clock starts; all ${cc.jobs} \`resume\` calls sent at once, pipelined on one connection (as curl -Z --parallel-immediate starts every transfer at once; one after the other, each waiting for its answer's -wal sync, the first jobs ran almost alone, so the batch was never ${cc.jobs} at once); \`listJobs\` every ${CONC_POLL_MS} ms until all are TRANSFERRED. A job's time is its`,
     `transferCompletionTime minus the moment its resume was sent. The spec's limits are 60 jobs per user and 300 per machine; the`,
     `service is the ordinary one, started with its settings \`BITS_JOB2_JOBS_PER_USER\` and \`BITS_JOB2_JOBS_PER_MACHINE\` raised to`,
-    `${Math.max(1000, cc.jobs + 10)}. **curl**: one process with ${cc.jobs} transfers in flight (\`curl -Z --parallel-max ${cc.jobs}\`),`,
+    `${jobLimitEnv(cc.jobs).BITS_JOB2_JOBS_PER_USER}. **curl**: one process with ${cc.jobs} transfers in flight (\`curl -Z --parallel-max ${cc.jobs}\`),`,
     `per-transfer times from \`-w %{time_total}\`, CPU time and max RSS from \`/usr/bin/time\`. Service CPU time: utime + stime from`,
     `\`/proc/PID/stat\` (all threads) across the batch; peak RSS: VmHWM at the end. One untimed curl batch first; runs interleaved.`, '');
   p('| | curl -Z (one process) | bits-job2 service |', '|---|---:|---:|');
