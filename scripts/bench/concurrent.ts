@@ -12,7 +12,7 @@ import { JobPriority, JobState, JobType, nameOf } from '../../module/api/enums.j
 import type { DownloadFixture } from './download.js';
 import { cpuProfArgs, profileDir, readProfileDir, type ProfileSummary } from './profile.js';
 import { startService } from './service.js';
-import { cpuMs, hrMs, MiB, mibPerS, onCleanup, procStatusKb, progress, REPO, sleep, syncDisks, tempDir, timedOk } from './util.js';
+import { cpuMs, hrMs, MiB, mibPerS, onCleanup, procStatusKb, progress, sleep, syncDisks, tempDir, timedOk } from './util.js';
 
 export const CONC_POLL_MS = 100;
 
