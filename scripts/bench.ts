@@ -6,7 +6,7 @@
 //
 // Sizes and run counts: `npm run bench -- --help` (flags or BENCH_* variables; `--quick` for a smoke
 // run of about a minute, reported to a temp file).
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { figuresOf } from './bench/previous.js';
@@ -206,8 +206,7 @@ async function main(): Promise<void> {
   mark('end');
   const input: ReportInput = { machine, download, cli, list, upload, reply, concurrent, pwsh, native, verdicts, findings, totalS, loads, settings, curves };
   writeFileSync(outPath, renderWithCurves(input));
-  // The headline figures, committed with BENCHMARKS.md: the next run shows them beside its own.
-  if (!settings.quick) writeFileSync(join(dirname(outPath), 'BENCHMARKS.json'), `${JSON.stringify(figuresOf(verdicts, machine.date, machine.source), null, 2)}\n`);
+  writeFigures(input);
   // The measurements themselves, so that the report can be re-rendered after editing its text (--render).
   const dataPath = join(tmpdir(), `bits-job2-bench-${settings.quick ? 'quick' : 'full'}.json`);
   writeFileSync(dataPath, JSON.stringify(input));
@@ -219,13 +218,24 @@ function renderOnly(file: string): void {
   const input = JSON.parse(readFileSync(file, 'utf8')) as ReportInput;
   input.verdicts = evaluate(input);
   writeFileSync(outPath, renderWithCurves(input));
+  writeFigures(input); // the verdicts may have gained figures since the run
   progress(`re-rendered ${outPath} from ${file} (measured ${input.machine.date})`);
 }
 
-/** The report plus the growth-curve section; the SVG plots are written next to the report. */
+/** The headline figures, committed with BENCHMARKS.md: the next run shows them beside its own. */
+function writeFigures(input: ReportInput): void {
+  if (!input.settings.quick) writeFileSync(join(dirname(outPath), 'BENCHMARKS.json'), `${JSON.stringify(figuresOf(input.verdicts, input.machine.date, input.machine.source), null, 2)}\n`);
+}
+
+/**
+ * The report plus the growth-curve section; the SVG plots are written next to the report. The
+ * "Upload server under load" block that farm-load.js --write put into the report it replaces is
+ * kept (that bench runs after this one and replaces the block again; --render must not drop it).
+ */
 function renderWithCurves(input: ReportInput): string {
   const curves = input.curves ? renderCurves(input.curves, dirname(outPath)).join('\n') : '';
-  return `${renderReport(input)}${curves ? `\n${curves}` : ''}`;
+  const farm = existsSync(outPath) ? /<!-- farm-load: begin -->[\s\S]*?<!-- farm-load: end -->\n?/.exec(readFileSync(outPath, 'utf8'))?.[0] : undefined;
+  return `${renderReport(input)}${curves ? `\n${curves}` : ''}${farm ? `\n${farm}` : ''}`;
 }
 
 /** VmHWM of a Node process that loads nothing (the floor under any Node service), kB. */

@@ -2,7 +2,8 @@
 // profiles of real runs (2026-11-25, this 2-core VM). The tables next to them are regenerated on every
 // run; these words are not, so they avoid exact figures — re-read them when the numbers change.
 // Last revised after the download, upload and list changes of 2026-11-25 (which they describe as done);
-// the upload note after issue 16's second round (2026-12-03); the download's CPU split on 2026-12-03 evening.
+// the upload note after issue 16's second round (2026-12-03); the download's CPU split on 2026-12-03 evening;
+// the concurrent and CLI notes on 2026-12-06.
 export const MISS_NOTES = {
   download: `**What changed (issue 16).** Plain-http downloads straight to the server no longer go through
 Node's HTTP client: \`module/engine/http/lean-get.ts\` sends the same request head on its own socket and
@@ -48,11 +49,14 @@ handlers, the same output and exit codes; anything else goes through yargs), whi
 +85 ms to about +37 ms over \`node -e 0\` here. What remains is ESM compile/resolve/load of the CLI's own
 modules and the service client (\`compileSourceTextModule\`, \`node:internal/modules/esm/*\` in the profile).
 
-**What would help (not done).** Bundle \`dist/module/cli\` into one file at build time so Node resolves and
-compiles one module instead of ~50 (\`info\`'s 49 modules cost ~60 ms of CPU over \`node -e 0\` when imported
-alone): no bundler is among the dependencies, and adding one would break \`npm ci\` without network. Node 20
-has no compile cache for ES modules (\`module.enableCompileCache\` is Node 22), and \`--snapshot-blob\` needs a
-flag on the command line and a CommonJS entry.`,
+**Tried and measured (2026-12-06, not kept).** Bundling the CLI with esbuild (from the registry; its binary
+comes in \`@esbuild/linux-x64\`, no install script needed) into one ESM file with code splitting, so Node
+loads a few chunks instead of ~50 modules: median CPU of 10 runs against a running service, \`info\` 178 ms
+bundled vs 171 ms as built and \`list\` 139 vs 153 ms (\`node -e 0\`: 80 ms) — inside the noise, so no
+bundler was added. Without splitting (one 800 KB file holding yargs and every command) \`info\` was ~40 ms
+slower: compiling what a command never runs costs more than resolving modules. Node 20 has no compile
+cache for ES modules (\`module.enableCompileCache\` is Node 22), and \`--snapshot-blob\` needs a flag on
+the command line and a CommonJS entry.`,
 
   list: `**What dominates.** Via the service, \`list --json\` no longer builds anything in the CLI: the service
 writes the very document the CLI prints (\`listJobsText\`, \`module/service/list-text.ts\`: a result line, the
@@ -117,15 +121,8 @@ row; section 4 says what each side has flushed when its clock stops). The client
 and the socket write of every byte (loopback: the receiver's TCP processing runs in the sender's system call).`,
   rssMore: `**What dominates.** The upload's service peak is about the same as the download's (well above the idle
 service and independent of file size), so the same explanation applies: a ~40 MiB Node floor, the
-service's modules and store on top, and short-lived Buffers that V8 collects late (see "RSS" above). With
-many concurrent jobs the live data really grows: every running job holds a socket, an HTTP parser, a temp
-file handle, up to 2 MiB of queued chunks and its job record — the probe table above separates garbage (a
-smaller young generation lowers it a little) from live data (most of the peak stays). The 80 MB target
-cannot hold for 100 simultaneous transfers in one Node process on this machine's Node floor.
-
-**What would help (not done).** Cap the number of simultaneous foreground transfers (e.g. 16, the rest
-waiting in QUEUED — the spec lets the scheduler decide when a job actually transfers) so the peak no longer
-grows with the number of jobs; reuse one \`http.Agent\` per origin so sockets and parsers are shared.`,
+service's modules and store on top, the upload's 4 MiB file-read blocks, and short-lived Buffers that V8
+collects late (see "RSS" above).`,
   concurrent: `**Where the concurrent batch's time goes** (profile above). Store writes are group-committed
 (\`module/engine/store-commit.ts\`): the state changes and checkpoints of every job in one event-loop turn are
 one SQLite transaction, committed without a sync and then made durable by one fdatasync of the -wal file on
@@ -143,8 +140,20 @@ the read memory is bounded instead of ~2.5 MiB per connection. What remains is t
 byte (smaller reads and writes under the cap, a pause and resume per slab wait, garbage collection): on
 two shared cores the batch is CPU-bound, so the throughput ratio follows the CPU ratio.
 
-**What would help (not done).** A cap on simultaneous foreground transfers (the rest QUEUED) so that each
-running connection keeps large slabs; fewer, larger writes per connection under the cap.`,
+**Memory.** With 100 jobs the live data really grows: every running job holds a socket, a temp file
+handle, its queued chunks and its job record, on top of the ~60 MiB idle service; the probe table above
+separates garbage (a smaller young generation lowers it a little) from live data (most of the peak stays).
+The slab cap trades memory and fairness against throughput: in paired runs on 2026-12-06 a 4 MiB cap
+(BITS_JOB2_SLAB_CAP_MB=4) gave 86.5 MiB and Jain 1.000 but ~30 % less throughput (413–421 against 606–617
+MiB/s with the default 16 MiB, which gave 97.5–99.4 MiB and Jain 0.87), so the default was kept.
+
+**Fairness.** Jain's index measures how evenly the 100 jobs shared the time. With enough slabs a connection
+that is read first keeps its slab and is read again first; curl -Z (one process, one event loop) is far less
+even (its index is in section 6). A cap on simultaneous foreground transfers would help memory and
+fairness but is not BITS's behaviour: all foreground jobs transfer at once (spec §5.3).
+
+**What would help (not done).** Fewer, larger writes per connection under the cap; a round-robin grant of
+slabs by bytes received rather than first come first served.`,
   cmdlet: `**What dominates.** Each cmdlet call is one CLI process, so the cmdlet pays the whole CLI start-up (see
 "CLI latency") plus starting a process from .NET with three redirected streams, which on a loaded machine
 is slower than Node's spawn (the \`& node cli\` row), plus reading the CLI's CLIXML with

@@ -24,6 +24,8 @@ export function figuresOf(v: Verdicts, date: string, source: string): Figures {
     'upload CPU s/GiB, service + server': v.uploadCpu.bits,
     'upload CPU / (curl -T + nginx) (×)': v.uploadCpu.ratio,
     'service peak RSS, upload (MiB)': v.uploadRss.maxKb / 1024,
+    'concurrent jobs: throughput / curl -Z (×)': v.conc.ratio,
+    "concurrent jobs: Jain's index": v.conc.jain,
     'concurrent jobs: CPU / curl -Z (×)': v.concCpu.ratio,
     'concurrent jobs: service peak RSS (MiB)': v.concRss.maxKb / 1024,
     'cmdlet / CLI (×)': v.cmdlet.ratio,
