@@ -1,7 +1,9 @@
 // BITS_JOB2_CA_FILE in the engine's transport (issue 17, client TLS cost): the trusted store plus the
 // file's CA is built once as a SecureContext and shared by every upload session's connections (a
 // `ca` list was parsed again for each connection: ~3 s of CPU for 200 sessions), and a CA file that
-// is replaced — same path, new content — is picked up by the next session without a restart. Real
+// is replaced — same path, new content — is picked up by the next session without a restart. Node's
+// own store is shared the same way (tls.connect built a context per connection). NODE_EXTRA_CA_CERTS
+// through that shared context: nginx.test.ts, in a fresh process. Real
 // HTTPS server with certificates of two real test CAs; the requests go through TransportSession.
 import { copyFile, readFile } from 'node:fs/promises';
 import https from 'node:https';
@@ -69,11 +71,14 @@ test('sessions share one secure context per CA file; a replaced CA file is picke
   assert.ok((await get()).context === right.context, 'and it is reused in turn');
 });
 
-test('without BITS_JOB2_CA_FILE Node\'s own store is used (no context of ours)', async () => {
+test('without BITS_JOB2_CA_FILE Node\'s own store, built once: every session shares one context', async () => {
   delete process.env.BITS_JOB2_CA_FILE;
   const r = await get();
-  assert.is(r.context, undefined);
+  assert.ok(r.context !== undefined, 'a context of ours (tls.connect would build one per connection)');
   assert.ok(r.error, 'the test CA is not in Node\'s store');
+  const again = await get();
+  assert.ok(again.context === r.context, 'the next session reuses it');
+  assert.ok(again.context !== (await (async () => { process.env.BITS_JOB2_CA_FILE = caFile; try { return (await get()).context; } finally { delete process.env.BITS_JOB2_CA_FILE; } })()), 'a CA file still gets a context of its own');
 });
 
 test.run();

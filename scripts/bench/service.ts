@@ -77,13 +77,15 @@ export async function startService(opts: { stateDir?: string; nodeArgs?: string[
   try {
     if (opts.nodeArgs || opts.main) {
       const main = opts.main ?? SERVICE_MAIN;
+      // A base build's service speaks its own build's wire format: talk to it with that build's client.
+      const Client = opts.main ? ((await import(pathToFileURL(join(dirname(main), 'client.js')).href)) as { ServiceClient: typeof ServiceClient }).ServiceClient : ServiceClient;
       const child = spawn(NODE, [...(await launcherFlags(main)), ...(opts.nodeArgs ?? []), main, '--state-dir', stateDir], { detached: true, stdio: 'ignore', env: { ...process.env, ...opts.env } });
       child.unref();
       pid = child.pid;
       const deadline = Date.now() + 20_000;
       for (;;) {
         try {
-          client = await ServiceClient.connect({ stateDir, autoStart: false });
+          client = await Client.connect({ stateDir, autoStart: false });
           break;
         } catch (e) {
           if (Date.now() > deadline || child.exitCode !== null) throw e;

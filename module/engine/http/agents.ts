@@ -9,7 +9,10 @@
 // with the whole root store (~150 certificates, as adding a CA to the store needs) that is ~15 ms of
 // CPU per connection, a 3 s stall for 200 upload sessions. So the store + extras is built once as
 // a SecureContext per CA set (trustedSecureContext), and the CA file is read again only when its
-// path, mtime or size changes — a renewed CA file is still picked up without a restart.
+// path, mtime or size changes — a renewed CA file is still picked up without a restart. Node's own
+// store is built once too: tls.connect without a `secureContext` makes a new one (a new OpenSSL
+// context on the root store) for every connection, a few tenths of a ms of CPU each — a tenth of the
+// load generator's CPU in the farm-load bench, where every upload session opens one or two.
 //
 // Connections are not kept alive: BITS requests are few and long, and a pooled socket that the
 // server closed while idle would surface as a spurious ECONNRESET on the next request.
@@ -26,7 +29,8 @@ export type TlsOptions = DownloadTlsOptions;
 export const CA_FILE_ENV = 'BITS_JOB2_CA_FILE';
 
 const httpAgent = new http.Agent({ keepAlive: false });
-const defaultHttpsAgent = new https.Agent({ keepAlive: false });
+let defaultHttpsAgent: https.Agent | undefined;
+let defaultContext: tls.SecureContext | undefined;
 const httpsAgentsByExtraCa = new Map<string, https.Agent>();
 const secureContextsByExtraCa = new Map<string, tls.SecureContext>();
 /** CA sets kept (a CA file renewed a few times leaves a few; the oldest go first). */
@@ -85,6 +89,11 @@ function extraCas(options?: TlsOptions): string[] {
   return [...pemList(options?.ca), ...configuredCaFile()];
 }
 
+/** Node's store as every TLS connection gets it by default (bundled roots + NODE_EXTRA_CA_CERTS), once. */
+function defaultSecureContext(): tls.SecureContext {
+  return (defaultContext ??= tls.createSecureContext());
+}
+
 /** Node's store plus `extra`, parsed once. */
 function secureContextTrusting(extra: string[]): tls.SecureContext {
   // Passing `ca` replaces Node's store, so rebuild it: bundled roots + NODE_EXTRA_CA_CERTS + extras.
@@ -98,16 +107,16 @@ function httpsAgentTrusting(extra: string[]): https.Agent {
 export function agentFor(protocol: 'http:' | 'https:', options?: TlsOptions): http.Agent {
   if (protocol === 'http:') return httpAgent;
   const extra = extraCas(options);
-  return extra.length === 0 ? defaultHttpsAgent : httpsAgentTrusting(extra);
+  return extra.length === 0 ? (defaultHttpsAgent ??= new https.Agent({ keepAlive: false, secureContext: defaultSecureContext() })) : httpsAgentTrusting(extra);
 }
 
 /**
  * The trust for a TLS connection made outside these shared agents (a keep-alive upload agent, a
  * tunnel through a proxy, TLS to an https:// proxy), so it trusts exactly what downloads trust;
- * built once per CA set (and per version of BITS_JOB2_CA_FILE). Give it to agents and
- * tls.connect as `secureContext`; undefined = Node's default store.
+ * built once per CA set (and per version of BITS_JOB2_CA_FILE), Node's default store included.
+ * Give it to agents and tls.connect as `secureContext`.
  */
-export function trustedSecureContext(options?: TlsOptions): tls.SecureContext | undefined {
+export function trustedSecureContext(options?: TlsOptions): tls.SecureContext {
   const extra = extraCas(options);
-  return extra.length === 0 ? undefined : secureContextTrusting(extra);
+  return extra.length === 0 ? defaultSecureContext() : secureContextTrusting(extra);
 }

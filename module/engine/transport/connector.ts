@@ -103,8 +103,7 @@ export class TransportSession {
   pinnedAgent(url: URL): http.Agent | null {
     if (this.o.keepAlive) return null;
     const proxy = this.plan.proxyFor(url);
-    const secureContext = trustedSecureContext(this.o.tls);
-    const opts: https.AgentOptions = { keepAlive: true, maxSockets: 1, ...(secureContext ? { secureContext } : {}) };
+    const opts: https.AgentOptions = { keepAlive: true, maxSockets: 1, secureContext: trustedSecureContext(this.o.tls) };
     if (proxy && url.protocol === 'https:') return this.newTunnelAgent(proxy, opts);
     const secure = proxy ? proxy.protocol === 'https:' : url.protocol === 'https:';
     return secure ? new https.Agent(opts) : new http.Agent(opts);
@@ -158,9 +157,8 @@ export class TransportSession {
   }
 
   private agentOptions(): https.AgentOptions {
-    // One SecureContext for every connection with these CAs (agents.ts: a `ca` list is parsed per connection).
-    const secureContext = trustedSecureContext(this.o.tls);
-    return { keepAlive: this.o.keepAlive, ...(this.o.keepAlive ? { maxSockets: 1 } : {}), ...(secureContext ? { secureContext } : {}) };
+    // One SecureContext for every connection with these CAs (agents.ts: tls.connect builds one per connection).
+    return { keepAlive: this.o.keepAlive, ...(this.o.keepAlive ? { maxSockets: 1 } : {}), secureContext: trustedSecureContext(this.o.tls) };
   }
 
   private directAgent(protocol: 'http:' | 'https:'): http.Agent {
