@@ -147,13 +147,22 @@ The slab cap trades memory and fairness against throughput: in paired runs on 20
 (BITS_JOB2_SLAB_CAP_MB=4) gave 86.5 MiB and Jain 1.000 but ~30 % less throughput (413–421 against 606–617
 MiB/s with the default 16 MiB, which gave 97.5–99.4 MiB and Jain 0.87), so the default was kept.
 
-**Fairness.** Jain's index measures how evenly the 100 jobs shared the time. With enough slabs a connection
-that is read first keeps its slab and is read again first; curl -Z (one process, one event loop) is far less
-even (its index is in section 6). A cap on simultaneous foreground transfers would help memory and
-fairness but is not BITS's behaviour: all foreground jobs transfer at once (spec §5.3).
+**Fairness.** Jain's index measures how evenly the 100 jobs shared the time, each from its own
+\`resume\`. A per-connection trace of the slab reader (2026-12-06; not kept in the code) shows who gets
+ahead: the first ~20 connections to start read full 64 KiB slabs (about 64 KiB per read, 2–50 waits
+for a slab) and finish their 8 MiB in 0.3–1.0 s; the other ~80 read ~37 KiB per read, wait ~90 times
+and finish together at the end. The lead is taken in the first ~100 ms, while the other connections
+are still being set up and the pool is not yet contended; that their grown TCP windows keep it is likely, not
+measured.
+Granting returned slabs to the waiter that had read the fewest bytes (start-time fair queuing, no
+slab taken past a waiter) measured no better in paired runs (Jain 0.841 against 0.854), so it was not
+kept. The build before issue 16 (bb6ff12, no slab pool) was even (0.99 in a paired run) at 6× the
+memory: every connection read whenever bytes arrived. curl -Z is far less even (its index is in
+section 6). A cap on simultaneous foreground transfers would help memory and fairness but is not
+BITS's behaviour: all foreground jobs transfer at once (spec §5.3).
 
-**What would help (not done).** Fewer, larger writes per connection under the cap; a round-robin grant of
-slabs by bytes received rather than first come first served.`,
+**What would help (not done).** Fewer, larger writes per connection under the cap; for fairness, a per-
+connection receive buffer of fixed size (Node has no way to set SO_RCVBUF on a TCP socket).`,
   cmdlet: `**What dominates.** Each cmdlet call is one CLI process, so the cmdlet pays the whole CLI start-up (see
 "CLI latency") plus starting a process from .NET with three redirected streams, which on a loaded machine
 is slower than Node's spawn (the \`& node cli\` row), plus reading the CLI's CLIXML with
