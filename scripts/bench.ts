@@ -228,15 +228,26 @@ function writeFigures(input: ReportInput): void {
 }
 
 /**
- * The report plus the growth-curve section; the SVG plots are written next to the report. The
- * "Upload server under load" block that farm-load.js --write put into the report it replaces is
- * kept (that bench runs after this one and replaces the block again; --render must not drop it).
+ * The report plus the growth-curve section; the SVG plots are written next to the report. The parts
+ * the other two benches wrote into the report it replaces are kept — section 9 (bench-yield.js,
+ * before "Misses and why") and the "Upload server under load" block (farm-load.js --write): in a full
+ * run they come after this one and replace their parts again, and --render must not drop them.
  */
 function renderWithCurves(input: ReportInput): string {
   const curves = input.curves ? renderCurves(input.curves, dirname(outPath)).join('\n') : '';
-  const farm = existsSync(outPath) ? /<!-- farm-load: begin -->[\s\S]*?<!-- farm-load: end -->\n?/.exec(readFileSync(outPath, 'utf8'))?.[0] : undefined;
-  return `${renderReport(input)}${curves ? `\n${curves}` : ''}${farm ? `\n${farm}` : ''}`;
+  const old = existsSync(outPath) ? readFileSync(outPath, 'utf8') : '';
+  const farm = /<!-- farm-load: begin -->[\s\S]*?<!-- farm-load: end -->\n?/.exec(old)?.[0];
+  const yieldStart = old.indexOf(YIELD_HEADING);
+  const yieldEnd = yieldStart < 0 ? -1 : old.indexOf('\n## ', yieldStart + YIELD_HEADING.length);
+  const yieldSection = yieldStart < 0 ? '' : old.slice(yieldStart, yieldEnd < 0 ? undefined : yieldEnd + 1);
+  let report = renderReport(input);
+  const misses = report.indexOf('\n## Misses and why');
+  if (yieldSection && misses >= 0) report = `${report.slice(0, misses + 1)}${yieldSection.trimEnd()}\n\n${report.slice(misses + 1)}`;
+  return `${report}${curves ? `\n${curves}` : ''}${farm ? `\n${farm}` : ''}`;
 }
+
+/** The heading of the section bench-yield.js writes (scripts/bench-yield.ts HEADING). */
+const YIELD_HEADING = '## 9. Yielding and bandwidth policy';
 
 /** VmHWM of a Node process that loads nothing (the floor under any Node service), kB. */
 async function bareNodeHwm(): Promise<number> {

@@ -35,19 +35,28 @@ export function figuresOf(v: Verdicts, date: string, source: string): Figures {
   return { date, source, values };
 }
 
-/** BENCHMARKS.json as committed at HEAD, or null (first run, or not a git checkout). */
-export function committedFigures(): Figures | null {
+/**
+ * The newest committed BENCHMARKS.json of another run than `date`, or null (first run, or not a git
+ * checkout). Usually HEAD's; after a run was committed, re-rendering it (--render) compares it with
+ * the run committed before it, not with itself.
+ */
+export function committedFigures(date?: string): Figures | null {
+  const git = (args: string[]) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   try {
-    return JSON.parse(execFileSync('git', ['show', 'HEAD:BENCHMARKS.json'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Figures;
+    for (const commit of git(['log', '--format=%H', '-n', '10', '--', 'BENCHMARKS.json']).split('\n').filter(Boolean)) {
+      const figures = JSON.parse(git(['show', `${commit}:BENCHMARKS.json`])) as Figures;
+      if (figures.date !== date) return figures;
+    }
   } catch {
-    return null;
+    /* not a git checkout, or no such file */
   }
+  return null;
 }
 
 export function previousSection(now: Figures, before: Figures | null): string[] {
   const out = ['## Against the previous committed run', ''];
   if (!before) return [...out, 'No BENCHMARKS.json is committed yet: the next run will show this one\'s figures here.', ''];
-  out.push(`Previous: the run committed at HEAD (measured ${before.date}, source ${before.source}); this run: ${now.date}. Different`,
+  out.push(`Previous: the last run committed before this one (measured ${before.date}, source ${before.source}); this run: ${now.date}. Different`,
     'moments on a shared machine: wall-clock figures move with the load, CPU per GiB much less.', '',
     '| figure | previous | this run | change |', '|---|---:|---:|---:|');
   for (const [k, x] of Object.entries(now.values)) {

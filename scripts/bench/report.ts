@@ -92,7 +92,7 @@ export function renderReport(r: ReportInput): string {
   p(`| ${cc.jobs} concurrent foreground jobs: service ≤ 100 MB (${fmt(TARGETS.concRssBytes / MiB, 1)} MiB) | peak VmHWM ${mib(v.concRss.maxKb)} | ${mark(v.concRss.met)} |`);
   p(`| bridge call overhead through edge-js — no target in the issue | ${r.native.status === 'measured' ? 'see section 8' : r.native.status} | ${r.native.status === 'measured' ? 'reported' : r.native.status} |`);
   p('');
-  p(...previousSection(figuresOf(v, m.date, m.source), committedFigures()));
+  p(...previousSection(figuresOf(v, m.date, m.source), committedFigures(m.date)));
 
   // ── 1 ──
   p(`## 1. Download of one ${bigMiB} MiB file from the same nginx`, '');
