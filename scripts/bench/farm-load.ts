@@ -1,9 +1,10 @@
 // Bench: the upload server under load (issue 17 step 5). CLIENTS concurrent BITS clients (our
 // upload client, in this process: module/engine/upload/upload-client.ts) each upload ROUNDS files
 // of mixed sizes over TLS through nginx — the documented single-instance config to 1 `serve`, the
-// documented farm config to 3 — then the same bytes as plain PUTs to nginx alone (its WebDAV
-// module: the ratio's anchor, target ≥ 0.8×), then the farm again with one instance killed
-// (SIGKILL) half-way: every started upload must complete, byte-exact.
+// documented farm config to 3, then the farm again with one instance killed (SIGKILL) half-way:
+// every started upload must complete, byte-exact. Before each of these runs and after the last, the
+// same bytes as plain PUTs to nginx alone (its WebDAV module: the ratio's anchor, target ≥ 0.8×);
+// each BITS run is compared with the PUT runs on either side of it.
 // Figures: uploads/s, MiB/s, p50/p99 fragment latency (previous Ack → this Ack), peak RSS of the
 // serve processes, their CPU seconds per GiB, errors, and the run's CPU seconds by party (this
 // process as the load generator, nginx, serve): on 2 cores all three share the machine, so the
@@ -180,8 +181,8 @@ async function loadRun(label: string, base: string, files: UploadFileFixture[], 
  * connection of its own (a new TLS handshake, no session resumption) and the body read from its
  * file, as each BITS upload has.
  */
-async function putRun(files: UploadFileFixture[], dir: string): Promise<RunFigures> {
-  const root = join(dir, 'put-root');
+async function putRun(files: UploadFileFixture[], dir: string, index: number): Promise<RunFigures> {
+  const root = join(dir, `put-root-${index}`);
   mkdirSync(root);
   const nginx = await startNginx({ root, https: true, extraConfig: NGINX_DAV_CONFIG });
   onCleanup(`nginx PUT pid ${nginx.pid}`, () => nginx.stop());
@@ -213,7 +214,7 @@ async function putRun(files: UploadFileFixture[], dir: string): Promise<RunFigur
     }
   };
   const warm = await warmUp('PUT', (n, sink) => putClient(n, sink, 'w', WARMUP));
-  const fig = { ...newFigures('PUT to nginx alone'), serverPeakRssMiB: NaN, serverCpuSPerGiB: NaN };
+  const fig = { ...newFigures(`PUT to nginx alone (${index + 1})`), serverPeakRssMiB: NaN, serverCpuSPerGiB: NaN };
   fig.errors.push(...warm.errors);
   const gen0 = generatorCpuMs();
   const nginx0 = treeCpuMs(nginx.pid);
@@ -254,6 +255,13 @@ export async function runFarmLoadBench(certs: TestCertificates): Promise<RunFigu
   const files: UploadFileFixture[] = [];
   for (const size of SIZES) files.push(await makeUploadFile(join(dir, `src-${size}.bin`), size));
   const results: RunFigures[] = [];
+  // The anchor before every BITS run and after the last: its rate moves between runs minutes apart
+  // (up to 2× on this machine), so each BITS run is compared with the PUT runs on either side of it.
+  let puts = 0;
+  const anchor = async () => {
+    if (RUNS.has('put')) results.push(await putRun(files, dir, puts++));
+  };
+  await anchor();
 
   // 1 instance behind the documented single-instance config.
   if (RUNS.has('one')) {
@@ -265,6 +273,7 @@ export async function runFarmLoadBench(certs: TestCertificates): Promise<RunFigu
     results.push(await loadRun('1 instance', nginx.url, files, [s!], nginx.pid, root));
     await nginx.stop();
     await s!.stop();
+    await anchor();
   }
   // 3 instances behind the documented farm config; then again with one killed half-way.
   for (const kill of [false, true]) {
@@ -285,22 +294,33 @@ export async function runFarmLoadBench(certs: TestCertificates): Promise<RunFigu
     results.push(await loadRun(kill ? '3 instances, one killed' : '3 instances', nginx.url, files, servers, nginx.pid, root, during));
     await nginx.stop();
     for (const s of servers) await s.stop();
+    await anchor();
   }
-  if (RUNS.has('put')) results.push(await putRun(files, dir));
   return results;
 }
 
+const isPut = (r: RunFigures) => r.label.startsWith('PUT');
+
+/** A BITS run's MiB/s over the mean of the PUT runs just before and after it (the anchor of its minutes). */
+function ratioToNeighbouringPuts(results: RunFigures[], i: number): number {
+  const near = [results.slice(0, i).reverse().find(isPut), results.slice(i + 1).find(isPut)].filter((r): r is RunFigures => r !== undefined);
+  if (near.length === 0) return NaN;
+  const anchorMiBs = near.reduce((sum, r) => sum + mibPerS(r.bytes, r.ms), 0) / near.length;
+  return mibPerS(results[i]!.bytes, results[i]!.ms) / anchorMiBs;
+}
+
 export function renderFarmLoad(results: RunFigures[]): string {
-  const anchor = results.find((r) => r.label.startsWith('PUT'));
-  const rows = results.map((r) => {
+  const rows = results.map((r, i) => {
     const mib = mibPerS(r.bytes, r.ms);
-    return `| ${r.label} | ${r.uploads}/${r.started} | ${fmt(r.uploads / (r.ms / 1000))} | ${fmt(mib)} | ${r === anchor ? '1' : anchor ? fmt(mib / mibPerS(anchor.bytes, anchor.ms), 2) : '–'} × | ${fmt(percentile(r.fragmentMs, 50))} | ${fmt(percentile(r.fragmentMs, 99))} | ${Number.isNaN(r.serverPeakRssMiB) ? '–' : fmt(r.serverPeakRssMiB)} | ${Number.isNaN(r.serverCpuSPerGiB) ? '–' : fmt(r.serverCpuSPerGiB)} | ${fmt(r.cpuS.generator)} / ${fmt(r.cpuS.nginx)} / ${Number.isNaN(r.serverCpuSPerGiB) ? '–' : fmt(r.cpuS.serve)} | ${r.errors.length} | ${r.corrupt} |`;
+    const vs = isPut(r) ? 'anchor' : Number.isNaN(ratioToNeighbouringPuts(results, i)) ? '–' : `${fmt(ratioToNeighbouringPuts(results, i), 2)} ×`;
+    return `| ${r.label} | ${r.uploads}/${r.started} | ${fmt(r.uploads / (r.ms / 1000))} | ${fmt(mib)} | ${vs} | ${fmt(percentile(r.fragmentMs, 50))} | ${fmt(percentile(r.fragmentMs, 99))} | ${Number.isNaN(r.serverPeakRssMiB) ? '–' : fmt(r.serverPeakRssMiB)} | ${Number.isNaN(r.serverCpuSPerGiB) ? '–' : fmt(r.serverCpuSPerGiB)} | ${fmt(r.cpuS.generator)} / ${fmt(r.cpuS.nginx)} / ${Number.isNaN(r.serverCpuSPerGiB) ? '–' : fmt(r.cpuS.serve)} | ${r.errors.length} | ${r.corrupt} |`;
   });
   return [
     '## Upload server under load',
     '',
     `${CLIENTS} concurrent clients × ${ROUNDS} uploads of ${SIZES.map((s) => (s >= MiB ? `${s / MiB} MiB` : `${s / 1024} KiB`)).join(' / ')} over TLS through nginx (\`node dist/scripts/bench/farm-load.js\`).`,
     'Latency: one fragment (previous Ack to this Ack); for PUT, one whole request. RSS: peak of the largest serve process; CPU: all serve processes.',
+    'The anchor (the same bytes PUT to nginx alone) runs before every BITS run and after the last, and each BITS run is compared with the mean rate of the PUT runs on either side of it: the anchor\'s rate moves by up to 2× between runs minutes apart on this machine.',
     'Each upload (BITS session or PUT) has one TLS connection of its own; a farm session has two (the farm name for Create-Session, its instance\'s BITS-Host-Id name for the rest). The CPU split is the run\'s CPU seconds of this process (the load generator), nginx and serve.',
     `Before each timed window every client makes ${WARMUP} upload(s) to other names (not counted; BENCH_FARM_WARMUP), the PUT run too: a just-started serve compiles its own code for its first seconds, and the generator is then warm in every run alike.`,
     'Durability is not the same on both sides: nginx\'s PUT renames its temporary file into place without any fsync; serve flushes each published file (fdatasync) and its directory (one fsync shared by the publishes of that moment) before the Close-Session Ack, as a BITS server must (a fragment\'s Ack follows its write, not an fsync).',
