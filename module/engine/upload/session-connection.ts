@@ -4,7 +4,8 @@
 // closeSession call for the call — and closed by close() or reopened by reconnect(); one
 // outstanding packet at a time (spec §7.1), 401/407 answered with the job's credentials (spec §7.3
 // step 6), the two timers of spec §7.3 step 7, and Fragment bodies streamed from the local file in
-// constant memory: one file handle per call, 1 MiB positional reads, the next read in flight while
+// constant memory: one file handle per call, positional reads of up to 4 MiB (READ_BYTES; no larger
+// than the body), the next read in flight while
 // the socket drains the previous one (a read stream per fragment and 64 KiB socket writes cost a
 // syscall pair per 64 KiB and left the socket idle during each read — BENCHMARKS.md, upload).
 //
@@ -208,18 +209,25 @@ const SEND_SLICE_BYTES = 1024 * 1024;
 /** Read buffers kept for reuse: one being read, one (rarely two) the socket still sends from. */
 const SPARE_BUFFERS = 3;
 
-/** The local files a call reads, each opened once (every fragment of the job reads the same file). */
-class LocalFiles {
+/** The local files a call reads, each opened once (every fragment of the job reads the same file), and its read buffers. Exported for test/upload-read-buffers.test.ts. */
+export class LocalFiles {
   private readonly open = new Map<string, Promise<FileHandle>>();
   private closed = false;
   /**
-   * READ_BYTES buffers the socket has finished with (its write callback ran without error): a new
+   * Read buffers the socket has finished with (its write callback ran without error): a new
    * 1 MiB allocation per read was garbage V8 collected late, raising the service's peak RSS.
    */
   private readonly spare: Buffer[] = [];
 
-  buffer(): Buffer {
-    return this.spare.pop() ?? Buffer.allocUnsafe(READ_BYTES);
+  /**
+   * A buffer for a read of `want` bytes (at most READ_BYTES): a spare one that is large enough, else
+   * one of that size. Not READ_BYTES whatever the body: a 16 KiB upload got a 4 MiB buffer, and with
+   * a session per upload that was an allocation and a young-generation collection per small file
+   * (the farm-load bench's generator: createUnsafeBuffer and the collector ~10 % of its CPU).
+   */
+  buffer(want: number): Buffer {
+    const i = this.spare.findIndex((b) => b.length >= want);
+    return i >= 0 ? this.spare.splice(i, 1)[0]! : Buffer.allocUnsafe(want);
   }
 
   /** `buf` (from buffer()) is no longer referenced by any pending write. */
@@ -264,7 +272,7 @@ async function writeBody(req: http.ClientRequest, body: FragmentBody, files: Loc
   const owners = new WeakMap<Buffer, Buffer>();
   const read = (offset: number): Promise<Buffer> => {
     const want = Math.min(READ_BYTES, body.length - offset);
-    const whole = reuse ? files.buffer() : Buffer.allocUnsafe(want);
+    const whole = reuse ? files.buffer(want) : Buffer.allocUnsafe(want);
     const buf = whole.subarray(0, want);
     const p = fh.read(buf, 0, buf.length, body.start + offset).then(({ bytesRead }) => {
       const chunk = buf.subarray(0, bytesRead);
