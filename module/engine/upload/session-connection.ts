@@ -5,9 +5,9 @@
 // outstanding packet at a time (spec §7.1), 401/407 answered with the job's credentials (spec §7.3
 // step 6), the two timers of spec §7.3 step 7, and Fragment bodies streamed from the local file in
 // constant memory: one file handle per call, positional reads of up to 4 MiB (READ_BYTES; no larger
-// than the body), the next read in flight while
-// the socket drains the previous one (a read stream per fragment and 64 KiB socket writes cost a
-// syscall pair per 64 KiB and left the socket idle during each read — BENCHMARKS.md, upload).
+// than the body), the next read in flight while the socket drains the previous one (a read stream
+// per fragment and 64 KiB socket writes cost a syscall pair per 64 KiB and left the socket idle
+// during each read — BENCHMARKS.md, upload).
 //
 // Timers: the send timer ([MC-BUP] "upload request timer", 2 min) runs while the request goes out
 // and restarts whenever a body chunk is handed to the socket — a stall, not a slow link, trips it,
@@ -209,7 +209,10 @@ const SEND_SLICE_BYTES = 1024 * 1024;
 /** Read buffers kept for reuse: one being read, one (rarely two) the socket still sends from. */
 const SPARE_BUFFERS = 3;
 
-/** The local files a call reads, each opened once (every fragment of the job reads the same file), and its read buffers. Exported for test/upload-read-buffers.test.ts. */
+/**
+ * The local files a call reads, each opened once (every fragment of the job reads the same file), and
+ * the call's read buffers. Exported for test/upload-read-buffers.test.ts.
+ */
 export class LocalFiles {
   private readonly open = new Map<string, Promise<FileHandle>>();
   private closed = false;
