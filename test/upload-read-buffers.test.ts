@@ -23,6 +23,24 @@ test('a read gets a buffer of its size; a released one is reused when large enou
   files.close();
 });
 
+test('growing reads: with the spares full, a larger buffer replaces the smallest, and the best fit is taken', () => {
+  const files = new LocalFiles();
+  // Fragments of 1, 2 and 4 MiB, then READ_BYTES reads, two in flight (one read, one sent).
+  const first = [1024 * KiB, 2048 * KiB, READ_BYTES].map((n) => files.buffer(n));
+  for (const b of first) files.release(b);
+  const a = files.buffer(READ_BYTES);
+  assert.ok(a === first[2], 'the 4 MiB spare is reused');
+  const b = files.buffer(READ_BYTES);
+  assert.is(b.length, READ_BYTES);
+  files.release(a);
+  files.release(b); // spares full (1, 2, 4 MiB): b replaces the 1 MiB one
+  const c = files.buffer(READ_BYTES);
+  const d = files.buffer(READ_BYTES);
+  assert.ok([a, b].includes(c) && [a, b].includes(d) && c !== d, 'both READ_BYTES reads find a spare: no new allocation');
+  assert.ok(files.buffer(1500 * KiB) === first[1], 'a small read takes the smallest spare that fits');
+  files.close();
+});
+
 test('at most three spares are kept, and none after close', () => {
   const files = new LocalFiles();
   const bufs = [1, 2, 3, 4].map(() => files.buffer(64 * KiB));
