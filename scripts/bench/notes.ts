@@ -156,13 +156,12 @@ MiB/s with the default 16 MiB, which gave 97.5–99.4 MiB and Jain 0.87), so the
 ahead: the first ~20 connections to start read full 64 KiB slabs (about 64 KiB per read, 2–50 waits
 for a slab) and finish their 8 MiB in 0.3–1.0 s; the other ~80 read ~37 KiB per read, wait ~90 times
 and finish together at the end. The lead is taken in the first ~100 ms, while the other connections
-are still being set up and the pool is not yet contended; that their grown TCP windows keep it is likely, not
-measured.
-Granting returned slabs to the waiter that had read the fewest bytes (start-time fair queuing, no
+are still being set up and the pool is not yet contended; that their grown TCP windows keep it is
+likely, not measured. Granting returned slabs to the waiter that had read the fewest bytes (start-time fair queuing, no
 slab taken past a waiter) measured no better in paired runs (Jain 0.841 against 0.854), so it was not
 kept. The build before issue 16 (bb6ff12, no slab pool) was even (0.99 in a paired run) at 6× the
-memory: every connection read whenever bytes arrived. curl -Z is far less even (its index is in
-section 6). A cap on simultaneous foreground transfers would help memory and fairness but is not
+memory: every connection read whenever bytes arrived. curl -Z's index (section 6) swings from run to
+run, 0.1 to 0.85 in this session's runs. A cap on simultaneous foreground transfers would help memory and fairness but is not
 BITS's behaviour: all foreground jobs transfer at once (spec §5.3).
 
 **What would help (not done).** Fewer, larger writes per connection under the cap; for fairness, a per-
