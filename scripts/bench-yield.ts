@@ -17,8 +17,9 @@ import { TARGET_MS, PROBE_INTERVAL_MS, TRICKLE_BYTES_PER_SECOND } from '../modul
 import { BITS_PORT, curlRate, SERVER_IP, serveBitsInServerNamespace, startBottleneck, tcpUploadRate, uplinkRate, type Bottleneck } from '../test/helpers/bottleneck.js';
 import { stopProcess } from '../test/helpers/nginx.js';
 import { RemoteEngine } from '../test/helpers/remote-engine.js';
+import { YIELD_HEADING } from './bench/report-parts.js';
 
-const HEADING = '## 9. Yielding and bandwidth policy';
+const HEADING = YIELD_HEADING;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mbit = (bytesPerSecond: number) => ((bytesPerSecond * 8) / 1e6).toFixed(1);
 const say = (line: string) => process.stderr.write(`[bench-yield] ${line}\n`);

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { figuresOf } from './bench/previous.js';
+import { farmBlock, yieldSection } from './bench/report-parts.js';
 import { renderCurves, runCurves, type Curves } from './bench/curves.js';
 import { runFragmentCurve } from './bench/fragment-curve.js';
 import { measureImportCosts, runCliBench, type CliResults } from './bench/cli.js';
@@ -236,18 +237,13 @@ function writeFigures(input: ReportInput): void {
 function renderWithCurves(input: ReportInput): string {
   const curves = input.curves ? renderCurves(input.curves, dirname(outPath)).join('\n') : '';
   const old = existsSync(outPath) ? readFileSync(outPath, 'utf8') : '';
-  const farm = /<!-- farm-load: begin -->[\s\S]*?<!-- farm-load: end -->\n?/.exec(old)?.[0];
-  const yieldStart = old.indexOf(YIELD_HEADING);
-  const yieldEnd = yieldStart < 0 ? -1 : old.indexOf('\n## ', yieldStart + YIELD_HEADING.length);
-  const yieldSection = yieldStart < 0 ? '' : old.slice(yieldStart, yieldEnd < 0 ? undefined : yieldEnd + 1);
+  const farm = farmBlock(old);
+  const yieldPart = yieldSection(old);
   let report = renderReport(input);
   const misses = report.indexOf('\n## Misses and why');
-  if (yieldSection && misses >= 0) report = `${report.slice(0, misses + 1)}${yieldSection.trimEnd()}\n\n${report.slice(misses + 1)}`;
+  if (yieldPart && misses >= 0) report = `${report.slice(0, misses + 1)}${yieldPart.trimEnd()}\n\n${report.slice(misses + 1)}`;
   return `${report}${curves ? `\n${curves}` : ''}${farm ? `\n${farm}` : ''}`;
 }
-
-/** The heading of the section bench-yield.js writes (scripts/bench-yield.ts HEADING). */
-const YIELD_HEADING = '## 9. Yielding and bandwidth policy';
 
 /** VmHWM of a Node process that loads nothing (the floor under any Node service), kB. */
 async function bareNodeHwm(): Promise<number> {

@@ -31,6 +31,7 @@ import { startBitsNginx } from '../../test/helpers/nginx-bits.js';
 import { farmHostIp, reserveFarmPort, startFarmNginx } from '../../test/helpers/nginx-farm.js';
 import { makeTestCertificates, startNginx, type TestCertificates } from '../../test/helpers/nginx.js';
 import { NGINX_DAV_CONFIG } from './upload.js';
+import { FARM_BEGIN, FARM_END } from './report-parts.js';
 import { childPids, cpuMs, cpuSPerGiB, fmt, hrMs, MiB, mibPerS, onCleanup, procStatusKb, progress, REPO, runCleanups, tempDir } from './util.js';
 
 const CLIENTS = Number(process.env.BENCH_FARM_CLIENTS ?? 200);
@@ -312,7 +313,8 @@ function ratioToNeighbouringPuts(results: RunFigures[], i: number): number {
 export function renderFarmLoad(results: RunFigures[]): string {
   const rows = results.map((r, i) => {
     const mib = mibPerS(r.bytes, r.ms);
-    const vs = isPut(r) ? 'anchor' : Number.isNaN(ratioToNeighbouringPuts(results, i)) ? '–' : `${fmt(ratioToNeighbouringPuts(results, i), 2)} ×`;
+    const ratio = isPut(r) ? NaN : ratioToNeighbouringPuts(results, i);
+    const vs = isPut(r) ? 'anchor' : Number.isNaN(ratio) ? '–' : `${fmt(ratio, 2)} ×`;
     return `| ${r.label} | ${r.uploads}/${r.started} | ${fmt(r.uploads / (r.ms / 1000))} | ${fmt(mib)} | ${vs} | ${fmt(percentile(r.fragmentMs, 50))} | ${fmt(percentile(r.fragmentMs, 99))} | ${Number.isNaN(r.serverPeakRssMiB) ? '–' : fmt(r.serverPeakRssMiB)} | ${Number.isNaN(r.serverCpuSPerGiB) ? '–' : fmt(r.serverCpuSPerGiB)} | ${fmt(r.cpuS.generator)} / ${fmt(r.cpuS.nginx)} / ${Number.isNaN(r.serverCpuSPerGiB) ? '–' : fmt(r.cpuS.serve)} | ${r.errors.length} | ${r.corrupt} |`;
   });
   return [
@@ -336,8 +338,8 @@ export function renderFarmLoad(results: RunFigures[]): string {
 /** Replaces (or appends) the section in BENCHMARKS.md. */
 function writeSection(md: string): void {
   const path = join(REPO, 'BENCHMARKS.md');
-  const begin = '<!-- farm-load: begin -->';
-  const end = '<!-- farm-load: end -->';
+  const begin = FARM_BEGIN;
+  const end = FARM_END;
   const block = `${begin}\n${md}${end}\n`;
   const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
   const re = new RegExp(`${begin}[\\s\\S]*?${end}\\n?`);
