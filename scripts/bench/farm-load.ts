@@ -31,7 +31,7 @@ import { startBitsNginx } from '../../test/helpers/nginx-bits.js';
 import { farmHostIp, reserveFarmPort, startFarmNginx } from '../../test/helpers/nginx-farm.js';
 import { makeTestCertificates, startNginx, type TestCertificates } from '../../test/helpers/nginx.js';
 import { NGINX_DAV_CONFIG } from './upload.js';
-import { FARM_BEGIN, FARM_END } from './report-parts.js';
+import { FARM_BEGIN, FARM_END, farmBlock } from './report-parts.js';
 import { childPids, cpuMs, cpuSPerGiB, fmt, hrMs, MiB, mibPerS, onCleanup, procStatusKb, progress, REPO, runCleanups, tempDir } from './util.js';
 
 const CLIENTS = Number(process.env.BENCH_FARM_CLIENTS ?? 200);
@@ -338,12 +338,10 @@ export function renderFarmLoad(results: RunFigures[]): string {
 /** Replaces (or appends) the section in BENCHMARKS.md. */
 function writeSection(md: string): void {
   const path = join(REPO, 'BENCHMARKS.md');
-  const begin = FARM_BEGIN;
-  const end = FARM_END;
-  const block = `${begin}\n${md}${end}\n`;
+  const block = `${FARM_BEGIN}\n${md}${FARM_END}\n`;
   const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const re = new RegExp(`${begin}[\\s\\S]*?${end}\\n?`);
-  writeFileSync(path, re.test(text) ? text.replace(re, block) : `${text.trimEnd()}\n\n${block}`);
+  const existing = farmBlock(text);
+  writeFileSync(path, existing ? text.replace(existing, () => block) : `${text.trimEnd()}\n\n${block}`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
