@@ -77,7 +77,7 @@ export interface SessionRegistry {
   touch(id: string, at: number, openSince: number): boolean;
   /** The session's last activity and state version, or null when it is not registered. */
   look(id: string): SessionLook | null;
-  /** Called before session.json is replaced: records the activity and returns the new state version. */
+  /** Called before a new state is saved to session.json: records the activity and returns the new state version. */
   saved(id: string, at: number): number;
   /**
    * The request file's length as this process's last packet of the session left it, while no

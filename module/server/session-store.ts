@@ -2,7 +2,7 @@
 // in <vdir>\BITS-Sessions too):
 //
 //   <sessionsDir>/Requests/<{GUID}>/requestfile.bin   the bytes received so far
-//   <sessionsDir>/Requests/<{GUID}>/session.json      the state below (replaced atomically)
+//   <sessionsDir>/Requests/<{GUID}>/session.json      the state below, one record per change (appended)
 //   <sessionsDir>/Replies/<{GUID}>/responsefile.bin   the reply of an upload-reply session
 //
 //   <sessionsDir>/sessions.db                          the farm registry (farm-registry.ts), with `farm`;
@@ -19,6 +19,15 @@
 // nothing acknowledged and is emptied; one past the total is cut back to it. After a power loss
 // without fsync the file may be shorter: the next Ack sends the client back.
 //
+// A change appends the whole new state as a record of its own ("\n" + JSON) and the last record that
+// parses is the state: a record cut short (kill -9 mid-write, or zeros after a power loss) does not
+// parse, so the one before it holds. Appending allocates no inode; the temp file + rename it
+// replaced allocated one per save, and on ext4 without a journal (this machine kind's disk)
+// allocating an inode scans past every inode deleted in the last seconds (ext4's
+// recently_deleted()): at the load bench's churn that scan was the largest part of serve's kernel
+// time (perf, BENCHMARKS.md's "Upload server under load"). A session saves a handful of times
+// (the total known, an application notified, a publish's identity), so the file stays small.
+//
 // Several server instances may share the directory (a farm). Each packet takes the session's
 // lease (withLock) and reads the state under it. The state is reused from memory only while the
 // registry's version of it is the one this instance read or wrote itself (every save bumps it
@@ -31,7 +40,7 @@
 // 30 such operations per upload) the round trips were the largest part of a session's server CPU
 // beside the bytes themselves. What may take long stays asynchronous: the fragment's bytes, fsync,
 // and deleting a request file that may hold a large unfinished upload.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FarmRegistry, LeaseBusyError, type SessionRegistry } from './farm-registry.js';
@@ -81,15 +90,28 @@ export interface SessionRecord {
   publishing?: { dev: number; ino: number; copy?: { dev: number; ino: number } } | null;
 }
 
-/** The per-client session limit is reached (farm-wide). */
-function parseState(id: string, text: string | null | undefined): SessionRecord | null {
-  if (!text) return null;
+/** One record of session.json, or null when it is not a whole state of session `id`. */
+function parseRecord(id: string, text: string): SessionRecord | null {
   try {
     const rec = JSON.parse(text) as SessionRecord;
     return rec && rec.version === 1 && rec.id === id && Array.isArray(rec.segments) && typeof rec.destination === 'string' ? rec : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * The state in session.json's text: its last whole record. Records are separated by newlines; a
+ * record cut short, or the zeros a power loss can leave where an append was, is skipped.
+ */
+function parseState(id: string, text: string | null | undefined): SessionRecord | null {
+  if (!text) return null;
+  const records = text.split(/[\n\0]+/);
+  for (let i = records.length - 1; i >= 0; i--) {
+    const rec = records[i] ? parseRecord(id, records[i]!) : null;
+    if (rec) return rec;
+  }
+  return null;
 }
 
 /** session.json's text, or null when it cannot be read (a session being removed, or none). */
@@ -104,6 +126,7 @@ function readStateText(file: string): string | null {
 /** The state version a session is registered with (SessionRegistry.admitSession). */
 const ADMITTED_VERSION = 1;
 
+/** The per-client session limit is reached (farm-wide). */
 export class TooManySessionsError extends Error {
   constructor(readonly open: number) {
     super(`${open} open sessions`);
@@ -269,19 +292,18 @@ export class SessionStore {
   }
 
   /**
-   * Writes the state atomically (temp file + rename), after bumping its version in the registry
-   * (`version`: the version admitSession gave a new session, already in the registry).
+   * Appends the state as session.json's new last record (see the top of this file), after bumping
+   * its version in the registry (`version`: the version admitSession gave a new session, already
+   * in the registry). Only the lease holder writes, so appends never interleave.
    */
   async save(rec: SessionRecord, version?: number): Promise<void> {
-    const file = this.stateFile(rec.id);
-    const tmp = `${file}.${this.registry.instance.replace(/\W/g, '_')}.tmp`;
     const text = JSON.stringify(rec);
     this.states.forget(rec.id);
     this.activity.delete(rec.id);
     version ??= this.registry.saved(rec.id, rec.lastActivityAt);
     this.registry.setKnownBytes(rec.id, rec.received);
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
+    // The separator first: a record an earlier write left cut short then ends before this one.
+    appendFileSync(this.stateFile(rec.id), `\n${text}`);
     this.states.set(rec.id, version, text);
   }
 
