@@ -17,7 +17,7 @@
 // section of BENCHMARKS.md (npm run bench runs it after bench.js).
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import { cpus, loadavg } from 'node:os';
@@ -67,6 +67,27 @@ interface RunFigures {
   serverCpuSPerGiB: number;
   /** CPU seconds of the run by party: this process (the load generator), nginx (master + worker), the serve processes. */
   cpuS: { generator: number; nginx: number; serve: number };
+  /** µs to create one empty file where the run's server creates its files, measured just before the timed window. */
+  fileCreateUs: number;
+}
+
+/** Files the probe creates (then removes, after timing). */
+const PROBE_FILES = 200;
+
+/**
+ * What creating a file costs in `dir` right now (µs each). On ext4 without a journal (this machine
+ * kind's disk) creating a file scans past every inode deleted in the last one to six minutes
+ * (ext4's recently_deleted()), so the cost depends on the churn before the run, on the server's
+ * own sessions most of all: it went from 50 to 800 µs within one minute of churn (perf put
+ * that scan at a quarter of serve's CPU). The column says how much of a run's swing is the disk.
+ */
+function fileCreateProbeUs(dir: string): number {
+  const names = Array.from({ length: PROBE_FILES }, (_, i) => join(dir, `.create-probe-${i}`));
+  const t0 = hrMs();
+  for (const name of names) closeSync(openSync(name, 'wx'));
+  const us = ((hrMs() - t0) * 1000) / names.length;
+  for (const name of names) unlinkSync(name);
+  return us;
 }
 
 /** CPU ms of a process and its direct children (nginx's master and worker). */
@@ -143,7 +164,7 @@ function countCorrupt(fig: RunFigures, root: string): void {
 }
 
 function newFigures(label: string): RunFigures {
-  return { label, uploads: 0, started: 0, bytes: 0, ms: 0, fragmentMs: [], errors: [], corrupt: 0, published: [], serverPeakRssMiB: 0, serverCpuSPerGiB: 0, cpuS: { generator: 0, nginx: 0, serve: 0 } };
+  return { label, uploads: 0, started: 0, bytes: 0, ms: 0, fragmentMs: [], errors: [], corrupt: 0, published: [], serverPeakRssMiB: 0, serverCpuSPerGiB: 0, cpuS: { generator: 0, nginx: 0, serve: 0 }, fileCreateUs: NaN };
 }
 
 /** The warm-up (WARMUP uploads per client, not timed, to names of their own); its errors fail the run. */
@@ -153,10 +174,11 @@ async function warmUp(label: string, upload: (n: number, sink: RunFigures) => Pr
   return warm;
 }
 
-async function loadRun(label: string, base: string, files: UploadFileFixture[], servers: ChildServer[], nginxPid: number, root: string, during?: (figures: RunFigures) => Promise<void>): Promise<RunFigures> {
+async function loadRun(label: string, base: string, files: UploadFileFixture[], servers: ChildServer[], nginxPid: number, root: string, sessions: string, during?: (figures: RunFigures) => Promise<void>): Promise<RunFigures> {
   const warm = await warmUp(label, (n, sink) => client(n, base, files, sink, 'w', WARMUP));
   const fig = newFigures(label);
   fig.errors.push(...warm.errors);
+  fig.fileCreateUs = fileCreateProbeUs(join(sessions, 'Requests'));
   const cpu0 = servers.map((s) => cpuMs(s.pid));
   const gen0 = generatorCpuMs();
   const nginx0 = treeCpuMs(nginxPid);
@@ -217,6 +239,7 @@ async function putRun(files: UploadFileFixture[], dir: string, index: number): P
   const warm = await warmUp('PUT', (n, sink) => putClient(n, sink, 'w', WARMUP));
   const fig = { ...newFigures(`PUT to nginx alone (${index + 1})`), serverPeakRssMiB: NaN, serverCpuSPerGiB: NaN };
   fig.errors.push(...warm.errors);
+  fig.fileCreateUs = fileCreateProbeUs(root);
   const gen0 = generatorCpuMs();
   const nginx0 = treeCpuMs(nginx.pid);
   const t0 = hrMs();
@@ -268,10 +291,11 @@ export async function runFarmLoadBench(certs: TestCertificates): Promise<RunFigu
   if (RUNS.has('one')) {
     const root = join(dir, 'one');
     mkdirSync(root);
-    const [s] = await startInstances(root, join(dir, 'one-sessions'), [null]);
+    const sessions = join(dir, 'one-sessions');
+    const [s] = await startInstances(root, sessions, [null]);
     const nginx = await startBitsNginx({ upstreams: [`127.0.0.1:${s!.port}`], certs });
     onCleanup(`nginx pid ${nginx.pid}`, () => nginx.stop());
-    results.push(await loadRun('1 instance', nginx.url, files, [s!], nginx.pid, root));
+    results.push(await loadRun('1 instance', nginx.url, files, [s!], nginx.pid, root, sessions));
     await nginx.stop();
     await s!.stop();
     await anchor();
@@ -282,7 +306,8 @@ export async function runFarmLoadBench(certs: TestCertificates): Promise<RunFigu
     const root = join(dir, kill ? 'kill' : 'three');
     mkdirSync(root);
     const port = await reserveFarmPort();
-    const servers = await startInstances(root, join(dir, `${kill ? 'kill' : 'three'}-sessions`), [0, 1, 2].map((i) => `127.0.0.${i + 2}:${port}`));
+    const sessions = join(dir, `${kill ? 'kill' : 'three'}-sessions`);
+    const servers = await startInstances(root, sessions, [0, 1, 2].map((i) => `127.0.0.${i + 2}:${port}`));
     const nginx = await startFarmNginx(port, servers.map((s) => s.port), certs);
     onCleanup(`nginx pid ${nginx.pid}`, () => nginx.stop());
     const during = kill
@@ -292,7 +317,7 @@ export async function runFarmLoadBench(certs: TestCertificates): Promise<RunFigu
           progress(`killed instance 2 (pid ${servers[1]!.pid}) after ${fig.uploads} uploads`);
         }
       : undefined;
-    results.push(await loadRun(kill ? '3 instances, one killed' : '3 instances', nginx.url, files, servers, nginx.pid, root, during));
+    results.push(await loadRun(kill ? '3 instances, one killed' : '3 instances', nginx.url, files, servers, nginx.pid, root, sessions, during));
     await nginx.stop();
     for (const s of servers) await s.stop();
     await anchor();
@@ -315,7 +340,7 @@ export function renderFarmLoad(results: RunFigures[]): string {
     const mib = mibPerS(r.bytes, r.ms);
     const ratio = isPut(r) ? NaN : ratioToNeighbouringPuts(results, i);
     const vs = isPut(r) ? 'anchor' : Number.isNaN(ratio) ? '–' : `${fmt(ratio, 2)} ×`;
-    return `| ${r.label} | ${r.uploads}/${r.started} | ${fmt(r.uploads / (r.ms / 1000))} | ${fmt(mib)} | ${vs} | ${fmt(percentile(r.fragmentMs, 50))} | ${fmt(percentile(r.fragmentMs, 99))} | ${Number.isNaN(r.serverPeakRssMiB) ? '–' : fmt(r.serverPeakRssMiB)} | ${Number.isNaN(r.serverCpuSPerGiB) ? '–' : fmt(r.serverCpuSPerGiB)} | ${fmt(r.cpuS.generator)} / ${fmt(r.cpuS.nginx)} / ${Number.isNaN(r.serverCpuSPerGiB) ? '–' : fmt(r.cpuS.serve)} | ${r.errors.length} | ${r.corrupt} |`;
+    return `| ${r.label} | ${r.uploads}/${r.started} | ${fmt(r.uploads / (r.ms / 1000))} | ${fmt(mib)} | ${vs} | ${fmt(percentile(r.fragmentMs, 50))} | ${fmt(percentile(r.fragmentMs, 99))} | ${Number.isNaN(r.serverPeakRssMiB) ? '–' : fmt(r.serverPeakRssMiB)} | ${Number.isNaN(r.serverCpuSPerGiB) ? '–' : fmt(r.serverCpuSPerGiB)} | ${fmt(r.cpuS.generator)} / ${fmt(r.cpuS.nginx)} / ${Number.isNaN(r.serverCpuSPerGiB) ? '–' : fmt(r.cpuS.serve)} | ${r.errors.length} | ${r.corrupt} | ${fmt(r.fileCreateUs)} |`;
   });
   return [
     '## Upload server under load',
@@ -326,10 +351,11 @@ export function renderFarmLoad(results: RunFigures[]): string {
     'Each upload (BITS session or PUT) has one TLS connection of its own; a farm session has two (the farm name for Create-Session, its instance\'s BITS-Host-Id name for the rest). The CPU split is the run\'s CPU seconds of this process (the load generator), nginx and serve.',
     `Before each timed window every client makes ${WARMUP} upload(s) to other names (not counted; BENCH_FARM_WARMUP), the PUT run too: a just-started serve compiles its own code for its first seconds, and the generator is then warm in every run alike.`,
     'Durability is not the same on both sides: nginx\'s PUT renames its temporary file into place without any fsync; serve flushes each published file (fdatasync) and its directory (one fsync shared by the publishes of that moment) before the Close-Session Ack, as a BITS server must (a fragment\'s Ack follows its write, not an fsync).',
+    `File create µs: creating ${PROBE_FILES} empty files where the run's server creates its own (serve's Requests directory; the PUT root), just before the timed window. On ext4 without a journal, as here, a file's creation scans past the inodes deleted in the last minutes, so this cost grows with the churn before the run, the earlier runs' sessions included; serve creates two files and a directory per session and deletes a file and the directory (a save appends to session.json: no file), nginx creates one temporary file per PUT and deletes none.`,
     `The load generator shares the machine (${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end): on few cores the ratios are the client's as much as the server's.`,
     '',
-    '| run | completed/started | uploads/s | MiB/s | vs PUT | p50 ms | p99 ms | serve peak RSS MiB | serve CPU s/GiB | CPU s generator / nginx / serve | errors | corrupt |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| run | completed/started | uploads/s | MiB/s | vs PUT | p50 ms | p99 ms | serve peak RSS MiB | serve CPU s/GiB | CPU s generator / nginx / serve | errors | corrupt | file create µs |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');
