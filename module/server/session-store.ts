@@ -2,8 +2,9 @@
 // in <vdir>\BITS-Sessions too):
 //
 //   <sessionsDir>/Requests/<{GUID}>/requestfile.bin   the bytes received so far
-//   <sessionsDir>/Requests/<{GUID}>/session.json      the state below, one record per change (appended)
+//   <sessionsDir>/Requests/<{GUID}>/session.json      the state, one record per change (session-record.ts)
 //   <sessionsDir>/Replies/<{GUID}>/responsefile.bin   the reply of an upload-reply session
+//   <sessionsDir>/Spare/                               finished sessions' directories, kept for new ones (spare-dirs.ts)
 //
 //   <sessionsDir>/sessions.db                          the farm registry (farm-registry.ts), with `farm`;
 //                                                      without it the registry is in memory (local-registry.ts)
@@ -19,15 +20,6 @@
 // nothing acknowledged and is emptied; one past the total is cut back to it. After a power loss
 // without fsync the file may be shorter: the next Ack sends the client back.
 //
-// A change appends the whole new state as a record of its own ("\n" + JSON) and the last record that
-// parses is the state: a record cut short (kill -9 mid-write, or zeros after a power loss) does not
-// parse, so the one before it holds. Appending allocates no inode; the temp file + rename it
-// replaced allocated one per save, and on ext4 without a journal (this machine kind's disk)
-// allocating an inode scans past every inode deleted in the last seconds (ext4's
-// recently_deleted()): at the load bench's churn that scan was the largest part of serve's kernel
-// time (perf, BENCHMARKS.md's "Upload server under load"). A session saves a handful of times
-// (the total known, an application notified, a publish's identity), so the file stays small.
-//
 // Several server instances may share the directory (a farm). Each packet takes the session's
 // lease (withLock) and reads the state under it. The state is reused from memory only while the
 // registry's version of it is the one this instance read or wrote itself (every save bumps it
@@ -40,88 +32,17 @@
 // 30 such operations per upload) the round trips were the largest part of a session's server CPU
 // beside the bytes themselves. What may take long stays asynchronous: the fragment's bytes, fsync,
 // and deleting a request file that may hold a large unfinished upload.
-import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FarmRegistry, LeaseBusyError, type SessionRegistry } from './farm-registry.js';
+import { SpareDirs } from './spare-dirs.js';
 import { StateCache } from './state-cache.js';
 import { LocalRegistry, usedByLoneHandler } from './local-registry.js';
 import { normalizeSessionId } from './url-path.js';
+import { appendState, parseState, readStateText, type SessionRecord } from './session-record.js';
 
-export interface SessionRecord {
-  version: 1;
-  /** `{GUID}`, upper-case. */
-  id: string;
-  createdAt: number;
-  /** Last successfully processed message (ms); the session timeout counts from here. */
-  lastActivityAt: number;
-  clientAddress: string;
-  /** Authenticated user that created the session (null/absent: no authentication on its URL). */
-  user?: string | null;
-  /** Upload URL as the client addressed it at Create-Session (BITS-Original-Request-URL). */
-  remoteUrl: string;
-  /** Decoded path segments below the root: later packets must address the same file. */
-  segments: string[];
-  /** Query string of the upload URL with its '?', or ''. */
-  query: string;
-  /** Absolute local path the upload is published to. */
-  destination: string;
-  /** 'none' = type 0, publish on Close; 'app' = notify a server application (types 1/2, or replyHandler). */
-  notify: 'none' | 'app';
-  /** Total size from the first fragment, null before it. */
-  total: number | null;
-  /** Bytes held: the next byte the server wants. */
-  received: number;
-  /** The application was notified successfully ([MC-BUP] NotifyCache): the final Ack is cached. */
-  notified: boolean;
-  /** BITS-Reply-URL of the cached final Ack (upload-reply), or null. */
-  replyUrl: string | null;
-  /** The reply lives in Replies/<id>/responsefile.bin ('file'), at a static URL ('static'), or nowhere yet. */
-  reply: 'file' | 'static' | null;
-  /** Publish the upload on Close-Session even though an application was notified. */
-  copyToDestination: boolean;
-  /**
-   * The request file's identity, saved when the file is created (again before a Close-Session
-   * moves it to `destination` if it is another file by then). A Close retried after the instance
-   * died mid-publish (on this or another instance) finds the destination is that very file and
-   * answers success instead of publishing (or failing) again.
-   * `copy`: across file systems, the copy's identity, saved before the copy is moved into place.
-   */
-  publishing?: { dev: number; ino: number; copy?: { dev: number; ino: number } } | null;
-}
-
-/** One record of session.json, or null when it is not a whole state of session `id`. */
-function parseRecord(id: string, text: string): SessionRecord | null {
-  try {
-    const rec = JSON.parse(text) as SessionRecord;
-    return rec && rec.version === 1 && rec.id === id && Array.isArray(rec.segments) && typeof rec.destination === 'string' ? rec : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The state in session.json's text: its last whole record. Records are separated by newlines; a
- * record cut short, or the zeros a power loss can leave where an append was, is skipped.
- */
-function parseState(id: string, text: string | null | undefined): SessionRecord | null {
-  if (!text) return null;
-  const records = text.split(/[\n\0]+/);
-  for (let i = records.length - 1; i >= 0; i--) {
-    const rec = records[i] ? parseRecord(id, records[i]!) : null;
-    if (rec) return rec;
-  }
-  return null;
-}
-
-/** session.json's text, or null when it cannot be read (a session being removed, or none). */
-function readStateText(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-}
+export type { SessionRecord } from './session-record.js';
 
 /** The state version a session is registered with (SessionRegistry.admitSession). */
 const ADMITTED_VERSION = 1;
@@ -142,6 +63,8 @@ export class SessionStore {
   private readonly states = new StateCache();
   /** Activity of a packet in progress, recorded when its lease is released. */
   private readonly activity = new Map<string, number>();
+  /** Directories of finished sessions, for new ones: no inode freed and allocated again (spare-dirs.ts). */
+  private readonly spares: SpareDirs;
 
   constructor(
     readonly dir: string,
@@ -150,7 +73,9 @@ export class SessionStore {
     private readonly now: () => number,
     /** Other instances share the directory (farm-registry.ts); else this one must be alone on it (local-registry.ts). */
     private readonly farm = false,
-  ) {}
+  ) {
+    this.spares = new SpareDirs(join(dir, 'Spare'));
+  }
 
   get registry(): SessionRegistry {
     if (!this.registryValue) throw new Error('the session store is not loaded');
@@ -199,6 +124,7 @@ export class SessionStore {
   async load(): Promise<void> {
     await mkdir(join(this.dir, 'Requests'), { recursive: true });
     await mkdir(join(this.dir, 'Replies'), { recursive: true });
+    this.spares.load();
     this.registryValue ??= this.openRegistry();
     const reg = this.registryValue;
     for (const name of await readdir(join(this.dir, 'Requests'))) {
@@ -273,7 +199,7 @@ export class SessionStore {
     const openSessions = this.registry.admitSession(rec.id, rec.clientAddress, rec.lastActivityAt, this.openSince(), limit);
     if (openSessions !== null) throw new TooManySessionsError(openSessions);
     try {
-      mkdirSync(this.requestDir(rec.id), { recursive: true });
+      if (!this.spares.take(this.requestDir(rec.id))) mkdirSync(this.requestDir(rec.id), { recursive: true });
       const fd = openSync(this.requestFile(rec.id), 'wx');
       try {
         const { dev, ino } = fstatSync(fd);
@@ -282,7 +208,8 @@ export class SessionStore {
         closeSync(fd);
       }
       const text = JSON.stringify(rec);
-      writeFileSync(this.stateFile(rec.id), text, { flag: 'wx' });
+      // Over the state a spare directory holds (another session's: never read as this one's).
+      writeFileSync(this.stateFile(rec.id), text);
       this.registry.setKnownBytes(rec.id, 0);
       this.states.set(rec.id, ADMITTED_VERSION, text);
     } catch (e) {
@@ -292,7 +219,7 @@ export class SessionStore {
   }
 
   /**
-   * Appends the state as session.json's new last record (see the top of this file), after bumping
+   * Appends the state as session.json's new last record (session-record.ts), after bumping
    * its version in the registry (`version`: the version admitSession gave a new session, already
    * in the registry). Only the lease holder writes, so appends never interleave.
    */
@@ -302,8 +229,7 @@ export class SessionStore {
     this.activity.delete(rec.id);
     version ??= this.registry.saved(rec.id, rec.lastActivityAt);
     this.registry.setKnownBytes(rec.id, rec.received);
-    // The separator first: a record an earlier write left cut short then ends before this one.
-    appendFileSync(this.stateFile(rec.id), `\n${text}`);
+    appendState(this.stateFile(rec.id), text);
     this.states.set(rec.id, version, text);
   }
 
@@ -319,11 +245,23 @@ export class SessionStore {
   }
 
   /**
-   * Deletes the session's request and reply data, then forgets it. The common case (a published
-   * session: session.json alone in its directory) in two calls; anything else — a request file
-   * left, a temp file of a dead instance, a reply — by a recursive removal in the thread pool.
+   * Deletes the session's request and reply data, then forgets it. A published session's
+   * directory (its request file moved away) goes to the spare pool; otherwise session.json and the
+   * directory are removed, anything else in it (a request file left, a temp file of a dead
+   * instance) by a recursive removal in the thread pool.
    */
   async remove(id: string): Promise<void> {
+    const dir = this.requestDir(id);
+    const published = !statSync(this.requestFile(id), { throwIfNoEntry: false });
+    if (!(published && this.spares.keep(dir))) await this.removeRequestDir(id);
+    rmSync(this.replyDir(id), { recursive: true, force: true });
+    this.registry.remove(id);
+    this.states.forget(id);
+    this.activity.delete(id);
+  }
+
+  /** The common case (session.json alone) in two calls. */
+  private async removeRequestDir(id: string): Promise<void> {
     const dir = this.requestDir(id);
     try {
       unlinkSync(this.stateFile(id));
@@ -335,10 +273,6 @@ export class SessionStore {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') await rm(dir, { recursive: true, force: true });
     }
-    rmSync(this.replyDir(id), { recursive: true, force: true });
-    this.registry.remove(id);
-    this.states.forget(id);
-    this.activity.delete(id);
   }
 
   /** Ids of the sessions idle past the timeout (farm-wide). */
@@ -385,6 +319,7 @@ export class SessionStore {
   }
 
   close(): void {
+    this.spares.clear();
     this.states.clear();
     this.registryValue?.close();
     this.registryValue = null;
