@@ -190,10 +190,11 @@ export class SessionStore {
   }
 
   /**
-   * Registers the session (TooManySessionsError past `limit` per client), then creates its files.
-   * session.json is written in place, not by temp file + rename: the directory is new and its
-   * session unknown to every client until this Ack, and a state cut short by a crash is a session
-   * that never was (load() and read() find no valid state and drop it).
+   * Registers the session (TooManySessionsError past `limit` per client), then makes its
+   * directory (a spare one, or a new one) and files. session.json is written in place: the
+   * session is unknown to every client until this Ack, and a state cut short by a crash, or the
+   * old state of a spare directory, is a session that never was (load() and read() find no valid
+   * state of this id and drop it).
    */
   async create(rec: SessionRecord, limit: number): Promise<void> {
     const openSessions = this.registry.admitSession(rec.id, rec.clientAddress, rec.lastActivityAt, this.openSince(), limit);

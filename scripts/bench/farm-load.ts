@@ -79,7 +79,8 @@ const PROBE_FILES = 200;
  * kind's disk) creating a file scans past every inode deleted in the last one to six minutes
  * (ext4's recently_deleted()), so the cost depends on the churn before the run, on the server's
  * own sessions most of all: it went from 50 to 800 µs within one minute of churn (perf put
- * that scan at a quarter of serve's CPU). The column says how much of a run's swing is the disk.
+ * that scan at a quarter of serve's CPU before serve kept its session directories for reuse,
+ * module/server/spare-dirs.ts). The column says how much of a run's swing is the disk.
  */
 function fileCreateProbeUs(dir: string): number {
   const names = Array.from({ length: PROBE_FILES }, (_, i) => join(dir, `.create-probe-${i}`));
@@ -351,7 +352,7 @@ export function renderFarmLoad(results: RunFigures[]): string {
     'Each upload (BITS session or PUT) has one TLS connection of its own; a farm session has two (the farm name for Create-Session, its instance\'s BITS-Host-Id name for the rest). The CPU split is the run\'s CPU seconds of this process (the load generator), nginx and serve.',
     `Before each timed window every client makes ${WARMUP} upload(s) to other names (not counted; BENCH_FARM_WARMUP), the PUT run too: a just-started serve compiles its own code for its first seconds, and the generator is then warm in every run alike.`,
     'Durability is not the same on both sides: nginx\'s PUT renames its temporary file into place without any fsync; serve flushes each published file (fdatasync) and its directory (one fsync shared by the publishes of that moment) before the Close-Session Ack, as a BITS server must (a fragment\'s Ack follows its write, not an fsync).',
-    `File create µs: creating ${PROBE_FILES} empty files where the run's server creates its own (serve's Requests directory; the PUT root), just before the timed window. On ext4 without a journal, as here, a file's creation scans past the inodes deleted in the last minutes, so this cost grows with the churn before the run, the earlier runs' sessions included; serve creates two files and a directory per session and deletes a file and the directory (a save appends to session.json: no file), nginx creates one temporary file per PUT and deletes none.`,
+    `File create µs: creating ${PROBE_FILES} empty files where the run's server creates its own (serve's Requests directory; the PUT root), just before the timed window. On ext4 without a journal, as here, a file's creation scans past the inodes deleted in the last minutes, so this cost grows with the churn before the run, the earlier runs' sessions included; serve allocates one file per session, its request file, which becomes the published file (a finished session's directory and state file are kept for the next session; a save appends to the state file), as nginx allocates one temporary file per PUT; neither deletes any.`,
     `The load generator shares the machine (${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end): on few cores the ratios are the client's as much as the server's.`,
     '',
     '| run | completed/started | uploads/s | MiB/s | vs PUT | p50 ms | p99 ms | serve peak RSS MiB | serve CPU s/GiB | CPU s generator / nginx / serve | errors | corrupt | file create µs |',
