@@ -29,6 +29,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { processAlive } from './process-alive.js';
 
 /** A lease not renewed for this long is free (its holder died on another machine). */
 export const LEASE_MS = 30_000;
@@ -48,15 +49,6 @@ export class LeaseBusyError extends Error {
   constructor(readonly id: string, readonly holder: string) {
     super(`session ${id} is being processed by ${holder}`);
     this.name = 'LeaseBusyError';
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -21,6 +21,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from './process-alive.js';
 
 /** Spare directories an instance keeps at most (about the sessions that start at one moment). */
 export const MAX_SPARE_DIRS = 256;
@@ -30,15 +31,6 @@ const PREFIX = '.spare-';
 /** `.spare-<host>-`: the host name with every character but letters, digits, '_' and '.' as '_', so '-' ends it. */
 function hostPrefix(): string {
   return `${PREFIX}${hostname().replace(/[^\w.]/g, '_')}-`;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class SpareDirs {
