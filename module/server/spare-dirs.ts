@@ -5,16 +5,17 @@
 // freed or allocated again, where rmdir + unlink and mkdir + create freed and allocated two per
 // session. On ext4 without a journal (this machine kind's disk) every inode allocation scans past
 // every inode freed in the last one to six minutes (ext4's recently_deleted()), so a server's own
-// deletions made each of its file creations slower the longer it ran (farm-load's file-create
-// probe: 50 µs on a quiet disk, 400–800 µs after a minute of sessions). The request file is still
+// deletions made each of its file creations slower the longer it ran (a create + unlink: 48 µs on
+// a quiet disk, 823 µs just after another process's few thousand; farm-load's file-create probe:
+// 145–706 µs between load runs before, 16–121 µs after). The request file is still
 // allocated per session: it becomes the published file.
 //
 // The state a spare directory still holds names its old session: read under a new session's id it
 // is no state at all (session-store.ts checks the id), so a crash between the rename and the new
 // state's write leaves a directory without a state, which load() drops as the remains of a crash.
 //
-// Names are `.spare-<host>-<pid>-<random>-<n>`: an instance takes only its own, from memory. Its spares are
-// removed when it closes; the ones a killed instance left, by the next instance on its host that
+// Names are `.spare-<host>-<pid>-<random>-<n>`: an instance takes only its own, from memory. Its
+// spares are removed when it closes; the ones a killed instance left, by the next instance on its host that
 // starts (their pid is gone). Another instance removing a spare never races a live one's use of
 // it: it removes only those of dead processes.
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
