@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { processAlive } from '../../module/server/process-alive.js';
 
 /** Repository root (this file runs as dist/test/helpers/service.js). */
 export const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
@@ -20,14 +21,8 @@ export interface ServiceCtx {
   track(pid: number): void;
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Whether `pid` still runs: the server's own check (module/server/process-alive.ts). */
+export const isAlive = processAlive;
 
 export function readLockPid(stateDir: string): number | undefined {
   try {
